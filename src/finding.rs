@@ -1,0 +1,188 @@
+//! Findings: what a probe observed, with redacted evidence. A finding is not an error.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::checklist::Item;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// How sure the probe is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confidence {
+    Tentative,
+    Firm,
+    Confirmed,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Tentative => "tentative",
+            Confidence::Firm => "firm",
+            Confidence::Confirmed => "confirmed",
+        }
+    }
+}
+
+/// Where a finding was observed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    pub method: String,
+    pub url: String,
+}
+
+/// A redacted excerpt of a request as it was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestExcerpt {
+    /// Which identity sent it (`anonymous`, `a`, `b`, `admin`, `member`).
+    pub identity: String,
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// A redacted excerpt of a response as it was received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseExcerpt {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// The excerpt is shorter than the body the scanner read.
+    pub truncated: bool,
+}
+
+/// One exchange that supports a verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// What this exchange shows, in a few words.
+    pub label: String,
+    pub request: RequestExcerpt,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseExcerpt>,
+    /// The text that matched, redacted, when a pattern decided the finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched: Option<String>,
+}
+
+/// A weakness a probe observed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable across runs: derived from the probe, the method, the path and a discriminator.
+    pub id: String,
+    pub item: Item,
+    /// Dotted `family.check` probe id, stable across releases.
+    pub probe: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub title: String,
+    pub detail: String,
+    pub location: Location,
+    pub evidence: Vec<Evidence>,
+    pub remediation: String,
+}
+
+impl Finding {
+    /// Builds a finding whose id is derived from `probe`, the location's method and
+    /// path (not host or port, which change between runs) and `discriminator`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        item: Item,
+        probe: &str,
+        severity: Severity,
+        confidence: Confidence,
+        title: impl Into<String>,
+        detail: impl Into<String>,
+        location: Location,
+        discriminator: &str,
+    ) -> Finding {
+        let id = finding_id(probe, &location, discriminator);
+        Finding {
+            id,
+            item,
+            probe: probe.to_string(),
+            severity,
+            confidence,
+            title: title.into(),
+            detail: detail.into(),
+            location,
+            evidence: Vec::new(),
+            remediation: String::new(),
+        }
+    }
+
+    pub fn with_evidence(mut self, evidence: Evidence) -> Self {
+        self.evidence.push(evidence);
+        self
+    }
+
+    pub fn with_remediation(mut self, remediation: impl Into<String>) -> Self {
+        self.remediation = remediation.into();
+        self
+    }
+}
+
+fn finding_id(probe: &str, location: &Location, discriminator: &str) -> String {
+    let path = url::Url::parse(&location.url)
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{}", u.path(), q),
+            None => u.path().to_string(),
+        })
+        .unwrap_or_else(|_| location.url.clone());
+    let mut h = Sha256::new();
+    for part in [probe, &location.method, &path, discriminator] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    let digest = h.finalize();
+    let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    format!("PR-{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc(url: &str) -> Location {
+        Location {
+            method: "GET".into(),
+            url: url.into(),
+        }
+    }
+
+    #[test]
+    fn finding_ids_ignore_host_and_port_but_not_path_or_probe() {
+        let a = finding_id("p.x", &loc("http://127.0.0.1:4000/a?x=1"), "");
+        let b = finding_id("p.x", &loc("http://127.0.0.1:5000/a?x=1"), "");
+        let c = finding_id("p.x", &loc("http://127.0.0.1:5000/b?x=1"), "");
+        let d = finding_id("p.y", &loc("http://127.0.0.1:5000/a?x=1"), "");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(a, d);
+        assert!(a.starts_with("PR-") && a.len() == 15);
+    }
+}

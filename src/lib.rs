@@ -1,0 +1,7 @@
+//! prodready: a black-box scanner that scores a live multi-tenant web app on a
+//! 12-point production-readiness checklist, with evidence for every verdict.
+
+pub mod checklist;
+pub mod finding;
+pub mod http;
+pub mod probe;

@@ -1,0 +1,1 @@
+//! The deliberately flawed multi-tenant test app (being written).
