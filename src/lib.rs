@@ -2,6 +2,7 @@
 //! 12-point production-readiness checklist, with evidence for every verdict.
 
 pub mod checklist;
+pub mod config;
 pub mod finding;
 pub mod http;
 pub mod probe;

@@ -1,0 +1,219 @@
+//! The config file as written: TOML mapped onto strict serde types.
+//!
+//! Every table rejects unknown keys so a typo is named instead of silently ignored.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::ConfigError;
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub target: RawTarget,
+    #[serde(default)]
+    pub limits: RawLimits,
+    #[serde(default)]
+    pub safety: RawSafety,
+    #[serde(default)]
+    pub identities: BTreeMap<String, RawIdentity>,
+    #[serde(default)]
+    pub seeds: RawSeeds,
+    pub attestation: Option<RawAttestation>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawTarget {
+    /// Base URL of the app; its origin is in scope.
+    pub url: String,
+    /// More in-scope origins, e.g. an API on its own host.
+    #[serde(default)]
+    pub origins: Vec<String>,
+    /// Where the crawl starts: paths relative to `url`, or absolute in-scope URLs.
+    #[serde(default)]
+    pub start: Vec<String>,
+    /// Path prefixes never requested (a trailing `*` is allowed and ignored).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    pub rate: Option<u32>,
+    pub burst: Option<u32>,
+    pub concurrency: Option<u32>,
+    pub timeout_secs: Option<f64>,
+    pub body_cap_kib: Option<u64>,
+    pub max_pages: Option<u32>,
+    pub max_depth: Option<u32>,
+    pub max_scripts: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawSafety {
+    /// Writes and deletes only on objects the scanner created (default true).
+    pub safe_mode: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdentity {
+    /// Which tenant this identity belongs to (`a` or `b`); defaults to its own name for a and b.
+    pub tenant: Option<String>,
+    /// Its role in the app, free text (`admin`, `member`).
+    pub role: Option<String>,
+    pub login: RawLogin,
+    pub check: Option<RawRequest>,
+    pub logout: Option<RawRequest>,
+    /// Header carrying the CSRF token on unsafe requests of a cookie session.
+    pub csrf: Option<RawCsrf>,
+}
+
+/// How an identity gets its session.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum RawLogin {
+    /// POST a JSON body; read a token from the response or keep its cookies.
+    Json {
+        url: String,
+        username: String,
+        password: String,
+        #[serde(default = "default_username_field")]
+        username_field: String,
+        #[serde(default = "default_password_field")]
+        password_field: String,
+        /// More body fields, sent as written (no secrets here).
+        #[serde(default)]
+        extra: BTreeMap<String, toml::Value>,
+        /// JSON pointer to the token in the response (`/access_token`); none = cookie session.
+        token: Option<String>,
+        /// `bearer` (default with a token), `header:NAME`, or `cookie:NAME`.
+        send: Option<String>,
+    },
+    /// GET a login page, fill its form (hidden fields such as CSRF tokens included), submit it.
+    Form {
+        page: String,
+        username: String,
+        password: String,
+        /// Input names; found from the form's `type=email`/`type=password` inputs when omitted.
+        username_field: Option<String>,
+        password_field: Option<String>,
+        /// CSS selector of the form when the page has several.
+        selector: Option<String>,
+    },
+    /// A token obtained out of band.
+    Token {
+        token: String,
+        /// `bearer` (default), `header:NAME` or `cookie:NAME`.
+        send: Option<String>,
+    },
+    /// A session cookie obtained out of band.
+    Cookie { name: String, value: String },
+}
+
+fn default_username_field() -> String {
+    "email".into()
+}
+
+fn default_password_field() -> String {
+    "password".into()
+}
+
+/// A request named in the config, e.g. an identity's check or logout.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequest {
+    #[serde(default = "default_method")]
+    pub method: String,
+    pub url: String,
+    /// Statuses that count as success (default: any 2xx).
+    #[serde(default)]
+    pub expect_status: Vec<u16>,
+}
+
+fn default_method() -> String {
+    "GET".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCsrf {
+    /// Header to send the token in, e.g. `X-CSRF-Token`.
+    pub header: String,
+    /// `meta:NAME` (a `<meta name=NAME content=...>` of the app page) or `cookie:NAME`.
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawSeeds {
+    /// Endpoints the crawl may not find, as `METHOD /path` or `/path` (GET).
+    #[serde(default)]
+    pub endpoints: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAttestation {
+    /// Item 12: who vouches that the code can be exported and self-hosted.
+    pub attested_by: String,
+    /// Where the code lives.
+    pub repository: String,
+}
+
+/// Parses the file text; errors carry the file name, line and column in one line.
+pub fn parse(text: &str, source: &str) -> Result<RawConfig, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let place = e.span().map(|span| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!(" line {line}, column {col}")
+        });
+        ConfigError::Parse {
+            source_name: source.to_string(),
+            place: place.unwrap_or_default(),
+            message: e.message().trim().replace('\n', " "),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_named_with_their_line() {
+        let text = "[target]\nurl = \"http://127.0.0.1:1\"\n[limits]\nrate = 5\nrat = 6\n";
+        let err = parse(text, "scan.toml").unwrap_err().to_string();
+        assert!(err.contains("scan.toml line 5"), "{err}");
+        assert!(err.contains("rat"), "{err}");
+    }
+
+    #[test]
+    fn login_kinds_parse() {
+        let text = r#"
+            [target]
+            url = "http://127.0.0.1:1"
+            [identities.a.login]
+            kind = "json"
+            url = "/login"
+            username = "a@x.test"
+            password = "${A_PW}"
+            token = "/token"
+            [identities.b.login]
+            kind = "form"
+            page = "/login"
+            username = "b@x.test"
+            password = "file:/run/b"
+        "#;
+        let raw = parse(text, "t").unwrap();
+        assert!(matches!(raw.identities["a"].login, RawLogin::Json { .. }));
+        assert!(matches!(raw.identities["b"].login, RawLogin::Form { .. }));
+    }
+}

@@ -1,0 +1,689 @@
+//! The scan config: file -> environment -> command-line overrides, each a small step.
+
+mod file;
+mod secrets;
+
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use url::Url;
+
+pub use file::{RawConfig, RawLogin, parse};
+pub use secrets::{MapSource, ProcessSource, Secret, Source, resolve_plain, resolve_secret};
+
+use crate::checklist::Attestation;
+use crate::http::Scope;
+
+/// A config problem, named precisely enough to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("config {source_name}{place}: {message}")]
+    Parse {
+        source_name: String,
+        place: String,
+        message: String,
+    },
+    #[error("`{key}`: {problem}")]
+    Invalid { key: String, problem: String },
+    #[error(
+        "`{key}`: environment variable {var} is not set (export it, or point `{key}` at a file with file:PATH)"
+    )]
+    MissingEnv { key: String, var: String },
+    #[error("`{key}`: cannot read secret file {path}: {reason}")]
+    SecretFile {
+        key: String,
+        path: String,
+        reason: String,
+    },
+    #[error("`{key}`: secrets may not be written in the config; use ${{ENV_VAR}} or file:PATH")]
+    LiteralSecret { key: String },
+}
+
+/// The identities a scan may use besides anonymous.
+pub const IDENTITY_NAMES: [&str; 4] = ["a", "b", "admin", "member"];
+
+/// A validated scan config.
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    /// The base URL; relative URLs in the config resolve against it.
+    pub target: Url,
+    pub scope: Scope,
+    pub start: Vec<Url>,
+    pub limits: Limits,
+    pub safe_mode: bool,
+    pub identities: Vec<IdentityConfig>,
+    pub seeds: Vec<SeedEndpoint>,
+    pub attestation: Option<Attestation>,
+    /// Extra declarative probes and signatures (`--probes DIR`).
+    pub probes_dir: Option<PathBuf>,
+}
+
+/// Politeness and resource bounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Requests per second per host.
+    pub rate: NonZeroU32,
+    /// Requests that may be sent at once above the steady rate.
+    pub burst: NonZeroU32,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    pub timeout: Duration,
+    /// Bytes of a response body the scanner reads at most.
+    pub body_cap: usize,
+    pub max_pages: usize,
+    pub max_depth: usize,
+    pub max_scripts: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            rate: NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN),
+            burst: NonZeroU32::MIN,
+            concurrency: 8,
+            timeout: Duration::from_secs(10),
+            body_cap: 1024 * 1024,
+            max_pages: 200,
+            max_depth: 4,
+            max_scripts: 50,
+        }
+    }
+}
+
+/// One configured identity.
+#[derive(Debug, Clone)]
+pub struct IdentityConfig {
+    pub name: String,
+    /// The tenant it belongs to (`a` or `b`).
+    pub tenant: Option<String>,
+    pub role: Option<String>,
+    pub login: Login,
+    pub check: Option<ConfigRequest>,
+    pub logout: Option<ConfigRequest>,
+    pub csrf: Option<CsrfSource>,
+}
+
+/// A login flow with its secrets resolved.
+#[derive(Debug, Clone)]
+pub enum Login {
+    Json {
+        url: Url,
+        username: String,
+        password: Secret,
+        username_field: String,
+        password_field: String,
+        extra: serde_json::Map<String, serde_json::Value>,
+        token_pointer: Option<String>,
+        send: TokenPlacement,
+    },
+    Form {
+        page: Url,
+        username: String,
+        password: Secret,
+        username_field: Option<String>,
+        password_field: Option<String>,
+        selector: Option<String>,
+    },
+    Token {
+        token: Secret,
+        send: TokenPlacement,
+    },
+    Cookie {
+        name: String,
+        value: Secret,
+    },
+}
+
+impl Login {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Login::Json { .. } => "json",
+            Login::Form { .. } => "form",
+            Login::Token { .. } => "token",
+            Login::Cookie { .. } => "cookie",
+        }
+    }
+
+    /// Every secret value of the flow, for redaction.
+    pub fn secrets(&self) -> Vec<String> {
+        match self {
+            Login::Json { password, .. } | Login::Form { password, .. } => {
+                vec![password.expose().to_string()]
+            }
+            Login::Token { token, .. } => vec![token.expose().to_string()],
+            Login::Cookie { value, .. } => vec![value.expose().to_string()],
+        }
+    }
+}
+
+/// Where a token goes on each request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenPlacement {
+    Bearer,
+    Header(String),
+    Cookie(String),
+}
+
+/// Where a cookie session's CSRF token comes from and which header carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsrfSource {
+    pub header: String,
+    pub from: CsrfOrigin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CsrfOrigin {
+    Meta(String),
+    Cookie(String),
+}
+
+/// A request the config names (check, logout).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigRequest {
+    pub method: String,
+    pub url: Url,
+    pub expect_status: Vec<u16>,
+}
+
+/// An endpoint the config declares for discovery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedEndpoint {
+    pub method: String,
+    pub url: Url,
+}
+
+/// Command-line values that override the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub rate: Option<u32>,
+    pub concurrency: Option<u32>,
+    pub probes_dir: Option<PathBuf>,
+}
+
+/// Reads and resolves a config file.
+pub fn load(
+    path: &Path,
+    source: &dyn Source,
+    overrides: &Overrides,
+) -> Result<ScanConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    from_text(&text, &path.display().to_string(), source, overrides)
+}
+
+/// Parses, resolves and overrides config text.
+pub fn from_text(
+    text: &str,
+    name: &str,
+    source: &dyn Source,
+    overrides: &Overrides,
+) -> Result<ScanConfig, ConfigError> {
+    let raw = parse(text, name)?;
+    let config = resolve(&raw, source)?;
+    apply_overrides(config, overrides)
+}
+
+/// The config for `prodready scan URL`: anonymous checks only.
+pub fn for_url(url: &str, overrides: &Overrides) -> Result<ScanConfig, ConfigError> {
+    let raw = RawConfig {
+        target: file::RawTarget {
+            url: url.to_string(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    apply_overrides(resolve(&raw, &ProcessSource)?, overrides)
+}
+
+fn invalid(key: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_string(),
+        problem: problem.into(),
+    }
+}
+
+fn parse_target(url: &str) -> Result<Url, ConfigError> {
+    let parsed = Url::parse(url).map_err(|e| {
+        invalid(
+            "target.url",
+            format!("`{url}` is not a URL ({e}); write it like https://staging.example.com"),
+        )
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(invalid(
+            "target.url",
+            format!("`{url}` must be an http:// or https:// URL with a host"),
+        ));
+    }
+    Ok(parsed)
+}
+
+/// Resolves a config URL: relative to the target, or absolute (then it must be in scope).
+fn resolve_url(key: &str, base: &Url, scope: &Scope, text: &str) -> Result<Url, ConfigError> {
+    let url = base
+        .join(text)
+        .map_err(|e| invalid(key, format!("`{text}` is not a URL or path ({e})")))?;
+    scope
+        .check(&url)
+        .map_err(|e| invalid(key, format!("{e}; add its origin to target.origins")))?;
+    Ok(url)
+}
+
+/// Step 2: the raw file with secrets resolved and every value validated.
+pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, ConfigError> {
+    let target = parse_target(&raw.target.url)?;
+    let mut origins = vec![target.clone()];
+    for (i, o) in raw.target.origins.iter().enumerate() {
+        let url = Url::parse(o).map_err(|e| {
+            invalid(
+                &format!("target.origins[{i}]"),
+                format!("`{o}` is not a URL ({e})"),
+            )
+        })?;
+        origins.push(url);
+    }
+    let scope = Scope::new(&origins, &raw.target.exclude);
+    let mut start = Vec::new();
+    for (i, s) in raw.target.start.iter().enumerate() {
+        start.push(resolve_url(
+            &format!("target.start[{i}]"),
+            &target,
+            &scope,
+            s,
+        )?);
+    }
+    if start.is_empty() {
+        start.push(target.clone());
+    }
+
+    let limits = resolve_limits(&raw.limits)?;
+    let mut identities = Vec::new();
+    for (name, ri) in &raw.identities {
+        if !IDENTITY_NAMES.contains(&name.as_str()) {
+            return Err(invalid(
+                &format!("identities.{name}"),
+                format!("unknown identity; use {}", IDENTITY_NAMES.join(", ")),
+            ));
+        }
+        identities.push(resolve_identity(name, ri, &target, &scope, source)?);
+    }
+    identities.sort_by_key(|i| IDENTITY_NAMES.iter().position(|n| *n == i.name));
+
+    let mut seeds = Vec::new();
+    for (i, s) in raw.seeds.endpoints.iter().enumerate() {
+        let key = format!("seeds.endpoints[{i}]");
+        let (method, path) = match s.trim().split_once(char::is_whitespace) {
+            Some((m, p)) => (m.to_ascii_uppercase(), p.trim()),
+            None => ("GET".to_string(), s.trim()),
+        };
+        if !method.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(invalid(
+                &key,
+                format!("`{s}` should look like `POST /api/items`"),
+            ));
+        }
+        seeds.push(SeedEndpoint {
+            method,
+            url: resolve_url(&key, &target, &scope, path)?,
+        });
+    }
+
+    let attestation = raw.attestation.as_ref().map(|a| Attestation {
+        attested_by: a.attested_by.clone(),
+        repository: a.repository.clone(),
+    });
+    Ok(ScanConfig {
+        target,
+        scope,
+        start,
+        limits,
+        safe_mode: raw.safety.safe_mode.unwrap_or(true),
+        identities,
+        seeds,
+        attestation,
+        probes_dir: None,
+    })
+}
+
+fn resolve_limits(raw: &file::RawLimits) -> Result<Limits, ConfigError> {
+    let d = Limits::default();
+    let nonzero = |key: &str, v: Option<u32>, default: NonZeroU32| match v {
+        None => Ok(default),
+        Some(n) => NonZeroU32::new(n).ok_or_else(|| invalid(key, "must be at least 1")),
+    };
+    let rate = nonzero("limits.rate", raw.rate, d.rate)?;
+    if rate.get() > 10_000 {
+        return Err(invalid("limits.rate", "at most 10000 requests per second"));
+    }
+    let burst = nonzero("limits.burst", raw.burst, d.burst)?;
+    let concurrency = nonzero(
+        "limits.concurrency",
+        raw.concurrency,
+        NonZeroU32::new(d.concurrency as u32).unwrap_or(NonZeroU32::MIN),
+    )?;
+    let timeout = match raw.timeout_secs {
+        None => d.timeout,
+        Some(s) if s.is_finite() && s > 0.0 && s <= 600.0 => Duration::from_secs_f64(s),
+        Some(_) => {
+            return Err(invalid(
+                "limits.timeout_secs",
+                "must be between 0 and 600 seconds",
+            ));
+        }
+    };
+    let body_cap = match raw.body_cap_kib {
+        None => d.body_cap,
+        Some(k) if (1..=1024 * 1024).contains(&k) => k as usize * 1024,
+        Some(_) => {
+            return Err(invalid(
+                "limits.body_cap_kib",
+                "must be between 1 and 1048576 KiB",
+            ));
+        }
+    };
+    Ok(Limits {
+        rate,
+        burst,
+        concurrency: concurrency.get() as usize,
+        timeout,
+        body_cap,
+        max_pages: raw.max_pages.map_or(d.max_pages, |n| n as usize),
+        max_depth: raw.max_depth.map_or(d.max_depth, |n| n as usize),
+        max_scripts: raw.max_scripts.map_or(d.max_scripts, |n| n as usize),
+    })
+}
+
+fn resolve_identity(
+    name: &str,
+    raw: &file::RawIdentity,
+    base: &Url,
+    scope: &Scope,
+    source: &dyn Source,
+) -> Result<IdentityConfig, ConfigError> {
+    let key = |k: &str| format!("identities.{name}.{k}");
+    let login = match &raw.login {
+        RawLogin::Json {
+            url,
+            username,
+            password,
+            username_field,
+            password_field,
+            extra,
+            token,
+            send,
+        } => {
+            let extra = extra
+                .iter()
+                .map(|(k, v)| serde_json::to_value(v).map(|v| (k.clone(), v)))
+                .collect::<Result<_, _>>()
+                .map_err(|e| invalid(&key("login.extra"), e.to_string()))?;
+            if let Some(t) = token
+                && !t.starts_with('/')
+            {
+                return Err(invalid(
+                    &key("login.token"),
+                    format!("`{t}` is not a JSON pointer; write it like /access_token"),
+                ));
+            }
+            Login::Json {
+                url: resolve_url(&key("login.url"), base, scope, url)?,
+                username: resolve_plain(&key("login.username"), username, source)?,
+                password: resolve_secret(&key("login.password"), password, source)?,
+                username_field: username_field.clone(),
+                password_field: password_field.clone(),
+                extra,
+                token_pointer: token.clone(),
+                send: parse_placement(&key("login.send"), send.as_deref())?,
+            }
+        }
+        RawLogin::Form {
+            page,
+            username,
+            password,
+            username_field,
+            password_field,
+            selector,
+        } => Login::Form {
+            page: resolve_url(&key("login.page"), base, scope, page)?,
+            username: resolve_plain(&key("login.username"), username, source)?,
+            password: resolve_secret(&key("login.password"), password, source)?,
+            username_field: username_field.clone(),
+            password_field: password_field.clone(),
+            selector: selector.clone(),
+        },
+        RawLogin::Token { token, send } => Login::Token {
+            token: resolve_secret(&key("login.token"), token, source)?,
+            send: parse_placement(&key("login.send"), send.as_deref())?,
+        },
+        RawLogin::Cookie {
+            name: cookie,
+            value,
+        } => Login::Cookie {
+            name: cookie.clone(),
+            value: resolve_secret(&key("login.value"), value, source)?,
+        },
+    };
+    let request = |k: &str, r: &file::RawRequest| -> Result<ConfigRequest, ConfigError> {
+        Ok(ConfigRequest {
+            method: r.method.to_ascii_uppercase(),
+            url: resolve_url(&key(&format!("{k}.url")), base, scope, &r.url)?,
+            expect_status: r.expect_status.clone(),
+        })
+    };
+    let csrf = match &raw.csrf {
+        None => None,
+        Some(c) => Some(CsrfSource {
+            header: c.header.clone(),
+            from: match c.from.split_once(':') {
+                Some(("meta", n)) => CsrfOrigin::Meta(n.to_string()),
+                Some(("cookie", n)) => CsrfOrigin::Cookie(n.to_string()),
+                _ => {
+                    return Err(invalid(
+                        &key("csrf.from"),
+                        format!("`{}` should be meta:NAME or cookie:NAME", c.from),
+                    ));
+                }
+            },
+        }),
+    };
+    let tenant = match (&raw.tenant, name) {
+        (Some(t), _) if t == "a" || t == "b" => Some(t.clone()),
+        (Some(t), _) => return Err(invalid(&key("tenant"), format!("`{t}` should be a or b"))),
+        (None, "a" | "b") => Some(name.to_string()),
+        (None, _) => None,
+    };
+    Ok(IdentityConfig {
+        name: name.to_string(),
+        tenant,
+        role: raw.role.clone(),
+        login,
+        check: raw
+            .check
+            .as_ref()
+            .map(|r| request("check", r))
+            .transpose()?,
+        logout: raw
+            .logout
+            .as_ref()
+            .map(|r| request("logout", r))
+            .transpose()?,
+        csrf,
+    })
+}
+
+fn parse_placement(key: &str, send: Option<&str>) -> Result<TokenPlacement, ConfigError> {
+    match send {
+        None | Some("bearer") => Ok(TokenPlacement::Bearer),
+        Some(s) => match s.split_once(':') {
+            Some(("header", n)) if !n.is_empty() => Ok(TokenPlacement::Header(n.to_string())),
+            Some(("cookie", n)) if !n.is_empty() => Ok(TokenPlacement::Cookie(n.to_string())),
+            _ => Err(invalid(
+                key,
+                format!("`{s}` should be bearer, header:NAME or cookie:NAME"),
+            )),
+        },
+    }
+}
+
+/// Step 3: command-line values win over the file.
+pub fn apply_overrides(
+    mut config: ScanConfig,
+    overrides: &Overrides,
+) -> Result<ScanConfig, ConfigError> {
+    if let Some(rate) = overrides.rate {
+        config.limits.rate =
+            NonZeroU32::new(rate).ok_or_else(|| invalid("--rate", "must be at least 1"))?;
+    }
+    if let Some(c) = overrides.concurrency {
+        if c == 0 {
+            return Err(invalid("--concurrency", "must be at least 1"));
+        }
+        config.limits.concurrency = c as usize;
+    }
+    if let Some(dir) = &overrides.probes_dir {
+        config.probes_dir = Some(dir.clone());
+    }
+    Ok(config)
+}
+
+impl ScanConfig {
+    pub fn identity(&self, name: &str) -> Option<&IdentityConfig> {
+        self.identities.iter().find(|i| i.name == name)
+    }
+
+    /// Every secret in the config, for redaction.
+    pub fn secrets(&self) -> Vec<String> {
+        self.identities
+            .iter()
+            .flat_map(|i| i.login.secrets())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> MapSource<'static> {
+        MapSource {
+            vars: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<HashMap<_, _>>(),
+            fallback: &NoSource,
+        }
+    }
+
+    struct NoSource;
+    impl Source for NoSource {
+        fn var(&self, _: &str) -> Option<String> {
+            None
+        }
+        fn read_file(&self, _: &Path) -> std::io::Result<String> {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "not found",
+            ))
+        }
+    }
+
+    const GOOD: &str = r#"
+        [target]
+        url = "http://127.0.0.1:9000"
+        start = ["/", "/app"]
+        exclude = ["/logout"]
+        [limits]
+        rate = 5
+        [identities.b.login]
+        kind = "token"
+        token = "${B_TOKEN}"
+        [identities.a]
+        check = { url = "/api/me" }
+        [identities.a.login]
+        kind = "json"
+        url = "/api/auth/login"
+        username = "alice@acme.test"
+        password = "${A_PW}"
+        token = "/access_token"
+        [seeds]
+        endpoints = ["POST /api/items", "/api/health"]
+    "#;
+
+    #[test]
+    fn a_good_config_resolves() {
+        let c = from_text(
+            GOOD,
+            "t",
+            &env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.limits.rate.get(), 5);
+        assert_eq!(c.start.len(), 2);
+        assert_eq!(
+            c.identities
+                .iter()
+                .map(|i| i.name.as_str())
+                .collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert_eq!(c.identities[0].tenant.as_deref(), Some("a"));
+        assert_eq!(c.seeds[0].method, "POST");
+        assert_eq!(c.seeds[1].method, "GET");
+        assert!(c.safe_mode);
+        let mut s = c.secrets();
+        s.sort();
+        assert_eq!(s, ["pw", "tok"]);
+    }
+
+    #[test]
+    fn overrides_win() {
+        let o = Overrides {
+            rate: Some(50),
+            ..Default::default()
+        };
+        let c = from_text(GOOD, "t", &env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]), &o).unwrap();
+        assert_eq!(c.limits.rate.get(), 50);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let cases = [
+            (GOOD.replace("rate = 5", "rate = 0"), "limits.rate"),
+            (
+                GOOD.replace("\"/app\"", "\"http://127.0.0.2/app\""),
+                "target.start[1]",
+            ),
+            (
+                GOOD.replace("[identities.b.login]", "[identities.c.login]"),
+                "identities.c",
+            ),
+            (
+                GOOD.replace("${A_PW}", "hunter2"),
+                "identities.a.login.password",
+            ),
+            (
+                GOOD.replace("http://127.0.0.1:9000", "127.0.0.1:9000"),
+                "target.url",
+            ),
+        ];
+        for (text, key) in cases {
+            let err = from_text(
+                &text,
+                "t",
+                &env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]),
+                &Overrides::default(),
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains(key), "expected {key} in: {err}");
+        }
+        let err = from_text(GOOD, "t", &env(&[("A_PW", "pw")]), &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("B_TOKEN"), "{err}");
+    }
+}

@@ -1,0 +1,112 @@
+//! The scope guard: the scanner never sends a request outside the configured origins.
+
+use url::Url;
+
+/// The origins the scanner may talk to, and path prefixes it must never request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    origins: Vec<url::Origin>,
+    exclude: Vec<String>,
+}
+
+/// Why a URL is out of scope.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScopeError {
+    #[error("{url} is outside the configured origins ({allowed})")]
+    OtherOrigin { url: String, allowed: String },
+    #[error("{url} matches the excluded path prefix {prefix}")]
+    Excluded { url: String, prefix: String },
+    #[error("{url} has unsupported scheme {scheme} (only http and https are scanned)")]
+    Scheme { url: String, scheme: String },
+}
+
+impl Scope {
+    /// `origins` are URLs whose scheme, host and port are in scope; `exclude` are path
+    /// prefixes (a trailing `*` is ignored).
+    pub fn new(origins: &[Url], exclude: &[String]) -> Scope {
+        let mut list: Vec<url::Origin> = Vec::new();
+        for o in origins.iter().map(Url::origin) {
+            if !list.contains(&o) {
+                list.push(o);
+            }
+        }
+        let exclude = exclude
+            .iter()
+            .map(|p| p.trim_end_matches('*').to_string())
+            .filter(|p| !p.is_empty())
+            .collect();
+        Scope {
+            origins: list,
+            exclude,
+        }
+    }
+
+    /// Checks one URL; every request and every redirect hop goes through here.
+    pub fn check(&self, url: &Url) -> Result<(), ScopeError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ScopeError::Scheme {
+                url: url.to_string(),
+                scheme: url.scheme().to_string(),
+            });
+        }
+        if !self.origins.contains(&url.origin()) {
+            return Err(ScopeError::OtherOrigin {
+                url: url.to_string(),
+                allowed: self
+                    .origins
+                    .iter()
+                    .map(|o| o.ascii_serialization())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        if let Some(prefix) = self
+            .exclude
+            .iter()
+            .find(|p| url.path().starts_with(p.as_str()))
+        {
+            return Err(ScopeError::Excluded {
+                url: url.to_string(),
+                prefix: prefix.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn contains(&self, url: &Url) -> bool {
+        self.check(url).is_ok()
+    }
+
+    /// The in-scope origins, serialised (`https://app.example`).
+    pub fn origins(&self) -> Vec<String> {
+        self.origins
+            .iter()
+            .map(|o| o.ascii_serialization())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn origin_scheme_port_and_exclusions_are_enforced() {
+        let scope = Scope::new(&[u("http://127.0.0.1:8080/app")], &["/logout*".into()]);
+        assert!(scope.contains(&u("http://127.0.0.1:8080/api/x?y=1")));
+        assert!(!scope.contains(&u("http://127.0.0.2:8080/api/x")));
+        assert!(!scope.contains(&u("http://127.0.0.1:8081/")));
+        assert!(!scope.contains(&u("https://127.0.0.1:8080/")));
+        assert!(!scope.contains(&u("http://127.0.0.1:8080/logout")));
+        // Userinfo tricks do not change the host.
+        assert!(!scope.contains(&u("http://127.0.0.1:8080@127.0.0.2:8080/")));
+        assert!(matches!(
+            scope.check(&u("ftp://127.0.0.1:8080/")),
+            Err(ScopeError::Scheme { .. })
+        ));
+    }
+}
