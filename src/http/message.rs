@@ -110,6 +110,19 @@ pub struct Response {
     pub redirects: Vec<Url>,
     /// A redirect to an out-of-scope location that was not followed.
     pub blocked_redirect: Option<Url>,
+    /// The request as it went on the wire (unredacted; redact before showing it).
+    pub sent: SentRequest,
+}
+
+/// The request that produced a response, with the credentials the HTTP layer added.
+#[derive(Debug, Clone)]
+pub struct SentRequest {
+    /// The identity whose session sent it.
+    pub identity: String,
+    pub method: String,
+    pub url: Url,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Bytes>,
 }
 
 impl Response {

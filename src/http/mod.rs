@@ -1,7 +1,13 @@
 //! The one HTTP layer every probe uses: rate limit, scope, caps, identities, evidence.
 
+mod client;
+mod jar;
 mod message;
+mod redact;
 mod scope;
 
-pub use message::{Body, Request, Response};
+pub use client::{HttpError, HttpLayer, HttpSettings, Observer, Session};
+pub use jar::{CookieJar, StoredCookie};
+pub use message::{Body, Request, Response, SentRequest};
+pub use redact::{REDACTED, Redactor, is_sensitive_header};
 pub use scope::{Scope, ScopeError};

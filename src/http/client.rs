@@ -1,0 +1,589 @@
+//! The HTTP layer: every request of every probe goes through [`HttpLayer::send`].
+//!
+//! It owns the rate limiter (one budget per host), the scope guard (every request and
+//! every redirect hop), timeouts, the streaming body cap, retries on transport errors
+//! only, per-identity sessions, request counting and redacted evidence capture.
+
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::jar::CookieJar;
+use super::message::{Request, Response, SentRequest};
+use super::redact::Redactor;
+use super::scope::{Scope, ScopeError};
+use crate::finding::{Evidence, RequestExcerpt, ResponseExcerpt};
+
+/// Why a request produced no response.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum HttpError {
+    #[error("refused to send: {0}")]
+    OutOfScope(#[from] ScopeError),
+    #[error("{method} {url}: no response within {secs:.1}s")]
+    Timeout {
+        method: String,
+        url: String,
+        secs: f64,
+    },
+    #[error("{method} {url}: {message}")]
+    Transport {
+        method: String,
+        url: String,
+        message: String,
+    },
+    #[error("invalid request {method} {url}: {message}")]
+    Invalid {
+        method: String,
+        url: String,
+        message: String,
+    },
+}
+
+/// The politeness and resource bounds of the layer.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub rate: NonZeroU32,
+    pub burst: NonZeroU32,
+    pub concurrency: usize,
+    pub timeout: Duration,
+    pub body_cap: usize,
+    /// Transport-error retries per request.
+    pub retries: u32,
+}
+
+impl From<&crate::config::Limits> for HttpSettings {
+    fn from(l: &crate::config::Limits) -> Self {
+        HttpSettings {
+            rate: l.rate,
+            burst: l.burst,
+            concurrency: l.concurrency,
+            timeout: l.timeout,
+            body_cap: l.body_cap,
+            retries: 2,
+        }
+    }
+}
+
+/// Something that wants to see every response (passive signature scanning).
+pub trait Observer: Send + Sync {
+    fn observe(&self, response: &Response);
+}
+
+/// The credentials of one identity: its cookie jar and the headers it adds.
+#[derive(Debug, Default)]
+pub struct Session {
+    name: String,
+    jar: Mutex<CookieJar>,
+    headers: RwLock<Vec<(String, String)>>,
+    /// Header and token sent on unsafe methods of a cookie session.
+    csrf: RwLock<Option<(String, String)>>,
+}
+
+impl Session {
+    pub fn new(name: &str) -> Session {
+        Session {
+            name: name.to_string(),
+            ..Session::default()
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Sets (or replaces) a header sent on every request, such as `Authorization`.
+    pub fn set_header(&self, name: &str, value: &str) {
+        let mut h = self.headers.write().unwrap_or_else(|e| e.into_inner());
+        h.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        h.push((name.to_string(), value.to_string()));
+    }
+
+    pub fn headers(&self) -> Vec<(String, String)> {
+        self.headers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set_csrf(&self, header: &str, token: &str) {
+        *self.csrf.write().unwrap_or_else(|e| e.into_inner()) =
+            Some((header.to_string(), token.to_string()));
+    }
+
+    pub fn csrf(&self) -> Option<(String, String)> {
+        self.csrf.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Runs `f` with the jar locked.
+    pub fn with_jar<T>(&self, f: impl FnOnce(&mut CookieJar) -> T) -> T {
+        f(&mut self.jar.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Forgets every credential (before a fresh login).
+    pub fn reset(&self) {
+        self.with_jar(CookieJar::clear);
+        self.headers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        *self.csrf.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+struct Inner {
+    client: reqwest::Client,
+    scope: Scope,
+    limiter: DefaultKeyedRateLimiter<String>,
+    in_flight: Semaphore,
+    settings: HttpSettings,
+    sent: AtomicU64,
+    redactor: Redactor,
+    observers: RwLock<Vec<Arc<dyn Observer>>>,
+    refused: Mutex<Vec<String>>,
+}
+
+/// The one client layer. Cheap to clone.
+#[derive(Clone)]
+pub struct HttpLayer {
+    inner: Arc<Inner>,
+}
+
+const MAX_REDIRECTS: usize = 10;
+const EXCERPT_BYTES: usize = 2048;
+const USER_AGENT: &str = concat!(
+    "prodready/",
+    env!("CARGO_PKG_VERSION"),
+    " (authorised production-readiness scan)"
+);
+
+impl HttpLayer {
+    pub fn new(
+        settings: HttpSettings,
+        scope: Scope,
+        redactor: Redactor,
+    ) -> Result<HttpLayer, HttpError> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(USER_AGENT)
+            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+            .pool_max_idle_per_host(settings.concurrency.max(1))
+            .build()
+            .map_err(|e| HttpError::Transport {
+                method: String::new(),
+                url: String::new(),
+                message: e.to_string(),
+            })?;
+        let quota = Quota::per_second(settings.rate).allow_burst(settings.burst);
+        Ok(HttpLayer {
+            inner: Arc::new(Inner {
+                client,
+                scope,
+                limiter: RateLimiter::keyed(quota),
+                in_flight: Semaphore::new(settings.concurrency.max(1)),
+                settings,
+                sent: AtomicU64::new(0),
+                redactor,
+                observers: RwLock::new(Vec::new()),
+                refused: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.inner.scope
+    }
+
+    pub fn redactor(&self) -> &Redactor {
+        &self.inner.redactor
+    }
+
+    pub fn settings(&self) -> &HttpSettings {
+        &self.inner.settings
+    }
+
+    /// Requests put on the wire so far (each redirect hop and retry counts).
+    pub fn requests_sent(&self) -> u64 {
+        self.inner.sent.load(Ordering::Relaxed)
+    }
+
+    /// Requests and redirect hops refused by the scope guard, redacted.
+    pub fn refused(&self) -> Vec<String> {
+        self.inner
+            .refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn add_observer(&self, observer: Arc<dyn Observer>) {
+        self.inner
+            .observers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(observer);
+    }
+
+    fn refuse(&self, err: ScopeError) -> HttpError {
+        let mut refused = self.inner.refused.lock().unwrap_or_else(|e| e.into_inner());
+        if refused.len() < 1000 {
+            refused.push(self.inner.redactor.text(&err.to_string()));
+        }
+        HttpError::OutOfScope(err)
+    }
+
+    /// Sends a request as `session`, following in-scope redirects when asked.
+    pub async fn send(&self, session: &Session, request: Request) -> Result<Response, HttpError> {
+        let started = Instant::now();
+        let mut method = request.method.clone();
+        let mut url = request.url.clone();
+        let mut body = request.body.clone();
+        let mut redirects = Vec::new();
+        loop {
+            self.inner.scope.check(&url).map_err(|e| self.refuse(e))?;
+            let mut response = self
+                .hop(session, &request, &method, &url, body.as_ref())
+                .await?;
+            let location = response
+                .is_redirect()
+                .then(|| response.header("location").and_then(|l| url.join(l).ok()))
+                .flatten();
+            let Some(next) = location.filter(|_| request.follow_redirects) else {
+                response.redirects = redirects;
+                response.elapsed = started.elapsed();
+                // Report an off-scope Location even when redirects were not followed.
+                if let Some(loc) = response.header("location").and_then(|l| url.join(l).ok())
+                    && response.is_redirect()
+                    && let Err(e) = self.inner.scope.check(&loc)
+                {
+                    if request.follow_redirects {
+                        self.refuse(e);
+                    }
+                    response.blocked_redirect = Some(loc);
+                }
+                self.notify(&response);
+                return Ok(response);
+            };
+            if let Err(e) = self.inner.scope.check(&next) {
+                self.refuse(e);
+                response.blocked_redirect = Some(next);
+                response.redirects = redirects;
+                response.elapsed = started.elapsed();
+                self.notify(&response);
+                return Ok(response);
+            }
+            if redirects.len() >= MAX_REDIRECTS {
+                response.redirects = redirects;
+                response.elapsed = started.elapsed();
+                self.notify(&response);
+                return Ok(response);
+            }
+            // 303, and 301/302 after a POST, turn into a GET without a body, as browsers do.
+            if response.status == 303 || (matches!(response.status, 301 | 302) && method == "POST")
+            {
+                method = "GET".into();
+                body = None;
+            }
+            redirects.push(next.clone());
+            url = next;
+        }
+    }
+
+    fn notify(&self, response: &Response) {
+        let observers = self
+            .inner
+            .observers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for o in observers {
+            o.observe(response);
+        }
+    }
+
+    fn build_headers(
+        &self,
+        session: &Session,
+        request: &Request,
+        method: &str,
+        url: &Url,
+    ) -> Vec<(String, String)> {
+        let mut headers: Vec<(String, String)> = Vec::new();
+        let explicit = |name: &str| request.header_value(name).is_some();
+        if !request.without_credentials {
+            for (n, v) in session.headers() {
+                if !explicit(&n) {
+                    headers.push((n, v));
+                }
+            }
+            if !explicit("cookie")
+                && let Some(cookie) = session.with_jar(|j| j.header_for(url))
+            {
+                headers.push(("Cookie".into(), cookie));
+            }
+            let unsafe_method = !matches!(method, "GET" | "HEAD" | "OPTIONS");
+            if unsafe_method
+                && let Some((h, token)) = session.csrf()
+                && !explicit(&h)
+            {
+                headers.push((h, token));
+            }
+        }
+        headers.extend(request.headers.iter().cloned());
+        headers
+    }
+
+    async fn hop(
+        &self,
+        session: &Session,
+        request: &Request,
+        method: &str,
+        url: &Url,
+        body: Option<&super::message::Body>,
+    ) -> Result<Response, HttpError> {
+        let headers = self.build_headers(session, request, method, url);
+        let settings = &self.inner.settings;
+        let mut attempt = 0;
+        loop {
+            let result = self.attempt(method, url, &headers, body).await;
+            match result {
+                Ok((status, resp_headers, body_bytes, truncated)) => {
+                    if !request.without_credentials {
+                        for (n, v) in &resp_headers {
+                            if n == "set-cookie" {
+                                session.with_jar(|j| j.store(url, v));
+                            }
+                        }
+                    }
+                    return Ok(Response {
+                        status,
+                        headers: resp_headers,
+                        body: body_bytes,
+                        truncated,
+                        url: url.clone(),
+                        elapsed: Duration::ZERO,
+                        redirects: Vec::new(),
+                        blocked_redirect: None,
+                        sent: SentRequest {
+                            identity: session.name().to_string(),
+                            method: method.to_string(),
+                            url: url.clone(),
+                            headers: headers.clone(),
+                            body: body.map(|b| b.bytes.clone()),
+                        },
+                    });
+                }
+                Err((err, retryable)) => {
+                    if !retryable || attempt >= settings.retries {
+                        return Err(err);
+                    }
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(250 * (1 << attempt))).await;
+                }
+            }
+        }
+    }
+
+    /// One request on the wire: wait for the rate budget and a slot, send, read the
+    /// body up to the cap or the deadline. Errors say whether a retry is safe.
+    async fn attempt(
+        &self,
+        method: &str,
+        url: &Url,
+        headers: &[(String, String)],
+        body: Option<&super::message::Body>,
+    ) -> Result<(u16, Vec<(String, String)>, Bytes, bool), (HttpError, bool)> {
+        let inner = &self.inner;
+        let invalid = |message: String| {
+            (
+                HttpError::Invalid {
+                    method: method.to_string(),
+                    url: inner.redactor.url(url),
+                    message,
+                },
+                false,
+            )
+        };
+        let m =
+            reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| invalid(e.to_string()))?;
+        let mut builder = inner.client.request(m, url.clone());
+        for (n, v) in headers {
+            builder = builder.header(n.as_str(), v.as_str());
+        }
+        if let Some(b) = body {
+            if !headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            {
+                builder = builder.header("content-type", b.content_type.as_str());
+            }
+            builder = builder.body(b.bytes.clone());
+        }
+        let req = builder.build().map_err(|e| invalid(e.to_string()))?;
+
+        let _slot = inner
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|e| invalid(e.to_string()))?;
+        let host = url.host_str().unwrap_or("").to_string();
+        inner.limiter.until_key_ready(&host).await;
+        inner.sent.fetch_add(1, Ordering::Relaxed);
+
+        let timeout = inner.settings.timeout;
+        let deadline = tokio::time::Instant::now() + timeout;
+        let idempotent = matches!(method, "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE");
+        let mut resp = match tokio::time::timeout_at(deadline, inner.client.execute(req)).await {
+            Err(_) => {
+                let err = HttpError::Timeout {
+                    method: method.to_string(),
+                    url: inner.redactor.url(url),
+                    secs: timeout.as_secs_f64(),
+                };
+                return Err((err, idempotent));
+            }
+            Ok(Err(e)) => {
+                let retryable =
+                    e.is_connect() || (idempotent && (e.is_timeout() || e.is_request()));
+                let err = HttpError::Transport {
+                    method: method.to_string(),
+                    url: inner.redactor.url(url),
+                    message: error_chain(&e),
+                };
+                return Err((err, retryable));
+            }
+            Ok(Ok(r)) => r,
+        };
+        let status = resp.status().as_u16();
+        let resp_headers: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let cap = inner.settings.body_cap;
+        let mut buf = BytesMut::new();
+        let mut truncated = false;
+        if method != "HEAD" {
+            loop {
+                match tokio::time::timeout_at(deadline, resp.chunk()).await {
+                    Err(_) => {
+                        truncated = true; // A body still trickling in at the deadline is cut.
+                        break;
+                    }
+                    Ok(Err(_)) => {
+                        truncated = true; // The connection broke mid-body; keep what came.
+                        break;
+                    }
+                    Ok(Ok(None)) => break,
+                    Ok(Ok(Some(chunk))) => {
+                        let room = cap - buf.len();
+                        if chunk.len() > room {
+                            buf.extend_from_slice(&chunk[..room]);
+                            truncated = true;
+                            break;
+                        }
+                        buf.extend_from_slice(&chunk);
+                    }
+                }
+            }
+        }
+        Ok((status, resp_headers, buf.freeze(), truncated))
+    }
+
+    /// A redacted evidence record of one exchange.
+    pub fn evidence(&self, label: &str, response: &Response, matched: Option<&str>) -> Evidence {
+        let r = &self.inner.redactor;
+        let sent = &response.sent;
+        let excerpt = |bytes: &[u8]| -> (String, bool) {
+            let cut = bytes.len() > EXCERPT_BYTES;
+            let mut end = bytes.len().min(EXCERPT_BYTES);
+            while end > 0 && end < bytes.len() && (bytes[end] & 0xC0) == 0x80 {
+                end -= 1; // Do not split a UTF-8 sequence.
+            }
+            (r.text(&String::from_utf8_lossy(&bytes[..end])), cut)
+        };
+        let around = matched.and_then(|m| {
+            let text = response.text();
+            let pos = text.find(m)?;
+            let start = floor_char(&text, pos.saturating_sub(EXCERPT_BYTES / 2));
+            let end = floor_char(&text, (pos + m.len() + EXCERPT_BYTES / 2).min(text.len()));
+            Some((r.text(&text[start..end]), start > 0 || end < text.len()))
+        });
+        let (body, cut) = around.unwrap_or_else(|| excerpt(&response.body));
+        Evidence {
+            label: label.to_string(),
+            request: RequestExcerpt {
+                identity: sent.identity.clone(),
+                method: sent.method.clone(),
+                url: r.url(&sent.url),
+                headers: sent
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (n.clone(), r.header(n, v)))
+                    .collect(),
+                body: sent.body.as_ref().map(|b| excerpt(b).0),
+            },
+            response: Some(ResponseExcerpt {
+                status: response.status,
+                headers: response
+                    .headers
+                    .iter()
+                    .filter(|(n, _)| {
+                        EVIDENCE_HEADERS.contains(&n.as_str()) || n.starts_with("access-control-")
+                    })
+                    .map(|(n, v)| (n.clone(), r.header(n, v)))
+                    .collect(),
+                body,
+                truncated: cut || response.truncated,
+            }),
+            matched: matched.map(|m| r.text(m)),
+        }
+    }
+}
+
+/// Response headers worth keeping as evidence.
+const EVIDENCE_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "location",
+    "server",
+    "x-powered-by",
+    "set-cookie",
+    "www-authenticate",
+    "retry-after",
+    "content-security-policy",
+    "strict-transport-security",
+    "x-frame-options",
+    "x-content-type-options",
+];
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !msg.contains(&text) {
+            msg.push_str(": ");
+            msg.push_str(&text);
+        }
+        source = s.source();
+    }
+    msg
+}
