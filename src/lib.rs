@@ -1,8 +1,10 @@
 //! prodready: a black-box scanner that scores a live multi-tenant web app on a
 //! 12-point production-readiness checklist, with evidence for every verdict.
 
+pub mod auth;
 pub mod checklist;
 pub mod config;
+pub mod discover;
 pub mod finding;
 pub mod http;
 pub mod probe;

@@ -1,0 +1,294 @@
+//! What an HTML page exposes: links, forms, scripts and meta tags, parsed with scraper.
+
+use scraper::{ElementRef, Html, Selector};
+use url::Url;
+
+/// Bounds per page, so a hostile page with 100,000 links costs little.
+const MAX_LINKS: usize = 2000;
+const MAX_FORMS: usize = 100;
+const MAX_SCRIPTS: usize = 200;
+const MAX_INLINE_BYTES: usize = 512 * 1024;
+
+/// The parts of a page discovery and login care about.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub title: Option<String>,
+    pub links: Vec<Url>,
+    pub forms: Vec<Form>,
+    pub scripts: Vec<Url>,
+    pub inline_scripts: Vec<String>,
+    /// `<meta name=... content=...>` pairs.
+    pub metas: Vec<(String, String)>,
+    /// The page listed more links than were kept.
+    pub links_truncated: bool,
+}
+
+/// An HTML form with its inputs and their default values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Form {
+    pub action: Url,
+    pub method: String,
+    pub enctype: Option<String>,
+    pub inputs: Vec<FormInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormInput {
+    pub name: String,
+    /// `text`, `password`, `hidden`, `email`, `select`, `textarea`...
+    pub kind: String,
+    pub value: String,
+}
+
+impl Form {
+    pub fn has_password(&self) -> bool {
+        self.inputs.iter().any(|i| i.kind == "password")
+    }
+
+    pub fn input(&self, name: &str) -> Option<&FormInput> {
+        self.inputs.iter().find(|i| i.name == name)
+    }
+}
+
+fn selector(s: &str) -> Selector {
+    // The selectors below are constants; a failure here is a programming error caught by tests.
+    Selector::parse(s).unwrap_or_else(|e| panic!("invalid built-in selector {s}: {e}"))
+}
+
+fn base_of(doc: &Html, url: &Url) -> Url {
+    doc.select(&selector("base[href]"))
+        .next()
+        .and_then(|b| b.value().attr("href"))
+        .and_then(|h| url.join(h).ok())
+        .unwrap_or_else(|| url.clone())
+}
+
+fn join(base: &Url, href: &str) -> Option<Url> {
+    let href = href.trim();
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    let mut u = base.join(href).ok()?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return None;
+    }
+    u.set_fragment(None);
+    Some(u)
+}
+
+/// Parses a page fetched from `url`.
+pub fn parse_page(url: &Url, html: &str) -> Page {
+    let doc = Html::parse_document(html);
+    let base = base_of(&doc, url);
+    let mut page = Page {
+        title: doc
+            .select(&selector("title"))
+            .next()
+            .map(|t| t.text().collect::<String>().trim().to_string()),
+        ..Page::default()
+    };
+    for el in doc.select(&selector(
+        "a[href], area[href], link[href], iframe[src], frame[src]",
+    )) {
+        let attr = el
+            .value()
+            .attr("href")
+            .or_else(|| el.value().attr("src"))
+            .unwrap_or("");
+        let rel = el.value().attr("rel").unwrap_or("").to_ascii_lowercase();
+        if el.value().name() == "link"
+            && !(rel.contains("modulepreload")
+                || rel.contains("preload")
+                || rel.contains("alternate")
+                || rel.contains("manifest"))
+        {
+            continue;
+        }
+        if let Some(u) = join(&base, attr) {
+            if rel.contains("modulepreload") || el.value().attr("as") == Some("script") {
+                push_unique(&mut page.scripts, u, MAX_SCRIPTS);
+            } else if page.links.len() < MAX_LINKS {
+                push_unique(&mut page.links, u, MAX_LINKS);
+            } else {
+                page.links_truncated = true;
+            }
+        }
+    }
+    let mut inline_bytes = 0;
+    for el in doc.select(&selector("script")) {
+        if let Some(src) = el.value().attr("src") {
+            if let Some(u) = join(&base, src) {
+                push_unique(&mut page.scripts, u, MAX_SCRIPTS);
+            }
+        } else {
+            let text: String = el.text().collect();
+            if !text.trim().is_empty() && inline_bytes + text.len() <= MAX_INLINE_BYTES {
+                inline_bytes += text.len();
+                page.inline_scripts.push(text);
+            }
+        }
+    }
+    for el in doc.select(&selector("meta[name][content], meta[property][content]")) {
+        let v = el.value();
+        let name = v.attr("name").or_else(|| v.attr("property")).unwrap_or("");
+        page.metas.push((
+            name.to_string(),
+            v.attr("content").unwrap_or("").to_string(),
+        ));
+    }
+    for form in doc.select(&selector("form")).take(MAX_FORMS) {
+        page.forms.push(parse_form(&base, url, form));
+    }
+    page
+}
+
+fn push_unique(list: &mut Vec<Url>, u: Url, max: usize) {
+    if list.len() < max && !list.contains(&u) {
+        list.push(u);
+    }
+}
+
+fn parse_form(base: &Url, page_url: &Url, form: ElementRef<'_>) -> Form {
+    let v = form.value();
+    let action = v
+        .attr("action")
+        .filter(|a| !a.trim().is_empty())
+        .and_then(|a| base.join(a.trim()).ok())
+        .unwrap_or_else(|| page_url.clone());
+    let method = v
+        .attr("method")
+        .unwrap_or("GET")
+        .trim()
+        .to_ascii_uppercase();
+    let mut inputs = Vec::new();
+    for el in form.select(&selector(
+        "input[name], select[name], textarea[name], button[name]",
+    )) {
+        let e = el.value();
+        let name = e.attr("name").unwrap_or("").to_string();
+        let (kind, value) = match e.name() {
+            "select" => {
+                let chosen = el
+                    .select(&selector("option[selected]"))
+                    .next()
+                    .or_else(|| el.select(&selector("option")).next())
+                    .map(|o| {
+                        o.value()
+                            .attr("value")
+                            .map(str::to_string)
+                            .unwrap_or_else(|| o.text().collect())
+                    })
+                    .unwrap_or_default();
+                ("select".to_string(), chosen)
+            }
+            "textarea" => ("textarea".to_string(), el.text().collect()),
+            "button" => (
+                "submit".to_string(),
+                e.attr("value").unwrap_or("").to_string(),
+            ),
+            _ => (
+                e.attr("type").unwrap_or("text").to_ascii_lowercase(),
+                e.attr("value").unwrap_or("").to_string(),
+            ),
+        };
+        // Unchecked boxes and unpressed buttons are not submitted by a browser.
+        if (kind == "checkbox" || kind == "radio") && e.attr("checked").is_none() {
+            continue;
+        }
+        if kind == "submit"
+            || kind == "image"
+            || kind == "button"
+            || kind == "reset"
+            || kind == "file"
+        {
+            continue;
+        }
+        inputs.push(FormInput { name, kind, value });
+    }
+    Form {
+        action,
+        method,
+        enctype: v.attr("enctype").map(str::to_string),
+        inputs,
+    }
+}
+
+/// Picks the form matching `css` (when given) or the first form with a password input.
+pub fn login_form(url: &Url, html: &str, css: Option<&str>) -> Result<Form, String> {
+    let doc = Html::parse_document(html);
+    let base = base_of(&doc, url);
+    match css {
+        Some(css) => {
+            let sel =
+                Selector::parse(css).map_err(|e| format!("invalid CSS selector `{css}`: {e}"))?;
+            let el = doc
+                .select(&sel)
+                .next()
+                .ok_or_else(|| format!("no element matches `{css}`"))?;
+            let form = if el.value().name() == "form" {
+                el
+            } else {
+                el.ancestors()
+                    .filter_map(ElementRef::wrap)
+                    .find(|a| a.value().name() == "form")
+                    .ok_or_else(|| format!("`{css}` is not a form or inside one"))?
+            };
+            Ok(parse_form(&base, url, form))
+        }
+        None => doc
+            .select(&selector("form"))
+            .map(|f| parse_form(&base, url, f))
+            .find(Form::has_password)
+            .ok_or_else(|| "the page has no form with a password field".to_string()),
+    }
+}
+
+/// The `content` of a `<meta name=NAME>` tag.
+pub fn meta_content(html: &str, name: &str) -> Option<String> {
+    let doc = Html::parse_document(html);
+    doc.select(&selector("meta[name][content]"))
+        .find(|m| {
+            m.value()
+                .attr("name")
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
+        .and_then(|m| m.value().attr("content").map(str::to_string))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_yield_links_forms_scripts_and_metas() {
+        let url = Url::parse("http://127.0.0.1:1/app/index").unwrap();
+        let html = r#"<html><head><title> App </title><meta name="csrf-token" content="tok">
+            <script src="/static/app.js"></script><link rel="modulepreload" href="chunk.js">
+            <script>window.x = "/api/inline";</script></head><body>
+            <a href="/a#frag">a</a><a href="b?x=1">b</a><a href="mailto:x@y">m</a><a href="javascript:void(0)">j</a>
+            <form method="post" action="/login"><input type="hidden" name="csrf_token" value="c1">
+            <input type="email" name="email"><input type="password" name="password">
+            <input type="checkbox" name="remember"><button name="go" type="submit">Go</button></form>
+            </body></html>"#;
+        let page = parse_page(&url, html);
+        assert_eq!(page.title.as_deref(), Some("App"));
+        let links: Vec<String> = page.links.iter().map(Url::to_string).collect();
+        assert_eq!(
+            links,
+            ["http://127.0.0.1:1/a", "http://127.0.0.1:1/app/b?x=1"]
+        );
+        assert_eq!(page.scripts.len(), 2);
+        assert_eq!(page.inline_scripts.len(), 1);
+        assert_eq!(page.forms[0].method, "POST");
+        let names: Vec<&str> = page.forms[0]
+            .inputs
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect();
+        assert_eq!(names, ["csrf_token", "email", "password"]);
+        assert_eq!(meta_content(html, "csrf-token").as_deref(), Some("tok"));
+        let form = login_form(&url, html, None).unwrap();
+        assert_eq!(form.action.as_str(), "http://127.0.0.1:1/login");
+        assert!(login_form(&url, "<form><input name=q></form>", None).is_err());
+    }
+}

@@ -1,0 +1,515 @@
+//! Discovery: crawl as each identity, read scripts and the OpenAPI document, add seeds,
+//! and sweep the API so the inventory knows who reached what.
+
+pub mod html;
+pub mod inventory;
+pub mod openapi;
+pub mod scripts;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::sync::{Arc, LazyLock};
+
+use futures_util::StreamExt;
+use regex::Regex;
+use serde_json::Value;
+use url::Url;
+
+pub use inventory::{Endpoint, IdKind, Inventory, Markers, Observation, Origin, Param};
+
+use crate::auth::{Identities, Identity};
+use crate::config::ScanConfig;
+use crate::http::{HttpLayer, Request, Response};
+
+/// Links a crawler must not follow with GET: they end sessions or destroy things.
+static UNSAFE_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(log-?out|sign-?out|log-?off|/exit\b|/destroy|/delete|/remove|/revoke|/unsubscribe|/reset)")
+        .expect("valid regex")
+});
+
+/// Requests in flight per identity during the crawl (the HTTP layer caps the total).
+const CRAWL_PARALLEL: usize = 4;
+/// Concrete URLs swept per endpoint pattern and identity.
+const SWEEP_PER_PATTERN: usize = 2;
+
+struct Crawl<'a> {
+    http: &'a HttpLayer,
+    config: &'a ScanConfig,
+    inventory: Inventory,
+    scripts_seen: HashSet<Url>,
+    /// Ids a collection endpoint listed, per identity: (identity, collection path) -> ids.
+    listed: BTreeMap<(String, String), Vec<String>>,
+}
+
+/// Runs discovery and returns the inventory.
+pub async fn discover(http: &HttpLayer, identities: &Identities, config: &ScanConfig) -> Inventory {
+    let mut crawl = Crawl {
+        http,
+        config,
+        inventory: Inventory::default(),
+        scripts_seen: HashSet::new(),
+        listed: BTreeMap::new(),
+    };
+    crawl.learn_markers(identities);
+    for identity in identities.all() {
+        crawl.crawl_as(identity).await;
+    }
+    crawl.find_openapi(identities).await;
+    for seed in &config.seeds {
+        crawl.inventory.add(&seed.method, &seed.url, Origin::Seed);
+    }
+    crawl.sweep(identities).await;
+    crawl.inventory
+}
+
+impl Crawl<'_> {
+    /// Each identity's private markers: its login name and the values of its own profile,
+    /// minus anything another identity shares (an org name both see is not private).
+    fn learn_markers(&mut self, identities: &Identities) {
+        let mut per: BTreeMap<String, Markers> = BTreeMap::new();
+        for id in identities.authenticated() {
+            let mut m = Markers::default();
+            if let Some(cfg) = &id.config
+                && let crate::config::Login::Json { username, .. }
+                | crate::config::Login::Form { username, .. } = &cfg.login
+            {
+                m.add(username);
+            }
+            if let Some(profile) = id.profile() {
+                profile_strings(&profile, &mut m, 0);
+            }
+            per.insert(id.name.clone(), m);
+        }
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for m in per.values() {
+            for v in &m.values {
+                *counts.entry(v.clone()).or_default() += 1;
+            }
+        }
+        for m in per.values_mut() {
+            m.values.retain(|v| counts.get(v) == Some(&1));
+        }
+        self.inventory.markers = per;
+    }
+
+    fn allowed(&self, url: &Url, identity: &Identity) -> bool {
+        if !self.http.scope().contains(url) || UNSAFE_LINK.is_match(url.path()) {
+            return false;
+        }
+        let logout = identity.config.as_ref().and_then(|c| c.logout.as_ref());
+        !logout.is_some_and(|l| l.url.path() == url.path())
+    }
+
+    async fn fetch(&self, identity: &Identity, url: &Url, accept: &str) -> Option<Response> {
+        let req = Request::get(url.clone()).header("Accept", accept);
+        match identity.send(self.http, req).await {
+            Ok(r) => Some(r),
+            Err(e) => {
+                tracing::debug!(identity = %identity.name, error = %e, "discovery request failed");
+                None
+            }
+        }
+    }
+
+    fn record(
+        &mut self,
+        identity: &Identity,
+        method: &str,
+        url: &Url,
+        origin: Origin,
+        resp: &Response,
+    ) {
+        let key = self.inventory.add(method, url, origin);
+        let text = resp.text();
+        let obs = Observation {
+            identity: identity.name.clone(),
+            url: url.to_string(),
+            status: resp.status,
+            content_type: resp.media_type(),
+            bytes: resp.body.len(),
+            markers_of: self.inventory.markers_in(&text),
+        };
+        self.inventory.observe(&key, obs);
+        if resp.is_success()
+            && let Some(json) = resp.json()
+        {
+            self.inventory.collect_ids(&identity.name, &json);
+            let ids = listed_ids(&json);
+            if !ids.is_empty() {
+                self.listed.insert(
+                    (
+                        identity.name.clone(),
+                        url.path().trim_end_matches('/').to_string(),
+                    ),
+                    ids,
+                );
+            }
+        }
+    }
+
+    /// Breadth-first crawl of HTML pages as one identity, bounded in pages and depth.
+    async fn crawl_as(&mut self, identity: &Arc<Identity>) {
+        let limits = &self.config.limits;
+        let mut queue: VecDeque<(Url, usize)> =
+            self.config.start.iter().map(|u| (u.clone(), 0)).collect();
+        if let Some(check) = identity.config.as_ref().and_then(|c| c.check.as_ref()) {
+            queue.push_back((check.url.clone(), 0));
+        }
+        let mut seen: HashSet<Url> = HashSet::new();
+        let mut fetched = 0usize;
+        let mut scripts: Vec<Url> = Vec::new();
+        while !queue.is_empty() && fetched < limits.max_pages {
+            let room = limits.max_pages - fetched;
+            let batch: Vec<(Url, usize)> = std::iter::from_fn(|| queue.pop_front())
+                .filter(|(u, _)| seen.insert(u.clone()) && self.allowed(u, identity))
+                .take(room.min(CRAWL_PARALLEL * 4))
+                .collect();
+            if batch.is_empty() {
+                continue;
+            }
+            fetched += batch.len();
+            let this = &*self;
+            let results: Vec<((Url, usize), Option<Response>)> = futures_util::stream::iter(batch)
+                .map(|(u, depth)| async move {
+                    let r = this
+                        .fetch(
+                            identity,
+                            &u,
+                            "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
+                        )
+                        .await;
+                    ((u, depth), r)
+                })
+                .buffer_unordered(CRAWL_PARALLEL)
+                .collect()
+                .await;
+            for ((url, depth), resp) in results {
+                let Some(resp) = resp else { continue };
+                self.record(identity, "GET", &url, Origin::Crawl, &resp);
+                if resp.is_html() && resp.is_success() {
+                    self.inventory.pages.insert(url.to_string());
+                    let page = html::parse_page(&resp.url, &resp.text());
+                    if page.links_truncated {
+                        self.inventory.truncated.push(format!(
+                            "{url}: links beyond {} were not followed",
+                            page.links.len()
+                        ));
+                    }
+                    for link in page.links {
+                        if depth < limits.max_depth && self.http.scope().contains(&link) {
+                            queue.push_back((link, depth + 1));
+                        }
+                    }
+                    for form in page.forms {
+                        if self.http.scope().contains(&form.action) {
+                            let key = self.inventory.add(&form.method, &form.action, Origin::Form);
+                            if let Some(ep) = self.inventory.endpoints.get_mut(&key) {
+                                for input in &form.inputs {
+                                    let p = Param {
+                                        name: input.name.clone(),
+                                        location: "form".into(),
+                                        required: false,
+                                    };
+                                    if !ep.params.contains(&p) {
+                                        ep.params.push(p);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    scripts.extend(page.scripts);
+                    for inline in &page.inline_scripts {
+                        self.add_script_facts(&resp.url, inline);
+                    }
+                } else if resp.is_success()
+                    && let Some(json) = resp.json()
+                {
+                    for link in json_links(&resp.url, &json) {
+                        if self.http.scope().contains(&link) {
+                            self.inventory.add("GET", &link, Origin::Json);
+                        }
+                    }
+                }
+            }
+        }
+        if !queue.is_empty() {
+            self.inventory.truncated.push(format!(
+                "crawl as {} stopped at limits.max_pages = {}",
+                identity.name, limits.max_pages
+            ));
+        }
+        self.read_scripts(identity, scripts).await;
+    }
+
+    fn add_script_facts(&mut self, base: &Url, source: &str) -> Vec<Url> {
+        let facts = scripts::read_script(base, source);
+        for (method, path) in facts.paths {
+            if let Ok(u) = base.join(&path)
+                && self.http.scope().contains(&u)
+            {
+                self.inventory
+                    .add(method.as_deref().unwrap_or("GET"), &u, Origin::Script);
+            }
+        }
+        facts.chunks
+    }
+
+    /// Fetches scripts and the chunks they load, bounded by `limits.max_scripts`.
+    async fn read_scripts(&mut self, identity: &Identity, mut pending: Vec<Url>) {
+        while let Some(url) = pending.pop() {
+            if self.scripts_seen.len() >= self.config.limits.max_scripts {
+                self.inventory.truncated.push(format!(
+                    "scripts beyond limits.max_scripts = {} were not read",
+                    self.config.limits.max_scripts
+                ));
+                return;
+            }
+            if !self.http.scope().contains(&url) || !self.scripts_seen.insert(url.clone()) {
+                continue;
+            }
+            let Some(resp) = self.fetch(identity, &url, "*/*").await else {
+                continue;
+            };
+            if !resp.is_success() {
+                continue;
+            }
+            self.inventory.scripts.insert(url.to_string());
+            let chunks = self.add_script_facts(&resp.url, &resp.text());
+            pending.extend(chunks);
+        }
+    }
+
+    /// Loads the API description from a well-known path (or a link the crawl found).
+    async fn find_openapi(&mut self, identities: &Identities) {
+        let mut candidates: Vec<Url> = self
+            .inventory
+            .endpoints()
+            .filter(|e| {
+                e.method == "GET"
+                    && (e.pattern.contains("openapi")
+                        || e.pattern.contains("swagger")
+                        || e.pattern.contains("api-docs"))
+            })
+            .flat_map(|e| e.examples.clone())
+            .collect();
+        for path in openapi::WELL_KNOWN {
+            if let Ok(u) = self.config.target.join(path) {
+                candidates.push(u);
+            }
+        }
+        let mut tried = HashSet::new();
+        let who: Vec<Arc<Identity>> = identities.all().iter().take(2).cloned().collect();
+        for url in candidates {
+            if !tried.insert(url.clone()) || !self.http.scope().contains(&url) {
+                continue;
+            }
+            for identity in &who {
+                let Some(resp) = self.fetch(identity, &url, "application/json").await else {
+                    continue;
+                };
+                if resp.status == 401 || resp.status == 403 {
+                    continue; // Maybe the next identity may read it.
+                }
+                let Some(doc) = resp.json().filter(openapi::is_openapi) else {
+                    break;
+                };
+                for op in openapi::operations(&resp.url, &doc) {
+                    if !self.http.scope().contains(&op.url) {
+                        continue;
+                    }
+                    let key = self.inventory.add(&op.method, &op.url, Origin::OpenApi);
+                    if let Some(ep) = self.inventory.endpoints.get_mut(&key) {
+                        for p in op.params {
+                            if !ep.params.contains(&p) {
+                                ep.params.push(p);
+                            }
+                        }
+                        ep.body_example = ep.body_example.take().or(op.body_example);
+                        ep.requires_auth = op.requires_auth;
+                    }
+                }
+                self.inventory.openapi = Some(resp.url.to_string());
+                return;
+            }
+        }
+    }
+
+    /// Requests every safe (GET) endpoint as every identity, filling `{id}` with ids the
+    /// identity itself saw listed, so the inventory knows who reached what.
+    async fn sweep(&mut self, identities: &Identities) {
+        for pass in 0..2 {
+            let mut work: Vec<(Arc<Identity>, Url, (String, String))> = Vec::new();
+            for ep in self.inventory.endpoints.values() {
+                if ep.method != "GET" || ep.origins.iter().all(|o| *o == Origin::Crawl) {
+                    continue;
+                }
+                for identity in identities.all() {
+                    let visited: BTreeSet<&str> = ep
+                        .observations
+                        .iter()
+                        .filter(|o| o.identity == identity.name)
+                        .map(|o| o.url.as_str())
+                        .collect();
+                    let urls: Vec<Url> = if pass == 0 && !ep.has_path_id() {
+                        ep.examples
+                            .iter()
+                            .take(SWEEP_PER_PATTERN)
+                            .cloned()
+                            .collect()
+                    } else if pass == 1 && ep.has_path_id() {
+                        self.instantiate(&ep.pattern, &identity.name)
+                    } else {
+                        Vec::new()
+                    };
+                    for u in urls {
+                        if !visited.contains(u.as_str()) && self.allowed(&u, identity) {
+                            work.push((
+                                Arc::clone(identity),
+                                u,
+                                (ep.method.clone(), ep.pattern.clone()),
+                            ));
+                        }
+                    }
+                }
+            }
+            let http = self.http;
+            let results: Vec<_> = futures_util::stream::iter(work)
+                .map(|(identity, url, _key)| async move {
+                    let req =
+                        Request::get(url.clone()).header("Accept", "application/json, */*;q=0.5");
+                    let resp = identity.send(http, req).await.ok();
+                    (identity, url, resp)
+                })
+                .buffer_unordered(CRAWL_PARALLEL * 2)
+                .collect()
+                .await;
+            for (identity, url, resp) in results {
+                if let Some(resp) = resp {
+                    self.record(&identity, "GET", &url, Origin::Crawl, &resp);
+                }
+            }
+        }
+    }
+
+    /// Concrete URLs for a pattern with one `{id}` at the end, from ids that `identity`
+    /// saw in the matching collection.
+    fn instantiate(&self, pattern: &str, identity: &str) -> Vec<Url> {
+        let Some(prefix) = pattern.strip_suffix("/{id}") else {
+            return Vec::new();
+        };
+        if prefix.contains("{id}") {
+            return Vec::new();
+        }
+        let Some(ids) = self.listed.get(&(identity.to_string(), prefix.to_string())) else {
+            return Vec::new();
+        };
+        ids.iter()
+            .take(SWEEP_PER_PATTERN)
+            .filter_map(|id| {
+                self.config
+                    .target
+                    .join(&format!(
+                        "{prefix}/{}",
+                        percent_encoding::utf8_percent_encode(
+                            id,
+                            percent_encoding::NON_ALPHANUMERIC
+                        )
+                    ))
+                    .ok()
+            })
+            .collect()
+    }
+}
+
+/// String values of an identity's own profile that can identify it.
+fn profile_strings(v: &Value, m: &mut Markers, depth: usize) {
+    if depth > 4 {
+        return;
+    }
+    match v {
+        Value::Object(map) => {
+            for (k, val) in map {
+                let k = k.to_ascii_lowercase();
+                match val {
+                    Value::String(s)
+                        if !matches!(
+                            k.as_str(),
+                            "role" | "roles" | "type" | "status" | "plan" | "locale" | "timezone"
+                        ) =>
+                    {
+                        m.add(s)
+                    }
+                    Value::Object(_) | Value::Array(_) => profile_strings(val, m, depth + 1),
+                    _ => {}
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .take(20)
+            .for_each(|i| profile_strings(i, m, depth + 1)),
+        _ => {}
+    }
+}
+
+/// Ids of the objects a collection response lists, in order.
+fn listed_ids(json: &Value) -> Vec<String> {
+    let items = match json {
+        Value::Array(a) => Some(a),
+        Value::Object(o) => [
+            "data", "items", "results", "records", "rows", "list", "entries",
+        ]
+        .iter()
+        .find_map(|k| o.get(*k).and_then(Value::as_array))
+        .or_else(|| o.values().find_map(Value::as_array)),
+        _ => None,
+    };
+    let Some(items) = items else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .take(50)
+        .filter_map(|item| {
+            let o = item.as_object()?;
+            ["id", "uuid", "slug", "key"]
+                .iter()
+                .find_map(|k| match o.get(*k)? {
+                    Value::String(s) if !s.is_empty() && s.len() <= 128 => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+        })
+        .collect()
+}
+
+/// Same-origin links inside JSON (`"href": "/api/x/1"`, `"url": "..."`).
+fn json_links(base: &Url, v: &Value) -> Vec<Url> {
+    let mut out = Vec::new();
+    fn walk(base: &Url, v: &Value, out: &mut Vec<Url>, depth: usize) {
+        if depth > 6 || out.len() > 200 {
+            return;
+        }
+        match v {
+            Value::Object(m) => {
+                for (k, val) in m {
+                    if let Value::String(s) = val
+                        && matches!(k.as_str(), "href" | "url" | "self" | "link" | "next")
+                        && (s.starts_with('/') || s.starts_with("http"))
+                        && let Ok(u) = base.join(s)
+                    {
+                        out.push(u);
+                    } else {
+                        walk(base, val, out, depth + 1);
+                    }
+                }
+            }
+            Value::Array(a) => a
+                .iter()
+                .take(100)
+                .for_each(|i| walk(base, i, out, depth + 1)),
+            _ => {}
+        }
+    }
+    walk(base, v, &mut out, 0);
+    out
+}
