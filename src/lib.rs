@@ -5,3 +5,4 @@ pub mod checklist;
 pub mod finding;
 pub mod http;
 pub mod probe;
+pub mod report;
