@@ -6,6 +6,7 @@
 
 mod json;
 mod model;
+mod table;
 
 pub use model::{
     Gate, IdentitySummary, InventoryCounts, ItemReport, MAX_MERGED_EVIDENCE, ProbeReport,
@@ -14,13 +15,25 @@ pub use model::{
 
 /// An output format for a [`Report`].
 ///
-/// Later formats (table, sarif, junit, markdown, html) are added as variants here, each
-/// with its own renderer module.
+/// Later formats (sarif, junit, markdown, html) are added as variants here, each with its
+/// own renderer module.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
+    /// The terminal scorecard: 12 rows, top findings and the gate.
+    #[default]
+    Table,
     /// The machine-readable report `prodready.report/v1`, pretty-printed.
     Json,
 }
@@ -29,6 +42,7 @@ impl Format {
     /// The stable name used by `--format` and in config files.
     pub fn as_str(self) -> &'static str {
         match self {
+            Format::Table => "table",
             Format::Json => "json",
         }
     }
@@ -73,9 +87,10 @@ impl Default for Style {
 }
 
 /// Renders `report` in `format`. The text ends with a newline.
-pub fn render(report: &Report, format: Format, _style: &Style) -> String {
+pub fn render(report: &Report, format: Format, style: &Style) -> String {
     match format {
         Format::Json => json::render(report),
+        Format::Table => table::render(report, style),
     }
 }
 
