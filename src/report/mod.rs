@@ -1,11 +1,12 @@
 //! Reports: one model ([`Report`]), one renderer per [`Format`].
 //!
-//! The scanner builds a [`Report`] from its probe runs with [`Report::new`] and hands
-//! it to [`render`]. Every renderer reads the
+//! The scanner builds a [`Report`] from its probe runs with [`Report::new`], scrubs it
+//! with [`Report::redact_with`], and hands it to [`render`]. Every renderer reads the
 //! same model, so the formats cannot disagree about a verdict.
 
 mod json;
 mod model;
+mod redact;
 mod table;
 
 pub use model::{
