@@ -8,3 +8,4 @@ pub mod discover;
 pub mod finding;
 pub mod http;
 pub mod probe;
+pub mod report;

@@ -1,0 +1,99 @@
+//! Reports: one model ([`Report`]), one renderer per [`Format`].
+//!
+//! The scanner builds a [`Report`] from its probe runs with [`Report::new`], scrubs it
+//! with [`Report::redact_with`], and hands it to [`render`]. Every renderer reads the
+//! same model, so the formats cannot disagree about a verdict.
+
+mod json;
+mod model;
+mod redact;
+mod table;
+
+pub use model::{
+    Gate, IdentitySummary, InventoryCounts, ItemReport, MAX_MERGED_EVIDENCE, ProbeReport,
+    ProbeState, Report, ReportError, ReportInput, SCHEMA_ID, Tool,
+};
+
+/// An output format for a [`Report`].
+///
+/// Later formats (sarif, junit, markdown, html) are added as variants here, each with its
+/// own renderer module.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// The terminal scorecard: 12 rows, top findings and the gate.
+    #[default]
+    Table,
+    /// The machine-readable report `prodready.report/v1`, pretty-printed.
+    Json,
+}
+
+impl Format {
+    /// The stable name used by `--format` and in config files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a human-facing renderer may decorate its output.
+///
+/// The caller decides: colour only when writing to a terminal and `NO_COLOR` is unset.
+/// Machine formats (JSON) ignore the style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// Emit ANSI colours and Unicode borders. When false the output is plain ASCII
+    /// layout with no escape sequences at all.
+    pub color: bool,
+    /// The terminal width in columns that text is wrapped or truncated to.
+    pub width: u16,
+}
+
+impl Style {
+    /// The width used when the terminal's is unknown (CI logs, files).
+    pub const DEFAULT_WIDTH: u16 = 100;
+
+    /// No colour, [`Style::DEFAULT_WIDTH`] columns: what CI logs and files get.
+    pub fn plain() -> Style {
+        Style {
+            color: false,
+            width: Style::DEFAULT_WIDTH,
+        }
+    }
+}
+
+impl Default for Style {
+    fn default() -> Style {
+        Style::plain()
+    }
+}
+
+/// Renders `report` in `format`. The text ends with a newline.
+pub fn render(report: &Report, format: Format, style: &Style) -> String {
+    match format {
+        Format::Json => json::render(report),
+        Format::Table => table::render(report, style),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixture;
