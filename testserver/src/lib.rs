@@ -1,1 +1,250 @@
-//! The deliberately flawed multi-tenant test app (being written).
+//! `testserver`: a small multi-tenant SaaS app ("Ledgerline": organisations
+//! with projects, invoices, documents, orders and coupons) that prodready is
+//! demoed and tested against.
+//!
+//! With no flaws it is a hardened app on which every observable checklist
+//! item passes; each [`Flaw`] switches on one realistic weakness that makes
+//! exactly one item fail. [`spawn`] starts it in-process on a loopback port.
+
+mod admin;
+mod audit;
+mod auth;
+mod bundle;
+mod db;
+mod debug;
+mod errors;
+mod extract;
+mod flaws;
+mod hardening;
+mod html;
+mod openapi;
+mod orders;
+mod pages;
+mod recorder;
+mod resources;
+mod routes;
+mod state;
+mod tenants;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use flaws::{Flaw, FlawSet, UnknownFlaw};
+
+use auth::jwt::Jwt;
+use auth::password::{Passwords, random_password};
+use auth::session::CsrfKey;
+use recorder::Recorder;
+use state::{AppState, StateParts};
+
+/// How to start the app.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The deliberate flaws to switch on.
+    pub flaws: FlawSet,
+    /// The off-site partner link of the landing page and the target of
+    /// `/go/partner`.
+    pub partner_url: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            listen: SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 0),
+            flaws: FlawSet::none(),
+            partner_url: "https://partner.example.com/".to_string(),
+        }
+    }
+}
+
+/// A seeded user whose credentials are handed to the scanner.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// `a-admin`, `a-member`, `b-admin` or `b-member`.
+    pub key: &'static str,
+    pub email: String,
+    /// Random per spawn.
+    pub password: String,
+    /// `admin` or `member`.
+    pub role: &'static str,
+    /// The organisation's slug: `acme` (tenant A) or `globex` (tenant B).
+    pub org_slug: String,
+}
+
+/// One request as the server received it.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    pub at: Instant,
+    pub method: String,
+    pub path_and_query: String,
+    pub headers: Vec<(String, String)>,
+    pub peer: SocketAddr,
+}
+
+/// A running app. Dropping it stops the server too; [`Server::shutdown`]
+/// also waits until the listener is closed.
+pub struct Server {
+    addr: SocketAddr,
+    accounts: Vec<Account>,
+    recorder: Arc<Recorder>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("addr", &self.addr)
+            .field(
+                "accounts",
+                &self.accounts.iter().map(|a| a.key).collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long a graceful shutdown may wait for open connections.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+impl Server {
+    /// `http://IP:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The four seeded accounts: `a-admin`, `a-member`, `b-admin`, `b-member`.
+    pub fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+
+    pub fn account(&self, key: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.key == key)
+    }
+
+    /// Every request received so far, in arrival order (at most 1,000,000).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.recorder.snapshot()
+    }
+
+    /// Stop accepting connections, let in-flight requests finish (for at
+    /// most a few seconds), and return once the listener is closed.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+                let _ = task.await;
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Start the app: seed a fresh in-memory database with random passwords,
+/// bind `opts.listen`, and serve until [`Server::shutdown`].
+pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
+    let partner = opts.partner_url.trim().to_string();
+    anyhow::ensure!(
+        (partner.starts_with("http://") || partner.starts_with("https://"))
+            && axum::http::HeaderValue::from_str(&partner).is_ok(),
+        "partner URL must be an absolute http(s) URL, got {partner:?}"
+    );
+    errors::install_panic_hook();
+
+    let passwords: Vec<String> = db::USERS.iter().map(|_| random_password(20)).collect();
+    let (hasher, hashes) = {
+        let passwords = passwords.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<(Passwords, Vec<String>)> {
+            let hasher = Passwords::new()?;
+            let hashes = passwords
+                .iter()
+                .map(|p| hasher.hash(p))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            Ok((hasher, hashes))
+        })
+        .await
+        .context("hashing seed passwords")??
+    };
+    let invoice_ids: Vec<String> = (0..db::seeded_invoice_count())
+        .map(|_| uuid::Uuid::new_v4().to_string())
+        .collect();
+    let conn = db::open_seeded(&hashes, &invoice_ids, &state::now_rfc3339())
+        .context("seeding the database")?;
+
+    let accounts = db::USERS
+        .iter()
+        .zip(&passwords)
+        .filter_map(|(user, password)| {
+            let key = user.account?;
+            let org = db::ORGS.iter().find(|o| o.id == user.org_id)?;
+            Some(Account {
+                key,
+                email: user.email.to_string(),
+                password: password.clone(),
+                role: user.role,
+                org_slug: org.slug.to_string(),
+            })
+        })
+        .collect();
+
+    let recorder = Arc::new(Recorder::new());
+    let (router, table) = routes::table(opts.flaws);
+    let state = Arc::new(AppState::new(StateParts {
+        flaws: opts.flaws,
+        partner_url: partner,
+        db: conn,
+        passwords: hasher,
+        jwt: Jwt::new(&rand::random::<[u8; 32]>())?,
+        csrf: CsrfKey::new(rand::random()),
+        routes: table,
+        recorder: recorder.clone(),
+    }));
+    let app = routes::app(router, state);
+
+    let listener = TcpListener::bind(opts.listen)
+        .await
+        .with_context(|| format!("binding {}", opts.listen))?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    Ok(Server {
+        addr,
+        accounts,
+        recorder,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}

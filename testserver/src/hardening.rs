@@ -1,0 +1,245 @@
+//! Response hardening (security headers, CORS allowlist, cache policy) and the
+//! in-memory rate limiters.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::Request;
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Origins allowed to call the API from a browser with credentials.
+pub(crate) const ALLOWED_ORIGINS: &[&str] = &["https://app.ledgerline.example"];
+
+pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; object-src 'none'; \
+     base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+const STATIC_HEADERS: &[(&str, &str)] = &[
+    ("content-security-policy", CSP),
+    (
+        "strict-transport-security",
+        "max-age=63072000; includeSubDomains",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+    (
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    ),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("cross-origin-resource-policy", "same-origin"),
+];
+
+/// Adds the security headers to every response and decides its cache policy.
+pub(crate) async fn security_headers(req: Request, next: Next) -> Response {
+    let private = is_private(req.uri().path(), req.headers());
+    let mut resp = next.run(req).await;
+    let headers = resp.headers_mut();
+    for (name, value) in STATIC_HEADERS {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    if private || !headers.contains_key(header::CACHE_CONTROL) {
+        let policy = if private { "no-store" } else { "no-cache" };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    headers.remove(header::SERVER);
+    headers.remove("x-powered-by");
+    resp
+}
+
+/// Responses that may carry a user's data, or that carry a CSRF token, are never stored.
+fn is_private(path: &str, headers: &HeaderMap) -> bool {
+    let authenticated = headers.contains_key(header::AUTHORIZATION)
+        || crate::auth::cookie(headers, "session").is_some();
+    authenticated
+        || path.starts_with("/api/")
+        || path == "/app"
+        || path.starts_with("/app/")
+        || path == "/admin"
+        || path == "/login"
+        || path == "/signup"
+        || path == "/logout"
+        || path.starts_with("/debug/")
+}
+
+/// CORS with an allowlist: only listed origins are reflected, with credentials.
+/// Preflights from other origins are refused and never echo the origin.
+pub(crate) async fn cors(req: Request, next: Next) -> Response {
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let allowed = origin
+        .as_deref()
+        .filter(|o| ALLOWED_ORIGINS.contains(o))
+        .map(str::to_owned);
+    let preflight = req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+
+    let mut resp = if preflight {
+        match allowed {
+            Some(_) => StatusCode::NO_CONTENT.into_response(),
+            None => (StatusCode::FORBIDDEN, "CORS origin not allowed").into_response(),
+        }
+    } else {
+        next.run(req).await
+    };
+    let headers = resp.headers_mut();
+    headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    if let Some(origin) = allowed.and_then(|o| HeaderValue::from_str(&o).ok()) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
+        if preflight {
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, POST, PUT, PATCH, DELETE"),
+            );
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("authorization, content-type, x-csrf-token"),
+            );
+            headers.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            );
+        }
+    }
+    resp
+}
+
+/// A sliding-window rate limiter: at most `limit` events per `window` per key.
+pub(crate) struct RateLimiter {
+    limit: usize,
+    window: Duration,
+    hits: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+/// Past this many keys, idle keys are dropped on the next insert.
+const MAX_KEYS: usize = 10_000;
+
+impl RateLimiter {
+    pub(crate) fn new(limit: usize, window: Duration) -> Self {
+        RateLimiter {
+            limit,
+            window,
+            hits: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Count one event for `key`; `Err(wait)` when the key is over its limit.
+    pub(crate) fn hit(&self, key: &str) -> Result<(), Duration> {
+        self.check(key, true)
+    }
+
+    /// Whether `key` is over its limit, without counting an event.
+    pub(crate) fn peek(&self, key: &str) -> Result<(), Duration> {
+        self.check(key, false)
+    }
+
+    fn check(&self, key: &str, count: bool) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        if hits.len() >= MAX_KEYS && !hits.contains_key(key) {
+            let window = self.window;
+            hits.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
+        }
+        let queue = hits.entry(key.to_owned()).or_default();
+        while queue
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            queue.pop_front();
+        }
+        if queue.len() >= self.limit {
+            let oldest = queue.front().copied().unwrap_or(now);
+            return Err(self.window.saturating_sub(now.duration_since(oldest)));
+        }
+        if count {
+            queue.push_back(now);
+        }
+        Ok(())
+    }
+}
+
+/// Every limiter of the app. Limits are per client IP (the TCP peer; forwarding
+/// headers are ignored) and, where a request names an account, per account.
+pub(crate) struct Limits {
+    /// Every login attempt (JSON and form) per IP.
+    pub login_ip: RateLimiter,
+    /// Failed logins per IP.
+    pub login_failures_ip: RateLimiter,
+    /// Failed logins per email address (known or not, so the limit says nothing
+    /// about which accounts exist).
+    pub login_failures_account: RateLimiter,
+    pub signup_ip: RateLimiter,
+    pub reset_ip: RateLimiter,
+    pub reset_account: RateLimiter,
+    /// Writes (POST/PUT/PATCH/DELETE on the API) per user.
+    pub writes_user: RateLimiter,
+}
+
+impl Limits {
+    pub(crate) fn new() -> Self {
+        const MINUTE: Duration = Duration::from_secs(60);
+        Limits {
+            login_ip: RateLimiter::new(30, MINUTE),
+            login_failures_ip: RateLimiter::new(10, MINUTE),
+            login_failures_account: RateLimiter::new(10, 15 * MINUTE),
+            signup_ip: RateLimiter::new(10, 10 * MINUTE),
+            reset_ip: RateLimiter::new(10, 10 * MINUTE),
+            reset_account: RateLimiter::new(5, 60 * MINUTE),
+            writes_user: RateLimiter::new(60, MINUTE),
+        }
+    }
+}
+
+/// `Retry-After` in whole seconds, never zero.
+pub(crate) fn retry_after_secs(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_counts_per_key_and_reports_the_wait() {
+        let limiter = RateLimiter::new(2, Duration::from_secs(60));
+        assert!(limiter.hit("a").is_ok());
+        assert!(limiter.peek("a").is_ok());
+        assert!(limiter.hit("a").is_ok());
+        let wait = limiter.hit("a").unwrap_err();
+        assert!(wait <= Duration::from_secs(60) && wait > Duration::from_secs(58));
+        assert!(limiter.peek("a").is_err());
+        assert!(limiter.hit("b").is_ok());
+    }
+
+    #[test]
+    fn window_expiry_frees_the_key() {
+        let limiter = RateLimiter::new(1, Duration::from_millis(20));
+        assert!(limiter.hit("a").is_ok());
+        assert!(limiter.hit("a").is_err());
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(limiter.hit("a").is_ok());
+    }
+
+    #[test]
+    fn retry_after_is_at_least_one_second() {
+        assert_eq!(retry_after_secs(Duration::from_millis(10)), 1);
+        assert_eq!(retry_after_secs(Duration::from_secs(5)), 5);
+        assert_eq!(retry_after_secs(Duration::from_millis(5_200)), 6);
+    }
+}

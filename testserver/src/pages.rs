@@ -1,0 +1,245 @@
+//! Public pages (landing, pricing, docs, catalogue) and the server-rendered
+//! pages of the app (projects, invoices, settings).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::auth::PageUser;
+use crate::errors::ApiError;
+use crate::html::{self, Nav, money};
+use crate::resources::{ListParams, invoices, projects};
+use crate::state::SharedState;
+use crate::tenants;
+
+/// `GET /`
+pub(crate) async fn landing(State(state): State<SharedState>) -> Html<String> {
+    let partner = html::esc(&state.partner_url);
+    let main = format!(
+        "<h1>Projects, invoices and documents for growing teams</h1>\n\
+         <p>Ledgerline keeps your client work in one place: plan projects, send invoices, \
+         share documents, and see what is overdue at a glance.</p>\n\
+         <p><a class=\"button\" href=\"/signup\">Start a free trial</a> or <a href=\"/login\">log in</a>.</p>\n\
+         <ul>\n<li><a href=\"/pricing\">Pricing</a></li>\n<li><a href=\"/catalog\">Add-on catalog</a></li>\n\
+         <li><a href=\"/docs\">API documentation</a></li>\n</ul>\n\
+         <p>Card payments are processed by our partner \
+         <a href=\"{partner}\" rel=\"noopener noreferrer\">Northpay</a> \
+         (<a href=\"/go/partner\">learn more</a>).</p>\n"
+    );
+    Html(html::page("Home", Nav::Public, "", &main))
+}
+
+/// `GET /pricing`
+pub(crate) async fn pricing() -> Html<String> {
+    let main = "<h1>Pricing</h1>\n<table>\n<thead><tr><th>Plan</th><th>Price</th><th>Includes</th></tr></thead>\n<tbody>\n\
+         <tr><td>Starter</td><td>15 USD per seat per month</td><td>Projects, invoices, 5 GB documents</td></tr>\n\
+         <tr><td>Business</td><td>39 USD per seat per month</td><td>Everything in Starter, API access, audit log</td></tr>\n\
+         <tr><td>Enterprise</td><td>Talk to us</td><td>SAML SSO, SIEM export, priority support</td></tr>\n\
+         </tbody>\n</table>\n<p>See the <a href=\"/catalog\">add-on catalog</a> for extras.</p>\n";
+    Html(html::page("Pricing", Nav::Public, "", main))
+}
+
+/// `GET /docs`
+pub(crate) async fn docs() -> Html<String> {
+    let main = "<h1>Developer documentation</h1>\n\
+         <p>The JSON API is described by an OpenAPI document at <a href=\"/openapi.json\">/openapi.json</a>.</p>\n\
+         <h2 id=\"authentication\">Authentication</h2>\n\
+         <p>Send <code>POST /api/auth/login</code> with <code>{\"email\", \"password\"}</code> to get a \
+         bearer token valid for 15 minutes, and pass it as <code>Authorization: Bearer TOKEN</code>. \
+         <code>POST /api/auth/logout</code> revokes it. Browser sessions use the <code>session</code> cookie \
+         and must send the <code>X-CSRF-Token</code> header (from the page's <code>csrf-token</code> meta tag) on writes.</p>\n\
+         <h2 id=\"resources\">Resources</h2>\n<ul>\n\
+         <li><code>/api/projects</code>: projects, with <code>?q=</code> search and <code>?limit=</code> (at most 100)</li>\n\
+         <li><code>/api/invoices</code>: invoices, identified by UUID</li>\n\
+         <li><code>/api/documents</code>: documents, identified by slug</li>\n\
+         <li><code>/api/orders</code> and <code>/api/coupons</code>: orders of catalog items and single-use coupons</li>\n\
+         <li><code>/api/audit</code>: the audit trail (admins)</li>\n</ul>\n\
+         <h2 id=\"password-reset\">Password reset</h2>\n\
+         <p><code>POST /api/auth/password-reset</code> with your email sends a link valid for 30 minutes.</p>\n\
+         <h2 id=\"limits\">Rate limits</h2>\n\
+         <p>Logins, signups, password resets and writes are rate limited; a <code>429</code> response \
+         says in <code>Retry-After</code> when to try again.</p>\n";
+    Html(html::page("Docs", Nav::Public, "", main))
+}
+
+/// `GET /robots.txt`
+pub(crate) async fn robots() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "User-agent: *\nDisallow: /app\nDisallow: /admin\nDisallow: /api/\n",
+    )
+        .into_response()
+}
+
+/// `GET /healthz`
+pub(crate) async fn healthz(
+    State(state): State<SharedState>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let ok: i64 = state.db().query_row("SELECT 1", [], |r| r.get(0))?;
+    Ok(Json(
+        serde_json::json!({ "status": if ok == 1 { "ok" } else { "degraded" } }),
+    ))
+}
+
+/// `GET /go/partner`: the tracked outbound link to the payment partner.
+pub(crate) async fn go_partner(State(state): State<SharedState>) -> Response {
+    (
+        StatusCode::FOUND,
+        [(header::LOCATION, state.partner_url.clone())],
+    )
+        .into_response()
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Product {
+    sku: String,
+    name: String,
+    description: String,
+    price_cents: i64,
+    currency: String,
+}
+
+fn products(conn: &Connection) -> rusqlite::Result<Vec<Product>> {
+    let mut stmt =
+        conn.prepare("SELECT sku, name, description, price_cents, currency FROM products ORDER BY price_cents, sku")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Product {
+            sku: r.get(0)?,
+            name: r.get(1)?,
+            description: r.get(2)?,
+            price_cents: r.get(3)?,
+            currency: r.get(4)?,
+        })
+    })?;
+    rows.collect()
+}
+
+#[derive(Serialize)]
+pub(crate) struct Catalog {
+    products: Vec<Product>,
+}
+
+/// `GET /api/catalog`: public, the same for every caller.
+pub(crate) async fn catalog_json(
+    State(state): State<SharedState>,
+) -> Result<Json<Catalog>, ApiError> {
+    let products = products(&state.db())?;
+    Ok(Json(Catalog { products }))
+}
+
+/// `GET /catalog`
+pub(crate) async fn catalog_page(
+    State(state): State<SharedState>,
+) -> Result<Html<String>, ApiError> {
+    let products = products(&state.db())?;
+    let rows: String = products
+        .iter()
+        .map(|p| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                html::esc(&p.sku),
+                html::esc(&p.name),
+                html::esc(&p.description),
+                money(p.price_cents, &p.currency)
+            )
+        })
+        .collect();
+    let main = format!(
+        "<h1>Add-on catalog</h1>\n<table>\n<thead><tr><th>SKU</th><th>Item</th><th>Description</th><th>Price</th></tr></thead>\n\
+         <tbody>\n{rows}</tbody>\n</table>\n<p>Order add-ons from the app or with <code>POST /api/orders</code>.</p>\n"
+    );
+    Ok(Html(html::page("Catalog", Nav::Public, "", &main)))
+}
+
+/// `GET /app/projects`
+pub(crate) async fn app_projects(
+    State(state): State<SharedState>,
+    me: PageUser,
+) -> Result<Html<String>, ApiError> {
+    let projects = {
+        let conn = state.db();
+        projects::list_for(&state, &conn, me.user.org_id, &ListParams::default())?
+    };
+    let rows: String = projects
+        .iter()
+        .map(|p| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                p.id,
+                html::esc(&p.name),
+                html::esc(&p.description),
+                html::esc(&p.status)
+            )
+        })
+        .collect();
+    let main = format!(
+        "<h1>Projects</h1>\n<table>\n<thead><tr><th>ID</th><th>Name</th><th>Description</th><th>Status</th></tr></thead>\n\
+         <tbody>\n{rows}</tbody>\n</table>\n"
+    );
+    let nav = Nav::App {
+        user: &me.user,
+        csrf: &me.csrf,
+    };
+    Ok(Html(html::page("Projects", nav, "", &main)))
+}
+
+/// `GET /app/invoices`
+pub(crate) async fn app_invoices(
+    State(state): State<SharedState>,
+    me: PageUser,
+) -> Result<Html<String>, ApiError> {
+    let invoices = {
+        let conn = state.db();
+        invoices::list_for(&state, &conn, me.user.org_id, &ListParams::default())?
+    };
+    let rows: String = invoices
+        .iter()
+        .map(|i| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                html::esc(&i.number),
+                html::esc(&i.customer),
+                money(i.amount_cents, &i.currency),
+                html::esc(&i.status),
+                html::esc(&i.issued_on)
+            )
+        })
+        .collect();
+    let main = format!(
+        "<h1>Invoices</h1>\n<table>\n<thead><tr><th>Number</th><th>Customer</th><th>Amount</th><th>Status</th><th>Issued</th></tr></thead>\n\
+         <tbody>\n{rows}</tbody>\n</table>\n"
+    );
+    let nav = Nav::App {
+        user: &me.user,
+        csrf: &me.csrf,
+    };
+    Ok(Html(html::page("Invoices", nav, "", &main)))
+}
+
+/// `GET /app/settings`
+pub(crate) async fn app_settings(
+    State(state): State<SharedState>,
+    me: PageUser,
+) -> Result<Html<String>, ApiError> {
+    let org = tenants::organization(&state.db(), me.user.org_id)?;
+    let main = format!(
+        "<h1>Settings</h1>\n<h2>Profile</h2>\n<dl>\n<dt>Name</dt><dd>{}</dd>\n<dt>Email</dt><dd>{}</dd>\n<dt>Role</dt><dd>{}</dd>\n</dl>\n\
+         <h2>Organisation</h2>\n<dl>\n<dt>Name</dt><dd>{}</dd>\n<dt>Slug</dt><dd>{}</dd>\n</dl>\n\
+         <h2>Session</h2>\n<form method=\"post\" action=\"/logout\">\n<input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\n\
+         <button type=\"submit\">Sign out of this browser</button>\n</form>\n",
+        html::esc(&me.user.name),
+        html::esc(&me.user.email),
+        html::esc(&me.user.role),
+        html::esc(&org.name),
+        html::esc(&org.slug),
+        html::esc(&me.csrf)
+    );
+    let nav = Nav::App {
+        user: &me.user,
+        csrf: &me.csrf,
+    };
+    Ok(Html(html::page("Settings", nav, "", &main)))
+}

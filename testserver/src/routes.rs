@@ -1,0 +1,294 @@
+//! The route table and the middleware stack.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{MethodRouter, get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::errors::{self, PanicResponder};
+use crate::flaws::{Flaw, FlawSet};
+use crate::state::{AppState, SharedState};
+use crate::{
+    admin, audit, auth::handlers as authh, bundle, debug, hardening, openapi, orders, pages,
+    recorder, resources, tenants,
+};
+
+/// One row of the route table (shown by the debug pages).
+#[derive(Debug, Clone)]
+pub(crate) struct RouteInfo {
+    pub methods: &'static str,
+    pub path: &'static str,
+    pub handler: &'static str,
+}
+
+/// Builds the router and its table side by side, so the table is the truth.
+struct Routes {
+    router: Router<SharedState>,
+    table: Vec<RouteInfo>,
+}
+
+impl Routes {
+    fn at(
+        mut self,
+        methods: &'static str,
+        path: &'static str,
+        handler: &'static str,
+        route: MethodRouter<SharedState>,
+    ) -> Self {
+        self.router = self.router.route(path, route);
+        self.table.push(RouteInfo {
+            methods,
+            path,
+            handler,
+        });
+        self
+    }
+}
+
+/// Request bodies above this size are refused with 413.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// The application's routes (without state) and their table.
+pub(crate) fn table(flaws: FlawSet) -> (Router<SharedState>, Vec<RouteInfo>) {
+    let r = Routes {
+        router: Router::new(),
+        table: Vec::new(),
+    };
+    let r = r
+        .at("GET", "/", "pages::landing", get(pages::landing))
+        .at("GET", "/pricing", "pages::pricing", get(pages::pricing))
+        .at("GET", "/docs", "pages::docs", get(pages::docs))
+        .at(
+            "GET",
+            "/catalog",
+            "pages::catalog_page",
+            get(pages::catalog_page),
+        )
+        .at("GET", "/robots.txt", "pages::robots", get(pages::robots))
+        .at("GET", "/healthz", "pages::healthz", get(pages::healthz))
+        .at(
+            "GET",
+            "/go/partner",
+            "pages::go_partner",
+            get(pages::go_partner),
+        )
+        .at(
+            "GET",
+            "/openapi.json",
+            "openapi::serve",
+            get(openapi::serve),
+        )
+        .at(
+            "GET POST",
+            "/login",
+            "auth::login_page / auth::login_submit",
+            get(authh::login_page).post(authh::login_submit),
+        )
+        .at(
+            "POST",
+            "/logout",
+            "auth::logout_submit",
+            post(authh::logout_submit),
+        )
+        .at(
+            "GET POST",
+            "/signup",
+            "auth::signup_page / auth::signup_submit",
+            get(authh::signup_page).post(authh::signup_submit),
+        )
+        .at("GET", "/app", "bundle::app_shell", get(bundle::app_shell))
+        .at(
+            "GET",
+            "/app/projects",
+            "pages::app_projects",
+            get(pages::app_projects),
+        )
+        .at(
+            "GET",
+            "/app/invoices",
+            "pages::app_invoices",
+            get(pages::app_invoices),
+        )
+        .at(
+            "GET",
+            "/app/settings",
+            "pages::app_settings",
+            get(pages::app_settings),
+        )
+        .at("GET", "/admin", "admin::page", get(admin::page))
+        .at(
+            "GET",
+            "/static/{name}",
+            "bundle::static_file",
+            get(bundle::static_file),
+        )
+        .at(
+            "GET",
+            "/static/chunks/{name}",
+            "bundle::chunk_file",
+            get(bundle::chunk_file),
+        )
+        .at(
+            "GET",
+            "/api/catalog",
+            "pages::catalog_json",
+            get(pages::catalog_json),
+        )
+        .at(
+            "POST",
+            "/api/auth/login",
+            "auth::api_login",
+            post(authh::api_login),
+        )
+        .at(
+            "POST",
+            "/api/auth/logout",
+            "auth::api_logout",
+            post(authh::api_logout),
+        )
+        .at(
+            "POST",
+            "/api/auth/signup",
+            "auth::api_signup",
+            post(authh::api_signup),
+        )
+        .at(
+            "POST",
+            "/api/auth/password-reset",
+            "auth::api_password_reset",
+            post(authh::api_password_reset),
+        )
+        .at(
+            "POST",
+            "/api/auth/password-reset/confirm",
+            "auth::api_password_reset_confirm",
+            post(authh::api_password_reset_confirm),
+        )
+        .at(
+            "GET PATCH",
+            "/api/me",
+            "tenants::me / tenants::update_me",
+            get(tenants::me).patch(tenants::update_me),
+        )
+        .at(
+            "GET POST",
+            "/api/projects",
+            "projects::list / projects::create",
+            get(resources::projects::list).post(resources::projects::create),
+        )
+        .at(
+            "GET",
+            "/api/projects/search",
+            "projects::search",
+            get(resources::projects::search),
+        )
+        .at(
+            "GET PUT PATCH DELETE",
+            "/api/projects/{id}",
+            "projects::get / replace / patch / delete",
+            get(resources::projects::get)
+                .put(resources::projects::replace)
+                .patch(resources::projects::patch)
+                .delete(resources::projects::delete),
+        )
+        .at(
+            "GET POST",
+            "/api/invoices",
+            "invoices::list / invoices::create",
+            get(resources::invoices::list).post(resources::invoices::create),
+        )
+        .at(
+            "GET PUT DELETE",
+            "/api/invoices/{id}",
+            "invoices::get / replace / delete",
+            get(resources::invoices::get)
+                .put(resources::invoices::replace)
+                .delete(resources::invoices::delete),
+        )
+        .at(
+            "GET",
+            "/api/invoice",
+            "invoices::get_legacy",
+            get(resources::invoices::get_legacy),
+        )
+        .at(
+            "GET POST",
+            "/api/documents",
+            "documents::list / documents::create",
+            get(resources::documents::list).post(resources::documents::create),
+        )
+        .at(
+            "POST",
+            "/api/documents/lookup",
+            "documents::lookup",
+            post(resources::documents::lookup),
+        )
+        .at(
+            "GET DELETE",
+            "/api/documents/{slug}",
+            "documents::get / documents::delete",
+            get(resources::documents::get).delete(resources::documents::delete),
+        )
+        .at(
+            "GET POST",
+            "/api/orders",
+            "orders::list / orders::create",
+            get(orders::list).post(orders::create),
+        )
+        .at(
+            "GET DELETE",
+            "/api/orders/{id}",
+            "orders::get / orders::delete",
+            get(orders::get).delete(orders::delete),
+        )
+        .at(
+            "GET POST",
+            "/api/coupons",
+            "orders::list_coupons / orders::create_coupon",
+            get(orders::list_coupons).post(orders::create_coupon),
+        )
+        .at(
+            "POST",
+            "/api/coupons/redeem",
+            "orders::redeem",
+            post(orders::redeem),
+        )
+        .at(
+            "GET",
+            "/api/admin/users",
+            "admin::list_users",
+            get(admin::list_users),
+        )
+        .at(
+            "POST",
+            "/api/admin/users/{id}/role",
+            "admin::set_role",
+            post(admin::set_role),
+        )
+        .at("GET", "/api/audit", "audit::feed", get(audit::feed));
+    let r = if flaws.contains(Flaw::DebugPage) {
+        r.at("GET", "/debug/vars", "debug::vars", get(debug::vars))
+            .at("GET", "/debug/routes", "debug::routes", get(debug::routes))
+    } else {
+        r
+    };
+    (r.router, r.table)
+}
+
+/// The finished app: routes plus the middleware stack, outermost last.
+pub(crate) fn app(router: Router<SharedState>, state: Arc<AppState>) -> Router {
+    router
+        .fallback(errors::not_found)
+        .method_not_allowed_fallback(errors::method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(PanicResponder))
+        .layer(from_fn(errors::panic_scope))
+        .layer(from_fn_with_state(state.clone(), errors::render_errors))
+        .layer(from_fn(hardening::cors))
+        .layer(from_fn(hardening::security_headers))
+        .layer(from_fn_with_state(state.clone(), recorder::record))
+        .with_state(state)
+}
