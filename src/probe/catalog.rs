@@ -20,7 +20,10 @@ use crate::checklist::Item;
 
 /// The built-in catalog files, embedded with `include_str!` so edits rebuild the
 /// binary. A test keeps this list equal to the `*.toml` files under `probes/`.
-const BUILTIN: &[(&str, &str)] = &[];
+const BUILTIN: &[(&str, &str)] = &[(
+    "probes/signatures/errors-stack-traces.toml",
+    include_str!("../../probes/signatures/errors-stack-traces.toml"),
+)];
 
 /// Why a catalog could not be loaded. Every variant names the file, and the probe
 /// or signature id where it is known.
@@ -588,6 +591,8 @@ impl fmt::Display for CheckReport {
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, Instant};
+
     use super::*;
 
     const SIGNATURE: &str = r#"
@@ -630,6 +635,54 @@ body = '''<!doctype html><div id="root"></div>'''
 
     fn load(text: &str) -> Result<ProbeCatalog, CatalogError> {
         ProbeCatalog::default().load_str("user/extra.toml", text)
+    }
+
+    #[test]
+    fn builtin_catalog_loads_and_every_example_behaves() {
+        let catalog = ProbeCatalog::builtin().unwrap();
+        let report = catalog.check();
+        assert!(report.is_ok(), "{report}");
+        assert!(report.to_string().ends_with(" 0 problems"));
+    }
+
+    #[test]
+    fn builtin_list_matches_the_probes_folder() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut on_disk = Vec::new();
+        collect_toml_files(&root.join("probes"), &mut on_disk).unwrap();
+        let mut on_disk: Vec<String> = on_disk
+            .iter()
+            .map(|p| {
+                p.strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
+            .collect();
+        on_disk.sort();
+        let mut listed: Vec<String> = BUILTIN.iter().map(|(f, _)| f.to_string()).collect();
+        listed.sort();
+        assert_eq!(listed, on_disk, "update BUILTIN in src/probe/catalog.rs");
+    }
+
+    #[test]
+    fn builtin_ids_follow_the_naming_rules_of_their_kind() {
+        let catalog = ProbeCatalog::builtin().unwrap();
+        for sig in catalog.signatures.signatures() {
+            assert!(sig.id.starts_with("errors."), "{}", sig.id);
+            assert_eq!(sig.item, Item::ErrorHandling);
+        }
+        for probe in &catalog.probes {
+            assert!(probe.id.starts_with("debug."), "{}", probe.id);
+            let has_shell = probe.examples.iter().any(|e| {
+                e.expect == Expect::Safe && e.status == 200 && e.body.contains("<div id=\"root\">")
+            });
+            assert!(
+                has_shell,
+                "{} needs an SPA shell among its safe examples",
+                probe.id
+            );
+        }
     }
 
     #[test]
@@ -741,6 +794,30 @@ body = '''<!doctype html><div id="root"></div>'''
             matches!(&err, CatalogError::Regex { id, field, .. } if id == "debug.test-vars" && field == "match.body_all"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected_across_files_and_kinds() {
+        let err = ProbeCatalog::builtin()
+            .unwrap()
+            .load_str(
+                "user/extra.toml",
+                &SIGNATURE.replace("errors.test-trace", "errors.stack-trace-python"),
+            )
+            .unwrap_err();
+        let CatalogError::DuplicateId { file, id, first } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(file, "user/extra.toml");
+        assert_eq!(id, "errors.stack-trace-python");
+        assert_eq!(first, "probes/signatures/errors-stack-traces.toml");
+
+        let both = format!(
+            "{SIGNATURE}\n{}",
+            PROBE.replace("debug.test-vars", "errors.test-trace")
+        );
+        let err = load(&both).unwrap_err();
+        assert!(matches!(err, CatalogError::DuplicateId { .. }), "{err}");
     }
 
     #[test]
@@ -861,6 +938,23 @@ body = '''<!doctype html><div id="root"></div>'''
         ] {
             assert!(!is_valid_id(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn scanning_a_large_body_with_the_builtin_set_is_quick() {
+        let catalog = ProbeCatalog::builtin().unwrap();
+        let chunk = "<div class=\"row\"><a href=\"/orders/42\">Order 42</a> at 10:30 (shipped) \
+                     error: none; path /home/about, SQL-free prose about exceptions.</div>\n";
+        let body: Vec<u8> = chunk.bytes().cycle().take(10 << 20).collect();
+        let start = Instant::now();
+        let hits = catalog.signatures.scan_text(&body);
+        let elapsed = start.elapsed();
+        assert!(
+            hits.is_empty(),
+            "{:?}",
+            hits.iter().map(|h| &h.signature.id).collect::<Vec<_>>()
+        );
+        assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
     }
 
     #[test]
