@@ -20,10 +20,16 @@ use crate::checklist::Item;
 
 /// The built-in catalog files, embedded with `include_str!` so edits rebuild the
 /// binary. A test keeps this list equal to the `*.toml` files under `probes/`.
-const BUILTIN: &[(&str, &str)] = &[(
-    "probes/signatures/errors-stack-traces.toml",
-    include_str!("../../probes/signatures/errors-stack-traces.toml"),
-)];
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "probes/signatures/errors-stack-traces.toml",
+        include_str!("../../probes/signatures/errors-stack-traces.toml"),
+    ),
+    (
+        "probes/signatures/errors-debug-pages.toml",
+        include_str!("../../probes/signatures/errors-debug-pages.toml"),
+    ),
+];
 
 /// Why a catalog could not be loaded. Every variant names the file, and the probe
 /// or signature id where it is known.
