@@ -29,6 +29,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "probes/signatures/errors-debug-pages.toml",
         include_str!("../../probes/signatures/errors-debug-pages.toml"),
     ),
+    (
+        "probes/signatures/errors-sql.toml",
+        include_str!("../../probes/signatures/errors-sql.toml"),
+    ),
 ];
 
 /// Why a catalog could not be loaded. Every variant names the file, and the probe
