@@ -33,6 +33,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "probes/signatures/errors-sql.toml",
         include_str!("../../probes/signatures/errors-sql.toml"),
     ),
+    (
+        "probes/signatures/errors-paths.toml",
+        include_str!("../../probes/signatures/errors-paths.toml"),
+    ),
 ];
 
 /// Why a catalog could not be loaded. Every variant names the file, and the probe
