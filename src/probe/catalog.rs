@@ -37,6 +37,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "probes/signatures/errors-paths.toml",
         include_str!("../../probes/signatures/errors-paths.toml"),
     ),
+    (
+        "probes/signatures/errors-banners.toml",
+        include_str!("../../probes/signatures/errors-banners.toml"),
+    ),
 ];
 
 /// Why a catalog could not be loaded. Every variant names the file, and the probe
