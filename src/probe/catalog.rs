@@ -41,6 +41,42 @@ const BUILTIN: &[(&str, &str)] = &[
         "probes/signatures/errors-banners.toml",
         include_str!("../../probes/signatures/errors-banners.toml"),
     ),
+    (
+        "probes/http/debug-java.toml",
+        include_str!("../../probes/http/debug-java.toml"),
+    ),
+    (
+        "probes/http/debug-python.toml",
+        include_str!("../../probes/http/debug-python.toml"),
+    ),
+    (
+        "probes/http/debug-php.toml",
+        include_str!("../../probes/http/debug-php.toml"),
+    ),
+    (
+        "probes/http/debug-ruby.toml",
+        include_str!("../../probes/http/debug-ruby.toml"),
+    ),
+    (
+        "probes/http/debug-go.toml",
+        include_str!("../../probes/http/debug-go.toml"),
+    ),
+    (
+        "probes/http/debug-dotnet.toml",
+        include_str!("../../probes/http/debug-dotnet.toml"),
+    ),
+    (
+        "probes/http/debug-node.toml",
+        include_str!("../../probes/http/debug-node.toml"),
+    ),
+    (
+        "probes/http/debug-servers.toml",
+        include_str!("../../probes/http/debug-servers.toml"),
+    ),
+    (
+        "probes/http/debug-generic.toml",
+        include_str!("../../probes/http/debug-generic.toml"),
+    ),
 ];
 
 /// Why a catalog could not be loaded. Every variant names the file, and the probe
@@ -660,6 +696,13 @@ body = '''<!doctype html><div id="root"></div>'''
         let catalog = ProbeCatalog::builtin().unwrap();
         let report = catalog.check();
         assert!(report.is_ok(), "{report}");
+        assert!(
+            catalog.probes.len() >= 20,
+            "{} probes",
+            catalog.probes.len()
+        );
+        assert!(catalog.signatures.len() >= 35);
+        assert!(report.examples > 200);
         assert!(report.to_string().ends_with(" 0 problems"));
     }
 
