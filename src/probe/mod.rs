@@ -4,6 +4,12 @@
 //! an error: a probe that errors is recorded as [`RunState::Errored`] and the scan
 //! goes on.
 
+pub mod catalog;
+pub mod declarative;
+pub mod pattern;
+pub mod safe_corpus;
+pub mod signatures;
+
 use serde::Serialize;
 
 use crate::checklist::Item;

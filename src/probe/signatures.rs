@@ -1,0 +1,419 @@
+//! Passive signatures: patterns applied to every response the scanner receives.
+//!
+//! Body signatures share one [`RegexSet`] prefilter, so a response that matches
+//! nothing costs a single pass over at most [`MAX_SCAN_BYTES`] of its body; only the
+//! signatures the set reports are then run alone to extract an excerpt. Header
+//! signatures name one header and run against each of its values.
+
+use std::fmt;
+
+use regex::bytes::RegexSet;
+use serde::Deserialize;
+
+use super::catalog::CatalogError;
+use super::pattern::{self, Pattern};
+use crate::checklist::Item;
+use crate::finding::{Confidence, Severity};
+use crate::http::Response;
+
+pub use super::pattern::MAX_SCAN_BYTES;
+
+/// Where a signature looks.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// The response body (or any text given to [`SignatureSet::scan_text`]).
+    Body,
+    /// Every value of the named header; the name is lower-case.
+    Header(String),
+}
+
+impl Target {
+    /// Parses `body` or `header:NAME` (the name is case-insensitive).
+    pub fn parse(text: &str) -> Option<Target> {
+        if text == "body" {
+            return Some(Target::Body);
+        }
+        let name = text.strip_prefix("header:")?.trim();
+        let valid = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b));
+        valid.then(|| Target::Header(name.to_ascii_lowercase()))
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Body => f.write_str("body"),
+            Target::Header(name) => write!(f, "header:{name}"),
+        }
+    }
+}
+
+/// The examples a signature carries; tests and `prodready probes check` run them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureExamples {
+    /// Texts (a body, or a header value for header signatures) that must match.
+    #[serde(default)]
+    pub matches: Vec<String>,
+    /// Texts that must not match: near-misses such as prose or safe error bodies.
+    #[serde(default)]
+    pub no_match: Vec<String>,
+}
+
+/// One passive signature, loaded from a `[[signature]]` table.
+#[derive(Debug, Clone)]
+pub struct Signature {
+    /// Dotted `family.check` id, stable forever; used as the finding's probe id.
+    pub id: String,
+    /// The checklist item a match counts against.
+    pub item: Item,
+    /// What was found: `stack-trace`, `debug-page`, `sql-error`, `database-error`,
+    /// `internal-path`, `version-banner` (free-form, `[a-z0-9-]+`).
+    pub kind: String,
+    pub title: String,
+    /// Why it matters, one or two sentences, for the finding's detail.
+    pub detail: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub target: Target,
+    pub pattern: Pattern,
+    pub remediation: String,
+    pub examples: SignatureExamples,
+    /// The catalog file the signature came from (`probes/...` for built-ins).
+    pub source: String,
+}
+
+impl Signature {
+    /// The excerpt of the first match in `text`, if any.
+    pub fn find(&self, text: &[u8]) -> Option<String> {
+        self.pattern.find(text)
+    }
+}
+
+/// A signature that matched, with the matched text.
+#[derive(Debug, Clone)]
+pub struct SignatureMatch<'a> {
+    pub signature: &'a Signature,
+    /// The matched text, at most about 200 characters, valid UTF-8 (lossy). Header
+    /// matches read `name: value`.
+    pub excerpt: String,
+}
+
+/// All passive signatures, ready to scan responses.
+#[derive(Debug, Clone, Default)]
+pub struct SignatureSet {
+    signatures: Vec<Signature>,
+    /// Prefilter over the body signatures; `None` when there are none.
+    body_set: Option<RegexSet>,
+    /// `body_set` pattern index -> index into `signatures`.
+    body_index: Vec<usize>,
+}
+
+impl SignatureSet {
+    /// Builds the set and its prefilter. Fails only if the combined set exceeds the
+    /// regex size limits.
+    pub fn new(signatures: Vec<Signature>) -> Result<SignatureSet, regex::Error> {
+        let body_index: Vec<usize> = signatures
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.target == Target::Body)
+            .map(|(i, _)| i)
+            .collect();
+        let body_set = if body_index.is_empty() {
+            None
+        } else {
+            Some(pattern::build_set(
+                body_index.iter().map(|&i| signatures[i].pattern.as_str()),
+            )?)
+        };
+        Ok(SignatureSet {
+            signatures,
+            body_set,
+            body_index,
+        })
+    }
+
+    /// Every signature, in load order.
+    pub fn signatures(&self) -> &[Signature] {
+        &self.signatures
+    }
+
+    pub fn len(&self) -> usize {
+        self.signatures.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.signatures.is_empty()
+    }
+
+    /// The signature with this id.
+    pub fn get(&self, id: &str) -> Option<&Signature> {
+        self.signatures.iter().find(|s| s.id == id)
+    }
+
+    pub(crate) fn into_vec(self) -> Vec<Signature> {
+        self.signatures
+    }
+
+    /// Applies every signature to a response: header signatures to their header's
+    /// values, body signatures to the first [`MAX_SCAN_BYTES`] of the body. Each
+    /// signature is reported at most once per response.
+    pub fn scan(&self, resp: &Response) -> Vec<SignatureMatch<'_>> {
+        let mut out = Vec::new();
+        for sig in &self.signatures {
+            let Target::Header(name) = &sig.target else {
+                continue;
+            };
+            let hit = resp
+                .headers_named(name)
+                .find_map(|value| sig.find(value.as_bytes()).map(|_| value));
+            if let Some(value) = hit {
+                out.push(SignatureMatch {
+                    signature: sig,
+                    excerpt: pattern::excerpt(format!("{name}: {value}").as_bytes()),
+                });
+            }
+        }
+        out.extend(self.scan_text(&resp.body));
+        out
+    }
+
+    /// Applies the body signatures to any text (a response body, a script, a
+    /// source map), scanning at most its first [`MAX_SCAN_BYTES`].
+    pub fn scan_text(&self, text: &[u8]) -> Vec<SignatureMatch<'_>> {
+        let Some(set) = &self.body_set else {
+            return Vec::new();
+        };
+        let text = pattern::cap(text);
+        set.matches(text)
+            .iter()
+            .filter_map(|set_index| {
+                let signature = &self.signatures[self.body_index[set_index]];
+                signature
+                    .find(text)
+                    .map(|excerpt| SignatureMatch { signature, excerpt })
+            })
+            .collect()
+    }
+
+    /// Applies the signatures that target header `name` to one value.
+    pub fn scan_header(&self, name: &str, value: &str) -> Vec<SignatureMatch<'_>> {
+        let name = name.to_ascii_lowercase();
+        self.signatures
+            .iter()
+            .filter(|s| matches!(&s.target, Target::Header(n) if *n == name))
+            .filter(|s| s.find(value.as_bytes()).is_some())
+            .map(|signature| SignatureMatch {
+                signature,
+                excerpt: pattern::excerpt(format!("{name}: {value}").as_bytes()),
+            })
+            .collect()
+    }
+}
+
+/// A `[[signature]]` table as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSignature {
+    id: String,
+    item: String,
+    kind: String,
+    title: String,
+    detail: String,
+    severity: Severity,
+    confidence: Confidence,
+    #[serde(default = "default_target")]
+    target: String,
+    pattern: String,
+    remediation: String,
+    examples: SignatureExamples,
+}
+
+fn default_target() -> String {
+    "body".to_string()
+}
+
+impl RawSignature {
+    /// Validates and compiles a signature read from `file`.
+    pub(crate) fn compile(self, file: &str) -> Result<Signature, CatalogError> {
+        let id = self.id;
+        let item = super::catalog::parse_item(file, &id, &self.item)?;
+        let invalid = |message: String| CatalogError::Invalid {
+            file: file.to_string(),
+            id: id.clone(),
+            message,
+        };
+        if self.kind.is_empty()
+            || !self
+                .kind
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(invalid(format!(
+                "kind `{}` must be lower-case letters, digits and `-`",
+                self.kind
+            )));
+        }
+        let target = Target::parse(&self.target).ok_or_else(|| {
+            invalid(format!(
+                "target `{}` must be `body` or `header:NAME`",
+                self.target
+            ))
+        })?;
+        let pattern = Pattern::new(&self.pattern)
+            .map_err(|e| CatalogError::regex(file, &id, "pattern", &e))?;
+        Ok(Signature {
+            id,
+            item,
+            kind: self.kind,
+            title: self.title,
+            detail: self.detail,
+            severity: self.severity,
+            confidence: self.confidence,
+            target,
+            pattern,
+            remediation: self.remediation,
+            examples: self.examples,
+            source: file.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use bytes::Bytes;
+
+    use super::*;
+
+    fn sig(id: &str, target: Target, pattern: &str) -> Signature {
+        Signature {
+            id: id.into(),
+            item: Item::ErrorHandling,
+            kind: "stack-trace".into(),
+            title: id.into(),
+            detail: String::new(),
+            severity: Severity::Medium,
+            confidence: Confidence::Firm,
+            target,
+            pattern: Pattern::new(pattern).unwrap(),
+            remediation: String::new(),
+            examples: SignatureExamples::default(),
+            source: "test.toml".into(),
+        }
+    }
+
+    fn response(headers: &[(&str, &str)], body: &[u8]) -> Response {
+        Response {
+            status: 500,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: Bytes::copy_from_slice(body),
+            truncated: false,
+            url: "http://127.0.0.1/x".parse().unwrap(),
+            elapsed: Duration::ZERO,
+            redirects: Vec::new(),
+            blocked_redirect: None,
+        }
+    }
+
+    fn set() -> SignatureSet {
+        SignatureSet::new(vec![
+            sig(
+                "t.python",
+                Target::Body,
+                r"Traceback \(most recent call last\):",
+            ),
+            sig("t.go", Target::Body, r"goroutine \d+ \[running\]:"),
+            sig(
+                "t.server",
+                Target::Header("server".into()),
+                r"[A-Za-z]+/\d+\.\d+",
+            ),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn target_parses_body_and_named_headers() {
+        assert_eq!(Target::parse("body"), Some(Target::Body));
+        assert_eq!(
+            Target::parse("header:X-Powered-By"),
+            Some(Target::Header("x-powered-by".into()))
+        );
+        assert_eq!(Target::parse("header:"), None);
+        assert_eq!(Target::parse("headers"), None);
+        assert_eq!(Target::Header("server".into()).to_string(), "header:server");
+    }
+
+    #[test]
+    fn scan_reports_body_and_header_matches_once_each() {
+        let set = set();
+        let resp = response(
+            &[("server", "nginx"), ("server", "Apache/2.4.41 (Ubuntu)")],
+            b"\xff\xfeTraceback (most recent call last):\n Traceback (most recent call last):",
+        );
+        let found: Vec<(&str, String)> = set
+            .scan(&resp)
+            .into_iter()
+            .map(|m| (m.signature.id.as_str(), m.excerpt))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("t.server", "server: Apache/2.4.41 (Ubuntu)".to_string()),
+                ("t.python", "Traceback (most recent call last):".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn header_signatures_ignore_other_headers_and_the_body() {
+        let set = set();
+        let resp = response(&[("x-server", "Apache/2.4.41")], b"Apache/2.4.41");
+        assert!(set.scan(&resp).is_empty());
+        assert_eq!(set.scan_header("Server", "Apache/2.4.41").len(), 1);
+    }
+
+    #[test]
+    fn scan_text_only_runs_body_signatures() {
+        let set = set();
+        let hits = set.scan_text(b"goroutine 1 [running]:\nmain.main()\nApache/2.4.41");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].signature.id, "t.go");
+    }
+
+    #[test]
+    fn an_empty_set_scans_nothing() {
+        let set = SignatureSet::default();
+        assert!(set.scan(&response(&[], b"Traceback")).is_empty());
+    }
+
+    #[test]
+    fn matches_past_the_scan_cap_are_ignored() {
+        let set = set();
+        let mut body = vec![b'x'; MAX_SCAN_BYTES];
+        body.extend_from_slice(b"goroutine 1 [running]:");
+        assert!(set.scan_text(&body).is_empty());
+    }
+
+    #[test]
+    fn scanning_a_large_body_without_matches_is_quick() {
+        let set = set();
+        let body: Vec<u8> = b"lorem ipsum dolor sit amet, <div class=\"row\">42</div>\n"
+            .iter()
+            .copied()
+            .cycle()
+            .take(10 << 20)
+            .collect();
+        let start = Instant::now();
+        assert!(set.scan(&response(&[], &body)).is_empty());
+        assert!(start.elapsed() < Duration::from_secs(5));
+    }
+}
