@@ -92,7 +92,7 @@ pub struct Evidence {
 /// A weakness a probe observed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    /// Stable across runs: derived from the probe, the method, the path and a discriminator.
+    /// Stable across runs: derived from the probe, the method, the route pattern and a discriminator.
     pub id: String,
     pub item: Item,
     /// Dotted `family.check` probe id, stable across releases.
@@ -146,11 +146,19 @@ impl Finding {
     }
 }
 
+/// Ids hash the route pattern and query parameter names, not object ids, host or port,
+/// which change between runs (canaries get new ids every scan).
 fn finding_id(probe: &str, location: &Location, discriminator: &str) -> String {
     let path = url::Url::parse(&location.url)
-        .map(|u| match u.query() {
-            Some(q) => format!("{}?{}", u.path(), q),
-            None => u.path().to_string(),
+        .map(|u| {
+            let mut names: Vec<String> = u.query_pairs().map(|(k, _)| k.into_owned()).collect();
+            names.sort();
+            names.dedup();
+            format!(
+                "{}?{}",
+                crate::discover::inventory::path_pattern(u.path()),
+                names.join("&")
+            )
         })
         .unwrap_or_else(|_| location.url.clone());
     let mut h = Sha256::new();
@@ -175,12 +183,17 @@ mod tests {
     }
 
     #[test]
-    fn finding_ids_ignore_host_and_port_but_not_path_or_probe() {
+    fn finding_ids_ignore_host_port_and_object_ids_but_not_route_or_probe() {
         let a = finding_id("p.x", &loc("http://127.0.0.1:4000/a?x=1"), "");
         let b = finding_id("p.x", &loc("http://127.0.0.1:5000/a?x=1"), "");
         let c = finding_id("p.x", &loc("http://127.0.0.1:5000/b?x=1"), "");
         let d = finding_id("p.y", &loc("http://127.0.0.1:5000/a?x=1"), "");
+        let e = finding_id("p.x", &loc("http://127.0.0.1:5000/a?x=2"), "");
+        let f = finding_id("p.x", &loc("http://127.0.0.1:5000/items/41"), "");
+        let g = finding_id("p.x", &loc("http://127.0.0.1:5000/items/97"), "");
         assert_eq!(a, b);
+        assert_eq!(a, e);
+        assert_eq!(f, g);
         assert_ne!(a, c);
         assert_ne!(a, d);
         assert!(a.starts_with("PR-") && a.len() == 15);

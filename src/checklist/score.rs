@@ -142,8 +142,11 @@ fn score_item(item: Item, runs: &[ProbeRun], attestation: Option<&Attestation>) 
     )
 }
 
+/// Names the most severe finding, so the summary leads with what matters most.
 fn count_summary(kind: &str, findings: &[&&Finding]) -> String {
-    let first = &findings[0];
+    let Some(first) = findings.iter().max_by_key(|f| (f.severity, f.confidence)) else {
+        return format!("no {kind} finding");
+    };
     match findings.len() {
         1 => format!("1 {kind} finding: {}", first.title),
         n => format!("{n} {kind} findings, e.g. {}", first.title),

@@ -96,7 +96,7 @@ impl Crawl<'_> {
             return false;
         }
         let logout = identity.config.as_ref().and_then(|c| c.logout.as_ref());
-        !logout.is_some_and(|l| l.url.path() == url.path())
+        logout.is_none_or(|l| l.url.path() != url.path())
     }
 
     async fn fetch(&self, identity: &Identity, url: &Url, accept: &str) -> Option<Response> {

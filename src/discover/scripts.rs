@@ -72,7 +72,11 @@ pub fn read_script(url: &Url, source: &str) -> ScriptFacts {
         let window_end = (end + 200).min(source.len());
         let window = source.get(end..window_end).unwrap_or("");
         // The call ends at the statement's end or where the next path starts.
-        let stop = [";", "fetch(", "axios", "$.ajax"].iter().filter_map(|t| window.find(t)).min().unwrap_or(window.len());
+        let stop = [";", "fetch(", "axios", "$.ajax"]
+            .iter()
+            .filter_map(|t| window.find(t))
+            .min()
+            .unwrap_or(window.len());
         let window = &window[..stop];
         let method = METHOD.captures(window).map(|c| c[1].to_ascii_uppercase());
         let entry = (method, path);

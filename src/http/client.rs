@@ -502,52 +502,57 @@ impl HttpLayer {
 
     /// A redacted evidence record of one exchange.
     pub fn evidence(&self, label: &str, response: &Response, matched: Option<&str>) -> Evidence {
-        let r = &self.inner.redactor;
-        let sent = &response.sent;
-        let excerpt = |bytes: &[u8]| -> (String, bool) {
-            let cut = bytes.len() > EXCERPT_BYTES;
-            let mut end = bytes.len().min(EXCERPT_BYTES);
-            while end > 0 && end < bytes.len() && (bytes[end] & 0xC0) == 0x80 {
-                end -= 1; // Do not split a UTF-8 sequence.
-            }
-            (r.text(&String::from_utf8_lossy(&bytes[..end])), cut)
-        };
-        let around = matched.and_then(|m| {
-            let text = response.text();
-            let pos = text.find(m)?;
-            let start = floor_char(&text, pos.saturating_sub(EXCERPT_BYTES / 2));
-            let end = floor_char(&text, (pos + m.len() + EXCERPT_BYTES / 2).min(text.len()));
-            Some((r.text(&text[start..end]), start > 0 || end < text.len()))
-        });
-        let (body, cut) = around.unwrap_or_else(|| excerpt(&response.body));
-        Evidence {
-            label: label.to_string(),
-            request: RequestExcerpt {
-                identity: sent.identity.clone(),
-                method: sent.method.clone(),
-                url: r.url(&sent.url),
-                headers: sent
-                    .headers
-                    .iter()
-                    .map(|(n, v)| (n.clone(), r.header(n, v)))
-                    .collect(),
-                body: sent.body.as_ref().map(|b| excerpt(b).0),
-            },
-            response: Some(ResponseExcerpt {
-                status: response.status,
-                headers: response
-                    .headers
-                    .iter()
-                    .filter(|(n, _)| {
-                        EVIDENCE_HEADERS.contains(&n.as_str()) || n.starts_with("access-control-")
-                    })
-                    .map(|(n, v)| (n.clone(), r.header(n, v)))
-                    .collect(),
-                body,
-                truncated: cut || response.truncated,
-            }),
-            matched: matched.map(|m| r.text(m)),
+        evidence(&self.inner.redactor, label, response, matched)
+    }
+}
+
+/// A redacted evidence record of one exchange: the request as sent and an excerpt of
+/// the response around `matched` (or its start).
+pub fn evidence(r: &Redactor, label: &str, response: &Response, matched: Option<&str>) -> Evidence {
+    let sent = &response.sent;
+    let excerpt = |bytes: &[u8]| -> (String, bool) {
+        let cut = bytes.len() > EXCERPT_BYTES;
+        let mut end = bytes.len().min(EXCERPT_BYTES);
+        while end > 0 && end < bytes.len() && (bytes[end] & 0xC0) == 0x80 {
+            end -= 1; // Do not split a UTF-8 sequence.
         }
+        (r.text(&String::from_utf8_lossy(&bytes[..end])), cut)
+    };
+    let around = matched.and_then(|m| {
+        let text = response.text();
+        let pos = text.find(m)?;
+        let start = floor_char(&text, pos.saturating_sub(EXCERPT_BYTES / 2));
+        let end = floor_char(&text, (pos + m.len() + EXCERPT_BYTES / 2).min(text.len()));
+        Some((r.text(&text[start..end]), start > 0 || end < text.len()))
+    });
+    let (body, cut) = around.unwrap_or_else(|| excerpt(&response.body));
+    Evidence {
+        label: label.to_string(),
+        request: RequestExcerpt {
+            identity: sent.identity.clone(),
+            method: sent.method.clone(),
+            url: r.url(&sent.url),
+            headers: sent
+                .headers
+                .iter()
+                .map(|(n, v)| (n.clone(), r.header(n, v)))
+                .collect(),
+            body: sent.body.as_ref().map(|b| excerpt(b).0),
+        },
+        response: Some(ResponseExcerpt {
+            status: response.status,
+            headers: response
+                .headers
+                .iter()
+                .filter(|(n, _)| {
+                    EVIDENCE_HEADERS.contains(&n.as_str()) || n.starts_with("access-control-")
+                })
+                .map(|(n, v)| (n.clone(), r.header(n, v)))
+                .collect(),
+            body,
+            truncated: cut || response.truncated,
+        }),
+        matched: matched.map(|m| r.text(m)),
     }
 }
 

@@ -126,6 +126,36 @@ pub struct SentRequest {
 }
 
 impl Response {
+    /// A response that was not received over the network (probe examples, tests):
+    /// a GET from `anonymous` to `url`.
+    pub fn synthetic(
+        url: Url,
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: impl Into<Bytes>,
+    ) -> Response {
+        Response {
+            status,
+            headers: headers
+                .into_iter()
+                .map(|(n, v)| (n.to_ascii_lowercase(), v))
+                .collect(),
+            body: body.into(),
+            truncated: false,
+            url: url.clone(),
+            elapsed: Duration::ZERO,
+            redirects: Vec::new(),
+            blocked_redirect: None,
+            sent: SentRequest {
+                identity: "anonymous".into(),
+                method: "GET".into(),
+                url,
+                headers: Vec::new(),
+                body: None,
+            },
+        }
+    }
+
     /// The first value of a header, case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

@@ -6,7 +6,7 @@ mod message;
 mod redact;
 mod scope;
 
-pub use client::{HttpError, HttpLayer, HttpSettings, Observer, Session};
+pub use client::{HttpError, HttpLayer, HttpSettings, Observer, Session, evidence};
 pub use jar::{CookieJar, StoredCookie};
 pub use message::{Body, Request, Response, SentRequest};
 pub use redact::{REDACTED, Redactor, is_sensitive_header};

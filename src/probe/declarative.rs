@@ -4,8 +4,6 @@
 //! This module only describes what to send and judges what came back; the engine
 //! sends the requests through the HTTP layer and builds the findings.
 
-use std::time::Duration;
-
 use bytes::Bytes;
 use serde::Deserialize;
 use url::Url;
@@ -167,20 +165,12 @@ fn default_status() -> u16 {
 impl ProbeExample {
     /// The example as a response received from `url`.
     pub fn to_response(&self, url: Url) -> Response {
-        Response {
-            status: self.status,
-            headers: self
-                .headers
-                .iter()
-                .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
-                .collect(),
-            body: Bytes::from(self.body.clone()),
-            truncated: false,
+        Response::synthetic(
             url,
-            elapsed: Duration::ZERO,
-            redirects: Vec::new(),
-            blocked_redirect: None,
-        }
+            self.status,
+            self.headers.clone(),
+            Bytes::from(self.body.clone()),
+        )
     }
 }
 

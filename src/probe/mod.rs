@@ -6,14 +6,68 @@
 
 pub mod catalog;
 pub mod declarative;
+pub mod declarative_run;
+pub mod error_leak;
+pub mod passive;
 pub mod pattern;
 pub mod safe_corpus;
 pub mod signatures;
 
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
 use serde::Serialize;
 
+use crate::auth::Identities;
 use crate::checklist::Item;
+use crate::config::ScanConfig;
+use crate::discover::Inventory;
 use crate::finding::Finding;
+use crate::http::HttpLayer;
+
+pub use catalog::ProbeCatalog;
+
+/// What every probe may use: the one HTTP layer, the logged-in identities, the
+/// inventory discovery built, the config and the catalog.
+#[derive(Clone)]
+pub struct Context {
+    pub http: HttpLayer,
+    pub identities: Arc<Identities>,
+    pub inventory: Arc<Inventory>,
+    pub config: Arc<ScanConfig>,
+    pub catalog: Arc<ProbeCatalog>,
+}
+
+/// A probe family. `run` returns one [`ProbeRun`] per item it scored; an `Err` is
+/// recorded as an errored run for each of `items()` and the scan goes on.
+pub trait Probe: Send + Sync {
+    /// The family name, the first part of its probe ids (`errors`, `tenant`...).
+    fn family(&self) -> &'static str;
+    /// The items it scores (used to record its failure when it errors).
+    fn items(&self) -> &'static [Item];
+    fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>>;
+}
+
+/// The built-in probe families, in the order they run.
+pub fn families() -> Vec<Box<dyn Probe>> {
+    vec![
+        Box::new(declarative_run::DeclarativeProbes),
+        Box::new(error_leak::ErrorLeakProbe),
+    ]
+}
+
+/// The items some probe of this build (families, declarative probes, signatures) scores.
+pub fn probed_items(catalog: &ProbeCatalog) -> Vec<Item> {
+    let mut items: Vec<Item> = families()
+        .iter()
+        .flat_map(|f| f.items().iter().copied())
+        .collect();
+    items.extend(catalog.probes.iter().map(|p| p.item));
+    items.extend(catalog.signatures.signatures().iter().map(|s| s.item));
+    items.sort();
+    items.dedup();
+    items
+}
 
 /// What one probe family did for one checklist item.
 #[derive(Debug, Clone, Serialize)]

@@ -5,8 +5,6 @@
 //! signature that fires on an SPA shell or on prose, is caught before it produces
 //! false positives on real apps.
 
-use std::time::Duration;
-
 use bytes::Bytes;
 use url::Url;
 
@@ -24,16 +22,13 @@ pub struct SafeResponse {
 impl SafeResponse {
     /// The response as if received from `url`.
     pub fn to_response(&self, url: Url) -> Response {
-        Response {
-            status: self.status,
-            headers: vec![("content-type".into(), self.content_type.into())],
-            body: Bytes::from_static(self.body.as_bytes()),
-            truncated: false,
+        let headers = vec![("content-type".to_string(), self.content_type.to_string())];
+        Response::synthetic(
             url,
-            elapsed: Duration::ZERO,
-            redirects: Vec::new(),
-            blocked_redirect: None,
-        }
+            self.status,
+            headers,
+            Bytes::from_static(self.body.as_bytes()),
+        )
     }
 }
 

@@ -320,6 +320,13 @@ mod tests {
             elapsed: Duration::ZERO,
             redirects: Vec::new(),
             blocked_redirect: None,
+            sent: crate::http::SentRequest {
+                identity: "anonymous".into(),
+                method: "GET".into(),
+                url: "http://127.0.0.1/x".parse().expect("valid URL"),
+                headers: Vec::new(),
+                body: None,
+            },
         }
     }
 

@@ -1,0 +1,159 @@
+//! Runs the declarative probes of the catalog: each request against each in-scope
+//! origin, as the identities the probe names, judged by its matcher.
+
+use std::collections::BTreeMap;
+
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use url::Url;
+
+use super::declarative::{DeclarativeProbe, IdentityMode};
+use super::{Context, Probe, ProbeRun};
+use crate::checklist::Item;
+use crate::finding::{Finding, Location};
+
+/// The declarative probe family (built-in `probes/http/*.toml` plus `--probes DIR`).
+pub struct DeclarativeProbes;
+
+impl Probe for DeclarativeProbes {
+    fn family(&self) -> &'static str {
+        "declarative"
+    }
+
+    fn items(&self) -> &'static [Item] {
+        &[]
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
+        Box::pin(async move { Ok(run(ctx).await) })
+    }
+}
+
+struct Outcome<'a> {
+    probe: &'a DeclarativeProbe,
+    finding: Option<Finding>,
+    error: Option<String>,
+}
+
+async fn run(ctx: &Context) -> Vec<ProbeRun> {
+    let origins: Vec<Url> = ctx
+        .http
+        .scope()
+        .origins()
+        .iter()
+        .filter_map(|o| Url::parse(o).ok())
+        .collect();
+    let mut work = Vec::new();
+    // Indices, not references, keep the futures below free of higher-ranked lifetimes.
+    for (pi, probe) in ctx.catalog.probes.iter().enumerate() {
+        let identities: Vec<_> = match probe.identity {
+            IdentityMode::Anonymous => vec![ctx.identities.anonymous().clone()],
+            IdentityMode::Each => ctx.identities.all().to_vec(),
+        };
+        for origin in &origins {
+            for ri in 0..probe.requests().len() {
+                for identity in &identities {
+                    work.push((pi, origin.clone(), ri, identity.clone()));
+                }
+            }
+        }
+    }
+    let parallel = ctx.http.settings().concurrency.max(1);
+    let outcomes: Vec<Outcome<'_>> = futures_util::stream::iter(work)
+        .map(|(pi, origin, ri, identity)| async move {
+            let probe = &ctx.catalog.probes[pi];
+            let request = &probe.requests()[ri];
+            let req = match request.to_request(&origin) {
+                Ok(r) => r,
+                Err(e) => {
+                    return Outcome {
+                        probe,
+                        finding: None,
+                        error: Some(format!("{}: bad path {}: {e}", probe.id, request.path)),
+                    };
+                }
+            };
+            match identity.send(&ctx.http, req).await {
+                Err(e) => Outcome {
+                    probe,
+                    finding: None,
+                    error: Some(format!("{}: {e}", probe.id)),
+                },
+                Ok(resp) => {
+                    let finding = probe.evaluate(&resp).map(|matched| {
+                        let location = Location {
+                            method: resp.sent.method.clone(),
+                            url: ctx.http.redactor().url(&resp.url),
+                        };
+                        let detail = format!(
+                            "{} {} {} answered {}.",
+                            probe.detail, location.method, location.url, resp.status
+                        );
+                        Finding::new(
+                            probe.item,
+                            &probe.id,
+                            probe.severity,
+                            probe.confidence,
+                            &probe.title,
+                            detail,
+                            location,
+                            "",
+                        )
+                        .with_evidence(ctx.http.evidence(
+                            &format!("{} matched", probe.id),
+                            &resp,
+                            Some(&matched),
+                        ))
+                        .with_remediation(&probe.remediation)
+                    });
+                    Outcome {
+                        probe,
+                        finding,
+                        error: None,
+                    }
+                }
+            }
+        })
+        .buffer_unordered(parallel)
+        .collect()
+        .await;
+
+    let mut runs: BTreeMap<Item, ProbeRun> = BTreeMap::new();
+    let mut errors: BTreeMap<Item, Vec<String>> = BTreeMap::new();
+    for o in outcomes {
+        let run = runs
+            .entry(o.probe.item)
+            .or_insert_with(|| ProbeRun::new("declarative", o.probe.item));
+        match o.error {
+            Some(e) => errors.entry(o.probe.item).or_default().push(e),
+            None => run.checks += 1,
+        }
+        if let Some(f) = o.finding
+            && !run.findings.iter().any(|x| x.id == f.id)
+        {
+            run.findings.push(f);
+        }
+    }
+    for (item, run) in runs.iter_mut() {
+        let errs = errors.remove(item).unwrap_or_default();
+        let probes = ctx
+            .catalog
+            .probes
+            .iter()
+            .filter(|p| p.item == *item)
+            .count();
+        run.notes.push(format!(
+            "{probes} declarative probes sent {} requests",
+            run.checks
+        ));
+        if !errs.is_empty() && run.checks == 0 {
+            run.state = super::RunState::Errored {
+                error: format!("{} requests failed, e.g. {}", errs.len(), errs[0]),
+            };
+        } else if !errs.is_empty() {
+            run.notes
+                .push(format!("{} requests got no response", errs.len()));
+        }
+    }
+    runs.into_values().collect()
+}

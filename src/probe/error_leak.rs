@@ -1,0 +1,254 @@
+//! Item 11: requests that make apps fail (unknown routes, unknown methods, malformed
+//! ids, quotes and type confusion in parameters, oversized values, malformed bodies).
+//! The leak itself is judged by the passive signatures on each response; this probe
+//! makes sure error paths are exercised, and never changes data: ids it sends do not
+//! exist, and bodies it sends cannot be parsed.
+
+use std::collections::BTreeSet;
+
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use url::Url;
+
+use super::{Context, Probe, ProbeRun};
+use crate::checklist::Item;
+use crate::discover::Endpoint;
+use crate::http::Request;
+
+/// Values that break naive id parsing and query building. None can name a real object.
+const BAD_IDS: &[&str] = &[
+    "'",
+    "%22%3E%3C",
+    "-1",
+    "99999999999999999999999999",
+    "1e309",
+    "null",
+    "%ff%fe",
+    "..%2f..%2fetc",
+];
+/// Bounds: how many endpoints of each kind are probed.
+const MAX_ID_ENDPOINTS: usize = 8;
+const MAX_QUERY_ENDPOINTS: usize = 6;
+const MAX_BODY_ENDPOINTS: usize = 6;
+const OVERSIZED: usize = 8 * 1024;
+
+/// The error-triggering probe family.
+pub struct ErrorLeakProbe;
+
+impl Probe for ErrorLeakProbe {
+    fn family(&self) -> &'static str {
+        "errors"
+    }
+
+    fn items(&self) -> &'static [Item] {
+        &[Item::ErrorHandling]
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
+        Box::pin(async move { Ok(vec![run(ctx).await?]) })
+    }
+}
+
+/// Picks who sends a request to an endpoint: the first identity that reached it with a
+/// non-error status, else the first authenticated identity, else anonymous.
+fn sender<'a>(ctx: &'a Context, ep: &Endpoint) -> &'a std::sync::Arc<crate::auth::Identity> {
+    ep.observations
+        .iter()
+        .find(|o| o.status < 400)
+        .and_then(|o| ctx.identities.get(&o.identity))
+        .or_else(|| ctx.identities.authenticated().next())
+        .unwrap_or_else(|| ctx.identities.anonymous())
+}
+
+/// Replaces the last `{id}` of a pattern with `value`.
+fn with_id(base: &Url, pattern: &str, value: &str) -> Option<Url> {
+    let i = pattern.rfind("{id}")?;
+    // Other ids stay as some concrete value so the route still matches.
+    let path = format!("{}{}{}", &pattern[..i], value, &pattern[i + 4..]).replace("{id}", "1");
+    let mut u = base.clone();
+    u.set_path(&path);
+    // `set_path` percent-encodes quotes; keep the raw bytes the probe means to send.
+    Url::parse(&u.as_str().replace("%27", "'")).ok()
+}
+
+fn plan(ctx: &Context) -> Vec<(String, Request)> {
+    let mut out: Vec<(String, Request)> = Vec::new();
+    let target = &ctx.config.target;
+    let token = format!("prodready-{:08x}", rand::random::<u32>());
+    let mut origins: BTreeSet<String> = BTreeSet::new();
+    origins.insert(target.origin().ascii_serialization());
+    for o in &origins {
+        if let Ok(base) = Url::parse(o) {
+            for path in [
+                format!("/{token}"),
+                format!("/api/{token}"),
+                format!("/{token}.php"),
+                format!("/{token}/%2e%2e/%00"),
+            ] {
+                if let Ok(u) = base.join(&path) {
+                    out.push((
+                        "anonymous".into(),
+                        Request::get(u.clone()).header("Accept", "text/html"),
+                    ));
+                    if let Some(id) = ctx.identities.authenticated().next() {
+                        out.push((
+                            id.name.clone(),
+                            Request::get(u).header("Accept", "application/json"),
+                        ));
+                    }
+                }
+            }
+            out.push(("anonymous".into(), Request::new("PRODREADY", base.clone())));
+        }
+    }
+    let endpoints: Vec<&Endpoint> = ctx.inventory.endpoints().collect();
+    // An unknown method on known routes exercises method-not-allowed handling safely.
+    for ep in endpoints
+        .iter()
+        .filter(|e| e.method == "GET" && !e.has_path_id())
+        .take(3)
+    {
+        if let Some(u) = ep.examples.first() {
+            out.push((
+                sender(ctx, ep).name.clone(),
+                Request::new("PRODREADY", u.clone()),
+            ));
+        }
+    }
+    for ep in endpoints
+        .iter()
+        .filter(|e| e.method == "GET" && e.has_path_id())
+        .take(MAX_ID_ENDPOINTS)
+    {
+        let who = sender(ctx, ep).name.clone();
+        for bad in BAD_IDS {
+            if let Some(u) = with_id(target, &ep.pattern, bad) {
+                out.push((
+                    who.clone(),
+                    Request::get(u).header("Accept", "application/json"),
+                ));
+            }
+        }
+    }
+    let with_query = endpoints
+        .iter()
+        .filter(|e| e.method == "GET" && e.params.iter().any(|p| p.location == "query"));
+    for ep in with_query.take(MAX_QUERY_ENDPOINTS) {
+        let Some(example) = ep.examples.first() else {
+            continue;
+        };
+        let who = sender(ctx, ep).name.clone();
+        let names: Vec<&str> = ep
+            .params
+            .iter()
+            .filter(|p| p.location == "query")
+            .map(|p| p.name.as_str())
+            .take(3)
+            .collect();
+        for name in names {
+            let long = "A".repeat(OVERSIZED);
+            for (suffix, value) in [
+                ("", "'\""),
+                ("", long.as_str()),
+                ("[]", "1"),
+                ("[$ne]", "1"),
+            ] {
+                let mut u = example.clone();
+                let kept: Vec<(String, String)> = example
+                    .query_pairs()
+                    .filter(|(k, _)| k != name)
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
+                u.query_pairs_mut()
+                    .clear()
+                    .extend_pairs(kept)
+                    .append_pair(&format!("{name}{suffix}"), value);
+                out.push((
+                    who.clone(),
+                    Request::get(u).header("Accept", "application/json"),
+                ));
+            }
+        }
+    }
+    // Malformed JSON to create endpoints (collections): a body no parser accepts
+    // cannot create anything.
+    let writers = endpoints.iter().filter(|e| {
+        e.method == "POST"
+            && !e.has_path_id()
+            && (e.body_example.is_some() || e.pattern.contains("api"))
+    });
+    for ep in writers.take(MAX_BODY_ENDPOINTS) {
+        let Some(u) = ep
+            .examples
+            .first()
+            .cloned()
+            .or_else(|| target.join(&ep.pattern).ok())
+        else {
+            continue;
+        };
+        let who = sender(ctx, ep).name.clone();
+        let broken = Request::new("POST", u.clone())
+            .raw_body("application/json", r#"{"name": "prodready", "#.to_string());
+        let wrong_type =
+            Request::new("POST", u).raw_body("application/json", "[[[[\"prodready\"".to_string());
+        out.push((who.clone(), broken.header("Accept", "application/json")));
+        out.push((who, wrong_type.header("Accept", "application/json")));
+    }
+    out
+}
+
+async fn run(ctx: &Context) -> Result<ProbeRun, String> {
+    let planned = plan(ctx);
+    let total = planned.len();
+    let parallel = ctx.http.settings().concurrency.max(1);
+    let results: Vec<Result<u16, String>> = futures_util::stream::iter(planned)
+        .map(|(who, req)| async move {
+            let identity = ctx
+                .identities
+                .get(&who)
+                .unwrap_or_else(|| ctx.identities.anonymous());
+            identity
+                .send(&ctx.http, req)
+                .await
+                .map(|r| r.status)
+                .map_err(|e| e.to_string())
+        })
+        .buffer_unordered(parallel)
+        .collect()
+        .await;
+    let failed: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    if total > 0 && failed.len() == total {
+        return Err(format!(
+            "all {total} error-triggering requests failed, e.g. {}",
+            failed[0]
+        ));
+    }
+    let mut run = ProbeRun::new("errors", Item::ErrorHandling);
+    run.checks = (total - failed.len()) as u32;
+    let server_errors = results
+        .iter()
+        .filter(|r| matches!(r, Ok(s) if *s >= 500))
+        .count();
+    run.notes.push(format!(
+        "{} error-triggering requests sent, {server_errors} answered 5xx",
+        run.checks
+    ));
+    if !failed.is_empty() {
+        run.notes
+            .push(format!("{} requests got no response", failed.len()));
+    }
+    Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_replaced_in_the_last_slot() {
+        let base = Url::parse("http://127.0.0.1:1/").unwrap();
+        let u = with_id(&base, "/api/orgs/{id}/items/{id}", "'").unwrap();
+        assert_eq!(u.as_str(), "http://127.0.0.1:1/api/orgs/1/items/'");
+        assert!(with_id(&base, "/api/items", "1").is_none());
+    }
+}

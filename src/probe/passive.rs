@@ -1,0 +1,156 @@
+//! Passive scanning: every response any probe receives is matched against the
+//! signatures (stack traces, debug pages, SQL errors, paths, banners...).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use super::ProbeRun;
+use super::signatures::SignatureSet;
+use crate::checklist::Item;
+use crate::discover::inventory::path_pattern;
+use crate::finding::{Finding, Location};
+use crate::http::{Observer, Redactor, Response, evidence};
+
+/// Evidence kept per finding: enough to replay, not a log of every hit.
+const EVIDENCE_PER_FINDING: usize = 2;
+
+#[derive(Default)]
+struct State {
+    scanned: u32,
+    /// One finding per signature and route pattern.
+    findings: BTreeMap<(String, String, String), Finding>,
+}
+
+/// An [`Observer`] that turns signature matches into findings.
+pub struct PassiveScanner {
+    signatures: Arc<SignatureSet>,
+    redactor: Redactor,
+    state: Mutex<State>,
+}
+
+impl PassiveScanner {
+    pub fn new(signatures: Arc<SignatureSet>, redactor: Redactor) -> PassiveScanner {
+        PassiveScanner {
+            signatures,
+            redactor,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// One run per item the signatures score, with every response scanned as its checks.
+    pub fn runs(&self) -> Vec<ProbeRun> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut items: Vec<Item> = self
+            .signatures
+            .signatures()
+            .iter()
+            .map(|s| s.item)
+            .collect();
+        items.sort();
+        items.dedup();
+        items
+            .into_iter()
+            .map(|item| {
+                let mut run = ProbeRun::new("passive", item);
+                run.checks = state.scanned;
+                run.findings = state
+                    .findings
+                    .values()
+                    .filter(|f| f.item == item)
+                    .cloned()
+                    .collect();
+                run.notes.push(format!(
+                    "{} responses scanned for leak signatures",
+                    state.scanned
+                ));
+                run
+            })
+            .collect()
+    }
+}
+
+/// The string values of a JSON body, one per line: errors often travel inside JSON
+/// (`{"stack": "Error\n    at ..."}`, or frames as an array of strings), where the raw
+/// body shows escaped newlines and quotes that line-based signatures cannot see.
+fn json_strings(response: &Response) -> Option<String> {
+    let looks_json = response.is_json() || matches!(response.body.first(), Some(b'{' | b'['));
+    if !looks_json || response.body.len() > 1024 * 1024 {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(&response.body).ok()?;
+    let mut out = String::new();
+    collect_strings(&value, &mut out, 0);
+    (!out.is_empty()).then_some(out)
+}
+
+fn collect_strings(v: &serde_json::Value, out: &mut String, depth: usize) {
+    if depth > 32 || out.len() > 1024 * 1024 {
+        return;
+    }
+    match v {
+        serde_json::Value::String(s) => {
+            out.push('\n');
+            out.push_str(s);
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out, depth + 1)),
+        serde_json::Value::Object(m) => m.values().for_each(|x| collect_strings(x, out, depth + 1)),
+        _ => {}
+    }
+}
+
+impl Observer for PassiveScanner {
+    fn observe(&self, response: &Response) {
+        let mut matches = self.signatures.scan(response);
+        if let Some(decoded) = json_strings(response) {
+            for m in self.signatures.scan_text(decoded.as_bytes()) {
+                if !matches.iter().any(|x| x.signature.id == m.signature.id) {
+                    matches.push(m);
+                }
+            }
+        }
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.scanned += 1;
+        for m in matches {
+            let sig = m.signature;
+            let pattern = path_pattern(response.url.path());
+            let key = (sig.id.clone(), response.sent.method.clone(), pattern);
+            let ev = evidence(
+                &self.redactor,
+                &format!("response matched {}", sig.id),
+                response,
+                Some(&m.excerpt),
+            );
+            if let Some(existing) = state.findings.get_mut(&key) {
+                if existing.evidence.len() < EVIDENCE_PER_FINDING {
+                    existing.evidence.push(ev);
+                }
+                continue;
+            }
+            let location = Location {
+                method: response.sent.method.clone(),
+                url: self.redactor.url(&response.url),
+            };
+            let detail = format!(
+                "{} The response to {} {} (status {}) contains: {}",
+                sig.detail,
+                response.sent.method,
+                location.url,
+                response.status,
+                self.redactor.text(&m.excerpt)
+            );
+            let finding = Finding::new(
+                sig.item,
+                &sig.id,
+                sig.severity,
+                sig.confidence,
+                &sig.title,
+                detail,
+                location,
+                &key.2,
+            )
+            .with_evidence(ev)
+            .with_remediation(&sig.remediation);
+            state.findings.insert(key, finding);
+        }
+    }
+}
