@@ -3,9 +3,12 @@
 
 pub mod auth;
 pub mod checklist;
+pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod discover;
 pub mod finding;
 pub mod http;
 pub mod probe;
 pub mod report;
+pub mod scan;

@@ -1,1 +1,51 @@
-fn main() {}
+//! The `prodready` binary: parse arguments, run, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use prodready::cli::{Cli, Outcome, run};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    // Exit codes: 0 gate passed, 1 gate failed, 2 usage or config error, 3 scan could not run.
+    match runtime.block_on(run(cli)) {
+        Outcome::Passed => ExitCode::SUCCESS,
+        Outcome::GateFailed => ExitCode::from(1),
+        Outcome::Usage(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+        Outcome::CouldNotRun(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    // The demo's in-process test app logs its own (deliberate) errors; keep them out
+    // of the scanner's output unless asked for with -vv.
+    let default = match verbose {
+        0 => "warn,testserver=off",
+        1 => "prodready=info,warn,testserver=off",
+        _ => "prodready=debug,info",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PRODREADY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

@@ -1,0 +1,271 @@
+//! Command-line types and their conversion into the engine's inputs. clap stops here.
+
+mod progress;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{self, Overrides, ProcessSource};
+use crate::report::{self, Format, Style};
+use crate::scan::{self, ScanError, ScanResult};
+
+/// prodready: score a live multi-tenant web app on the 12-point production-readiness checklist.
+#[derive(Debug, Parser)]
+#[command(
+    name = "prodready",
+    version,
+    about,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More log output on stderr (-v info, -vv debug). Secrets are redacted.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan a target: `scan --config FILE`, or `scan URL` for anonymous checks only.
+    Scan {
+        /// The scan config (TOML). See the README for its keys.
+        #[arg(long, short = 'c', conflicts_with = "url")]
+        config: Option<PathBuf>,
+        /// A base URL to scan anonymously (no identities, so fewer items can be tested).
+        #[arg(required_unless_present = "config")]
+        url: Option<String>,
+        #[command(flatten)]
+        tuning: Tuning,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Start the bundled flawed test app in-process and scan it with its bundled config.
+    Demo {
+        /// Flaws to switch on: `all`, `none`, or comma-separated names (see `testserver --list-flaws`).
+        #[arg(long, default_value = "all")]
+        flaws: String,
+        #[command(flatten)]
+        tuning: Tuning,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Work with the declarative probes and signatures.
+    Probes {
+        #[command(subcommand)]
+        action: ProbesAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProbesAction {
+    /// Lint the built-in catalog (and `--probes DIR`): ids, regexes, and every example.
+    Check {
+        /// A folder of extra probe and signature files to check with the built-in ones.
+        #[arg(long)]
+        probes: Option<PathBuf>,
+    },
+}
+
+/// Scan knobs that override the config file.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Tuning {
+    /// Requests per second per host (overrides `limits.rate`).
+    #[arg(long)]
+    pub rate: Option<u32>,
+    /// Requests in flight at once (overrides `limits.concurrency`).
+    #[arg(long)]
+    pub concurrency: Option<u32>,
+    /// A folder of extra declarative probes and signatures (`*.toml`).
+    #[arg(long)]
+    pub probes: Option<PathBuf>,
+}
+
+/// Where and how the report goes.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+    /// Write the report to this file instead of stdout (the scorecard still prints unless -q).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// No progress bar and no scorecard; only errors (and the report when no --output).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// The report formats this version renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Json,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}
+
+/// How a command ended; `main` maps it to the exit code.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Work done, gate passed (or a command without a gate succeeded).
+    Passed,
+    /// The gate failed: an item failed or a probe was lost to an error.
+    GateFailed,
+    /// Bad usage or config (exit 2).
+    Usage(String),
+    /// The scan could not run: unreachable target, failed login (exit 3).
+    CouldNotRun(String),
+}
+
+impl From<&Tuning> for Overrides {
+    fn from(t: &Tuning) -> Overrides {
+        Overrides {
+            rate: t.rate,
+            concurrency: t.concurrency,
+            probes_dir: t.probes.clone(),
+        }
+    }
+}
+
+/// Whether stderr/stdout are interactive and colour is allowed.
+struct Terminal {
+    stdout_color: bool,
+    stderr_tty: bool,
+    width: u16,
+}
+
+fn terminal() -> Terminal {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let ci = std::env::var_os("CI").is_some();
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100);
+    Terminal {
+        stdout_color: std::io::stdout().is_terminal() && !no_color,
+        stderr_tty: std::io::stderr().is_terminal() && !ci,
+        width,
+    }
+}
+
+/// Runs one command.
+pub async fn run(cli: Cli) -> Outcome {
+    match cli.command {
+        Command::Scan {
+            config,
+            url,
+            tuning,
+            output,
+        } => {
+            let overrides = Overrides::from(&tuning);
+            let loaded = match (config, url) {
+                (Some(path), _) => config::load(&path, &ProcessSource, &overrides),
+                (None, Some(url)) => config::for_url(&url, &overrides),
+                (None, None) => return Outcome::Usage("give --config FILE or a URL".into()),
+            };
+            match loaded {
+                Ok(c) => scan_and_report(c, &output).await,
+                Err(e) => Outcome::Usage(e.to_string()),
+            }
+        }
+        Command::Demo {
+            flaws,
+            tuning,
+            output,
+        } => {
+            let flaws = match testserver::FlawSet::parse(&flaws) {
+                Ok(f) => f,
+                Err(e) => return Outcome::Usage(format!("--flaws: {e}")),
+            };
+            let server = match crate::demo::start(flaws).await {
+                Ok(s) => s,
+                Err(e) => return Outcome::CouldNotRun(format!("cannot start the test app: {e:#}")),
+            };
+            let outcome = match crate::demo::config(&server, &Overrides::from(&tuning)) {
+                Ok(c) => scan_and_report(c, &output).await,
+                Err(e) => Outcome::Usage(e.to_string()),
+            };
+            server.shutdown().await;
+            outcome
+        }
+        Command::Probes {
+            action: ProbesAction::Check { probes },
+        } => {
+            let catalog = crate::probe::ProbeCatalog::builtin().and_then(|c| match &probes {
+                Some(dir) => c.load_dir(dir),
+                None => Ok(c),
+            });
+            match catalog {
+                Err(e) => Outcome::Usage(e.to_string()),
+                Ok(c) => {
+                    let report = c.check();
+                    println!("{report}");
+                    if report.is_ok() {
+                        Outcome::Passed
+                    } else {
+                        Outcome::GateFailed
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn scan_and_report(config: config::ScanConfig, out: &OutputArgs) -> Outcome {
+    let term = terminal();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let bar = (!out.quiet && term.stderr_tty).then(|| tokio::spawn(progress::show(rx)));
+    let result = scan::scan(config, Some(tx)).await;
+    if let Some(bar) = bar {
+        let _ = bar.await;
+    }
+    match result {
+        Err(e @ ScanError::Catalog(_)) => Outcome::Usage(e.to_string()),
+        Err(e) => Outcome::CouldNotRun(e.to_string()),
+        Ok(ScanResult { report, refused }) => {
+            for r in refused.iter().take(5) {
+                tracing::info!("scope guard: {r}");
+            }
+            let format = Format::from(out.format);
+            let style = Style {
+                color: term.stdout_color && out.output.is_none(),
+                width: term.width,
+            };
+            let rendered = report::render(&report, format, &style);
+            match &out.output {
+                Some(path) => {
+                    if let Err(e) = std::fs::write(path, &rendered) {
+                        return Outcome::CouldNotRun(format!(
+                            "cannot write {}: {e}",
+                            path.display()
+                        ));
+                    }
+                    if !out.quiet {
+                        let table_style = Style {
+                            color: term.stdout_color,
+                            width: term.width,
+                        };
+                        print!("{}", report::render(&report, Format::Table, &table_style));
+                    }
+                }
+                None if out.quiet && format == Format::Table => {}
+                None => print!("{rendered}"),
+            }
+            if report.gate.passed {
+                Outcome::Passed
+            } else {
+                Outcome::GateFailed
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! `prodready demo`: the bundled flawed app, started in-process, scanned with its config.
+
+use std::collections::HashMap;
+
+use crate::config::{self, ConfigError, MapSource, Overrides, ProcessSource, ScanConfig};
+
+/// The scan config bundled with the test app.
+pub const CONFIG: &str = include_str!("../testserver/scan.toml");
+
+/// Starts the test app on an ephemeral loopback port.
+pub async fn start(flaws: testserver::FlawSet) -> anyhow::Result<testserver::Server> {
+    testserver::spawn(testserver::Options {
+        flaws,
+        ..Default::default()
+    })
+    .await
+}
+
+/// The environment variables the bundled config reads, as the test app prints them.
+pub fn env_for(server: &testserver::Server) -> HashMap<String, String> {
+    let mut vars = HashMap::new();
+    for account in server.accounts() {
+        let key = account.key.to_ascii_uppercase().replace('-', "_");
+        vars.insert(format!("PRODREADY_{key}_EMAIL"), account.email.clone());
+        vars.insert(
+            format!("PRODREADY_{key}_PASSWORD"),
+            account.password.clone(),
+        );
+    }
+    vars
+}
+
+/// The bundled config pointed at `server`, with its credentials injected.
+pub fn config(
+    server: &testserver::Server,
+    overrides: &Overrides,
+) -> Result<ScanConfig, ConfigError> {
+    let mut raw = config::parse(CONFIG, "testserver/scan.toml")?;
+    raw.target.url = server.base_url();
+    let source = MapSource {
+        vars: env_for(server),
+        fallback: &ProcessSource,
+    };
+    config::apply_overrides(config::resolve(&raw, &source)?, overrides)
+}

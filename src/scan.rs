@@ -1,0 +1,217 @@
+//! The scan engine: config -> identities -> discovery -> probes -> report.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::FutureExt;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::auth::{AuthError, Identities};
+use crate::config::ScanConfig;
+use crate::discover;
+use crate::http::{HttpError, HttpLayer, HttpSettings, Redactor, Request};
+use crate::probe::catalog::CatalogError;
+use crate::probe::passive::PassiveScanner;
+use crate::probe::{self, Context, ProbeCatalog, ProbeRun};
+use crate::report::{IdentitySummary, InventoryCounts, Report, ReportInput};
+
+/// Why a scan could not run at all (as opposed to findings, which are results).
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("probe catalog: {0}")]
+    Catalog(#[from] CatalogError),
+    #[error("target {url} is unreachable: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error(transparent)]
+    Login(#[from] AuthError),
+    #[error("cannot start the HTTP client: {0}")]
+    Client(HttpError),
+}
+
+/// Progress of a scan, for whoever displays it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A phase started: `login`, `discovery`, `probes`, `report`.
+    Phase(&'static str),
+    /// The number of probe families that will run.
+    ProbesPlanned(usize),
+    /// A probe family finished.
+    ProbeFinished(&'static str),
+    /// Requests sent so far.
+    Requests(u64),
+}
+
+/// A finished scan: the report and what the scan itself observed.
+pub struct ScanResult {
+    pub report: Report,
+    /// Requests the scope guard refused (off-scope links and redirects), redacted.
+    pub refused: Vec<String>,
+}
+
+fn emit(events: &Option<UnboundedSender<Event>>, event: Event) {
+    if let Some(tx) = events {
+        let _ = tx.send(event);
+    }
+}
+
+/// Loads the built-in catalog plus the config's extra probe folder.
+pub fn load_catalog(config: &ScanConfig) -> Result<ProbeCatalog, CatalogError> {
+    let catalog = ProbeCatalog::builtin()?;
+    match &config.probes_dir {
+        Some(dir) => catalog.load_dir(dir),
+        None => Ok(catalog),
+    }
+}
+
+/// Runs a whole scan.
+pub async fn scan(
+    config: ScanConfig,
+    events: Option<UnboundedSender<Event>>,
+) -> Result<ScanResult, ScanError> {
+    let started_at = time::OffsetDateTime::now_utc();
+    let clock = Instant::now();
+    let catalog = Arc::new(load_catalog(&config)?);
+
+    let redactor = Redactor::new();
+    for s in config.secrets() {
+        redactor.add(&s);
+    }
+    let http = HttpLayer::new(
+        HttpSettings::from(&config.limits),
+        config.scope.clone(),
+        redactor.clone(),
+    )
+    .map_err(ScanError::Client)?;
+    let passive = Arc::new(PassiveScanner::new(
+        Arc::new(catalog.signatures.clone()),
+        redactor.clone(),
+    ));
+    http.add_observer(passive.clone());
+
+    // Reachability first, so an unreachable target is one clear error, not twelve.
+    emit(&events, Event::Phase("connect"));
+    let identities = Identities::from_config(&config);
+    identities
+        .anonymous()
+        .send(&http, Request::get(config.target.clone()))
+        .await
+        .map_err(|e| ScanError::Unreachable {
+            url: redactor.url(&config.target),
+            reason: e.to_string(),
+        })?;
+
+    emit(&events, Event::Phase("login"));
+    identities.login_all(&http).await?;
+    let identities = Arc::new(identities);
+
+    emit(&events, Event::Phase("discovery"));
+    let inventory = Arc::new(discover::discover(&http, &identities, &config).await);
+    emit(&events, Event::Requests(http.requests_sent()));
+
+    emit(&events, Event::Phase("probes"));
+    let config = Arc::new(config);
+    let ctx = Context {
+        http: http.clone(),
+        identities: Arc::clone(&identities),
+        inventory: Arc::clone(&inventory),
+        config: Arc::clone(&config),
+        catalog,
+    };
+    let families = probe::families();
+    emit(&events, Event::ProbesPlanned(families.len()));
+    let mut runs = run_families(&ctx, families, &events).await;
+    runs.extend(passive.runs());
+
+    emit(&events, Event::Phase("report"));
+    let identity_summaries = identities
+        .all()
+        .iter()
+        .map(|i| IdentitySummary {
+            name: i.name.clone(),
+            login: i.login_kind().to_string(),
+            status: if i.is_anonymous() {
+                "anonymous".to_string()
+            } else {
+                "logged-in".to_string()
+            },
+        })
+        .collect();
+    let report = Report::new(ReportInput {
+        target: redactor.url(&config.target),
+        started_at,
+        duration: clock.elapsed(),
+        requests_sent: http.requests_sent(),
+        runs,
+        attestation: config.attestation.clone(),
+        identities: identity_summaries,
+        inventory: InventoryCounts {
+            pages: inventory.pages.len() as u64,
+            endpoints: inventory.endpoints.len() as u64,
+            scripts: inventory.scripts.len() as u64,
+        },
+    });
+    // The last line of defence: nothing the scan used as a credential leaves it.
+    let report = report.redact_with(&redactor.secrets());
+    Ok(ScanResult {
+        report,
+        refused: http.refused(),
+    })
+}
+
+/// Runs every family concurrently; a family that errors or panics is recorded as an
+/// errored run for each of its items and the others go on.
+async fn run_families(
+    ctx: &Context,
+    families: Vec<Box<dyn probe::Probe>>,
+    events: &Option<UnboundedSender<Event>>,
+) -> Vec<ProbeRun> {
+    let mut set = tokio::task::JoinSet::new();
+    for family in families {
+        let ctx = ctx.clone();
+        let events = events.clone();
+        set.spawn(async move {
+            let name = family.family();
+            let items = family.items();
+            // A panicking probe is a bug; the scan records it instead of dying with it.
+            let result = std::panic::AssertUnwindSafe(family.run(&ctx))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|panic| {
+                    Err(format!("the probe panicked: {}", panic_message(&panic)))
+                });
+            emit(&events, Event::ProbeFinished(name));
+            emit(&events, Event::Requests(ctx.http.requests_sent()));
+            (name, items, result)
+        });
+    }
+    let mut runs = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok((_, _, Ok(r))) => runs.extend(r),
+            Ok((name, items, Err(e))) => {
+                runs.extend(
+                    items
+                        .iter()
+                        .map(|i| ProbeRun::errored(name, *i, ctx.http.redactor().text(&e))),
+                );
+            }
+            Err(e) => {
+                // A panicking probe is a bug; the scan reports it instead of dying with it.
+                runs.push(ProbeRun::errored(
+                    "unknown",
+                    crate::checklist::Item::ErrorHandling,
+                    format!("a probe task failed: {e}"),
+                ));
+            }
+        }
+    }
+    runs
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}

@@ -1,0 +1,38 @@
+//! Helpers shared by the integration tests.
+
+use prodready::config::{Overrides, ScanConfig};
+use prodready::report::Report;
+use testserver::{FlawSet, Options, Server};
+
+/// Starts the test app with the named flaws on 127.0.0.1:0.
+pub async fn app(flaws: &str) -> Server {
+    let flaws = FlawSet::parse(flaws).expect("valid flaw list");
+    testserver::spawn(Options {
+        flaws,
+        ..Default::default()
+    })
+    .await
+    .expect("test app starts")
+}
+
+/// The bundled demo config pointed at `server`.
+pub fn config(server: &Server) -> ScanConfig {
+    prodready::demo::config(server, &Overrides::default()).expect("bundled config resolves")
+}
+
+/// Runs a full scan and returns its report.
+pub async fn scan(config: ScanConfig) -> Report {
+    prodready::scan::scan(config, None)
+        .await
+        .expect("scan runs")
+        .report
+}
+
+/// Every credential the test app handed out.
+pub fn passwords(server: &Server) -> Vec<String> {
+    server
+        .accounts()
+        .iter()
+        .map(|a| a.password.clone())
+        .collect()
+}

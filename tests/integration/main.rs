@@ -1,0 +1,9 @@
+//! One integration binary: the scanner against the in-process test app, the CLI
+//! contract, and the HTTP layer's promises measured at the server.
+
+mod cli;
+mod common;
+mod flaw_matrix;
+mod http_layer;
+mod login;
+mod report;
