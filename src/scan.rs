@@ -11,6 +11,7 @@ use crate::config::ScanConfig;
 use crate::discover;
 use crate::http::{HttpError, HttpLayer, HttpSettings, Redactor, Request};
 use crate::probe::catalog::CatalogError;
+use crate::probe::owned::{self, OwnedObjects};
 use crate::probe::passive::PassiveScanner;
 use crate::probe::{self, Context, ProbeCatalog, ProbeRun};
 use crate::report::{IdentitySummary, InventoryCounts, Report, ReportInput};
@@ -105,7 +106,12 @@ pub async fn scan(
     let identities = Arc::new(identities);
 
     emit(&events, Event::Phase("discovery"));
-    let inventory = Arc::new(discover::discover(&http, &identities, &config).await);
+    let mut inventory = discover::discover(&http, &identities, &config).await;
+    let mut warnings: Vec<String> = inventory.truncated.clone();
+    emit(&events, Event::Phase("canaries"));
+    let owned = Arc::new(OwnedObjects::new());
+    warnings.extend(create_canaries(&http, &identities, &config, &mut inventory, &owned).await);
+    let inventory = Arc::new(inventory);
     emit(&events, Event::Requests(http.requests_sent()));
 
     emit(&events, Event::Phase("probes"));
@@ -116,11 +122,22 @@ pub async fn scan(
         inventory: Arc::clone(&inventory),
         config: Arc::clone(&config),
         catalog,
+        owned: Arc::clone(&owned),
     };
     let families = probe::families();
     emit(&events, Event::ProbesPlanned(families.len()));
     let mut runs = run_families(&ctx, families, &events).await;
     runs.extend(passive.runs());
+
+    emit(&events, Event::Phase("cleanup"));
+    warnings.extend(owned.cleanup(&http, &identities).await);
+    let refused = http.refused();
+    warnings.extend(
+        refused
+            .iter()
+            .take(20)
+            .map(|r| format!("scope guard refused: {r}")),
+    );
 
     emit(&events, Event::Phase("report"));
     let identity_summaries = identities
@@ -149,6 +166,7 @@ pub async fn scan(
             endpoints: inventory.endpoints.len() as u64,
             scripts: inventory.scripts.len() as u64,
         },
+        warnings,
     });
     // The last line of defence: nothing the scan used as a credential leaves it.
     let report = report.redact_with(&redactor.secrets());
@@ -156,6 +174,61 @@ pub async fn scan(
         report,
         refused: http.refused(),
     })
+}
+
+/// Canary sources tried per scan, so a large API does not get hundreds of writes.
+const MAX_CANARY_SOURCES: usize = 4;
+
+/// Creates one canary per source for each tenant identity; their markers join the
+/// identity's private markers. Returns warnings for sources that did not work.
+async fn create_canaries(
+    http: &HttpLayer,
+    identities: &Identities,
+    config: &ScanConfig,
+    inventory: &mut discover::Inventory,
+    owned: &OwnedObjects,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let sources = owned::canary_sources(inventory, &config.canaries, MAX_CANARY_SOURCES);
+    let tenants: Vec<_> = identities
+        .authenticated()
+        .filter(|i| i.name == "a" || i.name == "b")
+        .cloned()
+        .collect();
+    for source in &sources {
+        for identity in &tenants {
+            let marker = owned::new_marker();
+            let Some(body) = source.body_for(&marker) else {
+                continue;
+            };
+            match owned
+                .create(
+                    http,
+                    identity,
+                    &source.create,
+                    body,
+                    &marker,
+                    source.id_pointer.as_deref(),
+                )
+                .await
+            {
+                Ok(object) => {
+                    inventory
+                        .markers
+                        .entry(identity.name.clone())
+                        .or_default()
+                        .add(&object.marker);
+                    inventory.add("GET", &object.url, discover::Origin::Seed);
+                }
+                Err(why) => warnings.push(format!(
+                    "canary as {} through {}: {why}",
+                    identity.name,
+                    source.create.path()
+                )),
+            }
+        }
+    }
+    warnings
 }
 
 /// Runs every family concurrently; a family that errors or panics is recorded as an

@@ -21,7 +21,21 @@ pub struct RawConfig {
     pub identities: BTreeMap<String, RawIdentity>,
     #[serde(default)]
     pub seeds: RawSeeds,
+    /// How to create the scanner's own objects (canaries); discovered when absent.
+    #[serde(default)]
+    pub canaries: Vec<RawCanary>,
     pub attestation: Option<RawAttestation>,
+}
+
+/// A create request for canaries: `POST create` with `body`, where `{canary}` is
+/// replaced by a unique marker string.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCanary {
+    pub create: String,
+    pub body: toml::Table,
+    /// JSON pointer to the new object's id in the response (found by convention when absent).
+    pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

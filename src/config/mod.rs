@@ -56,6 +56,7 @@ pub struct ScanConfig {
     pub safe_mode: bool,
     pub identities: Vec<IdentityConfig>,
     pub seeds: Vec<SeedEndpoint>,
+    pub canaries: Vec<CanaryConfig>,
     pub attestation: Option<Attestation>,
     /// Extra declarative probes and signatures (`--probes DIR`).
     pub probes_dir: Option<PathBuf>,
@@ -193,6 +194,14 @@ pub struct ConfigRequest {
 pub struct SeedEndpoint {
     pub method: String,
     pub url: Url,
+}
+
+/// A declared way to create canaries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CanaryConfig {
+    pub create: Url,
+    pub body: serde_json::Value,
+    pub id_pointer: Option<String>,
 }
 
 /// Command-line values that override the file.
@@ -333,6 +342,32 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
         });
     }
 
+    let mut canaries = Vec::new();
+    for (i, c) in raw.canaries.iter().enumerate() {
+        let key = |k: &str| format!("canaries[{i}].{k}");
+        let body =
+            serde_json::to_value(&c.body).map_err(|e| invalid(&key("body"), e.to_string()))?;
+        if !body.to_string().contains("{canary}") {
+            return Err(invalid(
+                &key("body"),
+                "put {canary} in a text field (e.g. name = \"{canary}\") so the object can be recognised",
+            ));
+        }
+        if let Some(p) = &c.id
+            && !p.starts_with('/')
+        {
+            return Err(invalid(
+                &key("id"),
+                format!("`{p}` is not a JSON pointer; write it like /id"),
+            ));
+        }
+        canaries.push(CanaryConfig {
+            create: resolve_url(&key("create"), &target, &scope, &c.create)?,
+            body,
+            id_pointer: c.id.clone(),
+        });
+    }
+
     let attestation = raw.attestation.as_ref().map(|a| Attestation {
         attested_by: a.attested_by.clone(),
         repository: a.repository.clone(),
@@ -345,6 +380,7 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
         safe_mode: raw.safety.safe_mode.unwrap_or(true),
         identities,
         seeds,
+        canaries,
         attestation,
         probes_dir: None,
     })

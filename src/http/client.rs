@@ -231,8 +231,9 @@ impl HttpLayer {
 
     fn refuse(&self, err: ScopeError) -> HttpError {
         let mut refused = self.inner.refused.lock().unwrap_or_else(|e| e.into_inner());
-        if refused.len() < 1000 {
-            refused.push(self.inner.redactor.text(&err.to_string()));
+        let line = self.inner.redactor.text(&err.to_string());
+        if refused.len() < 1000 && !refused.contains(&line) {
+            refused.push(line);
         }
         HttpError::OutOfScope(err)
     }

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod declarative;
 pub mod declarative_run;
 pub mod error_leak;
+pub mod owned;
 pub mod passive;
 pub mod pattern;
 pub mod safe_corpus;
@@ -36,6 +37,8 @@ pub struct Context {
     pub inventory: Arc<Inventory>,
     pub config: Arc<ScanConfig>,
     pub catalog: Arc<ProbeCatalog>,
+    /// The objects the scanner created; the only ones a probe may change or delete.
+    pub owned: Arc<owned::OwnedObjects>,
 }
 
 /// A probe family. `run` returns one [`ProbeRun`] per item it scored; an `Err` is

@@ -306,5 +306,9 @@ pub(crate) fn input() -> ReportInput {
             endpoints: 37,
             scripts: 6,
         },
+        warnings: vec![
+            "scope guard refused: https://partner.example/ is outside the configured origins"
+                .into(),
+        ],
     }
 }

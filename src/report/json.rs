@@ -127,6 +127,7 @@ mod tests {
             "findings",
             "probes",
             "errors",
+            "warnings",
         ];
         assert_eq!(keys.len(), order.len());
         assert!(order.windows(2).all(|w| position(w[0]) < position(w[1])));

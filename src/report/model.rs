@@ -47,6 +47,10 @@ pub struct Report {
     pub probes: Vec<ProbeReport>,
     /// Probe errors, one line each; a non-empty list fails the gate.
     pub errors: Vec<String>,
+    /// What the scan itself noticed (refused off-scope requests, canaries left behind,
+    /// discovery bounds reached); informational, not part of the gate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The tool that wrote the report.
@@ -187,6 +191,8 @@ pub struct ReportInput {
     pub identities: Vec<IdentitySummary>,
     /// What discovery found.
     pub inventory: InventoryCounts,
+    /// Scan-level notices for the report's `warnings`.
+    pub warnings: Vec<String>,
 }
 
 /// Why a JSON text is not a usable v1 report.
@@ -219,6 +225,7 @@ impl Report {
             attestation,
             identities,
             inventory,
+            warnings,
         } = input;
 
         // Probe reports list what each run saw, before duplicates are folded away.
@@ -284,6 +291,7 @@ impl Report {
             findings,
             probes,
             errors,
+            warnings,
         }
     }
 
@@ -491,6 +499,7 @@ mod tests {
             attestation: None,
             identities: vec![],
             inventory: InventoryCounts::default(),
+            warnings: vec![],
         }
     }
 
