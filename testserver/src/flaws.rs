@@ -19,11 +19,31 @@ pub enum Flaw {
     /// Search endpoints build SQL by string concatenation and answer with the
     /// SQLite error text and the failing query.
     SqlError,
+    /// Reading one invoice (id in the path or the query) or one document (slug in
+    /// a lookup body) does not check the caller's organisation.
+    IdorRead,
+    /// Updating and deleting a project does not check the caller's organisation.
+    IdorWrite,
+    /// List and search queries drop the organisation condition ("the UI filters").
+    ListAllTenants,
+    /// `/api/me` and the admin user list serialise the password hash.
+    SensitiveFields,
+    /// Admin endpoints check that the caller is logged in, not that it is an admin.
+    MissingRoleCheck,
 }
 
 impl Flaw {
     /// Every flaw, in the order `--list-flaws` prints them.
-    pub const ALL: &'static [Flaw] = &[Flaw::StackTrace, Flaw::DebugPage, Flaw::SqlError];
+    pub const ALL: &'static [Flaw] = &[
+        Flaw::StackTrace,
+        Flaw::DebugPage,
+        Flaw::SqlError,
+        Flaw::IdorRead,
+        Flaw::IdorWrite,
+        Flaw::ListAllTenants,
+        Flaw::SensitiveFields,
+        Flaw::MissingRoleCheck,
+    ];
 
     /// The name used on the command line and in `--list-flaws`.
     pub fn name(self) -> &'static str {
@@ -31,6 +51,11 @@ impl Flaw {
             Flaw::StackTrace => "stack-trace",
             Flaw::DebugPage => "debug-page",
             Flaw::SqlError => "sql-error",
+            Flaw::IdorRead => "idor-read",
+            Flaw::IdorWrite => "idor-write",
+            Flaw::ListAllTenants => "list-all-tenants",
+            Flaw::SensitiveFields => "sensitive-fields",
+            Flaw::MissingRoleCheck => "missing-role-check",
         }
     }
 
@@ -38,6 +63,9 @@ impl Flaw {
     pub fn item_key(self) -> &'static str {
         match self {
             Flaw::StackTrace | Flaw::DebugPage | Flaw::SqlError => "error-handling",
+            Flaw::IdorRead | Flaw::IdorWrite => "tenant-isolation",
+            Flaw::ListAllTenants | Flaw::SensitiveFields => "server-side-filtering",
+            Flaw::MissingRoleCheck => "authorization",
         }
     }
 
@@ -56,6 +84,16 @@ impl Flaw {
                 "search endpoints concatenate the query text into SQL and return the SQLite error \
                  and the query on failure"
             }
+            Flaw::IdorRead => {
+                "invoices by id (path or query) and documents by slug (lookup body) are read \
+                 without checking the caller's organisation"
+            }
+            Flaw::IdorWrite => {
+                "projects are updated and deleted without checking the caller's organisation"
+            }
+            Flaw::ListAllTenants => "list and search queries return every organisation's rows",
+            Flaw::SensitiveFields => "/api/me and the admin user list include the password hash",
+            Flaw::MissingRoleCheck => "admin endpoints accept any logged-in user",
         }
     }
 

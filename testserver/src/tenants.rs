@@ -168,6 +168,9 @@ pub(crate) struct Me {
     name: String,
     role: String,
     organization: Organization,
+    /// Only under the `sensitive-fields` flaw: the stored hash, which no UI shows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password_hash: Option<String>,
 }
 
 fn me_of(conn: &Connection, user: &User) -> Result<Me, ApiError> {
@@ -177,6 +180,7 @@ fn me_of(conn: &Connection, user: &User) -> Result<Me, ApiError> {
         name: user.name.clone(),
         role: user.role.clone(),
         organization: organization(conn, user.org_id)?,
+        password_hash: None,
     })
 }
 
@@ -186,7 +190,16 @@ pub(crate) async fn me(
     caller: CurrentUser,
 ) -> Result<Json<Me>, ApiError> {
     let conn = state.db();
-    Ok(Json(me_of(&conn, &caller.user)?))
+    let mut me = me_of(&conn, &caller.user)?;
+    if state.flaw(crate::flaws::Flaw::SensitiveFields) {
+        // The bug: the whole user row is serialised, hash included.
+        me.password_hash = Some(conn.query_row(
+            "SELECT password_hash FROM users WHERE id = ?1",
+            [caller.user.id],
+            |r| r.get(0),
+        )?);
+    }
+    Ok(Json(me))
 }
 
 #[derive(Deserialize)]

@@ -12,6 +12,7 @@ use crate::audit;
 use crate::auth::CurrentUser;
 use crate::errors::ApiError;
 use crate::extract::{ApiJson, ApiQuery, MAX_TEXT, check_text};
+use crate::flaws::Flaw;
 use crate::state::{SharedState, now_rfc3339};
 use crate::tenants::slugify;
 
@@ -152,9 +153,20 @@ pub(crate) async fn lookup(
 ) -> Result<Json<Document>, ApiError> {
     check_text("slug", &body.slug, true, 200)?;
     let conn = state.db();
-    fetch(&conn, caller.user.org_id, &body.slug)?
-        .map(Json)
-        .ok_or(ApiError::NotFound)
+    let found = if state.flaw(Flaw::IdorRead) {
+        // The bug: the slug alone picks the document, whichever organisation owns it.
+        conn.query_row(
+            &format!(
+                "SELECT {COLUMNS} FROM documents WHERE slug = ?1 ORDER BY org_id != ?2, org_id"
+            ),
+            params![body.slug, caller.user.org_id],
+            Document::from_row,
+        )
+        .optional()?
+    } else {
+        fetch(&conn, caller.user.org_id, &body.slug)?
+    };
+    found.map(Json).ok_or(ApiError::NotFound)
 }
 
 /// `GET /api/documents/{slug}`

@@ -85,6 +85,25 @@ pub(crate) async fn list(
     Ok(Json(InvoiceList { invoices }))
 }
 
+/// One invoice for reading; under `idor-read` the organisation is not checked.
+fn fetch_readable(
+    state: &AppState,
+    conn: &Connection,
+    org_id: i64,
+    id: &Uuid,
+) -> rusqlite::Result<Option<Invoice>> {
+    if state.flaw(Flaw::IdorRead) {
+        return conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM invoices WHERE id = ?1"),
+                params![id.to_string()],
+                Invoice::from_row,
+            )
+            .optional();
+    }
+    fetch(conn, org_id, id)
+}
+
 fn fetch(conn: &Connection, org_id: i64, id: &Uuid) -> rusqlite::Result<Option<Invoice>> {
     conn.query_row(
         &format!("SELECT {COLUMNS} FROM invoices WHERE id = ?1 AND org_id = ?2"),
@@ -193,7 +212,7 @@ pub(crate) async fn get(
 ) -> Result<Json<Invoice>, ApiError> {
     let id = invoice_id(&state, &raw)?;
     let conn = state.db();
-    fetch(&conn, caller.user.org_id, &id)?
+    fetch_readable(&state, &conn, caller.user.org_id, &id)?
         .map(Json)
         .ok_or(ApiError::NotFound)
 }
@@ -214,7 +233,7 @@ pub(crate) async fn get_legacy(
         .ok_or_else(|| ApiError::bad_request("missing query parameter 'id'"))?;
     let id = invoice_id(&state, &raw)?;
     let conn = state.db();
-    fetch(&conn, caller.user.org_id, &id)?
+    fetch_readable(&state, &conn, caller.user.org_id, &id)?
         .map(Json)
         .ok_or(ApiError::NotFound)
 }

@@ -51,6 +51,10 @@ impl OrgQuery<'_> {
         let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
         let offset = params.offset.unwrap_or(0);
         let mut sql = self.select.to_string();
+        if state.flaw(Flaw::ListAllTenants) {
+            // The bug: the tenant condition is gone (the parameter stays bound, unused).
+            sql = sql.replace("WHERE org_id = ?1", "WHERE ?1 IS NOT NULL");
+        }
         let mut values: Vec<SqlValue> = vec![SqlValue::Integer(org_id)];
         let text = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
         let concatenated = state.flaw(Flaw::SqlError);

@@ -270,10 +270,18 @@ fn update(
     status: Option<&str>,
 ) -> Result<Json<Project>, ApiError> {
     let conn = state.db();
+    // Under `idor-write` the organisation condition is missing from the write.
+    let scope = if state.flaw(Flaw::IdorWrite) {
+        "?6 IS NOT NULL"
+    } else {
+        "org_id = ?6"
+    };
     let changed = conn.execute(
-        "UPDATE projects SET name = COALESCE(?1, name), description = COALESCE(?2, description),
+        &format!(
+            "UPDATE projects SET name = COALESCE(?1, name), description = COALESCE(?2, description),
              status = COALESCE(?3, status), updated_at = ?4
-         WHERE id = ?5 AND org_id = ?6",
+         WHERE id = ?5 AND {scope}"
+        ),
         params![
             name,
             description,
@@ -307,8 +315,13 @@ pub(crate) async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let id = project_id(&state, &raw)?;
     let conn = state.db();
+    let scope = if state.flaw(Flaw::IdorWrite) {
+        "?2 IS NOT NULL"
+    } else {
+        "org_id = ?2"
+    };
     let deleted = conn.execute(
-        "DELETE FROM projects WHERE id = ?1 AND org_id = ?2",
+        &format!("DELETE FROM projects WHERE id = ?1 AND {scope}"),
         params![id, caller.user.org_id],
     )?;
     if deleted == 0 {
