@@ -14,7 +14,7 @@ use regex::Regex;
 use serde_json::Value;
 use url::Url;
 
-pub use inventory::{Endpoint, IdKind, Inventory, Markers, Observation, Origin, Param};
+pub use inventory::{Endpoint, IdKind, Inventory, Markers, Observation, Origin, Param, id_kind};
 
 use crate::auth::{Identities, Identity};
 use crate::config::ScanConfig;
@@ -63,9 +63,10 @@ pub async fn discover(http: &HttpLayer, identities: &Identities, config: &ScanCo
 
 impl Crawl<'_> {
     /// Each identity's private markers: its login name and the values of its own profile,
-    /// minus anything another identity shares (an org name both see is not private).
+    /// minus anything an identity of another tenant also has (an org name every tenant
+    /// sees is not private). Identities of one tenant may share markers.
     fn learn_markers(&mut self, identities: &Identities) {
-        let mut per: BTreeMap<String, Markers> = BTreeMap::new();
+        let mut per: BTreeMap<String, (String, Markers)> = BTreeMap::new();
         for id in identities.authenticated() {
             let mut m = Markers::default();
             if let Some(cfg) = &id.config
@@ -77,18 +78,26 @@ impl Crawl<'_> {
             if let Some(profile) = id.profile() {
                 profile_strings(&profile, &mut m, 0);
             }
-            per.insert(id.name.clone(), m);
+            let tenant = id.tenant().unwrap_or(&id.name).to_string();
+            per.insert(id.name.clone(), (tenant, m));
         }
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for m in per.values() {
+        let mut tenants_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (tenant, m) in per.values() {
             for v in &m.values {
-                *counts.entry(v.clone()).or_default() += 1;
+                tenants_of
+                    .entry(v.clone())
+                    .or_default()
+                    .insert(tenant.clone());
             }
         }
-        for m in per.values_mut() {
-            m.values.retain(|v| counts.get(v) == Some(&1));
-        }
-        self.inventory.markers = per;
+        self.inventory.markers = per
+            .into_iter()
+            .map(|(name, (_, mut m))| {
+                m.values
+                    .retain(|v| tenants_of.get(v).is_some_and(|t| t.len() == 1));
+                (name, m)
+            })
+            .collect();
     }
 
     fn allowed(&self, url: &Url, identity: &Identity) -> bool {

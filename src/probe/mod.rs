@@ -8,11 +8,15 @@ pub mod catalog;
 pub mod declarative;
 pub mod declarative_run;
 pub mod error_leak;
+pub mod filtering;
 pub mod owned;
 pub mod passive;
 pub mod pattern;
+pub mod roles;
 pub mod safe_corpus;
 pub mod signatures;
+pub mod similarity;
+pub mod tenant_replay;
 
 use std::sync::Arc;
 
@@ -56,6 +60,9 @@ pub fn families() -> Vec<Box<dyn Probe>> {
     vec![
         Box::new(declarative_run::DeclarativeProbes),
         Box::new(error_leak::ErrorLeakProbe),
+        Box::new(tenant_replay::TenantReplay),
+        Box::new(filtering::ServerSideFiltering),
+        Box::new(roles::RoleEnforcement),
     ]
 }
 

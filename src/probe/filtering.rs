@@ -1,0 +1,396 @@
+//! Item 5: the server returns only what the caller may see. List and search answers to
+//! one tenant must not carry another tenant's rows (the "fetch all, filter in the UI"
+//! bug), not even with an oversized page or a tenant parameter pointed elsewhere, and no
+//! JSON answer may carry secrets the UI hides (password hashes, salts, secret keys).
+
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+use url::Url;
+
+use super::{Context, Probe, ProbeRun, RunState};
+use crate::checklist::Item;
+use crate::finding::{Confidence, Finding, Location, Severity};
+use crate::http::{Request, Response};
+
+const MAX_COLLECTIONS: usize = 15;
+/// Query parameters that size a page.
+const PAGE_SIZE_PARAMS: &[&str] = &[
+    "limit",
+    "page_size",
+    "pagesize",
+    "per_page",
+    "perpage",
+    "size",
+    "count",
+    "max",
+    "top",
+];
+/// Query parameters that name a tenant.
+const TENANT_PARAMS: &[&str] = &[
+    "org",
+    "org_id",
+    "orgid",
+    "organization",
+    "organization_id",
+    "tenant",
+    "tenant_id",
+    "tenantid",
+    "account_id",
+    "team_id",
+    "workspace_id",
+    "company_id",
+];
+/// JSON keys (lower-case, without `_` and `-`) that hold secrets no client should get.
+const SENSITIVE_KEYS: &[&str] = &[
+    "password",
+    "passwd",
+    "passwordhash",
+    "hashedpassword",
+    "passworddigest",
+    "encryptedpassword",
+    "salt",
+    "passwordsalt",
+    "secret",
+    "clientsecret",
+    "apisecret",
+    "secretkey",
+    "privatekey",
+    "otpsecret",
+    "totpsecret",
+    "mfasecret",
+    "resettoken",
+    "passwordresettoken",
+    "refreshtoken",
+    "sessiontoken",
+    "ssn",
+    "cardnumber",
+    "cvv",
+];
+
+/// The server-side filtering family.
+pub struct ServerSideFiltering;
+
+impl Probe for ServerSideFiltering {
+    fn family(&self) -> &'static str {
+        "filtering"
+    }
+
+    fn items(&self) -> &'static [Item] {
+        &[Item::ServerSideFiltering]
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
+        Box::pin(async move { Ok(vec![run(ctx).await]) })
+    }
+}
+
+/// A JSON key or value that should never reach a client, if `v` has one.
+pub fn sensitive_field(v: &Value, depth: usize) -> Option<(String, String)> {
+    if depth > 12 {
+        return None;
+    }
+    match v {
+        Value::Object(m) => m.iter().find_map(|(k, val)| {
+            let norm: String = k
+                .chars()
+                .filter(|c| *c != '_' && *c != '-')
+                .collect::<String>()
+                .to_ascii_lowercase();
+            match val {
+                Value::String(s)
+                    if SENSITIVE_KEYS.contains(&norm.as_str())
+                        && !s.is_empty()
+                        && !s.contains("REDACTED")
+                        && s != "********" =>
+                {
+                    Some((k.clone(), s.clone()))
+                }
+                Value::String(s) if is_password_hash(s) => Some((k.clone(), s.clone())),
+                _ => sensitive_field(val, depth + 1),
+            }
+        }),
+        Value::Array(a) => a
+            .iter()
+            .take(500)
+            .find_map(|x| sensitive_field(x, depth + 1)),
+        _ => None,
+    }
+}
+
+/// bcrypt, argon2, scrypt, PBKDF2 (Django) and crypt-style hashes.
+fn is_password_hash(s: &str) -> bool {
+    s.starts_with("$2a$")
+        || s.starts_with("$2b$")
+        || s.starts_with("$2y$")
+        || s.starts_with("$argon2")
+        || s.starts_with("$scrypt$")
+        || s.starts_with("pbkdf2_sha256$")
+        || s.starts_with("$6$")
+        || s.starts_with("$5$")
+}
+
+fn with_param(url: &Url, name: &str, value: &str) -> Url {
+    let mut u = url.clone();
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    u.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair(name, value);
+    u
+}
+
+/// A tenant id of `identity` from its profile: `org_id`, `organization.id`, `tenant_id`...
+fn tenant_id(profile: &Value) -> Option<String> {
+    let scalar = |v: &Value| match v {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    };
+    let o = profile.as_object()?;
+    for k in [
+        "org_id",
+        "organization_id",
+        "tenant_id",
+        "account_id",
+        "team_id",
+        "workspace_id",
+        "company_id",
+    ] {
+        if let Some(v) = o.get(k).and_then(scalar) {
+            return Some(v);
+        }
+    }
+    [
+        "organization",
+        "org",
+        "tenant",
+        "account",
+        "team",
+        "workspace",
+        "company",
+    ]
+    .iter()
+    .find_map(|k| o.get(*k).and_then(|x| x.get("id")).and_then(scalar))
+}
+
+async fn run(ctx: &Context) -> ProbeRun {
+    let mut run = ProbeRun::new("filtering", Item::ServerSideFiltering);
+    let tenants: Vec<_> = ["a", "b"]
+        .iter()
+        .filter_map(|n| ctx.identities.get(n))
+        .collect();
+    if tenants.len() < 2 {
+        let missing = if ctx.identities.get("a").is_none() {
+            "identities.a"
+        } else {
+            "identities.b"
+        };
+        return ProbeRun::not_run(
+            "filtering",
+            Item::ServerSideFiltering,
+            "server-side filtering needs two tenants",
+            Some(missing),
+        );
+    }
+    // Collections: GET routes without an object id that answered JSON.
+    let collections: Vec<(Url, Vec<String>)> = ctx
+        .inventory
+        .endpoints()
+        .filter(|e| e.method == "GET" && !e.has_path_id())
+        .filter(|e| {
+            e.observations.iter().any(|o| {
+                (200..300).contains(&o.status)
+                    && o.content_type
+                        .as_deref()
+                        .is_some_and(|c| c.contains("json"))
+            })
+        })
+        .filter_map(|e| {
+            Some((
+                e.examples.first()?.clone(),
+                e.params
+                    .iter()
+                    .filter(|p| p.location == "query")
+                    .map(|p| p.name.to_ascii_lowercase())
+                    .collect(),
+            ))
+        })
+        .take(MAX_COLLECTIONS)
+        .collect();
+    let mut leaks = 0;
+    for caller in &tenants {
+        let others: Vec<_> = tenants.iter().filter(|t| t.name != caller.name).collect();
+        for (url, params) in &collections {
+            let mut variants = vec![(url.clone(), "as listed")];
+            if let Some(p) = params
+                .iter()
+                .find(|p| PAGE_SIZE_PARAMS.contains(&p.as_str()))
+            {
+                variants.push((with_param(url, p, "1000"), "with an oversized page"));
+            }
+            if let Some(p) = params.iter().find(|p| TENANT_PARAMS.contains(&p.as_str())) {
+                for other in &others {
+                    if let Some(id) = other.profile().as_ref().and_then(tenant_id) {
+                        variants.push((
+                            with_param(url, p, &id),
+                            "with the other tenant's id in the tenant parameter",
+                        ));
+                    }
+                }
+            }
+            for (u, how) in variants {
+                let Ok(resp) = caller
+                    .send(
+                        &ctx.http,
+                        Request::get(u.clone()).header("Accept", "application/json"),
+                    )
+                    .await
+                else {
+                    continue;
+                };
+                run.checks += 1;
+                check_sensitive(ctx, &resp, &mut run);
+                for other in &others {
+                    let markers = ctx
+                        .inventory
+                        .markers
+                        .get(&other.name)
+                        .cloned()
+                        .unwrap_or_default();
+                    if let Some(m) = markers.found_in(&resp.text()) {
+                        leaks += 1;
+                        let location = Location {
+                            method: "GET".into(),
+                            url: ctx.http.redactor().url(&u),
+                        };
+                        let f = Finding::new(
+                            Item::ServerSideFiltering,
+                            "filtering.cross-tenant-rows",
+                            Severity::Critical,
+                            Confidence::Confirmed,
+                            format!("A list shows tenant {}'s rows to tenant {}", other.name, caller.name),
+                            format!("{} listed {} {how} and the answer carries {}'s private marker `{m}`: the server returns rows of other tenants and leaves filtering to the client.", caller.name, location.url, other.name),
+                            location,
+                            how,
+                        )
+                        .with_evidence(ctx.http.evidence(&format!("{} lists {how}", caller.name), &resp, Some(m)))
+                        .with_remediation("Filter every list and search query by the caller's tenant on the server; never rely on the UI to hide rows, and cap page sizes.");
+                        run.findings.push(f);
+                    }
+                }
+            }
+        }
+    }
+    // Each identity's own profile and its canaries are JSON the UI renders too.
+    for identity in ctx.identities.authenticated() {
+        let mut urls: Vec<Url> = ctx
+            .owned
+            .of(&identity.name)
+            .into_iter()
+            .map(|o| o.url)
+            .take(3)
+            .collect();
+        if let Some(check) = identity.config.as_ref().and_then(|c| c.check.as_ref()) {
+            urls.push(check.url.clone());
+        }
+        for u in urls {
+            if let Ok(resp) = identity
+                .send(
+                    &ctx.http,
+                    Request::get(u).header("Accept", "application/json"),
+                )
+                .await
+            {
+                run.checks += 1;
+                check_sensitive(ctx, &resp, &mut run);
+            }
+        }
+    }
+    run.notes.push(format!(
+        "{} list and object requests checked across tenants, {leaks} leaking",
+        run.checks
+    ));
+    if run.checks == 0 {
+        run.state = RunState::NotRun {
+            reason: "no JSON list endpoint was found".into(),
+            config_key: Some("seeds.endpoints".into()),
+        };
+    }
+    run
+}
+
+fn check_sensitive(ctx: &Context, resp: &Response, run: &mut ProbeRun) {
+    let Some(json) = resp.json() else { return };
+    let Some((key, value)) = sensitive_field(&json, 0) else {
+        return;
+    };
+    let pattern = crate::discover::inventory::path_pattern(resp.url.path());
+    if run.findings.iter().any(|f| {
+        f.probe == "filtering.sensitive-field"
+            && f.detail.contains(&format!("`{key}`"))
+            && f.location.url.contains(&pattern)
+    }) {
+        return;
+    }
+    // Show the key and a short prefix only: the value is the secret.
+    let shown: String = value.chars().take(6).collect();
+    let location = Location {
+        method: resp.sent.method.clone(),
+        url: ctx.http.redactor().url(&resp.url),
+    };
+    let f = Finding::new(
+        Item::ServerSideFiltering,
+        "filtering.sensitive-field",
+        Severity::High,
+        Confidence::Firm,
+        format!("JSON answer carries the sensitive field `{key}`"),
+        format!("The answer to {} {} includes `{key}` (value starting `{shown}…`), which no client needs.", location.method, location.url),
+        location,
+        &key,
+    )
+    .with_remediation("Serialise explicit response types (allow-lists of fields) instead of whole database rows; never send hashes, salts or secret keys.");
+    let mut ev = ctx
+        .http
+        .evidence("the answer with the field", resp, Some(&key));
+    if let Some(r) = ev.response.as_mut() {
+        r.body = r.body.replace(&value, "[REDACTED]");
+    }
+    run.findings.push(f.with_evidence(ev));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn sensitive_keys_and_hash_values_are_found() {
+        assert!(
+            sensitive_field(&json!({"user": {"password_hash": "$argon2id$v=19$x"}}), 0).is_some()
+        );
+        assert!(sensitive_field(&json!([{"name": "a", "pwd": "$2b$12$abc"}]), 0).is_some());
+        assert!(sensitive_field(&json!({"passwordSalt": "abc"}), 0).is_some());
+        assert!(sensitive_field(&json!({"password": ""}), 0).is_none());
+        assert!(
+            sensitive_field(
+                &json!({"name": "x", "has_password": true, "token_type": "Bearer"}),
+                0
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn tenant_ids_come_from_common_profile_shapes() {
+        assert_eq!(
+            tenant_id(&json!({"organization": {"id": 2}})),
+            Some("2".into())
+        );
+        assert_eq!(tenant_id(&json!({"tenant_id": "t-9"})), Some("t-9".into()));
+        assert_eq!(tenant_id(&json!({"name": "x"})), None);
+    }
+}

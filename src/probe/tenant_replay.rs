@@ -1,0 +1,726 @@
+//! Item 1: tenant B replays tenant A's object requests (and the reverse) and must never
+//! see A's data. Reads use A's canaries and every object route whose answer carried A's
+//! private markers; sequential ids are walked to their neighbours; ids inside request
+//! bodies are replayed once A's own request proves the lookup works. Writes and deletes
+//! are replayed only against A's canaries, then A reads them back.
+
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+use url::Url;
+
+use super::owned::{OwnedObject, new_marker};
+use super::similarity::similarity;
+use super::{Context, Probe, ProbeRun, RunState};
+use crate::auth::Identity;
+use crate::checklist::Item;
+use crate::discover::{IdKind, Markers, id_kind};
+use crate::finding::{Confidence, Finding, Location, Severity};
+use crate::http::{Request, Response};
+
+/// Bounds per identity pair.
+const MAX_READ_TARGETS: usize = 40;
+const MAX_NEIGHBOUR_OBJECTS: usize = 3;
+const NEIGHBOUR_SPAN: i64 = 3;
+const MAX_BODY_LOOKUPS: usize = 4;
+const MAX_WRITE_OBJECTS: usize = 3;
+/// Last path segments of RPC-style read endpoints that take an id in the body.
+const READ_VERBS: &[&str] = &[
+    "lookup", "search", "find", "get", "query", "fetch", "read", "show", "view", "resolve",
+    "details",
+];
+
+/// The tenant replay family.
+pub struct TenantReplay;
+
+impl Probe for TenantReplay {
+    fn family(&self) -> &'static str {
+        "tenant"
+    }
+
+    fn items(&self) -> &'static [Item] {
+        &[Item::TenantIsolation]
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
+        Box::pin(async move { Ok(vec![run(ctx).await]) })
+    }
+}
+
+/// What one replay showed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// The other tenant's marker came back: proof.
+    Leak(String),
+    /// A 2xx body nearly identical to the owner's and unlike the caller's own data.
+    Similar,
+    /// Refused, not found, or the caller's own data.
+    Enforced,
+    /// Neither proof nor refusal.
+    Undecided(String),
+}
+
+/// Judges a replay of `owner`'s request by `caller`.
+pub fn classify(
+    owner_markers: &Markers,
+    caller_markers: &Markers,
+    owner_body: Option<&str>,
+    resp: &Response,
+) -> Verdict {
+    let text = resp.text();
+    if let Some(m) = owner_markers.found_in(&text) {
+        return Verdict::Leak(m.to_string());
+    }
+    if matches!(resp.status, 401 | 403 | 404 | 410) || resp.is_redirect() {
+        return Verdict::Enforced;
+    }
+    if resp.is_success() && caller_markers.found_in(&text).is_some() {
+        return Verdict::Enforced;
+    }
+    if resp.is_success()
+        && let Some(owner_body) = owner_body
+        && text.len() > 40
+        && similarity(owner_body, &text) >= 0.9
+    {
+        return Verdict::Similar;
+    }
+    if resp.is_success() {
+        return Verdict::Undecided(format!(
+            "{} answered {} without either tenant's data",
+            resp.url.path(),
+            resp.status
+        ));
+    }
+    Verdict::Undecided(format!("{} answered {}", resp.url.path(), resp.status))
+}
+
+struct Pair<'a> {
+    owner: &'a Arc<Identity>,
+    caller: &'a Arc<Identity>,
+    owner_markers: Markers,
+    caller_markers: Markers,
+}
+
+#[derive(Default)]
+struct Tally {
+    replayed: u32,
+    enforced: u32,
+    undecided: Vec<String>,
+    findings: Vec<Finding>,
+    notes: Vec<String>,
+}
+
+async fn run(ctx: &Context) -> ProbeRun {
+    let (Some(a), Some(b)) = (ctx.identities.get("a"), ctx.identities.get("b")) else {
+        let missing = if ctx.identities.get("a").is_none() {
+            "identities.a"
+        } else {
+            "identities.b"
+        };
+        return ProbeRun::not_run(
+            "tenant",
+            Item::TenantIsolation,
+            "tenant isolation needs two tenants",
+            Some(missing),
+        );
+    };
+    let markers = |name: &str| ctx.inventory.markers.get(name).cloned().unwrap_or_default();
+    let mut tally = Tally::default();
+    for (owner, caller) in [(a, b), (b, a)] {
+        let pair = Pair {
+            owner,
+            caller,
+            owner_markers: markers(&owner.name),
+            caller_markers: markers(&caller.name),
+        };
+        if pair.owner_markers.values.is_empty() {
+            tally.undecided.push(format!(
+                "no private marker of {} is known (no profile, no canary)",
+                owner.name
+            ));
+            continue;
+        }
+        let before = tally.replayed;
+        read_replay(ctx, &pair, &mut tally).await;
+        neighbours(ctx, &pair, &mut tally).await;
+        body_ids(ctx, &pair, &mut tally).await;
+        query_ids(ctx, &pair, &mut tally).await;
+        let reads = tally.replayed - before;
+        let writes = if ctx.config.safe_mode {
+            write_replay(ctx, &pair, &mut tally).await
+        } else {
+            0
+        };
+        tally.notes.push(format!(
+            "{} replayed {reads} reads and {writes} writes of {}",
+            caller.name, owner.name
+        ));
+    }
+    let mut run = ProbeRun::new("tenant", Item::TenantIsolation);
+    run.checks = tally.replayed;
+    run.findings = tally.findings;
+    run.notes = tally.notes;
+    if !tally.undecided.is_empty() {
+        run.notes.push(format!(
+            "{} replays undecided, e.g. {}",
+            tally.undecided.len(),
+            tally.undecided[0]
+        ));
+    }
+    if run.findings.is_empty() && tally.enforced == 0 {
+        run.state = if tally.replayed == 0 {
+            RunState::NotRun {
+                reason: "no object of either tenant was found to replay".into(),
+                config_key: Some("canaries".into()),
+            }
+        } else {
+            RunState::Inconclusive {
+                reason: tally
+                    .undecided
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "no replay was refused or leaked".into()),
+            }
+        };
+    }
+    run
+}
+
+fn is_object_route(url: &Url, pattern: &str) -> bool {
+    pattern.contains("{id}")
+        || url.query_pairs().any(|(k, v)| {
+            let k = k.to_ascii_lowercase();
+            (k == "id" || k.ends_with("_id") || k.ends_with("id") || k == "uuid" || k == "slug")
+                && !v.is_empty()
+        })
+}
+
+/// Replays GETs of the owner's objects as the caller, comparing with the owner's answer.
+async fn read_replay(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
+    let mut targets: Vec<Url> = ctx
+        .owned
+        .of(&pair.owner.name)
+        .into_iter()
+        .map(|o| o.url)
+        .collect();
+    for ep in ctx.inventory.endpoints().filter(|e| e.method == "GET") {
+        for obs in &ep.observations {
+            if obs.identity == pair.owner.name
+                && (200..300).contains(&obs.status)
+                && obs.markers_of.contains(&pair.owner.name)
+                && let Ok(u) = Url::parse(&obs.url)
+                && is_object_route(&u, &ep.pattern)
+                && !targets.contains(&u)
+            {
+                targets.push(u);
+            }
+        }
+    }
+    targets.truncate(MAX_READ_TARGETS);
+    let results: Vec<_> = futures_util::stream::iter(targets)
+        .map(|url| async move {
+            let req =
+                Request::get(url.clone()).header("Accept", "application/json, text/html;q=0.9");
+            let owner = pair.owner.send(&ctx.http, req.clone()).await.ok();
+            let caller = pair.caller.send(&ctx.http, req).await.ok();
+            (url, owner, caller)
+        })
+        .buffer_unordered(ctx.http.settings().concurrency.max(1))
+        .collect()
+        .await;
+    for (url, owner, caller) in results {
+        let Some(caller) = caller else { continue };
+        tally.replayed += 1;
+        let owner_text = owner
+            .as_ref()
+            .filter(|o| o.is_success())
+            .map(|o| o.text().into_owned());
+        match classify(
+            &pair.owner_markers,
+            &pair.caller_markers,
+            owner_text.as_deref(),
+            &caller,
+        ) {
+            Verdict::Leak(marker) => tally.findings.push(read_finding(
+                ctx,
+                pair,
+                &url,
+                owner.as_ref(),
+                &caller,
+                Some(&marker),
+            )),
+            Verdict::Similar => {
+                tally
+                    .findings
+                    .push(read_finding(ctx, pair, &url, owner.as_ref(), &caller, None))
+            }
+            Verdict::Enforced => tally.enforced += 1,
+            Verdict::Undecided(why) => tally.undecided.push(why),
+        }
+    }
+}
+
+fn read_finding(
+    ctx: &Context,
+    pair: &Pair<'_>,
+    url: &Url,
+    owner: Option<&Response>,
+    caller: &Response,
+    marker: Option<&str>,
+) -> Finding {
+    let (o, c) = (&pair.owner.name, &pair.caller.name);
+    let location = Location {
+        method: "GET".into(),
+        url: ctx.http.redactor().url(url),
+    };
+    let (probe, confidence, detail) = match marker {
+        Some(m) => (
+            "tenant.read-replay",
+            Confidence::Confirmed,
+            format!(
+                "Identity {c} requested {o}'s object and the answer carries {o}'s private marker `{m}`: the route does not check the caller's tenant."
+            ),
+        ),
+        None => (
+            "tenant.read-replay-similar",
+            Confidence::Firm,
+            format!(
+                "Identity {c} requested {o}'s object and got {} with a body nearly identical to what {o} sees, and none of {c}'s own data.",
+                caller.status
+            ),
+        ),
+    };
+    let mut f = Finding::new(Item::TenantIsolation, probe, Severity::Critical, confidence, format!("Tenant {c} can read tenant {o}'s object"), detail, location, "")
+        .with_remediation("Scope every object lookup to the caller's tenant on the server (e.g. `WHERE id = ? AND tenant_id = ?`), and answer 404 for objects of other tenants.");
+    if let Some(owner) = owner {
+        f = f.with_evidence(ctx.http.evidence(
+            &format!("{o} (the owner) reads its object"),
+            owner,
+            marker,
+        ));
+    }
+    f.with_evidence(
+        ctx.http
+            .evidence(&format!("{c} replays the same request"), caller, marker),
+    )
+}
+
+/// Walks sequential ids next to the caller's own canaries: any answer carrying the
+/// owner's marker is proof; a mere 200 on someone's object is not reported.
+async fn neighbours(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
+    let mine: Vec<OwnedObject> = ctx
+        .owned
+        .of(&pair.caller.name)
+        .into_iter()
+        .filter(|o| id_kind(&o.id) == Some(IdKind::Integer))
+        .take(MAX_NEIGHBOUR_OBJECTS)
+        .collect();
+    for object in mine {
+        let Ok(id) = object.id.parse::<i64>() else {
+            continue;
+        };
+        for delta in (-NEIGHBOUR_SPAN..=NEIGHBOUR_SPAN).filter(|d| *d != 0) {
+            let mut url = object.url.clone();
+            let parent = object
+                .url
+                .path()
+                .trim_end_matches('/')
+                .rsplit_once('/')
+                .map(|(p, _)| p.to_string())
+                .unwrap_or_default();
+            url.set_path(&format!("{parent}/{}", id + delta));
+            let Ok(resp) = pair
+                .caller
+                .send(
+                    &ctx.http,
+                    Request::get(url.clone()).header("Accept", "application/json"),
+                )
+                .await
+            else {
+                continue;
+            };
+            tally.replayed += 1;
+            if let Some(m) = pair.owner_markers.found_in(&resp.text()) {
+                let location = Location {
+                    method: "GET".into(),
+                    url: ctx.http.redactor().url(&url),
+                };
+                let f = Finding::new(
+                    Item::TenantIsolation,
+                    "tenant.neighbour-id",
+                    Severity::Critical,
+                    Confidence::Confirmed,
+                    format!("Tenant {} reaches tenant {}'s objects by guessing sequential ids", pair.caller.name, pair.owner.name),
+                    format!("Starting from its own object id {id}, {} requested id {} and got {}'s private marker `{m}`.", pair.caller.name, id + delta, pair.owner.name),
+                    location,
+                    "",
+                )
+                .with_evidence(ctx.http.evidence("neighbouring id requested by the other tenant", &resp, Some(m)))
+                .with_remediation("Check the caller's tenant on every lookup; opaque ids only slow guessing, they do not authorise.");
+                tally.findings.push(f);
+            } else if matches!(resp.status, 401 | 403 | 404 | 410)
+                || pair.caller_markers.found_in(&resp.text()).is_some()
+            {
+                tally.enforced += 1;
+            }
+        }
+    }
+}
+
+/// RPC-style reads with the id in a JSON body (`POST /documents/lookup {"slug": ...}`).
+async fn body_ids(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
+    let lookups: Vec<_> = ctx
+        .inventory
+        .endpoints()
+        .filter(|e| e.method == "POST" && !e.has_path_id())
+        .filter(|e| {
+            e.pattern
+                .rsplit('/')
+                .next()
+                .is_some_and(|last| READ_VERBS.contains(&last.to_ascii_lowercase().as_str()))
+        })
+        .filter(|e| !e.examples.is_empty())
+        .take(MAX_BODY_LOOKUPS)
+        .collect();
+    for ep in lookups {
+        let Some(url) = ep.examples.first() else {
+            continue;
+        };
+        let fields: Vec<&str> = ep
+            .params
+            .iter()
+            .filter(|p| p.location == "body")
+            .map(|p| p.name.as_str())
+            .collect();
+        let id_fields: Vec<&str> = fields.iter().copied().filter(|f| is_id_name(f)).collect();
+        for field in id_fields {
+            for object in ctx.owned.of(&pair.owner.name) {
+                let value = match object.id.parse::<i64>() {
+                    Ok(n) if field != "slug" => Value::from(n),
+                    _ => Value::String(object.id.clone()),
+                };
+                let body = serde_json::json!({ field: value });
+                let req = Request::new("POST", url.clone())
+                    .json(&body)
+                    .header("Accept", "application/json");
+                // The owner's own lookup must find the object, or the field is not an id of it.
+                let Ok(own) = pair.owner.send(&ctx.http, req.clone()).await else {
+                    continue;
+                };
+                if !own.text().contains(&object.marker) {
+                    continue;
+                }
+                let Ok(replayed) = pair.caller.send(&ctx.http, req).await else {
+                    continue;
+                };
+                tally.replayed += 1;
+                match classify(
+                    &pair.owner_markers,
+                    &pair.caller_markers,
+                    Some(&own.text()),
+                    &replayed,
+                ) {
+                    Verdict::Leak(m) => {
+                        let mut f = read_finding(ctx, pair, url, Some(&own), &replayed, Some(&m));
+                        f.probe = "tenant.body-id-replay".into();
+                        f.location.method = "POST".into();
+                        f.id = Finding::new(
+                            Item::TenantIsolation,
+                            &f.probe,
+                            f.severity,
+                            f.confidence,
+                            "",
+                            "",
+                            f.location.clone(),
+                            field,
+                        )
+                        .id;
+                        tally.findings.push(f);
+                    }
+                    Verdict::Similar => tally.findings.push(read_finding(
+                        ctx,
+                        pair,
+                        url,
+                        Some(&own),
+                        &replayed,
+                        None,
+                    )),
+                    Verdict::Enforced => tally.enforced += 1,
+                    Verdict::Undecided(why) => tally.undecided.push(why),
+                }
+            }
+        }
+    }
+}
+
+fn is_id_name(name: &str) -> bool {
+    let f = name.to_ascii_lowercase();
+    f == "id" || f == "slug" || f == "uuid" || f == "key" || f.ends_with("_id") || f.ends_with("id")
+}
+
+/// GET routes with the id in the query (`/invoice?id=...`): the owner's own request with
+/// its canary's id must show the canary before the caller replays it.
+async fn query_ids(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
+    let routes: Vec<(Url, String)> = ctx
+        .inventory
+        .endpoints()
+        .filter(|e| e.method == "GET" && !e.has_path_id())
+        .filter_map(|e| {
+            let p = e
+                .params
+                .iter()
+                .find(|p| p.location == "query" && is_id_name(&p.name))?;
+            let base = e
+                .examples
+                .first()
+                .cloned()
+                .or_else(|| ctx.config.target.join(&e.pattern).ok())?;
+            Some((base, p.name.clone()))
+        })
+        .take(MAX_BODY_LOOKUPS)
+        .collect();
+    for (base, param) in routes {
+        for object in ctx.owned.of(&pair.owner.name) {
+            let mut url = base.clone();
+            url.query_pairs_mut()
+                .clear()
+                .append_pair(&param, &object.id);
+            let req = Request::get(url.clone()).header("Accept", "application/json");
+            let Ok(own) = pair.owner.send(&ctx.http, req.clone()).await else {
+                continue;
+            };
+            if !own.text().contains(&object.marker) {
+                continue;
+            }
+            let Ok(replayed) = pair.caller.send(&ctx.http, req).await else {
+                continue;
+            };
+            tally.replayed += 1;
+            match classify(
+                &pair.owner_markers,
+                &pair.caller_markers,
+                Some(&own.text()),
+                &replayed,
+            ) {
+                Verdict::Leak(m) => tally.findings.push(read_finding(
+                    ctx,
+                    pair,
+                    &url,
+                    Some(&own),
+                    &replayed,
+                    Some(&m),
+                )),
+                Verdict::Similar => {
+                    tally
+                        .findings
+                        .push(read_finding(ctx, pair, &url, Some(&own), &replayed, None))
+                }
+                Verdict::Enforced => tally.enforced += 1,
+                Verdict::Undecided(why) => tally.undecided.push(why),
+            }
+        }
+    }
+}
+
+/// Safe mode: the caller tries to change and delete the owner's canaries; the owner reads
+/// them back. Returns how many write requests were sent.
+async fn write_replay(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) -> u32 {
+    let mut sent = 0;
+    for object in ctx
+        .owned
+        .of(&pair.owner.name)
+        .into_iter()
+        .take(MAX_WRITE_OBJECTS)
+    {
+        if !ctx.owned.owns(&object.url) {
+            continue; // Never a write to anything the scanner did not create.
+        }
+        let pattern = crate::discover::inventory::path_pattern(object.url.path());
+        let has = |m: &str| {
+            ctx.inventory
+                .endpoints
+                .contains_key(&(m.to_string(), pattern.clone()))
+        };
+        let read_back = |obj: &OwnedObject| {
+            let req = Request::get(obj.url.clone()).header("Accept", "application/json");
+            async move { pair.owner.send(&ctx.http, req).await.ok() }
+        };
+        for method in ["PATCH", "PUT"].into_iter().filter(|m| has(m)) {
+            let tamper = new_marker().replace("canary", "tamper");
+            let body = replace_marker(&object.body, &object.marker, &tamper);
+            let req = Request::new(method, object.url.clone())
+                .json(&body)
+                .header("Accept", "application/json");
+            let Ok(attempt) = pair.caller.send(&ctx.http, req).await else {
+                continue;
+            };
+            sent += 1;
+            tally.replayed += 1;
+            let Some(after) = read_back(&object).await else {
+                continue;
+            };
+            if after.text().contains(&tamper) {
+                tally.findings.push(write_finding(
+                    ctx, pair, &object, method, &attempt, &after, &tamper,
+                ));
+                // Put the owner's object back as it was, as the owner.
+                let restore = Request::new(method, object.url.clone()).json(&object.body);
+                let _ = pair.owner.send(&ctx.http, restore).await;
+            } else {
+                tally.enforced += 1;
+            }
+            break;
+        }
+        if has("DELETE") {
+            let Ok(attempt) = pair
+                .caller
+                .send(&ctx.http, Request::new("DELETE", object.url.clone()))
+                .await
+            else {
+                continue;
+            };
+            sent += 1;
+            tally.replayed += 1;
+            let Some(after) = read_back(&object).await else {
+                continue;
+            };
+            if matches!(after.status, 404 | 410) && !after.text().contains(&object.marker) {
+                ctx.owned.mark_gone(&object.url);
+                tally.findings.push(write_finding(
+                    ctx,
+                    pair,
+                    &object,
+                    "DELETE",
+                    &attempt,
+                    &after,
+                    &object.marker,
+                ));
+            } else {
+                tally.enforced += 1;
+            }
+        }
+    }
+    sent
+}
+
+fn replace_marker(v: &Value, from: &str, to: &str) -> Value {
+    match v {
+        Value::String(s) => Value::String(s.replace(from, to)),
+        Value::Array(a) => Value::Array(a.iter().map(|x| replace_marker(x, from, to)).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), replace_marker(x, from, to)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn write_finding(
+    ctx: &Context,
+    pair: &Pair<'_>,
+    object: &OwnedObject,
+    method: &str,
+    attempt: &Response,
+    after: &Response,
+    shown: &str,
+) -> Finding {
+    let (o, c) = (&pair.owner.name, &pair.caller.name);
+    let (probe, title, detail) = if method == "DELETE" {
+        (
+            "tenant.delete-replay",
+            format!("Tenant {c} can delete tenant {o}'s objects"),
+            format!(
+                "{c} sent DELETE for {o}'s canary object ({}); {o} then got {} for it.",
+                object.marker, after.status
+            ),
+        )
+    } else {
+        (
+            "tenant.write-replay",
+            format!("Tenant {c} can change tenant {o}'s objects"),
+            format!(
+                "{c} sent {method} with `{shown}` to {o}'s canary object; {o} then read `{shown}` back."
+            ),
+        )
+    };
+    let location = Location {
+        method: method.into(),
+        url: ctx.http.redactor().url(&object.url),
+    };
+    Finding::new(Item::TenantIsolation, probe, Severity::Critical, Confidence::Confirmed, title, detail, location, "")
+        .with_evidence(ctx.http.evidence(&format!("{c} writes {o}'s object"), attempt, None))
+        .with_evidence(ctx.http.evidence(&format!("{o} reads it back"), after, Some(shown)))
+        .with_remediation("Scope every update and delete to the caller's tenant (the WHERE clause of the write, not only of the read).")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(status: u16, body: &str) -> Response {
+        Response::synthetic(
+            Url::parse("http://127.0.0.1:1/api/x/1").unwrap(),
+            status,
+            vec![],
+            body.to_string(),
+        )
+    }
+
+    fn markers(v: &[&str]) -> Markers {
+        let mut m = Markers::default();
+        v.iter().for_each(|x| m.add(x));
+        m
+    }
+
+    #[test]
+    fn replays_are_classified_with_proof_first() {
+        let a = markers(&["prodready-canary-aaaa", "alice@acme.test"]);
+        let b = markers(&["prodready-canary-bbbb"]);
+        let owner = r#"{"id":1,"name":"prodready-canary-aaaa","owner":"alice@acme.test","status":"open","notes":"a long enough body"}"#;
+        assert_eq!(
+            classify(&a, &b, Some(owner), &resp(200, owner)),
+            Verdict::Leak("alice@acme.test".into())
+        );
+        assert_eq!(
+            classify(&a, &b, Some(owner), &resp(404, r#"{"error":"not found"}"#)),
+            Verdict::Enforced
+        );
+        assert_eq!(
+            classify(
+                &a,
+                &b,
+                Some(owner),
+                &resp(200, r#"{"name":"prodready-canary-bbbb"}"#)
+            ),
+            Verdict::Enforced
+        );
+        let stripped = owner
+            .replace("prodready-canary-aaaa", "x")
+            .replace("alice@acme.test", "y");
+        assert!(matches!(
+            classify(&a, &b, Some(&stripped), &resp(200, &stripped)),
+            Verdict::Similar
+        ));
+        assert!(matches!(
+            classify(&a, &b, Some(owner), &resp(500, "oops")),
+            Verdict::Undecided(_)
+        ));
+    }
+
+    #[test]
+    fn object_routes_have_ids_in_path_or_query() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        assert!(is_object_route(&u("http://h/api/p/7"), "/api/p/{id}"));
+        assert!(is_object_route(
+            &u("http://h/api/invoice?id=abc"),
+            "/api/invoice"
+        ));
+        assert!(!is_object_route(
+            &u("http://h/api/projects?limit=5"),
+            "/api/projects"
+        ));
+    }
+}

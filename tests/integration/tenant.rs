@@ -1,0 +1,161 @@
+//! Items 1, 3 and 5: the scanner writes only to what it created, cleans up, and says
+//! `not-tested` (naming the key) when the identities it needs are missing.
+
+use std::collections::BTreeSet;
+
+use prodready::checklist::{Item, Status};
+use serde_json::Value;
+
+use crate::common;
+
+/// Logs in through the app's JSON API and returns a bearer token.
+async fn token(client: &reqwest::Client, server: &testserver::Server, key: &str) -> String {
+    let account = server.account(key).unwrap();
+    let resp: Value = client
+        .post(format!("{}/api/auth/login", server.base_url()))
+        .json(&serde_json::json!({"email": account.email, "password": account.password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    resp["access_token"].as_str().unwrap().to_string()
+}
+
+/// Every object of the tenant, as `collection/id -> body`.
+async fn objects(
+    client: &reqwest::Client,
+    server: &testserver::Server,
+    token: &str,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (collection, key) in [
+        ("projects", "id"),
+        ("invoices", "id"),
+        ("documents", "slug"),
+    ] {
+        let list: Value = client
+            .get(format!("{}/api/{collection}?limit=100", server.base_url()))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let items = list
+            .as_object()
+            .and_then(|o| o.values().find_map(Value::as_array))
+            .cloned()
+            .unwrap_or_default();
+        for item in items {
+            let id = match &item[key] {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let mut stable = item.clone();
+            if let Some(o) = stable.as_object_mut() {
+                o.remove("updated_at");
+            }
+            out.push((format!("/api/{collection}/{id}"), stable.to_string()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scan_writes_only_to_its_own_objects_and_removes_them() {
+    let server = common::app("none").await;
+    let client = reqwest::Client::new();
+    let (ta, tb) = (
+        token(&client, &server, "a-admin").await,
+        token(&client, &server, "b-admin").await,
+    );
+    let before_a = objects(&client, &server, &ta).await;
+    let before_b = objects(&client, &server, &tb).await;
+    let seeded: BTreeSet<String> = before_a
+        .iter()
+        .chain(&before_b)
+        .map(|(path, _)| path.clone())
+        .collect();
+
+    let report = common::scan(common::config(&server)).await;
+    assert!(report.gate.passed, "{:?}", report.gate);
+
+    // No write or delete ever reached a seeded object (the scanner's own user accounts
+    // may get no-op role writes; nothing else it did not create).
+    let writes: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|r| matches!(r.method.as_str(), "PUT" | "PATCH" | "DELETE"))
+        .map(|r| r.path_and_query)
+        .collect();
+    assert!(
+        !writes.is_empty(),
+        "the scan should have exercised write replays"
+    );
+    for path in &writes {
+        let path = path.split('?').next().unwrap();
+        assert!(
+            !seeded.contains(path),
+            "the scanner wrote to {path}, which it did not create"
+        );
+    }
+    // Nothing changed, nothing was left behind.
+    assert_eq!(
+        objects(&client, &server, &ta).await,
+        before_a,
+        "tenant a's objects changed"
+    );
+    assert_eq!(
+        objects(&client, &server, &tb).await,
+        before_b,
+        "tenant b's objects changed"
+    );
+    assert!(
+        report.warnings.iter().all(|w| !w.contains("not removed")),
+        "{:?}",
+        report.warnings
+    );
+    // The pass is earned: the report says what was replayed.
+    let tenant = report
+        .probes
+        .iter()
+        .find(|p| p.probe == "tenant")
+        .expect("tenant probe ran");
+    assert!(
+        tenant.notes.iter().any(|n| n.contains("replayed")),
+        "{:?}",
+        tenant.notes
+    );
+    assert!(tenant.checks >= 10, "only {} replays", tenant.checks);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_identities_make_items_not_tested_naming_the_key() {
+    let server = common::app("all").await;
+    let mut raw = prodready::config::parse(prodready::demo::CONFIG, "scan.toml").unwrap();
+    raw.target.url = server.base_url();
+    for name in ["b", "admin", "member"] {
+        raw.identities.remove(name);
+    }
+    let source = prodready::config::MapSource {
+        vars: prodready::demo::env_for(&server),
+        fallback: &prodready::config::ProcessSource,
+    };
+    let config = prodready::config::resolve(&raw, &source).unwrap();
+    let report = common::scan(config).await;
+    server.shutdown().await;
+    for (item, key) in [
+        (Item::TenantIsolation, "identities.b"),
+        (Item::ServerSideFiltering, "identities.b"),
+        (Item::Authorization, "identities.admin"),
+    ] {
+        let r = report.item(item).unwrap();
+        assert_eq!(r.status, Status::NotTested, "{item}: {r:?}");
+        assert!(r.summary.contains(key), "{item}: {}", r.summary);
+    }
+}
