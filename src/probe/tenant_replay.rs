@@ -415,44 +415,68 @@ async fn body_ids(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
                 let Ok(replayed) = pair.caller.send(&ctx.http, req).await else {
                     continue;
                 };
-                tally.replayed += 1;
-                match classify(
-                    &pair.owner_markers,
-                    &pair.caller_markers,
-                    Some(&own.text()),
-                    &replayed,
-                ) {
-                    Verdict::Leak(m) => {
-                        let mut f = read_finding(ctx, pair, url, Some(&own), &replayed, Some(&m));
-                        f.probe = "tenant.body-id-replay".into();
-                        f.location.method = "POST".into();
-                        f.id = Finding::new(
-                            Item::TenantIsolation,
-                            &f.probe,
-                            f.severity,
-                            f.confidence,
-                            "",
-                            "",
-                            f.location.clone(),
-                            field,
-                        )
-                        .id;
-                        tally.findings.push(f);
-                    }
-                    Verdict::Similar => tally.findings.push(read_finding(
-                        ctx,
-                        pair,
-                        url,
-                        Some(&own),
-                        &replayed,
-                        None,
-                    )),
-                    Verdict::Enforced => tally.enforced += 1,
-                    Verdict::Undecided(why) => tally.undecided.push(why),
-                }
+                judge(ctx, pair, tally, url, &own, &replayed, Some(field));
             }
         }
     }
+}
+
+/// Records the verdict on a replay whose owner request (`own`) proved the id selects the
+/// owner's canary. `body_field` names the JSON field when the id travelled in a body.
+fn judge(
+    ctx: &Context,
+    pair: &Pair<'_>,
+    tally: &mut Tally,
+    url: &Url,
+    own: &Response,
+    replayed: &Response,
+    body_field: Option<&str>,
+) {
+    tally.replayed += 1;
+    let finding = match classify(
+        &pair.owner_markers,
+        &pair.caller_markers,
+        Some(&own.text()),
+        replayed,
+    ) {
+        Verdict::Leak(m) => read_finding(ctx, pair, url, Some(own), replayed, Some(&m)),
+        Verdict::Similar => read_finding(ctx, pair, url, Some(own), replayed, None),
+        Verdict::Enforced => {
+            tally.enforced += 1;
+            return;
+        }
+        Verdict::Undecided(why) => {
+            tally.undecided.push(why);
+            return;
+        }
+    };
+    let finding = match body_field {
+        None => finding,
+        Some(field) => {
+            let location = Location {
+                method: replayed.sent.method.clone(),
+                url: finding.location.url.clone(),
+            };
+            let id = Finding::new(
+                Item::TenantIsolation,
+                "tenant.body-id-replay",
+                finding.severity,
+                finding.confidence,
+                "",
+                "",
+                location.clone(),
+                field,
+            )
+            .id;
+            Finding {
+                id,
+                probe: "tenant.body-id-replay".into(),
+                location,
+                ..finding
+            }
+        }
+    };
+    tally.findings.push(finding);
 }
 
 fn is_id_name(name: &str) -> bool {
@@ -497,29 +521,7 @@ async fn query_ids(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
             let Ok(replayed) = pair.caller.send(&ctx.http, req).await else {
                 continue;
             };
-            tally.replayed += 1;
-            match classify(
-                &pair.owner_markers,
-                &pair.caller_markers,
-                Some(&own.text()),
-                &replayed,
-            ) {
-                Verdict::Leak(m) => tally.findings.push(read_finding(
-                    ctx,
-                    pair,
-                    &url,
-                    Some(&own),
-                    &replayed,
-                    Some(&m),
-                )),
-                Verdict::Similar => {
-                    tally
-                        .findings
-                        .push(read_finding(ctx, pair, &url, Some(&own), &replayed, None))
-                }
-                Verdict::Enforced => tally.enforced += 1,
-                Verdict::Undecided(why) => tally.undecided.push(why),
-            }
+            judge(ctx, pair, tally, &url, &own, &replayed, None);
         }
     }
 }
