@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use axum::Json;
 use axum::extract::State;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AdminUser;
@@ -22,6 +22,17 @@ pub(crate) fn record(
     target: &str,
     ip: IpAddr,
 ) -> rusqlite::Result<()> {
+    // The app's own setting; the `no-audit-trail` flaw switches it off.
+    let enabled: Option<bool> = conn
+        .query_row(
+            "SELECT value = '1' FROM app_settings WHERE key = 'audit_enabled'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if enabled == Some(false) {
+        return Ok(());
+    }
     let actor: String = actor.chars().take(200).collect();
     conn.execute(
         "INSERT INTO audit_events (org_id, actor, action, target, at, ip) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -30,6 +30,14 @@ pub enum Flaw {
     SensitiveFields,
     /// Admin endpoints check that the caller is logged in, not that it is an admin.
     MissingRoleCheck,
+    /// Orders are written row by row without a transaction: a bad later item
+    /// leaves the order and its earlier items behind.
+    NonAtomicOrder,
+    /// Coupon redemption checks, then (after a slow step) sets: concurrent
+    /// requests all see the coupon unredeemed.
+    DoubleRedeem,
+    /// Audit logging is switched off in the app's settings.
+    NoAuditTrail,
 }
 
 impl Flaw {
@@ -43,6 +51,9 @@ impl Flaw {
         Flaw::ListAllTenants,
         Flaw::SensitiveFields,
         Flaw::MissingRoleCheck,
+        Flaw::NonAtomicOrder,
+        Flaw::DoubleRedeem,
+        Flaw::NoAuditTrail,
     ];
 
     /// The name used on the command line and in `--list-flaws`.
@@ -56,6 +67,9 @@ impl Flaw {
             Flaw::ListAllTenants => "list-all-tenants",
             Flaw::SensitiveFields => "sensitive-fields",
             Flaw::MissingRoleCheck => "missing-role-check",
+            Flaw::NonAtomicOrder => "non-atomic-order",
+            Flaw::DoubleRedeem => "double-redeem",
+            Flaw::NoAuditTrail => "no-audit-trail",
         }
     }
 
@@ -66,6 +80,8 @@ impl Flaw {
             Flaw::IdorRead | Flaw::IdorWrite => "tenant-isolation",
             Flaw::ListAllTenants | Flaw::SensitiveFields => "server-side-filtering",
             Flaw::MissingRoleCheck => "authorization",
+            Flaw::NonAtomicOrder | Flaw::DoubleRedeem => "transaction-integrity",
+            Flaw::NoAuditTrail => "audit-logging",
         }
     }
 
@@ -94,6 +110,15 @@ impl Flaw {
             Flaw::ListAllTenants => "list and search queries return every organisation's rows",
             Flaw::SensitiveFields => "/api/me and the admin user list include the password hash",
             Flaw::MissingRoleCheck => "admin endpoints accept any logged-in user",
+            Flaw::NonAtomicOrder => {
+                "orders are written without a transaction, so a bad later item leaves a partial order"
+            }
+            Flaw::DoubleRedeem => {
+                "coupon redemption is check-then-set, so concurrent requests redeem one coupon several times"
+            }
+            Flaw::NoAuditTrail => {
+                "audit logging is switched off: sensitive actions leave no record"
+            }
         }
     }
 

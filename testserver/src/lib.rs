@@ -194,6 +194,18 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
         .collect();
     let conn = db::open_seeded(&hashes, &invoice_ids, &state::now_rfc3339())
         .context("seeding the database")?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS app_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    )?;
+    let audit_enabled = if opts.flaws.contains(Flaw::NoAuditTrail) {
+        "0"
+    } else {
+        "1"
+    };
+    conn.execute(
+        "INSERT OR REPLACE INTO app_settings (key, value) VALUES ('audit_enabled', ?1)",
+        [audit_enabled],
+    )?;
 
     let accounts = db::USERS
         .iter()

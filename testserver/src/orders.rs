@@ -12,7 +12,8 @@ use crate::audit;
 use crate::auth::{AdminUser, CurrentUser};
 use crate::errors::ApiError;
 use crate::extract::{ApiJson, check_text};
-use crate::state::{SharedState, now_rfc3339};
+use crate::flaws::Flaw;
+use crate::state::{AppState, SharedState, now_rfc3339};
 
 const MAX_ITEMS: usize = 50;
 const MAX_QUANTITY: i64 = 1_000;
@@ -167,18 +168,33 @@ pub(crate) async fn create(
     }
     let org_id = caller.user.org_id;
     let mut conn = state.db();
-    let tx = conn.transaction()?;
-    // Dropping `tx` on the error path rolls the order and its items back.
-    let order_id = place(&tx, &caller, &body.items)?;
-    audit::record(
-        &tx,
-        Some(org_id),
-        &caller.user.email,
-        "order.place",
-        &format!("order:{order_id}"),
-        caller.ip,
-    )?;
-    tx.commit()?;
+    let order_id = if state.flaw(Flaw::NonAtomicOrder) {
+        // The bug: each statement commits on its own, so an error leaves what came before.
+        let order_id = place(&conn, &caller, &body.items)?;
+        audit::record(
+            &conn,
+            Some(org_id),
+            &caller.user.email,
+            "order.place",
+            &format!("order:{order_id}"),
+            caller.ip,
+        )?;
+        order_id
+    } else {
+        let tx = conn.transaction()?;
+        // Dropping `tx` on the error path rolls the order and its items back.
+        let order_id = place(&tx, &caller, &body.items)?;
+        audit::record(
+            &tx,
+            Some(org_id),
+            &caller.user.email,
+            "order.place",
+            &format!("order:{order_id}"),
+            caller.ip,
+        )?;
+        tx.commit()?;
+        order_id
+    };
     let order = fetch(&conn, org_id, order_id)?.ok_or(ApiError::NotFound)?;
     Ok((
         StatusCode::CREATED,
@@ -349,6 +365,9 @@ pub(crate) async fn redeem(
     check_text("code", &body.code, true, 40)?;
     let code = body.code.trim().to_uppercase();
     let org_id = caller.user.org_id;
+    if state.flaw(Flaw::DoubleRedeem) {
+        return redeem_check_then_set(&state, &caller, &code).await;
+    }
     let conn = state.db();
     // Check and set in one statement: only one caller can flip `redeemed_at`.
     let claimed = conn.execute(
@@ -368,5 +387,39 @@ pub(crate) async fn redeem(
         &format!("coupon:{code}"),
         caller.ip,
     )?;
+    Ok(Json(current))
+}
+
+/// The `double-redeem` flaw: read, do something slow (a payment provider call in a
+/// real app), then write unconditionally. Concurrent requests all pass the check.
+async fn redeem_check_then_set(
+    state: &AppState,
+    caller: &CurrentUser,
+    code: &str,
+) -> Result<Json<Coupon>, ApiError> {
+    let org_id = caller.user.org_id;
+    let unredeemed = {
+        let conn = state.db();
+        let current = coupon(&conn, org_id, code)?.ok_or(ApiError::NotFound)?;
+        current.redeemed_at.is_none()
+    };
+    if !unredeemed {
+        return Err(ApiError::Conflict("coupon already redeemed".to_string()));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let conn = state.db();
+    conn.execute(
+        "UPDATE coupons SET redeemed_at = ?1, redeemed_by = ?2 WHERE code = ?3 AND org_id = ?4",
+        params![now_rfc3339(), caller.user.id, code, org_id],
+    )?;
+    audit::record(
+        &conn,
+        Some(org_id),
+        &caller.user.email,
+        "coupon.redeem",
+        &format!("coupon:{code}"),
+        caller.ip,
+    )?;
+    let current = coupon(&conn, org_id, code)?.ok_or(ApiError::NotFound)?;
     Ok(Json(current))
 }
