@@ -24,7 +24,68 @@ pub struct RawConfig {
     /// How to create the scanner's own objects (canaries); discovered when absent.
     #[serde(default)]
     pub canaries: Vec<RawCanary>,
+    #[serde(default)]
+    pub transactions: RawTransactions,
+    pub audit: Option<RawAudit>,
     pub attestation: Option<RawAttestation>,
+}
+
+/// Item 9's declarations.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawTransactions {
+    pub atomic: Option<RawAtomic>,
+    pub single_use: Option<RawSingleUse>,
+}
+
+/// A multi-step write: a valid body, a body whose later part is invalid, and a GET
+/// that lists what the write creates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAtomic {
+    /// `POST /api/orders`
+    pub request: String,
+    pub valid: toml::Table,
+    pub partial: toml::Table,
+    /// The list that shows the write's records, e.g. `/api/orders`.
+    pub effect: String,
+    pub identity: Option<String>,
+}
+
+/// A single-use action (redeem a coupon, accept an invite), fired concurrently.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSingleUse {
+    /// Creates a fresh single-use token the scanner owns (optional).
+    pub setup: Option<RawSetup>,
+    /// `POST /api/coupons/redeem`
+    pub action: String,
+    /// The action's body; `{token}` is the setup's token.
+    pub body: toml::Table,
+    pub identity: Option<String>,
+    /// Concurrent identical requests (default 10, at most 50).
+    pub attempts: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSetup {
+    /// `POST /api/coupons`; `{unique}` in the body becomes a fresh value.
+    pub request: String,
+    pub body: toml::Table,
+    /// JSON pointer to the token in the setup's response, e.g. `/code`.
+    pub token: String,
+}
+
+/// Item 10: where audit records can be read.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudit {
+    pub feed: String,
+    /// The identity allowed to read it (default `admin`).
+    pub identity: Option<String>,
+    /// JSON pointer to the array of records (found when omitted).
+    pub records: Option<String>,
 }
 
 /// A create request for canaries: `POST create` with `body`, where `{canary}` is

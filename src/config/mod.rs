@@ -57,6 +57,9 @@ pub struct ScanConfig {
     pub identities: Vec<IdentityConfig>,
     pub seeds: Vec<SeedEndpoint>,
     pub canaries: Vec<CanaryConfig>,
+    pub atomic: Option<AtomicWrite>,
+    pub single_use: Option<SingleUse>,
+    pub audit: Option<AuditFeed>,
     pub attestation: Option<Attestation>,
     /// Extra declarative probes and signatures (`--probes DIR`).
     pub probes_dir: Option<PathBuf>,
@@ -202,6 +205,41 @@ pub struct CanaryConfig {
     pub create: Url,
     pub body: serde_json::Value,
     pub id_pointer: Option<String>,
+}
+
+/// A method and URL the config names (`POST /api/orders`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub method: String,
+    pub url: Url,
+}
+
+/// Item 9: a multi-step write that must be all or nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AtomicWrite {
+    pub request: Endpoint,
+    pub valid: serde_json::Value,
+    pub partial: serde_json::Value,
+    pub effect: Url,
+    pub identity: String,
+}
+
+/// Item 9: an action that must succeed once however often it is sent at once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SingleUse {
+    pub setup: Option<(Endpoint, serde_json::Value, String)>,
+    pub action: Endpoint,
+    pub body: serde_json::Value,
+    pub identity: String,
+    pub attempts: u32,
+}
+
+/// Item 10: the audit feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditFeed {
+    pub url: Url,
+    pub identity: String,
+    pub records: Option<String>,
 }
 
 /// Command-line values that override the file.
@@ -368,6 +406,89 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
         });
     }
 
+    let configured = |key: &str,
+                      name: Option<&String>,
+                      default: &str|
+     -> Result<String, ConfigError> {
+        let name = name.map_or(default, String::as_str);
+        if raw.identities.contains_key(name) {
+            Ok(name.to_string())
+        } else {
+            Err(invalid(
+                key,
+                format!(
+                    "`{name}` is not a configured identity; add [identities.{name}] or name another"
+                ),
+            ))
+        }
+    };
+    let table = |key: &str, t: &toml::Table| {
+        serde_json::to_value(t).map_err(|e| invalid(key, e.to_string()))
+    };
+    let endpoint = |key: &str, text: &str| -> Result<Endpoint, ConfigError> {
+        let (method, path) = method_and_path(key, text)?;
+        Ok(Endpoint {
+            method,
+            url: resolve_url(key, &target, &scope, path)?,
+        })
+    };
+    let atomic = match &raw.transactions.atomic {
+        None => None,
+        Some(a) => Some(AtomicWrite {
+            request: endpoint("transactions.atomic.request", &a.request)?,
+            valid: table("transactions.atomic.valid", &a.valid)?,
+            partial: table("transactions.atomic.partial", &a.partial)?,
+            effect: resolve_url("transactions.atomic.effect", &target, &scope, &a.effect)?,
+            identity: configured("transactions.atomic.identity", a.identity.as_ref(), "a")?,
+        }),
+    };
+    let single_use = match &raw.transactions.single_use {
+        None => None,
+        Some(s) => {
+            let setup = match &s.setup {
+                None => None,
+                Some(setup) => {
+                    if !setup.token.starts_with('/') {
+                        return Err(invalid(
+                            "transactions.single_use.setup.token",
+                            format!(
+                                "`{}` is not a JSON pointer; write it like /code",
+                                setup.token
+                            ),
+                        ));
+                    }
+                    Some((
+                        endpoint("transactions.single_use.setup.request", &setup.request)?,
+                        table("transactions.single_use.setup.body", &setup.body)?,
+                        setup.token.clone(),
+                    ))
+                }
+            };
+            let attempts = s.attempts.unwrap_or(10);
+            if !(2..=50).contains(&attempts) {
+                return Err(invalid(
+                    "transactions.single_use.attempts",
+                    "must be between 2 and 50",
+                ));
+            }
+            Some(SingleUse {
+                setup,
+                action: endpoint("transactions.single_use.action", &s.action)?,
+                body: table("transactions.single_use.body", &s.body)?,
+                identity: configured("transactions.single_use.identity", s.identity.as_ref(), "a")?,
+                attempts,
+            })
+        }
+    };
+    let audit = match &raw.audit {
+        None => None,
+        Some(a) => Some(AuditFeed {
+            url: resolve_url("audit.feed", &target, &scope, &a.feed)?,
+            identity: configured("audit.identity", a.identity.as_ref(), "admin")?,
+            records: a.records.clone(),
+        }),
+    };
+
     let attestation = raw.attestation.as_ref().map(|a| Attestation {
         attested_by: a.attested_by.clone(),
         repository: a.repository.clone(),
@@ -381,9 +502,27 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
         identities,
         seeds,
         canaries,
+        atomic,
+        single_use,
+        audit,
         attestation,
         probes_dir: None,
     })
+}
+
+/// `POST /api/items` or `/api/items` (GET).
+fn method_and_path<'t>(key: &str, text: &'t str) -> Result<(String, &'t str), ConfigError> {
+    let (method, path) = match text.trim().split_once(char::is_whitespace) {
+        Some((m, p)) => (m.to_ascii_uppercase(), p.trim()),
+        None => ("GET".to_string(), text.trim()),
+    };
+    if !method.chars().all(|c| c.is_ascii_uppercase()) || method.is_empty() {
+        return Err(invalid(
+            key,
+            format!("`{text}` should look like `POST /api/items`"),
+        ));
+    }
+    Ok((method, path))
 }
 
 fn resolve_limits(raw: &file::RawLimits) -> Result<Limits, ConfigError> {

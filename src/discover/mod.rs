@@ -461,7 +461,7 @@ fn profile_strings(v: &Value, m: &mut Markers, depth: usize) {
 }
 
 /// Ids of the objects a collection response lists, in order.
-fn listed_ids(json: &Value) -> Vec<String> {
+pub fn listed_ids(json: &Value) -> Vec<String> {
     let items = match json {
         Value::Array(a) => Some(a),
         Value::Object(o) => [

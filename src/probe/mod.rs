@@ -4,6 +4,7 @@
 //! an error: a probe that errors is recorded as [`RunState::Errored`] and the scan
 //! goes on.
 
+pub mod audit_trail;
 pub mod catalog;
 pub mod declarative;
 pub mod declarative_run;
@@ -17,6 +18,7 @@ pub mod safe_corpus;
 pub mod signatures;
 pub mod similarity;
 pub mod tenant_replay;
+pub mod transactions;
 
 use std::sync::Arc;
 
@@ -63,6 +65,8 @@ pub fn families() -> Vec<Box<dyn Probe>> {
         Box::new(tenant_replay::TenantReplay),
         Box::new(filtering::ServerSideFiltering),
         Box::new(roles::RoleEnforcement),
+        Box::new(transactions::TransactionIntegrity),
+        Box::new(audit_trail::AuditTrail),
     ]
 }
 

@@ -109,6 +109,19 @@ impl OwnedObjects {
             .push(url.clone());
     }
 
+    /// Takes over an object a probe caused to exist (e.g. a partial record left by a
+    /// failed multi-step write), so cleanup removes it. `marker` may be empty.
+    pub fn adopt(&self, owner: &str, collection: &str, url: Url, id: &str, marker: &str) {
+        self.push(OwnedObject {
+            owner: owner.to_string(),
+            collection: collection.to_string(),
+            url,
+            id: id.to_string(),
+            marker: marker.to_string(),
+            body: Value::Null,
+        });
+    }
+
     fn push(&self, object: OwnedObject) {
         self.objects
             .lock()
@@ -262,7 +275,8 @@ impl OwnedObjects {
                         Ok(after)
                             if after.status == 404
                                 || after.status == 410
-                                || !after.text().contains(&object.marker) =>
+                                || (!object.marker.is_empty()
+                                    && !after.text().contains(&object.marker)) =>
                         {
                             Ok(())
                         }

@@ -1,4 +1,4 @@
-//! Items 1, 3 and 5: the scanner writes only to what it created, cleans up, and says
+//! Items 1, 3, 5, 9 and 10: the scanner writes only to what it created, cleans up, and says
 //! `not-tested` (naming the key) when the identities it needs are missing.
 
 use std::collections::BTreeSet;
@@ -142,6 +142,8 @@ async fn missing_identities_make_items_not_tested_naming_the_key() {
     for name in ["b", "admin", "member"] {
         raw.identities.remove(name);
     }
+    raw.transactions = Default::default();
+    raw.audit = None;
     let source = prodready::config::MapSource {
         vars: prodready::demo::env_for(&server),
         fallback: &prodready::config::ProcessSource,

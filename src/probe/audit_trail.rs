@@ -1,0 +1,392 @@
+//! Item 10: sensitive actions leave audit records with who, what, when and from where.
+//! The probe performs a failed login (for an account that does not exist), creates and
+//! deletes its own object, then reads the declared feed within a bounded wait.
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+
+use super::owned::{self, new_marker};
+use super::{Context, Probe, ProbeRun, RunState};
+use crate::checklist::Item;
+use crate::config::Login;
+use crate::finding::{Confidence, Finding, Location, Severity};
+use crate::http::{Request, Response};
+
+const POLLS: usize = 4;
+const POLL_EVERY: Duration = Duration::from_millis(750);
+
+/// Field names per part of a record, as the common logging conventions spell them.
+const ACTOR: &[&str] = &[
+    "actor",
+    "user",
+    "user_id",
+    "userid",
+    "by",
+    "principal",
+    "email",
+    "who",
+    "subject",
+    "username",
+    "actor_id",
+];
+const TIME: &[&str] = &[
+    "at",
+    "time",
+    "timestamp",
+    "ts",
+    "created_at",
+    "occurred_at",
+    "date",
+    "when",
+    "logged_at",
+];
+const SOURCE: &[&str] = &[
+    "ip",
+    "source",
+    "ip_address",
+    "remote_addr",
+    "source_ip",
+    "client_ip",
+    "origin",
+    "remote_ip",
+    "address",
+];
+
+/// The audit trail family.
+pub struct AuditTrail;
+
+impl Probe for AuditTrail {
+    fn family(&self) -> &'static str {
+        "audit"
+    }
+
+    fn items(&self) -> &'static [Item] {
+        &[Item::AuditLogging]
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
+        Box::pin(async move { run(ctx).await.map(|r| vec![r]) })
+    }
+}
+
+/// One action the probe performed and how to recognise its record.
+struct Expected {
+    what: String,
+    /// A value the record must contain (as a whole token).
+    token: String,
+    /// Words one of the record's values must contain (any).
+    verbs: &'static [&'static str],
+    evidence: Option<Response>,
+}
+
+async fn run(ctx: &Context) -> Result<ProbeRun, String> {
+    let Some(feed) = &ctx.config.audit else {
+        return Ok(ProbeRun::not_run(
+            "audit",
+            Item::AuditLogging,
+            "no audit feed is declared",
+            Some("audit.feed"),
+        ));
+    };
+    let reader = ctx
+        .identities
+        .get(&feed.identity)
+        .ok_or_else(|| format!("identity {} is not logged in", feed.identity))?;
+    let mut run = ProbeRun::new("audit", Item::AuditLogging);
+    let mut expected: Vec<Expected> = Vec::new();
+
+    // One failed login (a wrong password) for a test account of the feed's tenant: the
+    // record then belongs to that tenant, and one attempt locks nobody out.
+    let tenant = reader.tenant().map(str::to_string);
+    let json_login = ctx
+        .config
+        .identities
+        .iter()
+        .filter(|i| i.name == reader.name || (tenant.is_some() && i.tenant == tenant))
+        .find_map(|i| match &i.login {
+            Login::Json {
+                url,
+                username,
+                username_field,
+                password_field,
+                ..
+            } => Some((
+                url.clone(),
+                username.clone(),
+                username_field.clone(),
+                password_field.clone(),
+            )),
+            _ => None,
+        });
+    if let Some((url, username, user_field, pass_field)) = json_login {
+        let body = serde_json::json!({ user_field: username, pass_field: format!("prodready-wrong-{:08x}", rand::random::<u32>()) });
+        let resp = ctx
+            .identities
+            .anonymous()
+            .send(&ctx.http, Request::new("POST", url).json(&body))
+            .await
+            .map_err(|e| e.to_string())?;
+        run.checks += 1;
+        expected.push(Expected {
+            what: "a failed login".into(),
+            token: username,
+            verbs: &[
+                "fail",
+                "denied",
+                "invalid",
+                "reject",
+                "wrong",
+                "unsuccessful",
+                "error",
+            ],
+            evidence: Some(resp),
+        });
+    } else {
+        run.notes.push(
+            "no JSON login of the feed's tenant is configured, so no failed login was performed"
+                .into(),
+        );
+    }
+
+    // Create and delete the scanner's own object as the feed's identity (same tenant).
+    if let Some(source) = owned::canary_sources(&ctx.inventory, &ctx.config.canaries, 1)
+        .into_iter()
+        .next()
+    {
+        let marker = new_marker();
+        if let Some(body) = source.body_for(&marker)
+            && let Ok(object) = ctx
+                .owned
+                .create(
+                    &ctx.http,
+                    reader,
+                    &source.create,
+                    body,
+                    &marker,
+                    source.id_pointer.as_deref(),
+                )
+                .await
+        {
+            run.checks += 1;
+            expected.push(Expected {
+                what: format!("creating {}", object.url.path()),
+                token: object.id.clone(),
+                verbs: &["creat", "add", "new", "insert", "post"],
+                evidence: None,
+            });
+            if let Ok(resp) = reader
+                .send(&ctx.http, Request::new("DELETE", object.url.clone()))
+                .await
+                && resp.is_success()
+            {
+                ctx.owned.mark_gone(&object.url);
+                run.checks += 1;
+                expected.push(Expected {
+                    what: format!("deleting {}", object.url.path()),
+                    token: object.id.clone(),
+                    verbs: &["delet", "remov", "destroy", "trash"],
+                    evidence: Some(resp),
+                });
+            }
+        }
+    }
+    if expected.is_empty() {
+        return Ok(ProbeRun {
+            state: RunState::Inconclusive {
+                reason:
+                    "no sensitive action could be performed (no JSON login, no creatable object)"
+                        .into(),
+            },
+            ..run
+        });
+    }
+
+    // Poll the feed until every action shows up or the wait is over.
+    let mut found: Vec<Option<Value>> = vec![None; expected.len()];
+    let mut last = None;
+    for attempt in 0..POLLS {
+        if attempt > 0 {
+            tokio::time::sleep(POLL_EVERY).await;
+        }
+        let resp = reader
+            .send(
+                &ctx.http,
+                Request::get(feed.url.clone()).header("Accept", "application/json"),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        run.checks += 1;
+        if !resp.is_success() {
+            return Err(format!(
+                "the audit feed {} answered {} to {}",
+                feed.url.path(),
+                resp.status,
+                reader.name
+            ));
+        }
+        let json = resp
+            .json()
+            .ok_or_else(|| format!("the audit feed {} is not JSON", feed.url.path()))?;
+        let records = match &feed.records {
+            Some(p) => json
+                .pointer(p)
+                .and_then(Value::as_array)
+                .cloned()
+                .ok_or_else(|| format!("no array at {p} in the feed (audit.records)"))?,
+            None => first_array(&json).unwrap_or_default(),
+        };
+        for (slot, exp) in found.iter_mut().zip(&expected) {
+            if slot.is_none() {
+                *slot = records.iter().find(|r| matches(r, exp)).cloned();
+            }
+        }
+        last = Some(resp);
+        if found.iter().all(Option::is_some) {
+            break;
+        }
+    }
+    let location = Location {
+        method: "GET".into(),
+        url: ctx.http.redactor().url(&feed.url),
+    };
+    for (exp, record) in expected.iter().zip(&found) {
+        match record {
+            None => {
+                let mut f = Finding::new(
+                    Item::AuditLogging,
+                    "audit.missing-record",
+                    Severity::Medium,
+                    Confidence::Firm,
+                    format!("No audit record for {}", exp.what),
+                    format!("After {}, the audit feed showed no matching record within {:.1}s.", exp.what, POLL_EVERY.as_secs_f64() * (POLLS - 1) as f64),
+                    location.clone(),
+                    &exp.what,
+                )
+                .with_remediation("Record every sensitive action (logins, failed logins, creates, deletes, role changes) with actor, action, time and source address.");
+                if let Some(ev) = &exp.evidence {
+                    f = f.with_evidence(ctx.http.evidence(
+                        &format!("the action: {}", exp.what),
+                        ev,
+                        None,
+                    ));
+                }
+                if let Some(feed_resp) = &last {
+                    f = f.with_evidence(ctx.http.evidence(
+                        "the audit feed afterwards",
+                        feed_resp,
+                        None,
+                    ));
+                }
+                run.findings.push(f);
+            }
+            Some(rec) => {
+                let missing: Vec<&str> =
+                    [("actor", ACTOR), ("time", TIME), ("source address", SOURCE)]
+                        .into_iter()
+                        .filter(|(_, names)| !has_field(rec, names))
+                        .map(|(part, _)| part)
+                        .collect();
+                if !missing.is_empty() {
+                    let f = Finding::new(
+                        Item::AuditLogging,
+                        "audit.incomplete-record",
+                        Severity::Low,
+                        Confidence::Firm,
+                        format!("The audit record of {} lacks {}", exp.what, missing.join(", ")),
+                        format!("Record found: {}", ctx.http.redactor().text(&rec.to_string())),
+                        location.clone(),
+                        &exp.what,
+                    )
+                    .with_remediation("Give every audit record the actor, the action, a timestamp and the source address.");
+                    run.findings.push(f);
+                }
+            }
+        }
+    }
+    run.notes.push(format!(
+        "{} sensitive actions performed, {} found in the feed",
+        expected.len(),
+        found.iter().filter(|f| f.is_some()).count()
+    ));
+    Ok(run)
+}
+
+fn first_array(v: &Value) -> Option<Vec<Value>> {
+    match v {
+        Value::Array(a) => Some(a.clone()),
+        Value::Object(m) => m.values().find_map(|x| x.as_array().cloned()),
+        _ => None,
+    }
+}
+
+fn strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.to_ascii_lowercase()),
+        Value::Number(n) => out.push(n.to_string()),
+        Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        Value::Object(m) => m.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+/// A record matches when one value holds the action's token as a whole token and one
+/// value names the action.
+fn matches(record: &Value, exp: &Expected) -> bool {
+    let mut values = Vec::new();
+    strings(record, &mut values);
+    let token = exp.token.to_ascii_lowercase();
+    let has_token = values.iter().any(|v| {
+        v == &token
+            || v.split(|c: char| {
+                !c.is_ascii_alphanumeric() && c != '-' && c != '@' && c != '.' && c != '_'
+            })
+            .any(|t| t == token)
+    });
+    let has_verb = values
+        .iter()
+        .any(|v| exp.verbs.iter().any(|verb| v.contains(verb)));
+    has_token && has_verb
+}
+
+fn has_field(record: &Value, names: &[&str]) -> bool {
+    record.as_object().is_some_and(|m| {
+        m.iter().any(|(k, v)| {
+            names.contains(&k.to_ascii_lowercase().as_str())
+                && !v.is_null()
+                && v.as_str() != Some("")
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn records_match_on_token_and_verb() {
+        let exp = Expected {
+            what: "x".into(),
+            token: "42".into(),
+            verbs: &["creat"],
+            evidence: None,
+        };
+        assert!(matches(
+            &json!({"action": "project.create", "target": "project:42"}),
+            &exp
+        ));
+        assert!(!matches(
+            &json!({"action": "project.create", "target": "project:421"}),
+            &exp
+        ));
+        assert!(!matches(
+            &json!({"action": "project.delete", "target": "project:42"}),
+            &exp
+        ));
+        let rec = json!({"actor": "a@x", "at": "2026-01-01T00:00:00Z", "ip": "127.0.0.1"});
+        assert!(has_field(&rec, ACTOR) && has_field(&rec, TIME) && has_field(&rec, SOURCE));
+        assert!(!has_field(&json!({"actor": ""}), ACTOR));
+    }
+}

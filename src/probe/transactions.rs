@@ -1,0 +1,280 @@
+//! Item 9: multi-step writes are atomic and single-use actions succeed once.
+//!
+//! Both need declarations (`[transactions.atomic]`, `[transactions.single_use]`): a black
+//! box cannot know which writes are multi-step or which actions are single-use. Every
+//! record a probe causes is the scanner's own and is removed at the end.
+
+use std::collections::BTreeSet;
+
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+
+use super::{Context, Probe, ProbeRun, RunState};
+use crate::auth::Identity;
+use crate::checklist::Item;
+use crate::config::{AtomicWrite, SingleUse};
+use crate::discover::listed_ids;
+use crate::finding::{Confidence, Finding, Location, Severity};
+use crate::http::{Request, Response};
+
+/// The transaction integrity family.
+pub struct TransactionIntegrity;
+
+impl Probe for TransactionIntegrity {
+    fn family(&self) -> &'static str {
+        "transactions"
+    }
+
+    fn items(&self) -> &'static [Item] {
+        &[Item::TransactionIntegrity]
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
+        Box::pin(async move { Ok(vec![run(ctx).await]) })
+    }
+}
+
+async fn run(ctx: &Context) -> ProbeRun {
+    let cfg = &ctx.config;
+    if cfg.atomic.is_none() && cfg.single_use.is_none() {
+        return ProbeRun::not_run(
+            "transactions",
+            Item::TransactionIntegrity,
+            "no multi-step write or single-use action is declared",
+            Some("transactions.atomic"),
+        );
+    }
+    let mut run = ProbeRun::new("transactions", Item::TransactionIntegrity);
+    let mut undecided = Vec::new();
+    if let Some(atomic) = &cfg.atomic {
+        if let Err(why) = check_atomic(ctx, atomic, &mut run).await {
+            undecided.push(format!("atomic write: {why}"));
+        }
+    } else {
+        run.notes
+            .push("no multi-step write declared (transactions.atomic)".into());
+    }
+    if let Some(single) = &cfg.single_use {
+        if let Err(why) = check_single_use(ctx, single, &mut run).await {
+            undecided.push(format!("single-use action: {why}"));
+        }
+    } else {
+        run.notes
+            .push("no single-use action declared (transactions.single_use)".into());
+    }
+    if run.findings.is_empty() && !undecided.is_empty() {
+        run.state = RunState::Inconclusive {
+            reason: undecided.join("; "),
+        };
+    }
+    run
+}
+
+fn identity<'a>(ctx: &'a Context, name: &str) -> Result<&'a std::sync::Arc<Identity>, String> {
+    ctx.identities
+        .get(name)
+        .ok_or_else(|| format!("identity {name} is not logged in"))
+}
+
+async fn ids_in(
+    ctx: &Context,
+    who: &Identity,
+    effect: &url::Url,
+) -> Result<(BTreeSet<String>, Response), String> {
+    let resp = who
+        .send(
+            &ctx.http,
+            Request::get(effect.clone()).header("Accept", "application/json"),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let json = resp.json().ok_or_else(|| {
+        format!(
+            "the effect request {} did not answer JSON (status {})",
+            effect.path(),
+            resp.status
+        )
+    })?;
+    Ok((listed_ids(&json).into_iter().collect(), resp))
+}
+
+/// Sends the partially invalid write, looks for records it left, then proves with the
+/// valid write that the effect request would show a record at all.
+async fn check_atomic(
+    ctx: &Context,
+    atomic: &AtomicWrite,
+    run: &mut ProbeRun,
+) -> Result<(), String> {
+    let who = identity(ctx, &atomic.identity)?;
+    let send = |body: &Value| {
+        Request::new(&atomic.request.method, atomic.request.url.clone())
+            .json(body)
+            .header("Accept", "application/json")
+    };
+    let adopt = |ids: &BTreeSet<String>| {
+        for id in ids {
+            if let Ok(url) = atomic.effect.join(&format!(
+                "{}/{id}",
+                atomic.effect.path().trim_end_matches('/')
+            )) {
+                ctx.owned
+                    .adopt(&who.name, atomic.effect.path(), url, id, "");
+            }
+        }
+    };
+    let (before, _) = ids_in(ctx, who, &atomic.effect).await?;
+    let partial = who
+        .send(&ctx.http, send(&atomic.partial))
+        .await
+        .map_err(|e| e.to_string())?;
+    let (after_partial, listing) = ids_in(ctx, who, &atomic.effect).await?;
+    run.checks += 2;
+    let left: BTreeSet<String> = after_partial.difference(&before).cloned().collect();
+    adopt(&left);
+    if partial.is_success() {
+        return Err(format!(
+            "the app accepted the partially invalid write ({}); make `transactions.atomic.partial` invalid in a later part",
+            partial.status
+        ));
+    }
+    if !left.is_empty() {
+        let location = Location {
+            method: atomic.request.method.clone(),
+            url: ctx.http.redactor().url(&atomic.request.url),
+        };
+        let ids = left.iter().cloned().collect::<Vec<_>>().join(", ");
+        let f = Finding::new(
+            Item::TransactionIntegrity,
+            "transactions.partial-write",
+            Severity::High,
+            Confidence::Confirmed,
+            "A failed multi-step write leaves a partial record",
+            format!("The write failed with {} on its invalid later part, yet {} now lists a new record ({ids}): the steps before the failure were committed.", partial.status, atomic.effect.path()),
+            location,
+            "",
+        )
+        .with_evidence(ctx.http.evidence("the partially invalid write", &partial, None))
+        .with_evidence(ctx.http.evidence("the listing afterwards", &listing, left.iter().next().map(String::as_str)))
+        .with_remediation("Run every step of the write in one database transaction (or a saga with compensation) so a failure rolls all of it back.");
+        run.findings.push(f);
+        return Ok(());
+    }
+    // The control: a valid write must show up, or the check above proved nothing.
+    let valid = who
+        .send(&ctx.http, send(&atomic.valid))
+        .await
+        .map_err(|e| e.to_string())?;
+    let (after_valid, _) = ids_in(ctx, who, &atomic.effect).await?;
+    run.checks += 1;
+    let created: BTreeSet<String> = after_valid.difference(&after_partial).cloned().collect();
+    adopt(&created);
+    if !valid.is_success() {
+        return Err(format!(
+            "the valid write answered {}; fix `transactions.atomic.valid`",
+            valid.status
+        ));
+    }
+    if created.is_empty() {
+        return Err(format!(
+            "{} did not show the valid write's record, so it cannot show a partial one",
+            atomic.effect.path()
+        ));
+    }
+    run.notes.push(format!(
+        "a partially invalid write left nothing in {}; the control write showed up",
+        atomic.effect.path()
+    ));
+    Ok(())
+}
+
+fn fill(v: &Value, from: &str, to: &str) -> Value {
+    match v {
+        Value::String(s) => Value::String(s.replace(from, to)),
+        Value::Array(a) => Value::Array(a.iter().map(|x| fill(x, from, to)).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), fill(x, from, to)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Makes a fresh token (when a setup is declared), then fires identical requests at
+/// once; more than one success fails.
+async fn check_single_use(
+    ctx: &Context,
+    single: &SingleUse,
+    run: &mut ProbeRun,
+) -> Result<(), String> {
+    let who = identity(ctx, &single.identity)?;
+    let mut body = single.body.clone();
+    if let Some((setup, setup_body, pointer)) = &single.setup {
+        let unique = format!("prodready-{:08x}", rand::random::<u32>());
+        let req = Request::new(&setup.method, setup.url.clone())
+            .json(&fill(setup_body, "{unique}", &unique))
+            .header("Accept", "application/json");
+        let resp = who.send(&ctx.http, req).await.map_err(|e| e.to_string())?;
+        run.checks += 1;
+        let token = resp
+            .json()
+            .and_then(|j| j.pointer(pointer).cloned())
+            .and_then(|t| match t {
+                Value::String(s) => Some(s),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            });
+        let Some(token) = token else {
+            return Err(format!(
+                "the setup answered {} without a token at {pointer}",
+                resp.status
+            ));
+        };
+        body = fill(&body, "{token}", &token);
+    }
+    let request = Request::new(&single.action.method, single.action.url.clone())
+        .json(&body)
+        .header("Accept", "application/json");
+    let attempts = (0..single.attempts).map(|_| who.send(&ctx.http, request.clone()));
+    let results = futures_util::future::join_all(attempts).await;
+    let responses: Vec<Response> = results.into_iter().filter_map(Result::ok).collect();
+    run.checks += responses.len() as u32;
+    let wins: Vec<&Response> = responses.iter().filter(|r| r.is_success()).collect();
+    let statuses: Vec<String> = responses.iter().map(|r| r.status.to_string()).collect();
+    match wins.len() {
+        0 => Err(format!(
+            "none of {} attempts succeeded (statuses {})",
+            responses.len(),
+            statuses.join(", ")
+        )),
+        1 => {
+            run.notes.push(format!(
+                "{} simultaneous attempts of a single-use action, one succeeded",
+                responses.len()
+            ));
+            Ok(())
+        }
+        n => {
+            let location = Location {
+                method: single.action.method.clone(),
+                url: ctx.http.redactor().url(&single.action.url),
+            };
+            let mut f = Finding::new(
+                Item::TransactionIntegrity,
+                "transactions.double-use",
+                Severity::High,
+                Confidence::Confirmed,
+                "A single-use action succeeded more than once",
+                format!("{} identical requests sent at once: {n} succeeded (statuses {}). The check and the update are not atomic.", responses.len(), statuses.join(", ")),
+                location,
+                "",
+            )
+            .with_remediation("Make the check and the state change one atomic step: a conditional UPDATE (`... WHERE redeemed_at IS NULL`) and check the affected row count, or a unique constraint.");
+            for w in wins.iter().take(2) {
+                f = f.with_evidence(ctx.http.evidence("an attempt that succeeded", w, None));
+            }
+            run.findings.push(f);
+            Ok(())
+        }
+    }
+}
