@@ -5,9 +5,12 @@
 //! goes on.
 
 pub mod catalog;
+pub mod cookies;
+pub mod cors;
 pub mod declarative;
 pub mod declarative_run;
 pub mod error_leak;
+pub mod headers;
 pub mod passive;
 pub mod pattern;
 pub mod safe_corpus;
@@ -53,6 +56,9 @@ pub fn families() -> Vec<Box<dyn Probe>> {
     vec![
         Box::new(declarative_run::DeclarativeProbes),
         Box::new(error_leak::ErrorLeakProbe),
+        Box::new(headers::HeadersProbe),
+        Box::new(cors::CorsProbe),
+        Box::new(cookies::SessionCookieProbe),
     ]
 }
 
@@ -81,6 +87,9 @@ pub struct ProbeRun {
     pub findings: Vec<Finding>,
     /// Facts a reader needs to trust a pass, e.g. "replayed 14 routes from a to b".
     pub notes: Vec<String>,
+    /// A one-line result the item's summary leads with whatever the verdict, e.g. a grade.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headline: Option<String>,
 }
 
 /// Whether a probe could do its work.
@@ -109,6 +118,7 @@ impl ProbeRun {
             state: RunState::Ran,
             findings: Vec::new(),
             notes: Vec::new(),
+            headline: None,
         }
     }
 

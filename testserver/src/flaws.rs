@@ -19,11 +19,30 @@ pub enum Flaw {
     /// Search endpoints build SQL by string concatenation and answer with the
     /// SQLite error text and the failing query.
     SqlError,
+    /// No security headers at all: no CSP, HSTS, nosniff, frame or referrer policy.
+    NoSecurityHeaders,
+    /// A CSP that lets inline scripts, eval and any https: script run.
+    WeakCsp,
+    /// CORS reflects any Origin with `Access-Control-Allow-Credentials: true`.
+    CorsReflectOrigin,
+    /// CORS allows the `null` origin (sandboxed iframes, data: URLs) with credentials.
+    CorsNullOrigin,
+    /// The session cookie is readable by scripts (no HttpOnly) and sent cross-site.
+    InsecureSessionCookie,
 }
 
 impl Flaw {
     /// Every flaw, in the order `--list-flaws` prints them.
-    pub const ALL: &'static [Flaw] = &[Flaw::StackTrace, Flaw::DebugPage, Flaw::SqlError];
+    pub const ALL: &'static [Flaw] = &[
+        Flaw::StackTrace,
+        Flaw::DebugPage,
+        Flaw::SqlError,
+        Flaw::NoSecurityHeaders,
+        Flaw::WeakCsp,
+        Flaw::CorsReflectOrigin,
+        Flaw::CorsNullOrigin,
+        Flaw::InsecureSessionCookie,
+    ];
 
     /// The name used on the command line and in `--list-flaws`.
     pub fn name(self) -> &'static str {
@@ -31,6 +50,11 @@ impl Flaw {
             Flaw::StackTrace => "stack-trace",
             Flaw::DebugPage => "debug-page",
             Flaw::SqlError => "sql-error",
+            Flaw::NoSecurityHeaders => "no-security-headers",
+            Flaw::WeakCsp => "weak-csp",
+            Flaw::CorsReflectOrigin => "cors-reflect-origin",
+            Flaw::CorsNullOrigin => "cors-null-origin",
+            Flaw::InsecureSessionCookie => "insecure-session-cookie",
         }
     }
 
@@ -38,6 +62,11 @@ impl Flaw {
     pub fn item_key(self) -> &'static str {
         match self {
             Flaw::StackTrace | Flaw::DebugPage | Flaw::SqlError => "error-handling",
+            Flaw::NoSecurityHeaders
+            | Flaw::WeakCsp
+            | Flaw::CorsReflectOrigin
+            | Flaw::CorsNullOrigin => "security-headers",
+            Flaw::InsecureSessionCookie => "authentication",
         }
     }
 
@@ -55,6 +84,23 @@ impl Flaw {
             Flaw::SqlError => {
                 "search endpoints concatenate the query text into SQL and return the SQLite error \
                  and the query on failure"
+            }
+            Flaw::NoSecurityHeaders => {
+                "responses carry no CSP, HSTS, X-Content-Type-Options, X-Frame-Options, \
+                 Referrer-Policy, Permissions-Policy or COOP/CORP"
+            }
+            Flaw::WeakCsp => {
+                "the CSP allows 'unsafe-inline', 'unsafe-eval' and any https: script, with no \
+                 object-src or base-uri"
+            }
+            Flaw::CorsReflectOrigin => {
+                "CORS echoes any Origin back with Access-Control-Allow-Credentials: true"
+            }
+            Flaw::CorsNullOrigin => {
+                "CORS allows the `null` origin with Access-Control-Allow-Credentials: true"
+            }
+            Flaw::InsecureSessionCookie => {
+                "the session cookie is set without HttpOnly and with SameSite=None"
             }
         }
     }
