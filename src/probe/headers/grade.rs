@@ -605,11 +605,14 @@ mod tests {
         }
     }
 
+    /// Response headers, the Observatory test, its expected result and modifier.
+    type Vector<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str, i32);
+
     /// Header vectors and the modifier each test must give them.
     #[test]
     fn header_vectors() {
         let https = Context::default();
-        let table: &[(&[(&str, &str)], &str, &str, i32)] = &[
+        let table: &[Vector] = &[
             (&[], "content-security-policy", "csp-not-implemented", -25),
             (
                 &[("content-security-policy", "default-src 'none'")],
