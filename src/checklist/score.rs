@@ -45,10 +45,16 @@ fn score_item(item: Item, runs: &[ProbeRun], attestation: Option<&Attestation>) 
     let mine: Vec<&ProbeRun> = runs.iter().filter(|r| r.item == item).collect();
     let findings: Vec<&Finding> = mine.iter().flat_map(|r| &r.findings).collect();
     let ids = findings.iter().map(|f| f.id.clone()).collect();
+    // Headlines (e.g. a header grade) lead the summary whatever the verdict.
+    let headlines: Vec<&str> = mine.iter().filter_map(|r| r.headline.as_deref()).collect();
     let verdict = |status, summary: String| ItemVerdict {
         item,
         status,
-        summary,
+        summary: if headlines.is_empty() {
+            summary
+        } else {
+            format!("{}; {summary}", headlines.join("; "))
+        },
         findings: ids,
     };
 

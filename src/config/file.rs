@@ -113,6 +113,9 @@ pub struct RawTarget {
     /// Path prefixes never requested (a trailing `*` is allowed and ignored).
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Origins the app deliberately lets call it cross-origin (CORS); never reported.
+    #[serde(default)]
+    pub trusted_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

@@ -63,6 +63,8 @@ pub struct ScanConfig {
     pub attestation: Option<Attestation>,
     /// Extra declarative probes and signatures (`--probes DIR`).
     pub probes_dir: Option<PathBuf>,
+    /// Origins (`scheme://host[:port]`) the app trusts for CORS (`target.trusted_origins`).
+    pub trusted_origins: Vec<String>,
 }
 
 /// Politeness and resource bounds.
@@ -489,6 +491,7 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
         }),
     };
 
+    let trusted_origins = resolve_trusted_origins(&raw.target.trusted_origins)?;
     let attestation = raw.attestation.as_ref().map(|a| Attestation {
         attested_by: a.attested_by.clone(),
         repository: a.repository.clone(),
@@ -507,6 +510,7 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
         audit,
         attestation,
         probes_dir: None,
+        trusted_origins,
     })
 }
 
@@ -523,6 +527,32 @@ fn method_and_path<'t>(key: &str, text: &'t str) -> Result<(String, &'t str), Co
         ));
     }
     Ok((method, path))
+}
+
+/// Trusted CORS origins, normalised to their ASCII serialisation (`https://a.example`).
+fn resolve_trusted_origins(list: &[String]) -> Result<Vec<String>, ConfigError> {
+    let mut out = Vec::new();
+    for (i, o) in list.iter().enumerate() {
+        let key = format!("target.trusted_origins[{i}]");
+        let url = Url::parse(o.trim()).map_err(|e| {
+            invalid(
+                &key,
+                format!("`{o}` is not an origin like `https://app.example.com` ({e})"),
+            )
+        })?;
+        let origin = url.origin();
+        let path_ok = url.path() == "/" || url.path().is_empty();
+        if !origin.is_tuple() || !path_ok || url.query().is_some() {
+            return Err(invalid(
+                &key,
+                format!(
+                    "`{o}` should be an origin only: scheme, host and optional port, like `https://app.example.com`"
+                ),
+            ));
+        }
+        out.push(origin.ascii_serialization());
+    }
+    Ok(out)
 }
 
 fn resolve_limits(raw: &file::RawLimits) -> Result<Limits, ConfigError> {
@@ -860,5 +890,28 @@ mod tests {
         }
         let err = from_text(GOOD, "t", &env(&[("A_PW", "pw")]), &Overrides::default()).unwrap_err();
         assert!(err.to_string().contains("B_TOKEN"), "{err}");
+    }
+
+    #[test]
+    fn trusted_origins_are_normalised_and_checked() {
+        let e = env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]);
+        let text = GOOD.replace(
+            "exclude = [\"/logout\"]",
+            "exclude = [\"/logout\"]\ntrusted_origins = [\"HTTPS://App.Example.com:443\", \"http://x.test:8080/\"]",
+        );
+        let c = from_text(&text, "t", &e, &Overrides::default()).unwrap();
+        assert_eq!(
+            c.trusted_origins,
+            ["https://app.example.com", "http://x.test:8080"]
+        );
+        let bad = GOOD.replace(
+            "exclude = [\"/logout\"]",
+            "exclude = [\"/logout\"]\ntrusted_origins = [\"https://a.example/path\"]",
+        );
+        let err = from_text(&bad, "t", &e, &Overrides::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("target.trusted_origins[0]"),
+            "{err}"
+        );
     }
 }

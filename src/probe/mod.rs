@@ -6,10 +6,13 @@
 
 pub mod audit_trail;
 pub mod catalog;
+pub mod cookies;
+pub mod cors;
 pub mod declarative;
 pub mod declarative_run;
 pub mod error_leak;
 pub mod filtering;
+pub mod headers;
 pub mod owned;
 pub mod passive;
 pub mod pattern;
@@ -67,6 +70,9 @@ pub fn families() -> Vec<Box<dyn Probe>> {
         Box::new(roles::RoleEnforcement),
         Box::new(transactions::TransactionIntegrity),
         Box::new(audit_trail::AuditTrail),
+        Box::new(headers::HeadersProbe),
+        Box::new(cors::CorsProbe),
+        Box::new(cookies::SessionCookieProbe),
     ]
 }
 
@@ -95,6 +101,9 @@ pub struct ProbeRun {
     pub findings: Vec<Finding>,
     /// Facts a reader needs to trust a pass, e.g. "replayed 14 routes from a to b".
     pub notes: Vec<String>,
+    /// A one-line result the item's summary leads with whatever the verdict, e.g. a grade.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headline: Option<String>,
 }
 
 /// Whether a probe could do its work.
@@ -123,6 +132,7 @@ impl ProbeRun {
             state: RunState::Ran,
             findings: Vec::new(),
             notes: Vec::new(),
+            headline: None,
         }
     }
 

@@ -38,6 +38,16 @@ pub enum Flaw {
     DoubleRedeem,
     /// Audit logging is switched off in the app's settings.
     NoAuditTrail,
+    /// No security headers at all: no CSP, HSTS, nosniff, frame or referrer policy.
+    NoSecurityHeaders,
+    /// A CSP that lets inline scripts, eval and any https: script run.
+    WeakCsp,
+    /// CORS reflects any Origin with `Access-Control-Allow-Credentials: true`.
+    CorsReflectOrigin,
+    /// CORS allows the `null` origin (sandboxed iframes, data: URLs) with credentials.
+    CorsNullOrigin,
+    /// The session cookie is readable by scripts (no HttpOnly) and sent cross-site.
+    InsecureSessionCookie,
 }
 
 impl Flaw {
@@ -54,6 +64,11 @@ impl Flaw {
         Flaw::NonAtomicOrder,
         Flaw::DoubleRedeem,
         Flaw::NoAuditTrail,
+        Flaw::NoSecurityHeaders,
+        Flaw::WeakCsp,
+        Flaw::CorsReflectOrigin,
+        Flaw::CorsNullOrigin,
+        Flaw::InsecureSessionCookie,
     ];
 
     /// The name used on the command line and in `--list-flaws`.
@@ -70,6 +85,11 @@ impl Flaw {
             Flaw::NonAtomicOrder => "non-atomic-order",
             Flaw::DoubleRedeem => "double-redeem",
             Flaw::NoAuditTrail => "no-audit-trail",
+            Flaw::NoSecurityHeaders => "no-security-headers",
+            Flaw::WeakCsp => "weak-csp",
+            Flaw::CorsReflectOrigin => "cors-reflect-origin",
+            Flaw::CorsNullOrigin => "cors-null-origin",
+            Flaw::InsecureSessionCookie => "insecure-session-cookie",
         }
     }
 
@@ -82,6 +102,11 @@ impl Flaw {
             Flaw::MissingRoleCheck => "authorization",
             Flaw::NonAtomicOrder | Flaw::DoubleRedeem => "transaction-integrity",
             Flaw::NoAuditTrail => "audit-logging",
+            Flaw::NoSecurityHeaders
+            | Flaw::WeakCsp
+            | Flaw::CorsReflectOrigin
+            | Flaw::CorsNullOrigin => "security-headers",
+            Flaw::InsecureSessionCookie => "authentication",
         }
     }
 
@@ -118,6 +143,23 @@ impl Flaw {
             }
             Flaw::NoAuditTrail => {
                 "audit logging is switched off: sensitive actions leave no record"
+            }
+            Flaw::NoSecurityHeaders => {
+                "responses carry no CSP, HSTS, X-Content-Type-Options, X-Frame-Options, \
+                 Referrer-Policy, Permissions-Policy or COOP/CORP"
+            }
+            Flaw::WeakCsp => {
+                "the CSP allows 'unsafe-inline', 'unsafe-eval' and any https: script, with no \
+                 object-src or base-uri"
+            }
+            Flaw::CorsReflectOrigin => {
+                "CORS echoes any Origin back with Access-Control-Allow-Credentials: true"
+            }
+            Flaw::CorsNullOrigin => {
+                "CORS allows the `null` origin with Access-Control-Allow-Credentials: true"
+            }
+            Flaw::InsecureSessionCookie => {
+                "the session cookie is set without HttpOnly and with SameSite=None"
             }
         }
     }

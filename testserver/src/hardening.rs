@@ -5,7 +5,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
+
+use crate::flaws::Flaw;
+use crate::state::SharedState;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
@@ -16,6 +19,9 @@ pub(crate) const ALLOWED_ORIGINS: &[&str] = &["https://app.ledgerline.example"];
 
 pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; object-src 'none'; \
      base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// The `weak-csp` flaw's policy: inline scripts, eval and any https: script run.
+const WEAK_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' https:; frame-ancestors 'none'";
 
 const STATIC_HEADERS: &[(&str, &str)] = &[
     ("content-security-policy", CSP),
@@ -35,15 +41,27 @@ const STATIC_HEADERS: &[(&str, &str)] = &[
 ];
 
 /// Adds the security headers to every response and decides its cache policy.
-pub(crate) async fn security_headers(req: Request, next: Next) -> Response {
+pub(crate) async fn security_headers(
+    State(state): State<SharedState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let private = is_private(req.uri().path(), req.headers());
     let mut resp = next.run(req).await;
     let headers = resp.headers_mut();
-    for (name, value) in STATIC_HEADERS {
-        headers.insert(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        );
+    if !state.flaw(Flaw::NoSecurityHeaders) {
+        for (name, value) in STATIC_HEADERS {
+            headers.insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        if state.flaw(Flaw::WeakCsp) {
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(WEAK_CSP),
+            );
+        }
     }
     if private || !headers.contains_key(header::CACHE_CONTROL) {
         let policy = if private { "no-store" } else { "no-cache" };
@@ -71,7 +89,7 @@ fn is_private(path: &str, headers: &HeaderMap) -> bool {
 
 /// CORS with an allowlist: only listed origins are reflected, with credentials.
 /// Preflights from other origins are refused and never echo the origin.
-pub(crate) async fn cors(req: Request, next: Next) -> Response {
+pub(crate) async fn cors(State(state): State<SharedState>, req: Request, next: Next) -> Response {
     let origin = req
         .headers()
         .get(header::ORIGIN)
@@ -79,7 +97,11 @@ pub(crate) async fn cors(req: Request, next: Next) -> Response {
         .map(str::to_owned);
     let allowed = origin
         .as_deref()
-        .filter(|o| ALLOWED_ORIGINS.contains(o))
+        .filter(|o| {
+            ALLOWED_ORIGINS.contains(o)
+                || state.flaw(Flaw::CorsReflectOrigin)
+                || (state.flaw(Flaw::CorsNullOrigin) && *o == "null")
+        })
         .map(str::to_owned);
     let preflight = req.method() == Method::OPTIONS
         && req

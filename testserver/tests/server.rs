@@ -867,7 +867,7 @@ async fn sql_error_flaw_returns_the_database_error_and_query() {
 
 #[tokio::test]
 async fn headers_and_cors_are_locked_down() {
-    let app = start("all").await;
+    let app = start("none").await;
     let token = app.token("a-admin").await;
     for path in ["/", "/api/catalog", "/nope", "/api/projects/abc"] {
         let r = app.get(path, As::Bearer(&token)).await;

@@ -21,6 +21,7 @@ use super::{
 use crate::audit;
 use crate::errors::ApiError;
 use crate::extract::{ApiJson, ClientIp, check_text};
+use crate::flaws::Flaw;
 use crate::hardening::retry_after_secs;
 use crate::html::{self, Nav};
 use crate::state::{SharedState, now_rfc3339, now_unix};
@@ -563,10 +564,16 @@ fn start_session(state: &SharedState, headers: &HeaderMap, user_id: i64) -> Resp
     let sid = state.sessions.create(user_id);
     let secure = came_over_https(headers);
     let mut resp = Redirect::to("/app").into_response();
-    resp.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, &sid, Some(SESSION_MAX_AGE), secure),
-    );
+    let session = if state.flaw(Flaw::InsecureSessionCookie) {
+        // Readable by any script on the page and sent on cross-site requests.
+        HeaderValue::from_str(&format!(
+            "{SESSION_COOKIE}={sid}; SameSite=None; Path=/; Max-Age={SESSION_MAX_AGE}"
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+    } else {
+        set_cookie(SESSION_COOKIE, &sid, Some(SESSION_MAX_AGE), secure)
+    };
+    resp.headers_mut().append(header::SET_COOKIE, session);
     resp.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(PRE_SESSION_COOKIE, "", Some(0), secure),

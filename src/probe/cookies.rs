@@ -1,0 +1,419 @@
+//! Item 2: flags of the cookies that carry a session or a CSRF token.
+//!
+//! Each configured login flow that works with credentials is replayed once in a fresh,
+//! throwaway session (never logged out: some apps end every session of a user on
+//! logout, which would end the scan's own). Every `Set-Cookie` seen on the way (the
+//! login page, the submission, its redirects and the start page afterwards) is judged:
+//! Secure, HttpOnly, SameSite, Domain scope and lifetime.
+
+use std::sync::{Arc, Mutex};
+
+use futures_util::future::BoxFuture;
+use url::Url;
+
+use super::headers::grade::{SetCookie, is_csrf_name, is_session_name, parse_set_cookie};
+use super::headers::is_loopback;
+use super::{Context, Probe, ProbeRun};
+use crate::checklist::Item;
+use crate::config::Login;
+use crate::finding::{Confidence, Finding, Location, Severity};
+use crate::http::{Observer, Request, Response, Session};
+
+/// Session names of the throwaway sessions start with this, so the observer keeps only theirs.
+const SESSION_PREFIX: &str = "cookie-audit:";
+/// Responses with cookies kept at most.
+const MAX_KEPT: usize = 40;
+/// A session cookie living longer than this is flagged.
+const MAX_LIFETIME_SECS: i64 = 30 * 24 * 3600;
+
+/// The session-cookie probe family.
+pub struct SessionCookieProbe;
+
+impl Probe for SessionCookieProbe {
+    fn family(&self) -> &'static str {
+        "cookies"
+    }
+
+    fn items(&self) -> &'static [Item] {
+        &[Item::Authentication]
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
+        Box::pin(async move { Ok(vec![run(ctx).await?]) })
+    }
+}
+
+/// Keeps the responses of the throwaway sessions that set cookies.
+#[derive(Default)]
+struct SetCookieRecorder {
+    seen: Mutex<Vec<Response>>,
+}
+
+impl Observer for SetCookieRecorder {
+    fn observe(&self, response: &Response) {
+        if !response.sent.identity.starts_with(SESSION_PREFIX)
+            || response.headers_named("set-cookie").next().is_none()
+        {
+            return;
+        }
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() < MAX_KEPT {
+            let mut kept = response.clone();
+            kept.body = bytes::Bytes::new(); // Only headers matter here.
+            seen.push(kept);
+        }
+    }
+}
+
+/// Why a cookie matters: it carries a session or a CSRF token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Session,
+    Csrf,
+}
+
+/// Whether a cookie carries a session or CSRF token: by name, or because the login
+/// submission set it with a token-sized value.
+pub fn role_of(c: &SetCookie, set_by_login_submit: bool) -> Option<Role> {
+    if is_csrf_name(&c.name) {
+        Some(Role::Csrf)
+    } else if is_session_name(&c.name) || (set_by_login_submit && c.value_len >= 16) {
+        Some(Role::Session)
+    } else {
+        None
+    }
+}
+
+/// One problem of one cookie: check, severity, detail.
+pub fn judge(
+    c: &SetCookie,
+    role: Role,
+    url: &Url,
+) -> (Vec<(&'static str, Severity, String)>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    let what = match role {
+        Role::Session => "session cookie",
+        Role::Csrf => "CSRF cookie",
+    };
+    let name = &c.name;
+    if role == Role::Session && !c.http_only {
+        out.push((
+            "cookies.session-without-httponly",
+            Severity::Medium,
+            format!("{what} `{name}` lacks HttpOnly: any injected script can read and steal it"),
+        ));
+    }
+    if !c.secure {
+        if url.scheme() == "https" {
+            out.push((
+                "cookies.without-secure",
+                if role == Role::Session {
+                    Severity::Medium
+                } else {
+                    Severity::Low
+                },
+                format!(
+                    "{what} `{name}` lacks Secure: it is sent over plain http to anyone on the path"
+                ),
+            ));
+        } else if is_loopback(url) {
+            notes.push(format!(
+                "Secure flag of `{name}` not judged: plain http on loopback"
+            ));
+        } else if role == Role::Session {
+            out.push((
+                "cookies.session-over-http",
+                Severity::Medium,
+                format!("{what} `{name}` is set over plain http"),
+            ));
+        }
+    }
+    match c.same_site.as_deref() {
+        Some("unknown") => notes.push(format!(
+            "SameSite of `{name}` not judged: it was set on a redirect hop the scanner only saw in its jar"
+        )),
+        None => out.push((
+            "cookies.samesite-missing",
+            Severity::Low,
+            format!("{what} `{name}` has no SameSite: older browsers send it on cross-site requests (CSRF)"),
+        )),
+        Some("strict") | Some("lax") => {}
+        Some("none") => out.push((
+            "cookies.samesite-none",
+            Severity::Low,
+            format!("{what} `{name}` is SameSite=None: sent on every cross-site request (CSRF)"),
+        )),
+        Some(other) => out.push((
+            "cookies.samesite-invalid",
+            Severity::Low,
+            format!("{what} `{name}` has SameSite=`{other}`, which browsers do not recognise"),
+        )),
+    }
+    if let (Some(domain), Some(host)) = (&c.domain, url.host_str())
+        && !domain.eq_ignore_ascii_case(host)
+    {
+        out.push((
+            "cookies.domain-broad",
+            Severity::Low,
+            format!("{what} `{name}` is scoped to Domain={domain}: every subdomain receives it"),
+        ));
+    }
+    if role == Role::Session && c.max_age.is_some_and(|a| a > MAX_LIFETIME_SECS) {
+        out.push((
+            "cookies.long-lived-session",
+            Severity::Low,
+            format!(
+                "{what} `{name}` lives {} days (Max-Age): a stolen one stays useful",
+                c.max_age.unwrap_or(0) / 86_400
+            ),
+        ));
+    }
+    (out, notes)
+}
+
+async fn run(ctx: &Context) -> Result<ProbeRun, String> {
+    let logins: Vec<_> = ctx
+        .config
+        .identities
+        .iter()
+        .filter(|i| !matches!(i.login, Login::Token { .. } | Login::Cookie { .. }))
+        .collect();
+    if logins.is_empty() {
+        return Ok(ProbeRun::not_run(
+            "cookies",
+            Item::Authentication,
+            "no identity logs in with credentials, so no session cookie is issued to judge",
+            Some("identities.a.login"),
+        ));
+    }
+    let recorder = Arc::new(SetCookieRecorder::default());
+    ctx.http.add_observer(recorder.clone());
+    let mut logged_in = 0;
+    let mut jar_cookies: Vec<crate::http::StoredCookie> = Vec::new();
+    let mut proof_resp: Option<Response> = None;
+    let mut errors = Vec::new();
+    for cfg in &logins {
+        let session = Session::new(&format!("{SESSION_PREFIX}{}", cfg.name));
+        match crate::auth::login::login(&ctx.http, &session, cfg).await {
+            Ok(proof) => {
+                logged_in += 1;
+                if proof_resp.is_none() {
+                    proof_resp = proof;
+                }
+                // Cookies set on redirect hops reach the jar but not the observer.
+                jar_cookies.extend(session.with_jar(|j| j.cookies().to_vec()));
+                // Cookies some apps set only once a page is visited (CSRF tokens).
+                if let Some(start) = ctx.config.start.first() {
+                    let req = Request::get(start.clone()).header("Accept", "text/html");
+                    let _ = ctx.http.send(&session, req).await;
+                }
+            }
+            Err(e) => errors.push(format!("{}: {e}", cfg.name)),
+        }
+    }
+    if logged_in == 0 {
+        return Err(format!("no fresh login succeeded: {}", errors.join("; ")));
+    }
+    let seen = recorder
+        .seen
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let mut run = ProbeRun::new("cookies", Item::Authentication);
+    let mut findings: std::collections::BTreeMap<String, Finding> = Default::default();
+    let mut judged: std::collections::BTreeSet<String> = Default::default();
+    let mut notes: std::collections::BTreeSet<String> = Default::default();
+    for resp in &seen {
+        let submit = resp.sent.method == "POST";
+        for c in resp
+            .headers_named("set-cookie")
+            .filter_map(parse_set_cookie)
+        {
+            // Cookies being cleared carry nothing.
+            if c.max_age == Some(0) || c.value_len == 0 {
+                continue;
+            }
+            let Some(role) = role_of(&c, submit) else {
+                continue;
+            };
+            if !judged.insert(c.name.clone()) {
+                continue;
+            }
+            run.checks += 1;
+            let (problems, n) = judge(&c, role, &resp.url);
+            notes.extend(n);
+            for (check, severity, detail) in problems {
+                let f = Finding::new(
+                    Item::Authentication,
+                    check,
+                    severity,
+                    Confidence::Firm,
+                    format!("Cookie flags: {check}"),
+                    detail.clone(),
+                    Location {
+                        method: resp.sent.method.clone(),
+                        url: resp.url.to_string(),
+                    },
+                    &format!("{check}:{}", c.name),
+                )
+                .with_evidence(ctx.http.evidence(&detail, resp, None))
+                .with_remediation(
+                    "Set session cookies with Secure; HttpOnly; SameSite=Lax (or Strict); \
+                     Path=/; no Domain attribute; and a lifetime no longer than the session.",
+                );
+                findings.entry(f.id.clone()).or_insert(f);
+            }
+        }
+    }
+    let base = ctx.config.target.clone();
+    for sc in jar_cookies {
+        if judged.contains(&sc.name) || sc.value.is_empty() {
+            continue;
+        }
+        let c = SetCookie {
+            name: sc.name.clone(),
+            value_len: sc.value.len(),
+            secure: sc.secure,
+            http_only: sc.http_only,
+            same_site: Some("unknown".into()),
+            domain: sc.domain_wide.then(|| sc.domain.clone()),
+            path: Some(sc.path.clone()),
+            max_age: None,
+            expires: None,
+        };
+        let Some(role) = role_of(&c, true) else {
+            continue;
+        };
+        judged.insert(c.name.clone());
+        run.checks += 1;
+        let (problems, n) = judge(&c, role, &base);
+        notes.extend(n);
+        for (check, severity, detail) in problems {
+            let f = Finding::new(
+                Item::Authentication,
+                check,
+                severity,
+                Confidence::Firm,
+                format!("Cookie flags: {check}"),
+                detail.clone(),
+                Location {
+                    method: "POST".into(),
+                    url: base.to_string(),
+                },
+                &format!("{check}:{}", c.name),
+            )
+            .with_remediation(
+                "Set session cookies with Secure; HttpOnly; SameSite=Lax (or Strict); \
+                 Path=/; no Domain attribute; and a lifetime no longer than the session.",
+            );
+            let f = match &proof_resp {
+                Some(r) => f.with_evidence(ctx.http.evidence(
+                    &format!("{detail} (attributes as stored from the login's redirect hop)"),
+                    r,
+                    None,
+                )),
+                None => f,
+            };
+            findings.entry(f.id.clone()).or_insert(f);
+        }
+    }
+    run.findings = findings.into_values().collect();
+    if judged.is_empty() {
+        // The logins worked without any cookie: sessions ride on tokens.
+        run.checks = logged_in;
+        run.notes.push(format!(
+            "{logged_in} fresh logins set no session or CSRF cookie"
+        ));
+    } else {
+        run.notes.push(format!(
+            "{} session/CSRF cookies judged from {logged_in} fresh logins: {}",
+            judged.len(),
+            judged.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    run.notes.extend(notes);
+    if !errors.is_empty() {
+        run.notes
+            .push(format!("fresh logins failed: {}", errors.join("; ")));
+    }
+    Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cookie(h: &str) -> SetCookie {
+        parse_set_cookie(h).unwrap()
+    }
+
+    fn checks(h: &str, url: &str) -> Vec<&'static str> {
+        let c = cookie(h);
+        let role = role_of(&c, true).unwrap();
+        judge(&c, role, &Url::parse(url).unwrap())
+            .0
+            .into_iter()
+            .map(|x| x.0)
+            .collect()
+    }
+
+    #[test]
+    fn a_hardened_session_cookie_passes() {
+        assert!(
+            checks(
+                "sid=0123456789abcdef0123; Secure; HttpOnly; SameSite=Lax; Path=/; Max-Age=43200",
+                "https://a.example/login"
+            )
+            .is_empty()
+        );
+        // Over http on loopback, Secure cannot be judged; the rest still is.
+        assert!(
+            checks(
+                "session=abc; HttpOnly; SameSite=Strict; Path=/",
+                "http://127.0.0.1:8080/login"
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn weak_flags_are_reported() {
+        let c = checks(
+            "session=abc; SameSite=None; Domain=.example.com; Max-Age=31536000",
+            "https://app.example.com/login",
+        );
+        for want in [
+            "cookies.session-without-httponly",
+            "cookies.without-secure",
+            "cookies.samesite-none",
+            "cookies.domain-broad",
+            "cookies.long-lived-session",
+        ] {
+            assert!(c.contains(&want), "{want}: {c:?}");
+        }
+        assert_eq!(
+            checks(
+                "session=abc; HttpOnly; SameSite=Lax",
+                "http://app.example.com/"
+            ),
+            ["cookies.session-over-http"]
+        );
+    }
+
+    #[test]
+    fn roles_by_name_or_by_login() {
+        // A CSRF cookie readable by scripts is the double-submit pattern: fine.
+        assert!(checks("XSRF-TOKEN=abc; Secure; SameSite=Lax", "https://a.example/").is_empty());
+        assert_eq!(role_of(&cookie("theme=dark"), true), None);
+        assert_eq!(
+            role_of(&cookie("x=0123456789abcdef0123"), true),
+            Some(Role::Session)
+        );
+        assert_eq!(role_of(&cookie("x=0123456789abcdef0123"), false), None);
+        assert_eq!(
+            role_of(&cookie("connect.sid=s%3Aabc"), false),
+            Some(Role::Session)
+        );
+    }
+}

@@ -1,0 +1,428 @@
+//! Item 6: the CORS origin matrix on authenticated API endpoints.
+//!
+//! For a bounded sample of authenticated JSON endpoints (one example per route
+//! pattern), a simple GET and a preflight are sent with the identity's credentials and
+//! each origin of a matrix built from the target: an arbitrary attacker origin, `null`,
+//! the target as a prefix and a suffix of an attacker host, a sibling subdomain, the
+//! `http:` scheme of an https target and origins with special characters. Origins the
+//! config trusts (`target.trusted_origins`) and the target's own origins are never reported.
+
+use std::collections::BTreeMap;
+
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use url::Url;
+
+use super::{Context, Probe, ProbeRun};
+use crate::checklist::Item;
+use crate::finding::{Confidence, Finding, Location, Severity};
+use crate::http::{Request, Response};
+
+const MAX_ENDPOINTS: usize = 5;
+const ATTACKER: &str = "prodready-evil.example";
+
+/// The CORS probe family.
+pub struct CorsProbe;
+
+impl Probe for CorsProbe {
+    fn family(&self) -> &'static str {
+        "cors"
+    }
+
+    fn items(&self) -> &'static [Item] {
+        &[Item::SecurityHeaders]
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
+        Box::pin(async move { Ok(vec![run(ctx).await?]) })
+    }
+}
+
+/// The origins to try against `target`, each with the trick it tests.
+pub fn origin_matrix(target: &Url) -> Vec<(&'static str, String)> {
+    let host = target.host_str().unwrap_or("localhost");
+    let scheme = target.scheme();
+    let port = target.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let mut out = vec![
+        ("arbitrary", format!("https://{ATTACKER}")),
+        ("null", "null".to_string()),
+        ("suffix", format!("{scheme}://{host}.{ATTACKER}")),
+        ("prefix", format!("{scheme}://evil{host}{port}")),
+        ("special-chars", format!("{scheme}://{host}_.{ATTACKER}")),
+        ("special-chars", format!("{scheme}://{host}`.{ATTACKER}")),
+        ("special-chars", format!("{scheme}://{host}%60.{ATTACKER}")),
+    ];
+    if target.domain().is_some() && host.contains('.') {
+        // A sibling: another subdomain of the parent (a takeover there would read data).
+        let parent = host.split_once('.').map_or(host, |(_, p)| p);
+        let parent = if parent.contains('.') { parent } else { host };
+        out.push((
+            "sibling-subdomain",
+            format!("{scheme}://prodready-evil.{parent}{port}"),
+        ));
+    }
+    if scheme == "https" {
+        out.push(("http-scheme", format!("http://{host}{port}")));
+    }
+    out
+}
+
+/// What a CORS response grants to the origin that asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    /// No `Access-Control-Allow-Origin`, or one naming another origin.
+    Denied,
+    /// The origin is trusted (config) or the target's own: never reported.
+    Trusted,
+    /// `*`: any site may read responses sent without credentials.
+    Wildcard { credentials: bool },
+    /// The origin (or `null`) was echoed back.
+    Reflected { null: bool, credentials: bool },
+}
+
+/// Classifies one response to a request sent with `Origin: origin`.
+pub fn classify(origin: &str, resp_headers: &[(String, String)], trusted: &[String]) -> Grant {
+    let get = |n: &str| {
+        resp_headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.trim())
+    };
+    let Some(acao) = get("access-control-allow-origin") else {
+        return Grant::Denied;
+    };
+    let credentials =
+        get("access-control-allow-credentials").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if acao == "*" {
+        return Grant::Wildcard { credentials };
+    }
+    if !acao.eq_ignore_ascii_case(origin) {
+        return Grant::Denied;
+    }
+    if trusted.iter().any(|t| t.eq_ignore_ascii_case(origin)) {
+        return Grant::Trusted;
+    }
+    Grant::Reflected {
+        null: origin == "null",
+        credentials,
+    }
+}
+
+/// The finding a grant deserves: (check, severity, title), or none.
+pub fn verdict(grant: &Grant) -> Option<(&'static str, Severity, &'static str)> {
+    match grant {
+        Grant::Denied | Grant::Trusted => None,
+        Grant::Reflected {
+            null: true,
+            credentials: true,
+        } => Some((
+            "cors.null-origin-with-credentials",
+            Severity::High,
+            "CORS allows the `null` origin with credentials",
+        )),
+        Grant::Reflected {
+            null: false,
+            credentials: true,
+        } => Some((
+            "cors.reflected-origin-with-credentials",
+            Severity::High,
+            "CORS reflects an untrusted origin with credentials",
+        )),
+        Grant::Reflected {
+            credentials: false, ..
+        } => Some((
+            "cors.reflected-origin",
+            Severity::Low,
+            "CORS reflects an untrusted origin (without credentials)",
+        )),
+        Grant::Wildcard { .. } => Some((
+            "cors.wildcard-on-authenticated-api",
+            Severity::Low,
+            "`Access-Control-Allow-Origin: *` on an authenticated API",
+        )),
+    }
+}
+
+/// Whether a preflight answer allows every method and header (noted, not failed).
+pub fn preflight_is_open(headers: &[(String, String)]) -> bool {
+    let get = |n: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.trim().to_string())
+    };
+    get("access-control-allow-methods").is_some_and(|v| v == "*")
+        && get("access-control-allow-headers").is_some_and(|v| v == "*")
+}
+
+async fn run(ctx: &Context) -> Result<ProbeRun, String> {
+    let mut trusted = ctx.config.trusted_origins.clone();
+    trusted.extend(ctx.config.scope.origins());
+    // Authenticated JSON endpoints: seen with success by an identity, not anonymously.
+    let mut targets: Vec<(String, Url)> = Vec::new();
+    for ep in ctx.inventory.endpoints() {
+        if targets.len() >= MAX_ENDPOINTS || ep.method != "GET" {
+            continue;
+        }
+        let authed = ep.observations.iter().find(|o| {
+            o.identity != "anonymous"
+                && o.status < 300
+                && o.content_type
+                    .as_deref()
+                    .is_some_and(|c| c.contains("json"))
+        });
+        let anon_ok = ep
+            .observations
+            .iter()
+            .any(|o| o.identity == "anonymous" && o.status < 300);
+        if let (Some(o), Some(u), false) = (authed, ep.examples.first(), anon_ok) {
+            targets.push((o.identity.clone(), u.clone()));
+        }
+    }
+    if targets.is_empty() {
+        return Ok(ProbeRun::not_run(
+            "cors",
+            Item::SecurityHeaders,
+            "no authenticated JSON endpoint was discovered to test CORS on",
+            Some("identities.a"),
+        ));
+    }
+    let matrix = origin_matrix(&ctx.config.target);
+    let mut planned = Vec::new();
+    for (who, u) in &targets {
+        for (trick, origin) in &matrix {
+            planned.push((
+                who.clone(),
+                trick.to_string(),
+                origin.clone(),
+                false,
+                u.clone(),
+            ));
+            planned.push((
+                who.clone(),
+                trick.to_string(),
+                origin.clone(),
+                true,
+                u.clone(),
+            ));
+        }
+    }
+    let total = planned.len();
+    let parallel = ctx.http.settings().concurrency.max(1);
+    let results: Vec<(String, String, bool, Result<Response, String>)> =
+        futures_util::stream::iter(planned)
+            .map(|(who, trick, origin, preflight, u)| async move {
+                let identity = ctx
+                    .identities
+                    .get(&who)
+                    .unwrap_or_else(|| ctx.identities.anonymous());
+                let req = if preflight {
+                    Request::new("OPTIONS", u)
+                        .header("Access-Control-Request-Method", "PUT")
+                        .header(
+                            "Access-Control-Request-Headers",
+                            "authorization, content-type, x-prodready",
+                        )
+                } else {
+                    Request::get(u).header("Accept", "application/json")
+                };
+                let r = identity
+                    .send(
+                        &ctx.http,
+                        req.header("Origin", origin.clone()).no_redirects(),
+                    )
+                    .await
+                    .map_err(|e| e.to_string());
+                (trick, origin, preflight, r)
+            })
+            .buffer_unordered(parallel)
+            .collect()
+            .await;
+    let failed = results.iter().filter(|r| r.3.is_err()).count();
+    if failed == total {
+        return Err(format!(
+            "no CORS request got a response, e.g. {}",
+            results
+                .iter()
+                .find_map(|r| r.3.as_ref().err().cloned())
+                .unwrap_or_default()
+        ));
+    }
+    let mut run = ProbeRun::new("cors", Item::SecurityHeaders);
+    let mut findings: BTreeMap<String, Finding> = BTreeMap::new();
+    let mut open_preflights = 0;
+    for (trick, origin, preflight, r) in &results {
+        let Ok(resp) = r else { continue };
+        run.checks += 1;
+        if *preflight && preflight_is_open(&resp.headers) {
+            open_preflights += 1;
+        }
+        let grant = classify(origin, &resp.headers, &trusted);
+        let Some((check, severity, title)) = verdict(&grant) else {
+            continue;
+        };
+        let kind = if *preflight {
+            "preflight"
+        } else {
+            "simple request"
+        };
+        let detail = format!(
+            "a {kind} with `Origin: {origin}` ({trick}) was answered with \
+             Access-Control-Allow-Origin `{}`{}",
+            resp.header("access-control-allow-origin").unwrap_or(""),
+            if resp
+                .header("access-control-allow-credentials")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+            {
+                " and Access-Control-Allow-Credentials `true`: any page on that origin can read \
+                 this authenticated response with the victim's session"
+            } else {
+                ""
+            }
+        );
+        let location = Location {
+            method: "GET".into(),
+            url: resp.url.to_string(),
+        };
+        let f = Finding::new(
+            Item::SecurityHeaders,
+            check,
+            severity,
+            Confidence::Firm,
+            title,
+            detail.clone(),
+            location,
+            check,
+        )
+        .with_remediation(
+            "Allow only a fixed list of trusted origins (exact string match, never a prefix, \
+             suffix or regex without anchors); never allow `null`; send \
+             Access-Control-Allow-Credentials only to those origins.",
+        );
+        let entry = findings.entry(f.id.clone()).or_insert(f);
+        if entry.evidence.len() < 2 {
+            entry.evidence.push(ctx.http.evidence(&detail, resp, None));
+        }
+    }
+    run.findings = findings.into_values().collect();
+    run.notes.push(format!(
+        "{} CORS requests ({} origins, simple and preflight) on {} authenticated API route patterns",
+        run.checks,
+        matrix.len(),
+        targets.len()
+    ));
+    if open_preflights > 0 {
+        run.notes.push(format!(
+            "{open_preflights} preflights allow every method and header (`*`)"
+        ));
+    }
+    Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn reflected_and_null_with_credentials_fail() {
+        let evil = "https://prodready-evil.example";
+        let g = classify(
+            evil,
+            &h(&[
+                ("Access-Control-Allow-Origin", evil),
+                ("Access-Control-Allow-Credentials", "true"),
+            ]),
+            &[],
+        );
+        assert_eq!(
+            verdict(&g).unwrap().0,
+            "cors.reflected-origin-with-credentials"
+        );
+        let g = classify(
+            "null",
+            &h(&[
+                ("access-control-allow-origin", "null"),
+                ("access-control-allow-credentials", "TRUE"),
+            ]),
+            &[],
+        );
+        assert_eq!(verdict(&g).unwrap().0, "cors.null-origin-with-credentials");
+        assert_eq!(verdict(&g).unwrap().1, Severity::High);
+    }
+
+    #[test]
+    fn wildcard_warns_even_with_credentials() {
+        // Browsers refuse `*` with credentials, so it cannot leak a session: a warning.
+        let g = classify(
+            "https://x.example",
+            &h(&[
+                ("access-control-allow-origin", "*"),
+                ("access-control-allow-credentials", "true"),
+            ]),
+            &[],
+        );
+        assert_eq!(g, Grant::Wildcard { credentials: true });
+        assert_eq!(verdict(&g).unwrap().1, Severity::Low);
+    }
+
+    #[test]
+    fn trusted_and_other_origins_are_not_reported() {
+        let trusted = vec!["https://app.example.com".to_string()];
+        let g = classify(
+            "https://app.example.com",
+            &h(&[
+                ("access-control-allow-origin", "https://app.example.com"),
+                ("access-control-allow-credentials", "true"),
+            ]),
+            &trusted,
+        );
+        assert_eq!(g, Grant::Trusted);
+        // A fixed allowlisted origin answered to an attacker request is a denial.
+        let g = classify(
+            "https://evil.example",
+            &h(&[("access-control-allow-origin", "https://app.example.com")]),
+            &trusted,
+        );
+        assert_eq!(g, Grant::Denied);
+        assert_eq!(
+            classify("https://evil.example", &[], &trusted),
+            Grant::Denied
+        );
+    }
+
+    #[test]
+    fn the_matrix_covers_the_tricks() {
+        let m = origin_matrix(&Url::parse("https://app.example.com").unwrap());
+        let has = |o: &str| m.iter().any(|(_, x)| x == o);
+        assert!(has("null"));
+        assert!(has("https://app.example.com.prodready-evil.example"));
+        assert!(has("https://evilapp.example.com"));
+        assert!(has("https://prodready-evil.example.com"));
+        assert!(has("http://app.example.com"));
+        assert!(m.iter().any(|(t, _)| *t == "special-chars"));
+        let m = origin_matrix(&Url::parse("http://127.0.0.1:8080").unwrap());
+        assert!(
+            !m.iter()
+                .any(|(t, _)| *t == "sibling-subdomain" || *t == "http-scheme")
+        );
+    }
+
+    #[test]
+    fn open_preflights_are_detected() {
+        assert!(preflight_is_open(&h(&[
+            ("access-control-allow-methods", "*"),
+            ("access-control-allow-headers", "*"),
+        ])));
+        assert!(!preflight_is_open(&h(&[(
+            "access-control-allow-methods",
+            "GET"
+        )])));
+    }
+}

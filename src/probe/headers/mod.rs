@@ -1,0 +1,681 @@
+//! Item 6: security headers of a representative response set, judged per kind.
+//!
+//! The set: the start pages, authenticated HTML pages, authenticated API (JSON)
+//! responses, error pages (HTML and JSON) and a redirect. Documents need CSP and frame
+//! protection; API responses need `nosniff` and, when they carry a user's data,
+//! `Cache-Control: no-store`; every response is checked for HSTS (over https) and
+//! version banners. Findings are per route pattern (the finding id hashes it), and the
+//! start page gets an Observatory-compatible grade in the item's headline.
+
+pub mod csp;
+pub mod grade;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use url::Url;
+
+use super::{Context, Probe, ProbeRun};
+use crate::checklist::Item;
+use crate::discover::inventory::path_pattern;
+use crate::finding::{Confidence, Finding, Location, Severity};
+use crate::http::{Request, Response};
+
+/// Bounds on the response set.
+const MAX_PAGES: usize = 4;
+const MAX_API: usize = 6;
+const EVIDENCE_PER_FINDING: usize = 2;
+/// Sent on the graded start page, as the Observatory does, to see whether it is reflected.
+const GRADING_ORIGIN: &str = "https://observatory-check.prodready.invalid";
+
+/// The security-headers probe family.
+pub struct HeadersProbe;
+
+impl Probe for HeadersProbe {
+    fn family(&self) -> &'static str {
+        "headers"
+    }
+
+    fn items(&self) -> &'static [Item] {
+        &[Item::SecurityHeaders]
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
+        Box::pin(async move { Ok(vec![run(ctx).await?]) })
+    }
+}
+
+/// What a response is, which decides what it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Document,
+    Api,
+    Redirect,
+}
+
+/// Why a request is in the set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The first start page: graded.
+    Graded,
+    Page,
+    Error,
+    Redirect,
+}
+
+/// Whether a host is loopback: a test deploy where https cannot be expected.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn plan(ctx: &Context) -> Vec<(Role, String, Request)> {
+    let mut out = Vec::new();
+    let html = |u: Url| Request::get(u).header("Accept", "text/html,application/xhtml+xml");
+    let json = |u: Url| Request::get(u).header("Accept", "application/json");
+    let first_auth = ctx
+        .identities
+        .authenticated()
+        .next()
+        .map(|i| i.name.clone());
+    for (i, u) in ctx.config.start.iter().enumerate() {
+        if i == 0 {
+            out.push((
+                Role::Graded,
+                "anonymous".to_string(),
+                html(u.clone()).header("Origin", GRADING_ORIGIN),
+            ));
+        } else {
+            out.push((Role::Page, "anonymous".to_string(), html(u.clone())));
+        }
+    }
+    // Pages seen by discovery, as an authenticated identity (they may be private).
+    let start: BTreeSet<String> = ctx
+        .config
+        .start
+        .iter()
+        .map(|u| path_pattern(u.path()))
+        .collect();
+    let mut seen = start.clone();
+    let mut redirect_from: Option<Url> = None;
+    for p in &ctx.inventory.pages {
+        let Ok(u) = Url::parse(p) else { continue };
+        if !seen.insert(path_pattern(u.path())) || seen.len() - start.len() > MAX_PAGES {
+            continue;
+        }
+        if redirect_from.is_none() {
+            redirect_from = Some(u.clone());
+        }
+        let who = first_auth.clone().unwrap_or_else(|| "anonymous".into());
+        out.push((Role::Page, who, html(u)));
+    }
+    // Authenticated API responses: one example per GET route pattern seen with success.
+    let mut api = 0;
+    for ep in ctx.inventory.endpoints() {
+        if api >= MAX_API || ep.method != "GET" {
+            continue;
+        }
+        let ok = ep.observations.iter().find(|o| {
+            o.status < 300
+                && o.identity != "anonymous"
+                && o.content_type
+                    .as_deref()
+                    .is_some_and(|c| c.contains("json"))
+        });
+        let (Some(obs), Some(u)) = (ok, ep.examples.first()) else {
+            continue;
+        };
+        api += 1;
+        out.push((Role::Page, obs.identity.clone(), json(u.clone())));
+    }
+    // Error pages, both kinds.
+    let token = format!("prodready-{:08x}", rand::random::<u32>());
+    if let Ok(u) = ctx.config.target.join(&format!("/{token}")) {
+        out.push((Role::Error, "anonymous".into(), html(u.clone())));
+        if let Some(who) = &first_auth {
+            out.push((Role::Error, who.clone(), json(u)));
+        }
+    }
+    // A redirect: a private page asked for anonymously usually redirects to a login.
+    if let Some(u) = redirect_from {
+        out.push((Role::Redirect, "anonymous".into(), html(u).no_redirects()));
+    }
+    out
+}
+
+/// The kind of a response: by status, then content type.
+pub fn kind_of(resp: &Response) -> Kind {
+    if resp.is_redirect() {
+        Kind::Redirect
+    } else if resp.is_html() {
+        Kind::Document
+    } else {
+        Kind::Api
+    }
+}
+
+/// `<meta http-equiv="Content-Security-Policy">` contents of an HTML body.
+pub fn meta_policies(resp: &Response) -> Vec<String> {
+    if !resp.is_html() {
+        return Vec::new();
+    }
+    let doc = scraper::Html::parse_document(&resp.text());
+    let Ok(sel) = scraper::Selector::parse("meta[http-equiv]") else {
+        return Vec::new();
+    };
+    doc.select(&sel)
+        .filter(|e| {
+            e.value()
+                .attr("http-equiv")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("content-security-policy"))
+        })
+        .filter_map(|e| e.value().attr("content").map(str::to_string))
+        .collect()
+}
+
+/// Evaluates the CSP of one response (headers and `<meta>`).
+pub fn csp_of(resp: &Response) -> csp::Evaluation {
+    let headers: Vec<&str> = resp.headers_named("content-security-policy").collect();
+    let report_only: Vec<&str> = resp
+        .headers_named("content-security-policy-report-only")
+        .collect();
+    let metas = meta_policies(resp);
+    csp::evaluate(
+        &csp::collect(&headers, &report_only, &metas),
+        resp.url.scheme() == "https",
+    )
+}
+
+/// One judged problem: probe id, severity, confidence, title, detail, remediation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub check: &'static str,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub title: String,
+    pub detail: String,
+    pub remediation: &'static str,
+}
+
+fn issue(
+    check: &'static str,
+    severity: Severity,
+    title: impl Into<String>,
+    detail: impl Into<String>,
+    remediation: &'static str,
+) -> Issue {
+    Issue {
+        check,
+        severity,
+        confidence: Confidence::Firm,
+        title: title.into(),
+        detail: detail.into(),
+        remediation,
+    }
+}
+
+fn csp_severity(check: &str) -> Severity {
+    match check {
+        "headers.csp-missing"
+        | "headers.csp-report-only"
+        | "headers.csp-unsafe-inline"
+        | "headers.csp-broad-source"
+        | "headers.csp-insecure-scheme"
+        | "headers.csp-invalid" => Severity::Medium,
+        _ => Severity::Low,
+    }
+}
+
+/// Whether a header value names a version (`nginx/1.25.3`, `PHP/8.2`, `Express 4`).
+fn has_version(v: &str) -> bool {
+    v.split(|c: char| c == '/' || c.is_whitespace())
+        .skip(1)
+        .any(|t| t.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// Judges one response by its kind. `authenticated` says whether an identity sent it.
+pub fn judge(resp: &Response, authenticated: bool) -> Vec<Issue> {
+    let mut out = Vec::new();
+    let kind = kind_of(resp);
+    let https = resp.url.scheme() == "https";
+    if kind == Kind::Document {
+        let ev = csp_of(resp);
+        for w in &ev.weaknesses {
+            let (check, detail) = w.describe();
+            out.push(issue(
+                check,
+                csp_severity(check),
+                format!("Weak Content-Security-Policy: {check}"),
+                detail,
+                "Send a Content-Security-Policy header with script-src restricted to 'self' or \
+                 nonces/hashes (no 'unsafe-inline', no broad sources), object-src 'none' and \
+                 base-uri 'none' or 'self'.",
+            ));
+        }
+        let xfo = resp
+            .header("x-frame-options")
+            .map(|v| v.trim().to_ascii_uppercase());
+        let xfo_ok = xfo
+            .as_deref()
+            .is_some_and(|v| v == "DENY" || v == "SAMEORIGIN");
+        if !ev.frame_ancestors_protect && !xfo_ok {
+            out.push(issue(
+                "headers.framing-unprotected",
+                Severity::Medium,
+                "Page can be framed by any site (clickjacking)",
+                format!(
+                    "no CSP frame-ancestors in a header and X-Frame-Options is {}",
+                    xfo.map_or("missing".into(), |v| format!("`{v}`"))
+                ),
+                "Send `Content-Security-Policy: frame-ancestors 'none'` (or 'self') and \
+                 `X-Frame-Options: DENY` for older browsers.",
+            ));
+        }
+        match grade::referrer_policy(resp) {
+            None => out.push(issue(
+                "headers.referrer-policy",
+                Severity::Low,
+                "No Referrer-Policy",
+                "browsers fall back to their default; older ones leak full URLs to other sites",
+                "Send `Referrer-Policy: strict-origin-when-cross-origin` or stricter.",
+            )),
+            Some(Ok(p))
+                if [
+                    "origin",
+                    "origin-when-cross-origin",
+                    "unsafe-url",
+                    "no-referrer-when-downgrade",
+                ]
+                .contains(&p.as_str()) =>
+            {
+                out.push(issue(
+                    "headers.referrer-policy",
+                    Severity::Low,
+                    "Unsafe Referrer-Policy",
+                    format!("Referrer-Policy `{p}` sends URLs or origins to other sites"),
+                    "Send `Referrer-Policy: strict-origin-when-cross-origin` or stricter.",
+                ))
+            }
+            Some(Err(v)) => out.push(issue(
+                "headers.referrer-policy",
+                Severity::Low,
+                "Unrecognised Referrer-Policy",
+                format!("no known policy in `{v}`"),
+                "Send `Referrer-Policy: strict-origin-when-cross-origin` or stricter.",
+            )),
+            _ => {}
+        }
+        if resp.header("permissions-policy").is_none() {
+            out.push(issue(
+                "headers.permissions-policy",
+                Severity::Info,
+                "No Permissions-Policy",
+                "powerful features (camera, geolocation...) are not switched off for this page",
+                "Send a Permissions-Policy that disables features the app does not use.",
+            ));
+        }
+        if resp.header("cross-origin-opener-policy").is_none() {
+            out.push(issue(
+                "headers.coop",
+                Severity::Info,
+                "No Cross-Origin-Opener-Policy",
+                "pages opened by other sites keep a handle to this window",
+                "Send `Cross-Origin-Opener-Policy: same-origin`.",
+            ));
+        }
+    }
+    if kind != Kind::Redirect {
+        let nosniff = resp
+            .header("x-content-type-options")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("nosniff"));
+        if !nosniff {
+            out.push(issue(
+                "headers.nosniff-missing",
+                Severity::Low,
+                "No X-Content-Type-Options: nosniff",
+                "browsers may sniff this response as another content type (e.g. run JSON as script)",
+                "Send `X-Content-Type-Options: nosniff` on every response.",
+            ));
+        }
+        if resp.header("cross-origin-resource-policy").is_none() && kind == Kind::Api {
+            out.push(issue(
+                "headers.corp",
+                Severity::Info,
+                "No Cross-Origin-Resource-Policy",
+                "other sites may embed this response as a no-cors resource",
+                "Send `Cross-Origin-Resource-Policy: same-origin`.",
+            ));
+        }
+    }
+    // Private data must not be stored by shared or browser caches.
+    if authenticated && (200..300).contains(&resp.status) {
+        let cc = resp
+            .header("cache-control")
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let directives: Vec<&str> = cc.split(',').map(str::trim).collect();
+        let private = directives
+            .iter()
+            .any(|d| *d == "no-store" || *d == "private");
+        if !private {
+            let shared = directives.contains(&"public")
+                || directives.iter().any(|d| d.starts_with("s-maxage"));
+            out.push(issue(
+                "headers.cacheable-private-response",
+                if shared {
+                    Severity::Medium
+                } else {
+                    Severity::Low
+                },
+                "Authenticated response may be cached",
+                format!(
+                    "a response sent with credentials has Cache-Control `{}`: {}",
+                    resp.header("cache-control").unwrap_or("(none)"),
+                    if shared {
+                        "shared caches may store it and serve it to another user"
+                    } else {
+                        "the browser (and heuristic caches) may keep it after logout"
+                    }
+                ),
+                "Send `Cache-Control: no-store` on responses that carry a user's data.",
+            ));
+        }
+    }
+    if https {
+        match resp.header("strict-transport-security") {
+            None => out.push(issue(
+                "headers.hsts-missing",
+                Severity::Medium,
+                "No Strict-Transport-Security",
+                "the first plain-http request can be intercepted and downgraded",
+                "Send `Strict-Transport-Security: max-age=31536000; includeSubDomains`.",
+            )),
+            Some(v) => match grade::hsts_max_age(v) {
+                None => out.push(issue(
+                    "headers.hsts-invalid",
+                    Severity::Medium,
+                    "Invalid Strict-Transport-Security",
+                    format!("`{v}` has no valid max-age, so browsers ignore it"),
+                    "Send `Strict-Transport-Security: max-age=31536000; includeSubDomains`.",
+                )),
+                Some(age) if age < 15_768_000 => out.push(issue(
+                    "headers.hsts-short",
+                    Severity::Low,
+                    "Short HSTS max-age",
+                    format!("max-age={age} is under six months (15768000)"),
+                    "Raise max-age to at least 31536000.",
+                )),
+                Some(_) if !v.to_ascii_lowercase().contains("includesubdomains") => out.push(issue(
+                    "headers.hsts-subdomains",
+                    Severity::Info,
+                    "HSTS without includeSubDomains",
+                    "subdomains can still be reached over plain http (and set cookies for this host)",
+                    "Add includeSubDomains once every subdomain serves https.",
+                )),
+                _ => {}
+            },
+        }
+    }
+    for name in [
+        "server",
+        "x-powered-by",
+        "x-aspnet-version",
+        "x-aspnetmvc-version",
+    ] {
+        if let Some(v) = resp.header(name)
+            && (has_version(v) || name.starts_with("x-aspnet"))
+        {
+            out.push(issue(
+                "headers.version-banner",
+                Severity::Low,
+                "Version banner in response headers",
+                format!("`{name}: {v}` tells attackers which versions (and CVEs) to try"),
+                "Remove the header or strip its version.",
+            ));
+        }
+    }
+    out
+}
+
+async fn run(ctx: &Context) -> Result<ProbeRun, String> {
+    let planned = plan(ctx);
+    let total = planned.len();
+    let parallel = ctx.http.settings().concurrency.max(1);
+    let results: Vec<(Role, bool, Result<Response, String>)> = futures_util::stream::iter(planned)
+        .map(|(role, who, req)| async move {
+            let identity = ctx
+                .identities
+                .get(&who)
+                .unwrap_or_else(|| ctx.identities.anonymous());
+            let r = identity
+                .send(&ctx.http, req)
+                .await
+                .map_err(|e| e.to_string());
+            (role, !identity.is_anonymous(), r)
+        })
+        .buffer_unordered(parallel)
+        .collect()
+        .await;
+    let failed = results.iter().filter(|r| r.2.is_err()).count();
+    if total == 0 || failed == total {
+        let why = results
+            .iter()
+            .find_map(|r| r.2.as_ref().err().cloned())
+            .unwrap_or_else(|| "nothing to request".into());
+        return Err(format!("no response to judge headers on: {why}"));
+    }
+    let mut run = ProbeRun::new("headers", Item::SecurityHeaders);
+    let mut findings: BTreeMap<String, Finding> = BTreeMap::new();
+    let mut patterns: BTreeSet<(Kind, String)> = BTreeSet::new();
+    let target = &ctx.config.target;
+    let loopback_http = target.scheme() == "http" && is_loopback(target);
+    let mut graded = None;
+    for (role, authenticated, r) in &results {
+        let Ok(resp) = r else { continue };
+        run.checks += 1;
+        patterns.insert((kind_of(resp), path_pattern(resp.url.path())));
+        let mut issues = judge(resp, *authenticated);
+        if *role == Role::Graded {
+            graded = Some(resp);
+            // Over http (not loopback), the start page must send users to https.
+            if target.scheme() == "http" && !loopback_http {
+                let to_https = resp
+                    .redirects
+                    .first()
+                    .is_some_and(|u| u.scheme() == "https")
+                    || resp
+                        .blocked_redirect
+                        .as_ref()
+                        .is_some_and(|u| u.scheme() == "https");
+                if !to_https {
+                    issues.push(issue(
+                        "headers.no-https",
+                        Severity::Medium,
+                        "Served over plain http without a redirect to https",
+                        "the start page answers over http and does not redirect to https, so \
+                         sessions and data travel in clear text",
+                        "Serve the app over https and redirect every http request to it.",
+                    ));
+                }
+            }
+        }
+        for i in issues {
+            let location = Location {
+                method: resp.sent.method.clone(),
+                url: resp.url.to_string(),
+            };
+            let f = Finding::new(
+                Item::SecurityHeaders,
+                i.check,
+                i.severity,
+                i.confidence,
+                i.title.clone(),
+                i.detail.clone(),
+                location,
+                i.check,
+            );
+            let entry = findings
+                .entry(f.id.clone())
+                .or_insert_with(|| f.with_remediation(i.remediation));
+            if entry.evidence.len() < EVIDENCE_PER_FINDING {
+                entry
+                    .evidence
+                    .push(ctx.http.evidence(&i.detail, resp, None));
+            }
+        }
+    }
+    run.findings = findings.into_values().collect();
+    let count = |k: Kind| patterns.iter().filter(|(x, _)| *x == k).count();
+    run.notes.push(format!(
+        "{} responses judged across {} route patterns ({} document, {} API, {} redirect)",
+        run.checks,
+        patterns.len(),
+        count(Kind::Document),
+        count(Kind::Api),
+        count(Kind::Redirect)
+    ));
+    if target.scheme() == "http" && loopback_http {
+        run.notes.push(
+            "HSTS and the http->https redirect not judged: plain http on a loopback host".into(),
+        );
+    }
+    if let Some(resp) = graded {
+        let ev = csp_of(resp);
+        let g = grade::grade(
+            resp,
+            &ev,
+            &grade::Context {
+                loopback_http,
+                http_redirect: None,
+                origin_sent: Some(GRADING_ORIGIN.into()),
+            },
+        );
+        let mut headline = format!(
+            "Observatory-compatible grade {} (score {}) for {}",
+            g.grade,
+            g.score,
+            resp.url.path()
+        );
+        if !g.not_judged.is_empty() {
+            headline.push_str(&format!(", not judged: {}", g.not_judged.join(", ")));
+        }
+        run.headline = Some(headline);
+    } else {
+        run.notes
+            .push("the start page gave no response: no grade".into());
+    }
+    Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(url: &str, ct: &str, headers: &[(&str, &str)]) -> Response {
+        let mut h: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        h.push(("content-type".into(), ct.into()));
+        Response::synthetic(Url::parse(url).unwrap(), 200, h, "<html></html>")
+    }
+
+    fn checks(issues: &[Issue]) -> Vec<&'static str> {
+        let mut v: Vec<_> = issues
+            .iter()
+            .filter(|i| i.severity > Severity::Info)
+            .map(|i| i.check)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    const STRICT: &[(&str, &str)] = &[
+        (
+            "content-security-policy",
+            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+        (
+            "strict-transport-security",
+            "max-age=63072000; includeSubDomains",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+        ("server", "nginx"),
+    ];
+
+    #[test]
+    fn documents_and_apis_need_different_things() {
+        assert!(
+            checks(&judge(
+                &resp("https://a.example/", "text/html", STRICT),
+                true
+            ))
+            .is_empty()
+        );
+        // An API response without CSP is fine; without nosniff or no-store it is not.
+        let api = resp(
+            "https://a.example/api/me",
+            "application/json",
+            &[("strict-transport-security", "max-age=63072000")],
+        );
+        assert_eq!(
+            checks(&judge(&api, true)),
+            [
+                "headers.cacheable-private-response",
+                "headers.nosniff-missing"
+            ]
+        );
+        // The same response sent anonymously is not private data.
+        assert_eq!(checks(&judge(&api, false)), ["headers.nosniff-missing"]);
+        let doc = resp("https://a.example/", "text/html", &[]);
+        let c = checks(&judge(&doc, false));
+        for want in [
+            "headers.csp-missing",
+            "headers.framing-unprotected",
+            "headers.hsts-missing",
+        ] {
+            assert!(c.contains(&want), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn banners_with_versions_and_public_caching() {
+        let r = resp(
+            "https://a.example/api/x",
+            "application/json",
+            &[
+                ("server", "nginx/1.25.3"),
+                ("x-content-type-options", "nosniff"),
+                ("cache-control", "public, max-age=600"),
+                (
+                    "strict-transport-security",
+                    "max-age=63072000; includeSubDomains",
+                ),
+            ],
+        );
+        let issues = judge(&r, true);
+        assert!(issues.iter().any(|i| i.check == "headers.version-banner"));
+        let cache = issues
+            .iter()
+            .find(|i| i.check == "headers.cacheable-private-response")
+            .unwrap();
+        assert_eq!(cache.severity, Severity::Medium);
+        assert!(!has_version("nginx") && has_version("Express 4.18") && has_version("PHP/8.2"));
+    }
+
+    #[test]
+    fn meta_csp_counts_for_documents() {
+        let mut r = resp("https://a.example/", "text/html", &[]);
+        r.body = "<html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; object-src 'none'; base-uri 'none'\"></head></html>".into();
+        let ev = csp_of(&r);
+        assert!(ev.weaknesses.is_empty(), "{:?}", ev.weaknesses);
+    }
+}
