@@ -1,6 +1,6 @@
 //! Identities and their sessions: login, proof of a live session, re-login when it lapses.
 
-mod login;
+pub mod login;
 
 use std::sync::Arc;
 use std::sync::Mutex;

@@ -7,9 +7,13 @@
 pub mod catalog;
 pub mod declarative;
 pub mod declarative_run;
+pub mod auth_checks;
 pub mod error_leak;
+pub mod jwt;
+pub mod login_attempt;
 pub mod passive;
 pub mod pattern;
+pub mod rate_limit;
 pub mod safe_corpus;
 pub mod signatures;
 
@@ -46,6 +50,11 @@ pub trait Probe: Send + Sync {
     /// The items it scores (used to record its failure when it errors).
     fn items(&self) -> &'static [Item];
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>>;
+    /// Families that disturb the app (bursts that trip its limiters) run after all
+    /// others have finished.
+    fn runs_last(&self) -> bool {
+        false
+    }
 }
 
 /// The built-in probe families, in the order they run.
@@ -53,6 +62,9 @@ pub fn families() -> Vec<Box<dyn Probe>> {
     vec![
         Box::new(declarative_run::DeclarativeProbes),
         Box::new(error_leak::ErrorLeakProbe),
+        Box::new(auth_checks::AuthChecksProbe),
+        Box::new(jwt::JwtProbe),
+        Box::new(rate_limit::RateLimitProbe),
     ]
 }
 

@@ -6,4 +6,5 @@ mod common;
 mod flaw_matrix;
 mod http_layer;
 mod login;
+mod auth_rate_limit;
 mod report;

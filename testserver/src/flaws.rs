@@ -19,11 +19,39 @@ pub enum Flaw {
     /// Search endpoints build SQL by string concatenation and answer with the
     /// SQLite error text and the failing query.
     SqlError,
+    /// The token verifier accepts tokens whose header says `alg: none`, unsigned.
+    JwtAlgNone,
+    /// Access tokens are signed with a secret from every public weak-secret list.
+    WeakJwtSecret,
+    /// Access tokens live 30 days instead of 15 minutes.
+    LongLivedToken,
+    /// Logout clears the cookie but the token or server-side session stays valid.
+    NoLogoutRevocation,
+    /// Login says whether the email exists (different status and message).
+    UserEnumeration,
+    /// Login attempts are never throttled.
+    NoLoginRateLimit,
+    /// Signups are never throttled.
+    NoSignupRateLimit,
+    /// Limiters key on `X-Forwarded-For`/`X-Real-IP` when sent, so a client resets them at will.
+    RateLimitXffBypass,
 }
 
 impl Flaw {
     /// Every flaw, in the order `--list-flaws` prints them.
-    pub const ALL: &'static [Flaw] = &[Flaw::StackTrace, Flaw::DebugPage, Flaw::SqlError];
+    pub const ALL: &'static [Flaw] = &[
+        Flaw::StackTrace,
+        Flaw::DebugPage,
+        Flaw::SqlError,
+        Flaw::JwtAlgNone,
+        Flaw::WeakJwtSecret,
+        Flaw::LongLivedToken,
+        Flaw::NoLogoutRevocation,
+        Flaw::UserEnumeration,
+        Flaw::NoLoginRateLimit,
+        Flaw::NoSignupRateLimit,
+        Flaw::RateLimitXffBypass,
+    ];
 
     /// The name used on the command line and in `--list-flaws`.
     pub fn name(self) -> &'static str {
@@ -31,6 +59,14 @@ impl Flaw {
             Flaw::StackTrace => "stack-trace",
             Flaw::DebugPage => "debug-page",
             Flaw::SqlError => "sql-error",
+            Flaw::JwtAlgNone => "jwt-alg-none",
+            Flaw::WeakJwtSecret => "weak-jwt-secret",
+            Flaw::LongLivedToken => "long-lived-token",
+            Flaw::NoLogoutRevocation => "no-logout-revocation",
+            Flaw::UserEnumeration => "user-enumeration",
+            Flaw::NoLoginRateLimit => "no-login-rate-limit",
+            Flaw::NoSignupRateLimit => "no-signup-rate-limit",
+            Flaw::RateLimitXffBypass => "rate-limit-xff-bypass",
         }
     }
 
@@ -38,6 +74,14 @@ impl Flaw {
     pub fn item_key(self) -> &'static str {
         match self {
             Flaw::StackTrace | Flaw::DebugPage | Flaw::SqlError => "error-handling",
+            Flaw::JwtAlgNone
+            | Flaw::WeakJwtSecret
+            | Flaw::LongLivedToken
+            | Flaw::NoLogoutRevocation
+            | Flaw::UserEnumeration => "authentication",
+            Flaw::NoLoginRateLimit | Flaw::NoSignupRateLimit | Flaw::RateLimitXffBypass => {
+                "rate-limiting"
+            }
         }
     }
 
@@ -55,6 +99,24 @@ impl Flaw {
             Flaw::SqlError => {
                 "search endpoints concatenate the query text into SQL and return the SQLite error \
                  and the query on failure"
+            }
+            Flaw::JwtAlgNone => {
+                "the bearer-token verifier accepts unsigned tokens whose header says alg: none"
+            }
+            Flaw::WeakJwtSecret => {
+                "access tokens are signed with HS256 and a secret found on public weak-secret lists"
+            }
+            Flaw::LongLivedToken => "access tokens expire after 30 days instead of 15 minutes",
+            Flaw::NoLogoutRevocation => {
+                "logout clears the cookie but the bearer token and the server-side session stay valid"
+            }
+            Flaw::UserEnumeration => {
+                "login answers an unknown email and a wrong password with different statuses and messages"
+            }
+            Flaw::NoLoginRateLimit => "login attempts (JSON and form) are never throttled",
+            Flaw::NoSignupRateLimit => "signups (JSON and form) are never throttled",
+            Flaw::RateLimitXffBypass => {
+                "rate limiters key on X-Forwarded-For / X-Real-IP when a client sends them"
             }
         }
     }
