@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use prodready::auth::Identities;
-use prodready::checklist::{Item, Status};
+use prodready::checklist::Item;
 use prodready::http::{HttpLayer, HttpSettings, Redactor};
 use prodready::probe::{Context, Probe, ProbeCatalog};
 
@@ -48,4 +48,82 @@ async fn hardened_app_passes_items_2_and_4_and_tenants_can_still_log_in() {
     server.shutdown().await;
     assert!(auth.starts_with("Pass"), "authentication: {auth}");
     assert!(rate.starts_with("Pass"), "rate-limiting: {rate}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_burst_is_bounded_and_paced_as_counted_at_the_server() {
+    let server = common::app("none").await;
+    let mut config = common::config(&server);
+    let rate = 20;
+    config.limits.rate = std::num::NonZeroU32::new(rate).expect("non-zero");
+    config.rate_limit.burst = 12;
+    config.rate_limit.max_wait = Duration::ZERO;
+    let http = HttpLayer::new(
+        HttpSettings::from(&config.limits),
+        config.scope.clone(),
+        Redactor::new(),
+    )
+    .expect("client");
+    let identities = Identities::from_config(&config);
+    identities.login_all(&http).await.expect("logins");
+    let inventory = prodready::discover::discover(&http, &identities, &config).await;
+    let burst = config.rate_limit.burst as usize;
+    let ctx = Context {
+        http,
+        identities: Arc::new(identities),
+        inventory: Arc::new(inventory),
+        config: Arc::new(config),
+        catalog: Arc::new(ProbeCatalog::builtin().expect("catalog")),
+    };
+    let start = Instant::now();
+    let runs = prodready::probe::rate_limit::RateLimitProbe
+        .run(&ctx)
+        .await
+        .expect("probe runs");
+    let end = Instant::now();
+    assert_eq!(runs.len(), 4, "{runs:#?}");
+    assert!(runs.iter().all(|r| r.checks > 0 && r.findings.is_empty()), "{runs:#?}");
+
+    let sent: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.at >= start && r.at <= end)
+        .collect();
+    assert!(!sent.is_empty());
+    let mut per_route = std::collections::BTreeMap::<String, usize>::new();
+    for r in &sent {
+        let path = r.path_and_query.split('?').next().unwrap_or("").to_string();
+        *per_route.entry(format!("{} {path}", r.method)).or_default() += 1;
+    }
+    // A burst, plus at most four requests of the X-Forwarded-For check, per endpoint.
+    for (route, n) in &per_route {
+        assert!(*n <= burst + 4, "{route} got {n} requests (burst {burst}): {per_route:?}");
+    }
+    // The scanner's own rate holds: no one-second window holds more than rate + its burst allowance.
+    for (i, r) in sent.iter().enumerate() {
+        let in_window = sent[i..]
+            .iter()
+            .take_while(|o| o.at.duration_since(r.at) < Duration::from_secs(1))
+            .count();
+        assert!(
+            in_window <= rate as usize + 2,
+            "{in_window} requests within one second at rate {rate}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_and_weak_tokens_fail_without_printing_the_secret() {
+    let server = common::app("weak-jwt-secret,jwt-alg-none").await;
+    let report = common::scan(common::config(&server)).await;
+    let passwords = common::passwords(&server);
+    server.shutdown().await;
+    let probes: Vec<&str> = report.findings.iter().map(|f| f.probe.as_str()).collect();
+    assert!(probes.contains(&"jwt.weak-secret"), "{probes:?}");
+    assert!(probes.contains(&"jwt.alg-none-accepted"), "{probes:?}");
+    let json = serde_json::to_string(&report).expect("report serialises");
+    assert!(!json.contains("your-256-bit-secret"), "the cracked secret leaked");
+    for p in passwords {
+        assert!(!json.contains(&p), "a password leaked");
+    }
 }

@@ -10,7 +10,7 @@ pub async fn app(flaws: &str) -> Server {
     testserver::spawn(Options {
         flaws,
         // Short limiter windows, so a scan can wait out the limits its bursts trip.
-        limit_window: std::time::Duration::from_secs(1),
+        limit_window: std::time::Duration::from_secs(3),
         ..Default::default()
     })
     .await
