@@ -414,7 +414,10 @@ fn resolve_auth_checks(raw: &file::RawAuthChecks) -> Result<AuthChecks, ConfigEr
     let mut c = AuthChecks::default();
     if let Some(secs) = raw.max_token_lifetime_secs {
         if secs == 0 {
-            return Err(invalid("auth.max_token_lifetime_secs", "must be at least 1"));
+            return Err(invalid(
+                "auth.max_token_lifetime_secs",
+                "must be at least 1",
+            ));
         }
         c.max_token_lifetime = Duration::from_secs(secs);
     }
@@ -810,16 +813,25 @@ mod tests {
         assert_eq!(c.rate_limit.burst, 12);
         assert_eq!(c.rate_limit.max_wait, Duration::from_secs(5));
         let signup = c.rate_limit.signup.unwrap();
-        assert_eq!((signup.method.as_str(), signup.url.path()), ("POST", "/api/register"));
+        assert_eq!(
+            (signup.method.as_str(), signup.url.path()),
+            ("POST", "/api/register")
+        );
         assert_eq!(c.rate_limit.write.unwrap().method, "PUT");
         for (bad, key) in [
             ("[rate_limit]\nburst = 5000", "rate_limit.burst"),
-            ("[rate_limit]\nlogin = \"http://127.0.0.2/x\"", "rate_limit.login"),
+            (
+                "[rate_limit]\nlogin = \"http://127.0.0.2/x\"",
+                "rate_limit.login",
+            ),
             ("[rate_limit]\nbursts = 5", "bursts"),
-            ("[auth]\nmax_token_lifetime_secs = 0", "auth.max_token_lifetime_secs"),
+            (
+                "[auth]\nmax_token_lifetime_secs = 0",
+                "auth.max_token_lifetime_secs",
+            ),
         ] {
-            let err = from_text(&format!("{GOOD}\n{bad}\n"), "t", &e, &Overrides::default())
-                .unwrap_err();
+            let err =
+                from_text(&format!("{GOOD}\n{bad}\n"), "t", &e, &Overrides::default()).unwrap_err();
             assert!(err.to_string().contains(key), "expected {key} in: {err}");
         }
     }

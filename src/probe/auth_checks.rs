@@ -62,7 +62,11 @@ fn location(ctx: &Context, resp: &Response) -> Location {
 fn broken(value: &str) -> String {
     if value.matches('.').count() == 2 && value.len() > 20 {
         let cut = value.len() - 6;
-        let tail = if &value[cut..] == "AAAAAA" { "BBBBBB" } else { "AAAAAA" };
+        let tail = if &value[cut..] == "AAAAAA" {
+            "BBBBBB"
+        } else {
+            "AAAAAA"
+        };
         format!("{}{tail}", &value[..cut])
     } else {
         let r: String = value.chars().rev().collect();
@@ -98,7 +102,9 @@ async fn anonymous_replay(ctx: &Context, run: &mut ProbeRun) {
             .collect();
         let creds = broken_credentials(ctx, identity);
         for (pattern, url) in urls {
-            let Ok(url) = url::Url::parse(&url) else { continue };
+            let Ok(url) = url::Url::parse(&url) else {
+                continue;
+            };
             let base = Request::get(url).header("Accept", "application/json, text/html;q=0.9");
             let mut attempts = vec![("no credentials", base.clone())];
             if !creds.is_empty() {
@@ -139,8 +145,9 @@ async fn anonymous_replay(ctx: &Context, run: &mut ProbeRun) {
             }
         }
     }
-    run.notes
-        .push(format!("replayed {replayed} private requests without or with broken credentials"));
+    run.notes.push(format!(
+        "replayed {replayed} private requests without or with broken credentials"
+    ));
 }
 
 /// The identity's credentials (Authorization-like headers, cookies) with every value broken.
@@ -185,7 +192,12 @@ fn check_ok(check: &ConfigRequest, resp: &Response) -> bool {
 }
 
 /// A session holding exactly `headers` and `cookies`.
-fn session_with(name: &str, url: &url::Url, headers: &[(String, String)], cookies: &[StoredCookie]) -> Session {
+fn session_with(
+    name: &str,
+    url: &url::Url,
+    headers: &[(String, String)],
+    cookies: &[StoredCookie],
+) -> Session {
     let s = Session::new(name);
     for (n, v) in headers {
         s.set_header(n, v);
@@ -204,31 +216,54 @@ async fn logout_revocation(ctx: &Context, run: &mut ProbeRun) {
     let http = &ctx.http;
     let mut tried = false;
     for identity in ctx.identities.authenticated() {
-        let Some(cfg) = identity.config.as_ref() else { continue };
+        let Some(cfg) = identity.config.as_ref() else {
+            continue;
+        };
         let (Some(logout), Some(check)) = (&cfg.logout, &cfg.check) else {
             continue;
         };
         tried = true;
         let fresh = Session::new(&format!("{}-logout-test", identity.name));
         if let Err(e) = crate::auth::login::login(http, &fresh, cfg).await {
-            run.notes.push(format!("{}: fresh login for the logout test failed: {}", identity.name, http.redactor().text(&e.to_string())));
+            run.notes.push(format!(
+                "{}: fresh login for the logout test failed: {}",
+                identity.name,
+                http.redactor().text(&e.to_string())
+            ));
             continue;
         }
-        let Ok(before) = http.send(&fresh, check_request(check)).await else { continue };
+        let Ok(before) = http.send(&fresh, check_request(check)).await else {
+            continue;
+        };
         if !check_ok(check, &before) {
-            run.notes.push(format!("{}: the fresh session failed its check; logout not tested", identity.name));
+            run.notes.push(format!(
+                "{}: the fresh session failed its check; logout not tested",
+                identity.name
+            ));
             continue;
         }
         let headers = fresh.headers();
         let cookies = fresh.with_jar(|j| j.cookies().to_vec());
         let logout_req = Request::new(&logout.method, logout.url.clone()).no_redirects();
-        let Ok(out) = http.send(&fresh, logout_req).await else { continue };
+        let Ok(out) = http.send(&fresh, logout_req).await else {
+            continue;
+        };
         if out.status >= 400 {
-            run.notes.push(format!("{}: logout answered {}; revocation not tested", identity.name, out.status));
+            run.notes.push(format!(
+                "{}: logout answered {}; revocation not tested",
+                identity.name, out.status
+            ));
             continue;
         }
-        let replay = session_with(&format!("{}-after-logout", identity.name), &check.url, &headers, &cookies);
-        let Ok(after) = http.send(&replay, check_request(check)).await else { continue };
+        let replay = session_with(
+            &format!("{}-after-logout", identity.name),
+            &check.url,
+            &headers,
+            &cookies,
+        );
+        let Ok(after) = http.send(&replay, check_request(check)).await else {
+            continue;
+        };
         run.checks += 1;
         if check_ok(check, &after) {
             run.findings.push(
@@ -243,7 +278,7 @@ async fn logout_revocation(ctx: &Context, run: &mut ProbeRun) {
                         identity.name, logout.method, http.redactor().url(&logout.url)
                     ),
                     location(ctx, &after),
-                    &format!("{}", cfg.login.kind()),
+                    cfg.login.kind(),
                 )
                 .with_evidence(http.evidence("logout", &out, None))
                 .with_evidence(http.evidence("old credentials after logout", &after, None))
@@ -272,7 +307,9 @@ async fn fixation_and_echo(ctx: &Context, run: &mut ProbeRun) {
     let http = &ctx.http;
     let mut done_kinds: Vec<&str> = Vec::new();
     for identity in ctx.identities.authenticated() {
-        let Some(cfg) = identity.config.as_ref() else { continue };
+        let Some(cfg) = identity.config.as_ref() else {
+            continue;
+        };
         if !login_attempt::has_password_flow(cfg) || done_kinds.contains(&cfg.login.kind()) {
             continue;
         }
@@ -285,7 +322,10 @@ async fn fixation_and_echo(ctx: &Context, run: &mut ProbeRun) {
                 continue;
             }
         };
-        let (Some(user), Some(pass)) = (login_attempt::username(cfg), login_attempt::password(cfg)) else { continue };
+        let (Some(user), Some(pass)) = (login_attempt::username(cfg), login_attempt::password(cfg))
+        else {
+            continue;
+        };
         if let Prepared::Form { method, .. } = &prepared
             && method == "GET"
         {
@@ -300,11 +340,16 @@ async fn fixation_and_echo(ctx: &Context, run: &mut ProbeRun) {
             continue;
         }
         let before = session.with_jar(|j| j.cookies().to_vec());
-        let Ok(resp) = login_attempt::attempt(http, &session, &prepared, user, pass).await else { continue };
+        let Ok(resp) = login_attempt::attempt(http, &session, &prepared, user, pass).await else {
+            continue;
+        };
         run.checks += 1;
         echo_check(ctx, run, &resp, pass, "the login response");
         if resp.status >= 400 {
-            run.notes.push(format!("{}: test login answered {}; fixation not judged", identity.name, resp.status));
+            run.notes.push(format!(
+                "{}: test login answered {}; fixation not judged",
+                identity.name, resp.status
+            ));
             continue;
         }
         let after = session.with_jar(|j| j.cookies().to_vec());
@@ -354,10 +399,11 @@ fn echo_check(ctx: &Context, run: &mut ProbeRun, resp: &Response, password: &str
 /// numbers) so that only the message itself is compared.
 pub fn normalize(text: &str, username: &str, password: &str) -> String {
     static TOKENS: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    let tokens = TOKENS.get_or_init(|| {
-        Regex::new(r"[A-Za-z0-9_\-+/=]{20,}|\d+").expect("valid regex")
-    });
-    let text = text.replace(username, "{user}").replace(password, "{password}");
+    let tokens =
+        TOKENS.get_or_init(|| Regex::new(r"[A-Za-z0-9_\-+/=]{20,}|\d+").expect("valid regex"));
+    let text = text
+        .replace(username, "{user}")
+        .replace(password, "{password}");
     let escaped = username.replace('@', "&#64;");
     let text = text.replace(&escaped, "{user}");
     tokens.replace_all(&text, "{t}").trim().to_string()
@@ -369,10 +415,13 @@ pub fn normalize(text: &str, username: &str, password: &str) -> String {
 async fn enumeration(ctx: &Context, run: &mut ProbeRun) {
     let http = &ctx.http;
     let Some((identity, cfg)) = pick_password_identity(ctx) else {
-        run.notes.push("no identity logs in with a password; account enumeration not tested".into());
+        run.notes
+            .push("no identity logs in with a password; account enumeration not tested".into());
         return;
     };
-    let Some(known) = login_attempt::username(cfg) else { return };
+    let Some(known) = login_attempt::username(cfg) else {
+        return;
+    };
     let session = Session::new(&format!("{}-enumeration-test", identity.name));
     let prepared = match login_attempt::prepare(http, &session, cfg).await {
         Ok(p) => p,
@@ -383,29 +432,40 @@ async fn enumeration(ctx: &Context, run: &mut ProbeRun) {
     };
     let unknown = login_attempt::unknown_username(known);
     let wrong = login_attempt::wrong_password();
-    let Ok(r_known) = login_attempt::attempt(http, &session, &prepared, known, &wrong).await else { return };
-    let Ok(r_unknown) = login_attempt::attempt(http, &session, &prepared, &unknown, &wrong).await else { return };
+    let Ok(r_known) = login_attempt::attempt(http, &session, &prepared, known, &wrong).await else {
+        return;
+    };
+    let Ok(r_unknown) = login_attempt::attempt(http, &session, &prepared, &unknown, &wrong).await
+    else {
+        return;
+    };
     run.checks += 1;
     echo_check(ctx, run, &r_known, &wrong, "a failed login response");
-    if [r_known.status, r_unknown.status].iter().any(|s| *s == 429 || *s == 503) {
+    if [r_known.status, r_unknown.status]
+        .iter()
+        .any(|s| *s == 429 || *s == 503)
+    {
         run.state = crate::probe::RunState::Inconclusive {
             reason: "a login was throttled during the account-enumeration check".into(),
         };
         return;
     }
-    if r_known.is_success() && !r_known.is_redirect() && r_unknown.is_success() {
-        // Both "succeeded": the app answers every login the same way (e.g. a form page).
-    }
     let same_status = r_known.status == r_unknown.status;
-    let same_body = normalize(&r_known.text(), known, &wrong) == normalize(&r_unknown.text(), &unknown, &wrong);
+    let same_body =
+        normalize(&r_known.text(), known, &wrong) == normalize(&r_unknown.text(), &unknown, &wrong);
     if same_status && same_body {
-        run.notes.push("a wrong password and an unknown account get the same answer".into());
+        run.notes
+            .push("a wrong password and an unknown account get the same answer".into());
         return;
     }
+    // A different status is machine-readable: enumeration scripts need nothing more.
     let (severity, what) = if same_status {
-        (Severity::Low, "a different message")
+        (Severity::Low, "a different message".to_string())
     } else {
-        (Severity::Medium, format!("status {} vs {}", r_known.status, r_unknown.status).leak() as &str)
+        (
+            Severity::Medium,
+            format!("status {} vs {}", r_known.status, r_unknown.status),
+        )
     };
     run.findings.push(
         Finding::new(
@@ -425,9 +485,18 @@ fn pick_password_identity(ctx: &Context) -> Option<(Arc<Identity>, &IdentityConf
     let mut ids: Vec<&Arc<Identity>> = ctx
         .identities
         .authenticated()
-        .filter(|i| i.config.as_ref().is_some_and(login_attempt::has_password_flow))
+        .filter(|i| {
+            i.config
+                .as_ref()
+                .is_some_and(login_attempt::has_password_flow)
+        })
         .collect();
-    ids.sort_by_key(|i| !matches!(i.config.as_ref().map(|c| &c.login), Some(Login::Json { .. })));
+    ids.sort_by_key(|i| {
+        !matches!(
+            i.config.as_ref().map(|c| &c.login),
+            Some(Login::Json { .. })
+        )
+    });
     let id = ids.first()?;
     Some((Arc::clone(id), id.config.as_ref()?))
 }
@@ -449,10 +518,22 @@ mod tests {
 
     #[test]
     fn normalizing_hides_usernames_tokens_and_numbers() {
-        let a = normalize(r#"<p>Invalid email or password.</p><input value="a@x.test"><input name=csrf value="aGVsbG8taGVsbG8taGVsbG8taGVsbG8"> took 12ms"#, "a@x.test", "pw-1");
-        let b = normalize(r#"<p>Invalid email or password.</p><input value="zz@y.invalid"><input name=csrf value="d29ybGQtd29ybGQtd29ybGQtd29ybGQ"> took 9ms"#, "zz@y.invalid", "pw-1");
+        let a = normalize(
+            r#"<p>Invalid email or password.</p><input value="a@x.test"><input name=csrf value="aGVsbG8taGVsbG8taGVsbG8taGVsbG8"> took 12ms"#,
+            "a@x.test",
+            "pw-1",
+        );
+        let b = normalize(
+            r#"<p>Invalid email or password.</p><input value="zz@y.invalid"><input name=csrf value="d29ybGQtd29ybGQtd29ybGQtd29ybGQ"> took 9ms"#,
+            "zz@y.invalid",
+            "pw-1",
+        );
         assert_eq!(a, b);
-        let c = normalize(r#"{"error":"no account is registered with this email"}"#, "x", "y");
+        let c = normalize(
+            r#"{"error":"no account is registered with this email"}"#,
+            "x",
+            "y",
+        );
         let d = normalize(r#"{"error":"invalid email or password"}"#, "x", "y");
         assert_ne!(c, d);
     }

@@ -223,7 +223,15 @@ async fn run(ctx: &Context) -> ProbeRun {
                 break;
             }
             tested += 1;
-            check_token(ctx, identity, &placement, &token, &mut run, &mut seen_checks).await;
+            check_token(
+                ctx,
+                identity,
+                &placement,
+                &token,
+                &mut run,
+                &mut seen_checks,
+            )
+            .await;
         }
     }
     if tested == 0 {
@@ -378,26 +386,59 @@ async fn check_token(
 
     // Forgeries: only meaningful when the check request tells a good token from a bad one.
     let Some(baseline) = baseline else {
-        run.notes.push(format!("{}: no check request, forged tokens not tried (set identities.{}.check)", identity.name, identity.name));
+        run.notes.push(format!(
+            "{}: no check request, forged tokens not tried (set identities.{}.check)",
+            identity.name, identity.name
+        ));
         return;
     };
     if !accepted(identity, &baseline) {
-        run.notes.push(format!("{}: the check request refused the identity's own token; forgeries not tried", identity.name));
+        run.notes.push(format!(
+            "{}: the check request refused the identity's own token; forgeries not tried",
+            identity.name
+        ));
         return;
     }
-    let garbage = format!("{}.{}.AAAA", token.parts().0, encode(&json!({"sub": "prodready"})));
+    let garbage = format!(
+        "{}.{}.AAAA",
+        token.parts().0,
+        encode(&json!({"sub": "prodready"}))
+    );
     match check_with(ctx, identity, placement, &garbage).await {
         Some(r) if !accepted(identity, &r) => {}
         _ => {
-            run.notes.push(format!("{}: the check request accepts an invalid token too; forgeries cannot be judged", identity.name));
+            run.notes.push(format!(
+                "{}: the check request accepts an invalid token too; forgeries cannot be judged",
+                identity.name
+            ));
             return;
         }
     }
     let forgeries: [(&'static str, &'static str, String, &str); 4] = [
-        ("alg-none", "jwt.alg-none-accepted", token.with_alg_none("none"), "a token re-signed with alg none"),
-        ("alg-none", "jwt.alg-none-accepted", token.with_alg_none("None"), "a token re-signed with alg None"),
-        ("stripped", "jwt.signature-not-verified", token.stripped(), "the token with its signature stripped"),
-        ("tampered", "jwt.tampered-claims-accepted", token.tampered(), "the token with a claim changed and the old signature"),
+        (
+            "alg-none",
+            "jwt.alg-none-accepted",
+            token.with_alg_none("none"),
+            "a token re-signed with alg none",
+        ),
+        (
+            "alg-none",
+            "jwt.alg-none-accepted",
+            token.with_alg_none("None"),
+            "a token re-signed with alg None",
+        ),
+        (
+            "stripped",
+            "jwt.signature-not-verified",
+            token.stripped(),
+            "the token with its signature stripped",
+        ),
+        (
+            "tampered",
+            "jwt.tampered-claims-accepted",
+            token.tampered(),
+            "the token with a claim changed and the old signature",
+        ),
     ];
     for (check, probe_id, forged, what) in forgeries {
         if seen.contains(&check) {
@@ -438,7 +479,10 @@ mod tests {
         let input = format!("{}.{}", encode(header), encode(claims));
         let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).unwrap();
         mac.update(input.as_bytes());
-        format!("{input}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+        format!(
+            "{input}.{}",
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        )
     }
 
     #[test]
@@ -465,7 +509,11 @@ mod tests {
 
     #[test]
     fn cracks_weak_secrets_offline_and_masks_them() {
-        let t = sign(&json!({"alg": "HS256"}), &json!({"sub": "1"}), b"your-256-bit-secret");
+        let t = sign(
+            &json!({"alg": "HS256"}),
+            &json!({"sub": "1"}),
+            b"your-256-bit-secret",
+        );
         let jwt = Jwt::decode(&t).unwrap();
         let secret = jwt.crack(weak_secrets()).unwrap();
         assert_eq!(secret, "your-256-bit-secret");
@@ -477,13 +525,23 @@ mod tests {
 
     #[test]
     fn judges_lifetimes() {
-        let t = |claims: Value| Jwt::decode(&sign(&json!({"alg": "HS256"}), &claims, b"k")).unwrap();
-        assert_eq!(lifetime(&t(json!({"sub": "1"})), 0, 3600), Lifetime::NoExpiry);
-        assert_eq!(lifetime(&t(json!({"iat": 0, "exp": 900})), 0, 3600), Lifetime::Fine { secs: 900 });
+        let t =
+            |claims: Value| Jwt::decode(&sign(&json!({"alg": "HS256"}), &claims, b"k")).unwrap();
+        assert_eq!(
+            lifetime(&t(json!({"sub": "1"})), 0, 3600),
+            Lifetime::NoExpiry
+        );
+        assert_eq!(
+            lifetime(&t(json!({"iat": 0, "exp": 900})), 0, 3600),
+            Lifetime::Fine { secs: 900 }
+        );
         assert_eq!(
             lifetime(&t(json!({"iat": 0, "exp": 2_592_000})), 0, 3600),
             Lifetime::TooLong { secs: 2_592_000 }
         );
-        assert_eq!(lifetime(&t(json!({"exp": 7200})), 0, 3600), Lifetime::TooLong { secs: 7200 });
+        assert_eq!(
+            lifetime(&t(json!({"exp": 7200})), 0, 3600),
+            Lifetime::TooLong { secs: 7200 }
+        );
     }
 }

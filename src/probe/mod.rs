@@ -4,10 +4,10 @@
 //! an error: a probe that errors is recorded as [`RunState::Errored`] and the scan
 //! goes on.
 
+pub mod auth_checks;
 pub mod catalog;
 pub mod declarative;
 pub mod declarative_run;
-pub mod auth_checks;
 pub mod error_leak;
 pub mod jwt;
 pub mod login_attempt;

@@ -65,9 +65,17 @@ impl Kind {
 #[derive(Debug, Clone)]
 enum Shot {
     /// Through a login flow with a throwaway username.
-    Login { prepared: Prepared, username: String },
+    Login {
+        prepared: Prepared,
+        username: String,
+    },
     /// A JSON (or form) body to an endpoint.
-    Body { method: String, url: Url, body: Value, form: bool },
+    Body {
+        method: String,
+        url: Url,
+        body: Value,
+        form: bool,
+    },
 }
 
 /// What one response says about a limit.
@@ -190,7 +198,10 @@ impl Probe for RateLimitProbe {
             if !wait.is_zero() {
                 tokio::time::sleep(wait).await;
                 if let Some(r) = runs.iter_mut().find(|r| r.checks > 0) {
-                    r.notes.push(format!("waited {} s for the limits to reset", wait.as_secs_f32()));
+                    r.notes.push(format!(
+                        "waited {} s for the limits to reset",
+                        wait.as_secs_f32()
+                    ));
                 }
             }
             Ok(runs)
@@ -203,9 +214,29 @@ fn has_word(pattern: &str, words: &[&str]) -> bool {
     words.iter().any(|w| p.contains(w))
 }
 
-const SIGNUP_WORDS: &[&str] = &["signup", "sign-up", "sign_up", "register", "registration", "create-account", "create_account"];
-const RESET_WORDS: &[&str] = &["password-reset", "password_reset", "reset-password", "reset_password", "passwordreset", "password/reset", "forgot", "recover"];
-const AUTH_WORDS: &[&str] = &["login", "logout", "signin", "sign-in", "signup", "register", "password", "session", "auth", "token", "oauth"];
+const SIGNUP_WORDS: &[&str] = &[
+    "signup",
+    "sign-up",
+    "sign_up",
+    "register",
+    "registration",
+    "create-account",
+    "create_account",
+];
+const RESET_WORDS: &[&str] = &[
+    "password-reset",
+    "password_reset",
+    "reset-password",
+    "reset_password",
+    "passwordreset",
+    "password/reset",
+    "forgot",
+    "recover",
+];
+const AUTH_WORDS: &[&str] = &[
+    "login", "logout", "signin", "sign-in", "signup", "register", "password", "session", "auth",
+    "token", "oauth",
+];
 const FOLLOW_UP_WORDS: &[&str] = &["confirm", "verify", "callback"];
 
 /// Body field names an endpoint is known to take.
@@ -213,11 +244,21 @@ fn field_names(e: &Endpoint) -> (Vec<String>, bool) {
     if let Some(Value::Object(m)) = &e.body_example {
         return (m.keys().cloned().collect(), false);
     }
-    let body: Vec<String> = e.params.iter().filter(|p| p.location == "body").map(|p| p.name.clone()).collect();
+    let body: Vec<String> = e
+        .params
+        .iter()
+        .filter(|p| p.location == "body")
+        .map(|p| p.name.clone())
+        .collect();
     if !body.is_empty() {
         return (body, false);
     }
-    let form: Vec<String> = e.params.iter().filter(|p| p.location == "form").map(|p| p.name.clone()).collect();
+    let form: Vec<String> = e
+        .params
+        .iter()
+        .filter(|p| p.location == "form")
+        .map(|p| p.name.clone())
+        .collect();
     let is_form = !form.is_empty();
     (form, is_form)
 }
@@ -226,20 +267,33 @@ fn discovered(ctx: &Context, words: &[&str]) -> Option<(Url, Vec<String>, bool)>
     let mut found: Vec<&Endpoint> = ctx
         .inventory
         .endpoints()
-        .filter(|e| e.method == "POST" && has_word(&e.pattern, words) && !has_word(&e.pattern, FOLLOW_UP_WORDS) && !e.has_path_id())
+        .filter(|e| {
+            e.method == "POST"
+                && has_word(&e.pattern, words)
+                && !has_word(&e.pattern, FOLLOW_UP_WORDS)
+                && !e.has_path_id()
+        })
         .collect();
     // JSON endpoints first: a form usually needs a CSRF token the burst would not have.
     found.sort_by_key(|e| field_names(e).1);
     let e = found.first()?;
     let (fields, form) = field_names(e);
-    let url = e.examples.first().cloned().or_else(|| ctx.config.target.join(&e.pattern).ok())?;
+    let url = e
+        .examples
+        .first()
+        .cloned()
+        .or_else(|| ctx.config.target.join(&e.pattern).ok())?;
     Some((url, fields, form))
 }
 
 /// A body a limiter sees but that cannot create an account or send mail to anyone.
 fn harmless_body(kind: Kind, fields: &[String], reset_email: &str) -> Value {
     let defaults = ["email".to_string(), "password".to_string()];
-    let fields = if fields.is_empty() { &defaults[..] } else { fields };
+    let fields = if fields.is_empty() {
+        &defaults[..]
+    } else {
+        fields
+    };
     let mut m = Map::new();
     for f in fields {
         let n = f.to_ascii_lowercase();
@@ -274,37 +328,68 @@ async fn target(ctx: &Context, kind: Kind) -> Result<(Shot, Session, bool), Stri
                 .filter_map(|i| i.config.as_ref())
                 .filter(|c| login_attempt::has_password_flow(c))
                 .collect();
-            let like = password_ids.first().and_then(|c| login_attempt::username(c)).unwrap_or("user@example.invalid");
-            let username = rl.login_username.clone().unwrap_or_else(|| login_attempt::unknown_username(like));
+            let like = password_ids
+                .first()
+                .and_then(|c| login_attempt::username(c))
+                .unwrap_or("user@example.invalid");
+            let username = rl
+                .login_username
+                .clone()
+                .unwrap_or_else(|| login_attempt::unknown_username(like));
             if let Some(ep) = &rl.login {
                 let (uf, pf) = password_ids
                     .iter()
                     .find_map(|c| match &c.login {
-                        crate::config::Login::Json { username_field, password_field, .. } => Some((username_field.clone(), password_field.clone())),
+                        crate::config::Login::Json {
+                            username_field,
+                            password_field,
+                            ..
+                        } => Some((username_field.clone(), password_field.clone())),
                         _ => None,
                     })
                     .unwrap_or(("email".into(), "password".into()));
-                let prepared = Prepared::Json { url: ep.url.clone(), base: Map::new(), username_field: uf, password_field: pf };
+                let prepared = Prepared::Json {
+                    url: ep.url.clone(),
+                    base: Map::new(),
+                    username_field: uf,
+                    password_field: pf,
+                };
                 return Ok((Shot::Login { prepared, username }, session, false));
             }
             // JSON flows first: no page to fetch, no CSRF token to carry.
             let mut sorted = password_ids.clone();
             sorted.sort_by_key(|c| !matches!(c.login, crate::config::Login::Json { .. }));
-            let cfg = sorted.first().ok_or("no login endpoint: no identity logs in with a password and none is configured")?;
+            let cfg = sorted.first().ok_or(
+                "no login endpoint: no identity logs in with a password and none is configured",
+            )?;
             let prepared = login_attempt::prepare(http, &session, cfg).await?;
             Ok((Shot::Login { prepared, username }, session, false))
         }
         Kind::Signup | Kind::Reset => {
-            let (configured, words) = if kind == Kind::Signup { (&rl.signup, SIGNUP_WORDS) } else { (&rl.reset, RESET_WORDS) };
+            let (configured, words) = if kind == Kind::Signup {
+                (&rl.signup, SIGNUP_WORDS)
+            } else {
+                (&rl.reset, RESET_WORDS)
+            };
             let (method, url, fields, form) = match configured {
                 Some(ep) => (ep.method.clone(), ep.url.clone(), Vec::new(), false),
                 None => {
-                    let (url, fields, form) = discovered(ctx, words).ok_or_else(|| format!("no {} endpoint found by discovery", kind.name()))?;
+                    let (url, fields, form) = discovered(ctx, words)
+                        .ok_or_else(|| format!("no {} endpoint found by discovery", kind.name()))?;
                     ("POST".to_string(), url, fields, form)
                 }
             };
             let body = harmless_body(kind, &fields, &reset_email);
-            Ok((Shot::Body { method, url, body, form }, session, false))
+            Ok((
+                Shot::Body {
+                    method,
+                    url,
+                    body,
+                    form,
+                },
+                session,
+                false,
+            ))
         }
         Kind::Write => {
             let (method, url) = match &rl.write {
@@ -313,19 +398,43 @@ async fn target(ctx: &Context, kind: Kind) -> Result<(Shot, Session, bool), Stri
                     // A create endpoint of a collection some identity could list.
                     let listed = |pattern: &str| {
                         ctx.inventory.endpoints().any(|g| {
-                            g.method == "GET" && g.pattern == pattern && g.observations.iter().any(|o| o.identity != "anonymous" && (200..300).contains(&o.status))
+                            g.method == "GET"
+                                && g.pattern == pattern
+                                && g.observations.iter().any(|o| {
+                                    o.identity != "anonymous" && (200..300).contains(&o.status)
+                                })
                         })
                     };
                     let e = ctx
                         .inventory
                         .endpoints()
-                        .find(|e| e.method == "POST" && !e.has_path_id() && !has_word(&e.pattern, AUTH_WORDS) && e.requires_auth != Some(false) && listed(&e.pattern))
+                        .find(|e| {
+                            e.method == "POST"
+                                && !e.has_path_id()
+                                && !has_word(&e.pattern, AUTH_WORDS)
+                                && e.requires_auth != Some(false)
+                                && listed(&e.pattern)
+                        })
                         .ok_or("no write endpoint found by discovery")?;
-                    let url = e.examples.first().cloned().or_else(|| ctx.config.target.join(&e.pattern).ok()).ok_or("no URL for the write endpoint")?;
+                    let url = e
+                        .examples
+                        .first()
+                        .cloned()
+                        .or_else(|| ctx.config.target.join(&e.pattern).ok())
+                        .ok_or("no URL for the write endpoint")?;
                     ("POST".to_string(), url)
                 }
             };
-            Ok((Shot::Body { method, url, body: Value::Object(Map::new()), form: false }, session, true))
+            Ok((
+                Shot::Body {
+                    method,
+                    url,
+                    body: Value::Object(Map::new()),
+                    form: false,
+                },
+                session,
+                true,
+            ))
         }
     }
 }
@@ -333,15 +442,28 @@ async fn target(ctx: &Context, kind: Kind) -> Result<(Shot, Session, bool), Stri
 fn request(shot: &Shot, fresh_user: bool) -> Request {
     match shot {
         Shot::Login { prepared, username } => {
-            let user = if fresh_user { login_attempt::unknown_username(username) } else { username.clone() };
+            let user = if fresh_user {
+                login_attempt::unknown_username(username)
+            } else {
+                username.clone()
+            };
             login_attempt::request(prepared, &user, &login_attempt::wrong_password())
         }
-        Shot::Body { method, url, body, form } => {
+        Shot::Body {
+            method,
+            url,
+            body,
+            form,
+        } => {
             let req = Request::new(method, url.clone()).no_redirects();
             if *form {
                 let fields: Vec<(String, String)> = body
                     .as_object()
-                    .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 req.form(&fields)
             } else {
@@ -351,10 +473,20 @@ fn request(shot: &Shot, fresh_user: bool) -> Request {
     }
 }
 
-async fn send(ctx: &Context, kind: Kind, session: &Session, via_identity: bool, req: Request) -> Option<Response> {
+async fn send(
+    ctx: &Context,
+    kind: Kind,
+    session: &Session,
+    via_identity: bool,
+    req: Request,
+) -> Option<Response> {
     if via_identity {
         // Writes go out as the first tenant identity (re-login handled by it).
-        let id = ctx.identities.authenticated().find(|i| i.tenant().is_some()).or_else(|| ctx.identities.authenticated().next())?;
+        let id = ctx
+            .identities
+            .authenticated()
+            .find(|i| i.tenant().is_some())
+            .or_else(|| ctx.identities.authenticated().next())?;
         return id.send(&ctx.http, req).await.ok();
     }
     let _ = kind;
@@ -366,7 +498,13 @@ fn limited(s: &Signal) -> bool {
 }
 
 /// One bounded burst; returns its run and how long its limit asks to wait.
-async fn burst(ctx: &Context, kind: Kind, shot: &Shot, session: &Session, via_identity: bool) -> (ProbeRun, Duration) {
+async fn burst(
+    ctx: &Context,
+    kind: Kind,
+    shot: &Shot,
+    session: &Session,
+    via_identity: bool,
+) -> (ProbeRun, Duration) {
     let http = &ctx.http;
     let bound = ctx.config.rate_limit.burst;
     let mut run = ProbeRun::new("ratelimit", Item::RateLimiting);
@@ -382,11 +520,16 @@ async fn burst(ctx: &Context, kind: Kind, shot: &Shot, session: &Session, via_id
         run.checks += 1;
         latencies.push(resp.elapsed);
         statuses.push(resp.status);
-        let created = matches!(kind, Kind::Signup | Kind::Write) && (resp.is_success() || (kind == Kind::Signup && resp.is_redirect()));
+        let created = matches!(kind, Kind::Signup | Kind::Write)
+            && (resp.is_success() || (kind == Kind::Signup && resp.is_redirect()));
         if created {
             let note = cleanup(ctx, kind, &resp, via_identity).await;
             run.state = RunState::Inconclusive {
-                reason: format!("the {} endpoint accepted a body meant to be refused ({}); the burst stopped after {i} request(s) so nothing more gets created{note}", kind.name(), resp.status),
+                reason: format!(
+                    "the {} endpoint accepted a body meant to be refused ({}); the burst stopped after {i} request(s) so nothing more gets created{note}",
+                    kind.name(),
+                    resp.status
+                ),
             };
             return (run, Duration::ZERO);
         }
@@ -401,13 +544,22 @@ async fn burst(ctx: &Context, kind: Kind, shot: &Shot, session: &Session, via_id
         }
     }
     let Some(last) = last else {
-        run.state = RunState::Inconclusive { reason: format!("no {} request of the burst got an answer", kind.name()) };
+        run.state = RunState::Inconclusive {
+            reason: format!("no {} request of the burst got an answer", kind.name()),
+        };
         return (run, Duration::ZERO);
     };
-    let location = Location { method: last.sent.method.clone(), url: http.redactor().url(&last.sent.url) };
+    let location = Location {
+        method: last.sent.method.clone(),
+        url: http.redactor().url(&last.sent.url),
+    };
     match outcome {
         Some((i, Signal::Announced(headers))) => {
-            run.notes.push(format!("{}: a quota is announced at request {i} ({})", kind.name(), http.redactor().text(&headers)));
+            run.notes.push(format!(
+                "{}: a quota is announced at request {i} ({})",
+                kind.name(),
+                http.redactor().text(&headers)
+            ));
             (run, Duration::ZERO)
         }
         Some((i, signal)) => {
@@ -415,21 +567,38 @@ async fn burst(ctx: &Context, kind: Kind, shot: &Shot, session: &Session, via_id
             run.notes.push(format!(
                 "{}: limited at request {i} ({}, status {}{}) after {} allowed",
                 kind.name(),
-                if signal == Signal::Throttled { "throttled" } else { "lockout or challenge" },
+                if signal == Signal::Throttled {
+                    "throttled"
+                } else {
+                    "lockout or challenge"
+                },
                 last.status,
-                retry_after(&last).map(|d| format!(", Retry-After {} s", d.as_secs())).unwrap_or_default(),
+                retry_after(&last)
+                    .map(|d| format!(", Retry-After {} s", d.as_secs()))
+                    .unwrap_or_default(),
                 i - 1
             ));
             forwarded_for_check(ctx, kind, shot, session, via_identity, &location, &mut run).await;
             (run, wait)
         }
         None if slowed_down(&latencies) => {
-            run.notes.push(format!("{}: answers slowed down progressively over {} requests", kind.name(), latencies.len()));
+            run.notes.push(format!(
+                "{}: answers slowed down progressively over {} requests",
+                kind.name(),
+                latencies.len()
+            ));
             (run, Duration::ZERO)
         }
-        None if statuses.iter().all(|s| matches!(s, 403 | 419)) || (kind != Kind::Login && statuses.iter().all(|s| *s == 401)) => {
+        None if statuses.iter().all(|s| matches!(s, 403 | 419))
+            || (kind != Kind::Login && statuses.iter().all(|s| *s == 401)) =>
+        {
             run.state = RunState::Inconclusive {
-                reason: format!("every {} request was refused ({}) before any limiter could count it (CSRF or authentication); set {}", kind.name(), last.status, kind.config_key()),
+                reason: format!(
+                    "every {} request was refused ({}) before any limiter could count it (CSRF or authentication); set {}",
+                    kind.name(),
+                    last.status,
+                    kind.config_key()
+                ),
             };
             (run, Duration::ZERO)
         }
@@ -437,12 +606,17 @@ async fn burst(ctx: &Context, kind: Kind, shot: &Shot, session: &Session, via_id
             let mut f = Finding::new(
                 Item::RateLimiting,
                 kind.probe_id(),
-                if kind == Kind::Login { Severity::High } else { Severity::Medium },
+                if kind == Kind::Login {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                },
                 Confidence::Firm,
                 format!("No rate limit on {}", kind.name()),
                 format!(
                     "{} {} requests in a row at the scanner's rate got no 429, no Retry-After, no RateLimit headers, no lockout and no slowdown: {} can be automated at will.",
-                    run.checks, kind.name(),
+                    run.checks,
+                    kind.name(),
                     match kind {
                         Kind::Login => "password guessing",
                         Kind::Signup => "account creation",
@@ -469,22 +643,42 @@ async fn burst(ctx: &Context, kind: Kind, shot: &Shot, session: &Session, via_id
 /// range 203.0.113.0/24) right before a plain one, twice. Let through while the plain
 /// request is still limited means the limiter trusts client-supplied headers; a plain
 /// request let through too means the limit simply ran out, which proves nothing.
-async fn forwarded_for_check(ctx: &Context, kind: Kind, shot: &Shot, session: &Session, via_identity: bool, location: &Location, run: &mut ProbeRun) {
+async fn forwarded_for_check(
+    ctx: &Context,
+    kind: Kind,
+    shot: &Shot,
+    session: &Session,
+    via_identity: bool,
+    location: &Location,
+    run: &mut ProbeRun,
+) {
     let http = &ctx.http;
     let mut evidence = Vec::new();
     for _ in 0..2 {
         let ip = format!("203.0.113.{}", 1 + rand::random::<u8>() % 254);
-        let req = request(shot, true).header("X-Forwarded-For", ip.clone()).header("X-Real-IP", ip);
-        let Some(forged) = send(ctx, kind, session, via_identity, req).await else { return };
+        let req = request(shot, true)
+            .header("X-Forwarded-For", ip.clone())
+            .header("X-Real-IP", ip);
+        let Some(forged) = send(ctx, kind, session, via_identity, req).await else {
+            return;
+        };
         run.checks += 1;
         if limited(&classify(&forged)) {
-            run.notes.push(format!("{}: the limit holds with a changed X-Forwarded-For", kind.name()));
+            run.notes.push(format!(
+                "{}: the limit holds with a changed X-Forwarded-For",
+                kind.name()
+            ));
             return;
         }
-        let Some(plain) = send(ctx, kind, session, via_identity, request(shot, true)).await else { return };
+        let Some(plain) = send(ctx, kind, session, via_identity, request(shot, true)).await else {
+            return;
+        };
         run.checks += 1;
         if !limited(&classify(&plain)) {
-            run.notes.push(format!("{}: the limit ran out before X-Forwarded-For could be judged", kind.name()));
+            run.notes.push(format!(
+                "{}: the limit ran out before X-Forwarded-For could be judged",
+                kind.name()
+            ));
             return;
         }
         evidence.push(http.evidence("changed X-Forwarded-For, let through", &forged, None));
@@ -512,18 +706,40 @@ async fn forwarded_for_check(ctx: &Context, kind: Kind, shot: &Shot, session: &S
 /// Deletes what an accepted write created, when the answer says where it lives.
 async fn cleanup(ctx: &Context, kind: Kind, resp: &Response, via_identity: bool) -> String {
     if kind != Kind::Write {
-        return "; an account may have been created with the address prodready-not-an-email".to_string();
+        return "; an account may have been created with the address prodready-not-an-email"
+            .to_string();
     }
-    let id = resp.json().and_then(|j| j.get("id").map(|v| v.to_string().trim_matches('"').to_string()));
+    let id = resp.json().and_then(|j| {
+        j.get("id")
+            .map(|v| v.to_string().trim_matches('"').to_string())
+    });
     let url = resp
         .header("location")
         .and_then(|l| resp.url.join(l).ok())
-        .or_else(|| id.and_then(|id| resp.sent.url.join(&format!("{}/{id}", resp.sent.url.path().trim_end_matches('/'))).ok()));
+        .or_else(|| {
+            id.and_then(|id| {
+                resp.sent
+                    .url
+                    .join(&format!(
+                        "{}/{id}",
+                        resp.sent.url.path().trim_end_matches('/')
+                    ))
+                    .ok()
+            })
+        });
     let Some(url) = url else {
         return "; the created object could not be located for deletion".to_string();
     };
     let session = Session::new("ratelimit-cleanup");
-    match send(ctx, kind, &session, via_identity, Request::new("DELETE", url)).await {
+    match send(
+        ctx,
+        kind,
+        &session,
+        via_identity,
+        Request::new("DELETE", url),
+    )
+    .await
+    {
         Some(r) if r.is_success() => "; the created object was deleted".to_string(),
         _ => "; deleting the created object failed".to_string(),
     }
@@ -537,7 +753,10 @@ mod tests {
         Response::synthetic(
             Url::parse("http://127.0.0.1/").unwrap(),
             status,
-            headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
             body.to_string(),
         )
     }
@@ -545,27 +764,59 @@ mod tests {
     #[test]
     fn classifies_limit_signals() {
         assert_eq!(classify(&resp(429, &[], "")), Signal::Throttled);
-        assert_eq!(classify(&resp(503, &[("Retry-After", "5")], "")), Signal::Throttled);
+        assert_eq!(
+            classify(&resp(503, &[("Retry-After", "5")], "")),
+            Signal::Throttled
+        );
         assert_eq!(classify(&resp(503, &[], "down")), Signal::None);
-        assert_eq!(classify(&resp(401, &[], "Too many failed attempts, please wait")), Signal::Lockout);
+        assert_eq!(
+            classify(&resp(401, &[], "Too many failed attempts, please wait")),
+            Signal::Lockout
+        );
         assert_eq!(classify(&resp(200, &[], "too many cooks")), Signal::None);
-        assert!(matches!(classify(&resp(422, &[("RateLimit-Policy", "\"w\";q=60;w=60")], "")), Signal::Announced(_)));
-        assert_eq!(classify(&resp(401, &[], "{\"error\":\"invalid\"}")), Signal::None);
-        assert_eq!(retry_after(&resp(429, &[("Retry-After", "12")], "")), Some(Duration::from_secs(12)));
-        assert_eq!(retry_after(&resp(429, &[("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")], "")), None);
+        assert!(matches!(
+            classify(&resp(422, &[("RateLimit-Policy", "\"w\";q=60;w=60")], "")),
+            Signal::Announced(_)
+        ));
+        assert_eq!(
+            classify(&resp(401, &[], "{\"error\":\"invalid\"}")),
+            Signal::None
+        );
+        assert_eq!(
+            retry_after(&resp(429, &[("Retry-After", "12")], "")),
+            Some(Duration::from_secs(12))
+        );
+        assert_eq!(
+            retry_after(&resp(
+                429,
+                &[("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")],
+                ""
+            )),
+            None
+        );
     }
 
     #[test]
     fn detects_progressive_slowdown_only_when_clear() {
-        let ms = |v: &[u64]| v.iter().map(|m| Duration::from_millis(*m)).collect::<Vec<_>>();
-        assert!(slowed_down(&ms(&[20, 22, 19, 21, 20, 300, 600, 900, 1200, 1500, 1800])));
+        let ms = |v: &[u64]| {
+            v.iter()
+                .map(|m| Duration::from_millis(*m))
+                .collect::<Vec<_>>()
+        };
+        assert!(slowed_down(&ms(&[
+            20, 22, 19, 21, 20, 300, 600, 900, 1200, 1500, 1800
+        ])));
         assert!(!slowed_down(&ms(&[20, 22, 19, 21, 20, 25, 30, 28, 22, 21])));
         assert!(!slowed_down(&ms(&[20, 30])));
     }
 
     #[test]
     fn harmless_bodies_cannot_create_accounts() {
-        let b = harmless_body(Kind::Signup, &["email".into(), "password".into(), "name".into()], "r@example.invalid");
+        let b = harmless_body(
+            Kind::Signup,
+            &["email".into(), "password".into(), "name".into()],
+            "r@example.invalid",
+        );
         assert_eq!(b["email"], "prodready-not-an-email");
         assert_eq!(b["password"], "x");
         let r = harmless_body(Kind::Reset, &[], "r@example.invalid");

@@ -17,7 +17,12 @@ fn verdict(report: &prodready::report::Report, item: Item) -> String {
         .findings
         .iter()
         .filter_map(|id| report.finding(id))
-        .map(|f| format!("{} {:?}/{:?}: {}", f.probe, f.severity, f.confidence, f.detail))
+        .map(|f| {
+            format!(
+                "{} {:?}/{:?}: {}",
+                f.probe, f.severity, f.confidence, f.detail
+            )
+        })
         .collect();
     format!("{:?}: {} {:#?}", i.status, i.summary, findings)
 }
@@ -43,7 +48,11 @@ async fn hardened_app_passes_items_2_and_4_and_tenants_can_still_log_in() {
     let rate = verdict(&report, Item::RateLimiting);
     eprintln!("authentication: {auth}\nrate-limiting: {rate}");
     for key in ["a-member", "a-admin", "b-member", "b-admin"] {
-        assert_eq!(can_log_in(&server, key).await, 200, "{key} is locked out after the scan");
+        assert_eq!(
+            can_log_in(&server, key).await,
+            200,
+            "{key} is locked out after the scan"
+        );
     }
     server.shutdown().await;
     assert!(auth.starts_with("Pass"), "authentication: {auth}");
@@ -82,7 +91,10 @@ async fn every_burst_is_bounded_and_paced_as_counted_at_the_server() {
         .expect("probe runs");
     let end = Instant::now();
     assert_eq!(runs.len(), 4, "{runs:#?}");
-    assert!(runs.iter().all(|r| r.checks > 0 && r.findings.is_empty()), "{runs:#?}");
+    assert!(
+        runs.iter().all(|r| r.checks > 0 && r.findings.is_empty()),
+        "{runs:#?}"
+    );
 
     let sent: Vec<_> = server
         .requests()
@@ -97,7 +109,10 @@ async fn every_burst_is_bounded_and_paced_as_counted_at_the_server() {
     }
     // A burst, plus at most four requests of the X-Forwarded-For check, per endpoint.
     for (route, n) in &per_route {
-        assert!(*n <= burst + 4, "{route} got {n} requests (burst {burst}): {per_route:?}");
+        assert!(
+            *n <= burst + 4,
+            "{route} got {n} requests (burst {burst}): {per_route:?}"
+        );
     }
     // The scanner's own rate holds: no one-second window holds more than rate + its burst allowance.
     for (i, r) in sent.iter().enumerate() {
@@ -122,7 +137,10 @@ async fn forged_and_weak_tokens_fail_without_printing_the_secret() {
     assert!(probes.contains(&"jwt.weak-secret"), "{probes:?}");
     assert!(probes.contains(&"jwt.alg-none-accepted"), "{probes:?}");
     let json = serde_json::to_string(&report).expect("report serialises");
-    assert!(!json.contains("your-256-bit-secret"), "the cracked secret leaked");
+    assert!(
+        !json.contains("your-256-bit-secret"),
+        "the cracked secret leaked"
+    );
     for p in passwords {
         assert!(!json.contains(&p), "a password leaked");
     }

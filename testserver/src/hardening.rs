@@ -162,9 +162,9 @@ impl RateLimiter {
                     .collect()
             })
             .unwrap_or_default();
-        let reset = live
-            .first()
-            .map_or(self.window, |t| self.window.saturating_sub(now.duration_since(*t)));
+        let reset = live.first().map_or(self.window, |t| {
+            self.window.saturating_sub(now.duration_since(*t))
+        });
         (self.limit, self.limit.saturating_sub(live.len()), reset)
     }
 
@@ -232,7 +232,17 @@ impl Limits {
 
 /// Where the API's write limiter leaves the caller's quota for [`write_quota`] to announce.
 #[derive(Clone, Default)]
-pub(crate) struct WriteQuota(pub std::sync::Arc<Mutex<Option<(usize, usize, Duration, Duration)>>>);
+pub(crate) struct WriteQuota(pub std::sync::Arc<Mutex<Option<Quota>>>);
+
+/// A limiter's state for one key, as announced.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Quota {
+    pub limit: usize,
+    pub remaining: usize,
+    /// Until the oldest counted event leaves the window.
+    pub reset: Duration,
+    pub window: Duration,
+}
 
 /// Announces the write quota on API writes with the IETF `RateLimit-Policy` and
 /// `RateLimit` headers, so clients (and scanners) see the limit before they hit it.
@@ -243,7 +253,13 @@ pub(crate) async fn write_quota(mut req: Request, next: Next) -> Response {
     }
     let mut resp = next.run(req).await;
     let quota = *slot.0.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((limit, remaining, reset, window)) = quota {
+    if let Some(Quota {
+        limit,
+        remaining,
+        reset,
+        window,
+    }) = quota
+    {
         let policy = format!("\"writes\";q={limit};w={}", window.as_secs().max(1));
         let state = format!("\"writes\";r={remaining};t={}", retry_after_secs(reset));
         for (name, value) in [("ratelimit-policy", policy), ("ratelimit", state)] {

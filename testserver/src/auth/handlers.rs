@@ -15,13 +15,12 @@ use sha2::{Digest, Sha256};
 
 use super::session::{CsrfScope, random_token};
 use super::{
-    AuthVia, CurrentUser, PRE_SESSION_COOKIE, SESSION_COOKIE, came_over_https, cookie,
-    set_cookie,
+    AuthVia, CurrentUser, PRE_SESSION_COOKIE, SESSION_COOKIE, came_over_https, cookie, set_cookie,
 };
 use crate::audit;
 use crate::errors::ApiError;
-use crate::flaws::Flaw;
 use crate::extract::{ApiJson, ClientIp, check_text};
+use crate::flaws::Flaw;
 use crate::hardening::retry_after_secs;
 use crate::html::{self, Nav};
 use crate::state::{SharedState, now_rfc3339, now_unix};
@@ -71,7 +70,6 @@ async fn authenticate(
     if throttled {
         check_login_limits(limits, &ip_key, &email)?;
     }
-
 
     let plausible = email.len() <= 320 && password.len() <= 1024;
     let found = if plausible {

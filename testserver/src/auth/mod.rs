@@ -93,8 +93,12 @@ impl FromRequestParts<SharedState> for CurrentUser {
             let hit = limiter.hit(&key);
             if let Some(slot) = parts.extensions.get::<crate::hardening::WriteQuota>() {
                 let (limit, remaining, reset) = limiter.quota(&key);
-                *slot.0.lock().unwrap_or_else(|e| e.into_inner()) =
-                    Some((limit, remaining, reset, limiter.window()));
+                *slot.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(crate::hardening::Quota {
+                    limit,
+                    remaining,
+                    reset,
+                    window: limiter.window(),
+                });
             }
             hit.map_err(ApiError::RateLimited)?;
         }
