@@ -231,9 +231,22 @@ async fn create_canaries(
     warnings
 }
 
-/// Runs every family concurrently; a family that errors or panics is recorded as an
-/// errored run for each of its items and the others go on.
+/// Runs the families in two phases: everything concurrently, then the families that
+/// must run last (rate-limit bursts), so their bursts disturb no other probe.
 async fn run_families(
+    ctx: &Context,
+    families: Vec<Box<dyn probe::Probe>>,
+    events: &Option<UnboundedSender<Event>>,
+) -> Vec<ProbeRun> {
+    let (last, first): (Vec<_>, Vec<_>) = families.into_iter().partition(|f| f.runs_last());
+    let mut runs = run_phase(ctx, first, events).await;
+    runs.extend(run_phase(ctx, last, events).await);
+    runs
+}
+
+/// Runs families concurrently; a family that errors or panics is recorded as an
+/// errored run for each of its items and the others go on.
+async fn run_phase(
     ctx: &Context,
     families: Vec<Box<dyn probe::Probe>>,
     events: &Option<UnboundedSender<Event>>,

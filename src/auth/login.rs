@@ -194,7 +194,7 @@ fn place_token(session: &Session, send: &TokenPlacement, token: &str, url: &Url)
     }
 }
 
-fn guess_username_field(form: &html::Form) -> Option<String> {
+pub(crate) fn guess_username_field(form: &html::Form) -> Option<String> {
     let by_kind = form.inputs.iter().find(|i| i.kind == "email");
     let by_name = || {
         form.inputs.iter().find(|i| {

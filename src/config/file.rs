@@ -28,6 +28,35 @@ pub struct RawConfig {
     pub transactions: RawTransactions,
     pub audit: Option<RawAudit>,
     pub attestation: Option<RawAttestation>,
+    #[serde(default)]
+    pub auth: RawAuthChecks,
+    #[serde(default)]
+    pub rate_limit: RawRateLimit,
+}
+
+/// Item 2 settings.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuthChecks {
+    /// Longest acceptable access-token lifetime in seconds (default 3600).
+    pub max_token_lifetime_secs: Option<u64>,
+}
+
+/// Item 4 settings: the bounded bursts and the endpoints they target.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawRateLimit {
+    /// Requests per burst (default 30).
+    pub burst: Option<u32>,
+    /// Longest `Retry-After` the scan waits out after a burst (default 60 seconds).
+    pub max_wait_secs: Option<u64>,
+    /// `METHOD /path` of each kind, when discovery cannot find it.
+    pub login: Option<String>,
+    pub signup: Option<String>,
+    pub reset: Option<String>,
+    pub write: Option<String>,
+    /// A sacrificial account the login burst may use (default: a random address that does not exist).
+    pub login_username: Option<String>,
 }
 
 /// Item 9's declarations.

@@ -65,6 +65,51 @@ pub struct ScanConfig {
     pub probes_dir: Option<PathBuf>,
     /// Origins (`scheme://host[:port]`) the app trusts for CORS (`target.trusted_origins`).
     pub trusted_origins: Vec<String>,
+    pub auth_checks: AuthChecks,
+    pub rate_limit: RateLimitConfig,
+}
+
+/// Item 2 settings (`[auth]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthChecks {
+    /// Access tokens living longer than this are reported.
+    pub max_token_lifetime: Duration,
+}
+
+impl Default for AuthChecks {
+    fn default() -> Self {
+        AuthChecks {
+            max_token_lifetime: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Item 4 settings (`[rate_limit]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimitConfig {
+    /// Requests per burst.
+    pub burst: u32,
+    /// Longest `Retry-After` waited out after the bursts.
+    pub max_wait: Duration,
+    pub login: Option<SeedEndpoint>,
+    pub signup: Option<SeedEndpoint>,
+    pub reset: Option<SeedEndpoint>,
+    pub write: Option<SeedEndpoint>,
+    pub login_username: Option<String>,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig {
+            burst: 30,
+            max_wait: Duration::from_secs(60),
+            login: None,
+            signup: None,
+            reset: None,
+            write: None,
+            login_username: None,
+        }
+    }
 }
 
 /// Politeness and resource bounds.
@@ -366,21 +411,10 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
     let mut seeds = Vec::new();
     for (i, s) in raw.seeds.endpoints.iter().enumerate() {
         let key = format!("seeds.endpoints[{i}]");
-        let (method, path) = match s.trim().split_once(char::is_whitespace) {
-            Some((m, p)) => (m.to_ascii_uppercase(), p.trim()),
-            None => ("GET".to_string(), s.trim()),
-        };
-        if !method.chars().all(|c| c.is_ascii_uppercase()) {
-            return Err(invalid(
-                &key,
-                format!("`{s}` should look like `POST /api/items`"),
-            ));
-        }
-        seeds.push(SeedEndpoint {
-            method,
-            url: resolve_url(&key, &target, &scope, path)?,
-        });
+        seeds.push(resolve_endpoint(&key, &target, &scope, s, "GET")?);
     }
+    let auth_checks = resolve_auth_checks(&raw.auth)?;
+    let rate_limit = resolve_rate_limit(&raw.rate_limit, &target, &scope)?;
 
     let mut canaries = Vec::new();
     for (i, c) in raw.canaries.iter().enumerate() {
@@ -511,6 +545,8 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
         attestation,
         probes_dir: None,
         trusted_origins,
+        auth_checks,
+        rate_limit,
     })
 }
 
@@ -553,6 +589,81 @@ fn resolve_trusted_origins(list: &[String]) -> Result<Vec<String>, ConfigError> 
         out.push(origin.ascii_serialization());
     }
     Ok(out)
+}
+
+/// `METHOD /path` (or `/path`, meaning `default_method`) resolved against the target.
+fn resolve_endpoint(
+    key: &str,
+    target: &Url,
+    scope: &Scope,
+    text: &str,
+    default_method: &str,
+) -> Result<SeedEndpoint, ConfigError> {
+    let (method, path) = match text.trim().split_once(char::is_whitespace) {
+        Some((m, p)) => (m.to_ascii_uppercase(), p.trim()),
+        None => (default_method.to_string(), text.trim()),
+    };
+    if !method.chars().all(|c| c.is_ascii_uppercase()) {
+        return Err(invalid(
+            key,
+            format!("`{text}` should look like `POST /api/items`"),
+        ));
+    }
+    Ok(SeedEndpoint {
+        method,
+        url: resolve_url(key, target, scope, path)?,
+    })
+}
+
+fn resolve_auth_checks(raw: &file::RawAuthChecks) -> Result<AuthChecks, ConfigError> {
+    let mut c = AuthChecks::default();
+    if let Some(secs) = raw.max_token_lifetime_secs {
+        if secs == 0 {
+            return Err(invalid(
+                "auth.max_token_lifetime_secs",
+                "must be at least 1",
+            ));
+        }
+        c.max_token_lifetime = Duration::from_secs(secs);
+    }
+    Ok(c)
+}
+
+/// Bursts stay small: they are sent at a live app.
+const MAX_BURST: u32 = 200;
+
+fn resolve_rate_limit(
+    raw: &file::RawRateLimit,
+    target: &Url,
+    scope: &Scope,
+) -> Result<RateLimitConfig, ConfigError> {
+    let mut c = RateLimitConfig::default();
+    if let Some(b) = raw.burst {
+        if !(2..=MAX_BURST).contains(&b) {
+            return Err(invalid(
+                "rate_limit.burst",
+                format!("must be between 2 and {MAX_BURST} requests"),
+            ));
+        }
+        c.burst = b;
+    }
+    if let Some(w) = raw.max_wait_secs {
+        if w > 600 {
+            return Err(invalid("rate_limit.max_wait_secs", "at most 600 seconds"));
+        }
+        c.max_wait = Duration::from_secs(w);
+    }
+    let endpoint = |name: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|t| resolve_endpoint(&format!("rate_limit.{name}"), target, scope, t, "POST"))
+            .transpose()
+    };
+    c.login = endpoint("login", &raw.login)?;
+    c.signup = endpoint("signup", &raw.signup)?;
+    c.reset = endpoint("reset", &raw.reset)?;
+    c.write = endpoint("write", &raw.write)?;
+    c.login_username = raw.login_username.clone();
+    Ok(c)
 }
 
 fn resolve_limits(raw: &file::RawLimits) -> Result<Limits, ConfigError> {
@@ -913,5 +1024,43 @@ mod tests {
             err.to_string().contains("target.trusted_origins[0]"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn auth_and_rate_limit_keys_resolve_and_validate() {
+        let e = env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]);
+        let c = from_text(GOOD, "t", &e, &Overrides::default()).unwrap();
+        assert_eq!(c.rate_limit.burst, 30);
+        assert_eq!(c.auth_checks.max_token_lifetime, Duration::from_secs(3600));
+        assert!(c.rate_limit.login.is_none());
+        let text = format!(
+            "{GOOD}\n[auth]\nmax_token_lifetime_secs = 600\n[rate_limit]\nburst = 12\nmax_wait_secs = 5\nsignup = \"/api/register\"\nwrite = \"PUT /api/items/1\"\n"
+        );
+        let c = from_text(&text, "t", &e, &Overrides::default()).unwrap();
+        assert_eq!(c.auth_checks.max_token_lifetime, Duration::from_secs(600));
+        assert_eq!(c.rate_limit.burst, 12);
+        assert_eq!(c.rate_limit.max_wait, Duration::from_secs(5));
+        let signup = c.rate_limit.signup.unwrap();
+        assert_eq!(
+            (signup.method.as_str(), signup.url.path()),
+            ("POST", "/api/register")
+        );
+        assert_eq!(c.rate_limit.write.unwrap().method, "PUT");
+        for (bad, key) in [
+            ("[rate_limit]\nburst = 5000", "rate_limit.burst"),
+            (
+                "[rate_limit]\nlogin = \"http://127.0.0.2/x\"",
+                "rate_limit.login",
+            ),
+            ("[rate_limit]\nbursts = 5", "bursts"),
+            (
+                "[auth]\nmax_token_lifetime_secs = 0",
+                "auth.max_token_lifetime_secs",
+            ),
+        ] {
+            let err =
+                from_text(&format!("{GOOD}\n{bad}\n"), "t", &e, &Overrides::default()).unwrap_err();
+            assert!(err.to_string().contains(key), "expected {key} in: {err}");
+        }
     }
 }

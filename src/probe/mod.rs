@@ -5,6 +5,7 @@
 //! goes on.
 
 pub mod audit_trail;
+pub mod auth_checks;
 pub mod catalog;
 pub mod cookies;
 pub mod cors;
@@ -13,9 +14,12 @@ pub mod declarative_run;
 pub mod error_leak;
 pub mod filtering;
 pub mod headers;
+pub mod jwt;
+pub mod login_attempt;
 pub mod owned;
 pub mod passive;
 pub mod pattern;
+pub mod rate_limit;
 pub mod roles;
 pub mod safe_corpus;
 pub mod signatures;
@@ -58,6 +62,11 @@ pub trait Probe: Send + Sync {
     /// The items it scores (used to record its failure when it errors).
     fn items(&self) -> &'static [Item];
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>>;
+    /// Families that disturb the app (bursts that trip its limiters) run after all
+    /// others have finished.
+    fn runs_last(&self) -> bool {
+        false
+    }
 }
 
 /// The built-in probe families, in the order they run.
@@ -73,6 +82,9 @@ pub fn families() -> Vec<Box<dyn Probe>> {
         Box::new(headers::HeadersProbe),
         Box::new(cors::CorsProbe),
         Box::new(cookies::SessionCookieProbe),
+        Box::new(auth_checks::AuthChecksProbe),
+        Box::new(jwt::JwtProbe),
+        Box::new(rate_limit::RateLimitProbe),
     ]
 }
 

@@ -9,6 +9,8 @@ pub async fn app(flaws: &str) -> Server {
     let flaws = FlawSet::parse(flaws).expect("valid flaw list");
     testserver::spawn(Options {
         flaws,
+        // Short limiter windows, so a scan can wait out the limits its bursts trip.
+        limit_window: std::time::Duration::from_secs(3),
         ..Default::default()
     })
     .await

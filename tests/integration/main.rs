@@ -1,6 +1,7 @@
 //! One integration binary: the scanner against the in-process test app, the CLI
 //! contract, and the HTTP layer's promises measured at the server.
 
+mod auth_rate_limit;
 mod cli;
 mod common;
 mod flaw_matrix;

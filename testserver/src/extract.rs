@@ -9,6 +9,8 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::errors::{ApiError, Cause};
+use crate::flaws::Flaw;
+use crate::state::SharedState;
 
 /// Longest string any text field accepts.
 pub(crate) const MAX_TEXT: usize = 10_000;
@@ -149,16 +151,37 @@ where
     }
 }
 
-/// The TCP peer's address. Forwarding headers are deliberately not trusted.
+/// The TCP peer's address, the key of the per-IP rate limiters. Forwarding headers
+/// are deliberately not trusted (the `rate-limit-xff-bypass` flaw trusts them).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<SharedState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        if state.flaw(Flaw::RateLimitXffBypass)
+            && let Some(ip) = forwarded_ip(&parts.headers)
+        {
+            return Ok(ClientIp(ip));
+        }
         Ok(ClientIp(peer_ip(parts)))
     }
+}
+
+/// The client address a proxy header claims: the first `X-Forwarded-For` entry or `X-Real-IP`.
+fn forwarded_ip(headers: &header::HeaderMap) -> Option<IpAddr> {
+    let first = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok())
+    };
+    first("x-forwarded-for").or_else(|| first("x-real-ip"))
 }
 
 pub(crate) fn peer_ip(parts: &Parts) -> IpAddr {

@@ -48,6 +48,22 @@ pub enum Flaw {
     CorsNullOrigin,
     /// The session cookie is readable by scripts (no HttpOnly) and sent cross-site.
     InsecureSessionCookie,
+    /// The token verifier accepts tokens whose header says `alg: none`, unsigned.
+    JwtAlgNone,
+    /// Access tokens are signed with a secret from every public weak-secret list.
+    WeakJwtSecret,
+    /// Access tokens live 30 days instead of 15 minutes.
+    LongLivedToken,
+    /// Logout clears the cookie but the token or server-side session stays valid.
+    NoLogoutRevocation,
+    /// Login says whether the email exists (different status and message).
+    UserEnumeration,
+    /// Login attempts are never throttled.
+    NoLoginRateLimit,
+    /// Signups are never throttled.
+    NoSignupRateLimit,
+    /// Limiters key on `X-Forwarded-For`/`X-Real-IP` when sent, so a client resets them at will.
+    RateLimitXffBypass,
 }
 
 impl Flaw {
@@ -69,6 +85,14 @@ impl Flaw {
         Flaw::CorsReflectOrigin,
         Flaw::CorsNullOrigin,
         Flaw::InsecureSessionCookie,
+        Flaw::JwtAlgNone,
+        Flaw::WeakJwtSecret,
+        Flaw::LongLivedToken,
+        Flaw::NoLogoutRevocation,
+        Flaw::UserEnumeration,
+        Flaw::NoLoginRateLimit,
+        Flaw::NoSignupRateLimit,
+        Flaw::RateLimitXffBypass,
     ];
 
     /// The name used on the command line and in `--list-flaws`.
@@ -90,6 +114,14 @@ impl Flaw {
             Flaw::CorsReflectOrigin => "cors-reflect-origin",
             Flaw::CorsNullOrigin => "cors-null-origin",
             Flaw::InsecureSessionCookie => "insecure-session-cookie",
+            Flaw::JwtAlgNone => "jwt-alg-none",
+            Flaw::WeakJwtSecret => "weak-jwt-secret",
+            Flaw::LongLivedToken => "long-lived-token",
+            Flaw::NoLogoutRevocation => "no-logout-revocation",
+            Flaw::UserEnumeration => "user-enumeration",
+            Flaw::NoLoginRateLimit => "no-login-rate-limit",
+            Flaw::NoSignupRateLimit => "no-signup-rate-limit",
+            Flaw::RateLimitXffBypass => "rate-limit-xff-bypass",
         }
     }
 
@@ -107,6 +139,14 @@ impl Flaw {
             | Flaw::CorsReflectOrigin
             | Flaw::CorsNullOrigin => "security-headers",
             Flaw::InsecureSessionCookie => "authentication",
+            Flaw::JwtAlgNone
+            | Flaw::WeakJwtSecret
+            | Flaw::LongLivedToken
+            | Flaw::NoLogoutRevocation
+            | Flaw::UserEnumeration => "authentication",
+            Flaw::NoLoginRateLimit | Flaw::NoSignupRateLimit | Flaw::RateLimitXffBypass => {
+                "rate-limiting"
+            }
         }
     }
 
@@ -160,6 +200,24 @@ impl Flaw {
             }
             Flaw::InsecureSessionCookie => {
                 "the session cookie is set without HttpOnly and with SameSite=None"
+            }
+            Flaw::JwtAlgNone => {
+                "the bearer-token verifier accepts unsigned tokens whose header says alg: none"
+            }
+            Flaw::WeakJwtSecret => {
+                "access tokens are signed with HS256 and a secret found on public weak-secret lists"
+            }
+            Flaw::LongLivedToken => "access tokens expire after 30 days instead of 15 minutes",
+            Flaw::NoLogoutRevocation => {
+                "logout clears the cookie but the bearer token and the server-side session stay valid"
+            }
+            Flaw::UserEnumeration => {
+                "login answers an unknown email and a wrong password with different statuses and messages"
+            }
+            Flaw::NoLoginRateLimit => "login attempts (JSON and form) are never throttled",
+            Flaw::NoSignupRateLimit => "signups (JSON and form) are never throttled",
+            Flaw::RateLimitXffBypass => {
+                "rate limiters key on X-Forwarded-For / X-Real-IP when a client sends them"
             }
         }
     }

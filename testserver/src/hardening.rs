@@ -171,6 +171,30 @@ impl RateLimiter {
         self.check(key, false)
     }
 
+    /// The limit, what is left of it for `key`, and when its oldest event expires.
+    pub(crate) fn quota(&self, key: &str) -> (usize, usize, Duration) {
+        let now = Instant::now();
+        let hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        let live: Vec<Instant> = hits
+            .get(key)
+            .map(|q| {
+                q.iter()
+                    .copied()
+                    .filter(|t| now.duration_since(*t) < self.window)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let reset = live.first().map_or(self.window, |t| {
+            self.window.saturating_sub(now.duration_since(*t))
+        });
+        (self.limit, self.limit.saturating_sub(live.len()), reset)
+    }
+
+    /// The window, for `RateLimit-Policy`.
+    pub(crate) fn window(&self) -> Duration {
+        self.window
+    }
+
     fn check(&self, key: &str, count: bool) -> Result<(), Duration> {
         let now = Instant::now();
         let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
@@ -214,18 +238,59 @@ pub(crate) struct Limits {
 }
 
 impl Limits {
-    pub(crate) fn new() -> Self {
-        const MINUTE: Duration = Duration::from_secs(60);
+    /// `minute` is the base window (a real minute outside tests).
+    pub(crate) fn new(minute: Duration) -> Self {
         Limits {
-            login_ip: RateLimiter::new(30, MINUTE),
-            login_failures_ip: RateLimiter::new(10, MINUTE),
-            login_failures_account: RateLimiter::new(10, 15 * MINUTE),
-            signup_ip: RateLimiter::new(10, 10 * MINUTE),
-            reset_ip: RateLimiter::new(10, 10 * MINUTE),
-            reset_account: RateLimiter::new(5, 60 * MINUTE),
-            writes_user: RateLimiter::new(60, MINUTE),
+            login_ip: RateLimiter::new(30, minute),
+            login_failures_ip: RateLimiter::new(10, minute),
+            login_failures_account: RateLimiter::new(10, 15 * minute),
+            signup_ip: RateLimiter::new(10, 10 * minute),
+            reset_ip: RateLimiter::new(10, 10 * minute),
+            reset_account: RateLimiter::new(5, 60 * minute),
+            writes_user: RateLimiter::new(60, minute),
         }
     }
+}
+
+/// Where the API's write limiter leaves the caller's quota for [`write_quota`] to announce.
+#[derive(Clone, Default)]
+pub(crate) struct WriteQuota(pub std::sync::Arc<Mutex<Option<Quota>>>);
+
+/// A limiter's state for one key, as announced.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Quota {
+    pub limit: usize,
+    pub remaining: usize,
+    /// Until the oldest counted event leaves the window.
+    pub reset: Duration,
+    pub window: Duration,
+}
+
+/// Announces the write quota on API writes with the IETF `RateLimit-Policy` and
+/// `RateLimit` headers, so clients (and scanners) see the limit before they hit it.
+pub(crate) async fn write_quota(mut req: Request, next: Next) -> Response {
+    let slot = WriteQuota::default();
+    if !req.method().is_safe() {
+        req.extensions_mut().insert(slot.clone());
+    }
+    let mut resp = next.run(req).await;
+    let quota = *slot.0.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(Quota {
+        limit,
+        remaining,
+        reset,
+        window,
+    }) = quota
+    {
+        let policy = format!("\"writes\";q={limit};w={}", window.as_secs().max(1));
+        let state = format!("\"writes\";r={remaining};t={}", retry_after_secs(reset));
+        for (name, value) in [("ratelimit-policy", policy), ("ratelimit", state)] {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                resp.headers_mut().insert(HeaderName::from_static(name), v);
+            }
+        }
+    }
+    resp
 }
 
 /// `Retry-After` in whole seconds, never zero.

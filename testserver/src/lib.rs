@@ -53,6 +53,9 @@ pub struct Options {
     /// The off-site partner link of the landing page and the target of
     /// `/go/partner`.
     pub partner_url: String,
+    /// The base window of the rate limiters (login 30 per window, signup 10 per ten
+    /// windows...). A minute by default; tests shorten it so a scan can wait a limit out.
+    pub limit_window: Duration,
 }
 
 impl Default for Options {
@@ -61,6 +64,7 @@ impl Default for Options {
             listen: SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 0),
             flaws: FlawSet::none(),
             partner_url: "https://partner.example.com/".to_string(),
+            limit_window: Duration::from_secs(60),
         }
     }
 }
@@ -109,6 +113,22 @@ impl std::fmt::Debug for Server {
             )
             .finish_non_exhaustive()
     }
+}
+
+/// The token signer: a random secret and short lifetime unless a flaw says otherwise.
+fn jwt_for(flaws: FlawSet) -> anyhow::Result<Jwt> {
+    let random = rand::random::<[u8; 32]>();
+    let secret: &[u8] = if flaws.contains(Flaw::WeakJwtSecret) {
+        auth::jwt::WEAK_SECRET
+    } else {
+        &random
+    };
+    let ttl = if flaws.contains(Flaw::LongLivedToken) {
+        auth::jwt::LONG_TTL_SECS
+    } else {
+        auth::jwt::TOKEN_TTL_SECS
+    };
+    Jwt::new(secret, ttl, flaws.contains(Flaw::JwtAlgNone))
 }
 
 /// How long a graceful shutdown may wait for open connections.
@@ -230,7 +250,8 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
         partner_url: partner,
         db: conn,
         passwords: hasher,
-        jwt: Jwt::new(&rand::random::<[u8; 32]>())?,
+        jwt: jwt_for(opts.flaws)?,
+        limit_window: opts.limit_window,
         csrf: CsrfKey::new(rand::random()),
         routes: table,
         recorder: recorder.clone(),

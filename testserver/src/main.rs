@@ -67,6 +67,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         listen: args.listen,
         flaws,
         partner_url: args.partner_url,
+        ..Default::default()
     })
     .await?;
     println!(

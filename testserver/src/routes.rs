@@ -287,6 +287,7 @@ pub(crate) fn app(router: Router<SharedState>, state: Arc<AppState>) -> Router {
         .layer(CatchPanicLayer::custom(PanicResponder))
         .layer(from_fn(errors::panic_scope))
         .layer(from_fn_with_state(state.clone(), errors::render_errors))
+        .layer(from_fn(hardening::write_quota))
         .layer(from_fn_with_state(state.clone(), hardening::cors))
         .layer(from_fn_with_state(
             state.clone(),

@@ -43,6 +43,7 @@ pub(crate) struct StateParts {
     pub csrf: CsrfKey,
     pub routes: Vec<RouteInfo>,
     pub recorder: Arc<Recorder>,
+    pub limit_window: std::time::Duration,
 }
 
 impl AppState {
@@ -55,7 +56,7 @@ impl AppState {
             jwt: parts.jwt,
             sessions: Sessions::default(),
             csrf: parts.csrf,
-            limits: Limits::new(),
+            limits: Limits::new(parts.limit_window),
             assets: Assets::build(),
             routes: parts.routes,
             metrics: Metrics::default(),

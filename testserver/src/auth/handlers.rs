@@ -15,8 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::session::{CsrfScope, random_token};
 use super::{
-    AuthVia, CurrentUser, PRE_SESSION_COOKIE, SESSION_COOKIE, came_over_https, cookie, jwt,
-    set_cookie,
+    AuthVia, CurrentUser, PRE_SESSION_COOKIE, SESSION_COOKIE, came_over_https, cookie, set_cookie,
 };
 use crate::audit;
 use crate::errors::ApiError;
@@ -29,6 +28,8 @@ use crate::tenants::{self, Organization, User};
 
 /// The one answer for an unknown email and a wrong password alike.
 const INVALID_LOGIN: &str = "invalid email or password";
+/// What the `user-enumeration` flaw answers for an email without an account.
+const UNKNOWN_ACCOUNT: &str = "no account is registered with this email";
 const RESET_MESSAGE: &str =
     "If an account exists for that email, we sent a link to reset the password.";
 /// Reset links are valid for 30 minutes.
@@ -38,6 +39,8 @@ const SESSION_MAX_AGE: u64 = 12 * 60 * 60;
 
 enum LoginFailure {
     Invalid,
+    /// Only under the `user-enumeration` flaw: the email has no account.
+    UnknownAccount,
     Limited(Duration),
     Error(ApiError),
 }
@@ -63,18 +66,10 @@ async fn authenticate(
     let email = normalize_email(email);
     let ip_key = ip.to_string();
     let limits = &state.limits;
-    limits
-        .login_ip
-        .hit(&ip_key)
-        .map_err(LoginFailure::Limited)?;
-    limits
-        .login_failures_ip
-        .peek(&ip_key)
-        .map_err(LoginFailure::Limited)?;
-    limits
-        .login_failures_account
-        .peek(&email)
-        .map_err(LoginFailure::Limited)?;
+    let throttled = !state.flaw(Flaw::NoLoginRateLimit);
+    if throttled {
+        check_login_limits(limits, &ip_key, &email)?;
+    }
 
     let plausible = email.len() <= 320 && password.len() <= 1024;
     let found = if plausible {
@@ -110,16 +105,38 @@ async fn authenticate(
             Ok(user)
         }
         user => {
-            let _ = limits.login_failures_ip.hit(&ip_key);
-            let _ = limits.login_failures_account.hit(&email);
+            if throttled {
+                let _ = limits.login_failures_ip.hit(&ip_key);
+                let _ = limits.login_failures_account.hit(&email);
+            }
             let (org, target) = match &user {
                 Some(u) => (Some(u.org_id), format!("user:{}", u.id)),
                 None => (None, "unknown account".to_string()),
             };
             audit::record(&conn, org, &email, "auth.login_failed", &target, ip)?;
+            if user.is_none() && state.flaw(Flaw::UserEnumeration) {
+                return Err(LoginFailure::UnknownAccount);
+            }
             Err(LoginFailure::Invalid)
         }
     }
+}
+
+/// Every attempt counts per IP; failures so far per IP and per account are checked.
+fn check_login_limits(
+    limits: &crate::hardening::Limits,
+    ip_key: &str,
+    email: &str,
+) -> Result<(), LoginFailure> {
+    limits.login_ip.hit(ip_key).map_err(LoginFailure::Limited)?;
+    limits
+        .login_failures_ip
+        .peek(ip_key)
+        .map_err(LoginFailure::Limited)?;
+    limits
+        .login_failures_account
+        .peek(email)
+        .map_err(LoginFailure::Limited)
 }
 
 #[derive(Deserialize)]
@@ -151,12 +168,17 @@ pub(crate) async fn api_login(
             Ok(Json(TokenResponse {
                 access_token: token,
                 token_type: "Bearer",
-                expires_in: jwt::TOKEN_TTL_SECS,
+                expires_in: state.jwt.ttl(),
             }))
         }
         Err(LoginFailure::Invalid) => Err((
             StatusCode::UNAUTHORIZED,
             Json(serde_json::json!({ "error": INVALID_LOGIN })),
+        )
+            .into_response()),
+        Err(LoginFailure::UnknownAccount) => Err((
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({ "error": UNKNOWN_ACCOUNT })),
         )
             .into_response()),
         Err(LoginFailure::Limited(wait)) => Err(ApiError::RateLimited(wait).into_response()),
@@ -171,10 +193,17 @@ pub(crate) async fn api_logout(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let mut resp = StatusCode::NO_CONTENT.into_response();
+    let revoke = !state.flaw(Flaw::NoLogoutRevocation);
     match &caller.via {
-        AuthVia::Bearer(claims) => state.jwt.revoke(claims),
+        AuthVia::Bearer(claims) => {
+            if revoke {
+                state.jwt.revoke(claims);
+            }
+        }
         AuthVia::Session(id) => {
-            state.sessions.revoke(id);
+            if revoke {
+                state.sessions.revoke(id);
+            }
             resp.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(SESSION_COOKIE, "", Some(0), came_over_https(&headers)),
@@ -248,11 +277,13 @@ async fn signup(
     ip: IpAddr,
     body: &SignupRequest,
 ) -> Result<(Organization, User), ApiError> {
-    state
-        .limits
-        .signup_ip
-        .hit(&ip.to_string())
-        .map_err(ApiError::RateLimited)?;
+    if !state.flaw(Flaw::NoSignupRateLimit) {
+        state
+            .limits
+            .signup_ip
+            .hit(&ip.to_string())
+            .map_err(ApiError::RateLimited)?;
+    }
     validate_signup(body)?;
     let hasher = state.clone();
     let password = body.password.clone();
@@ -543,6 +574,11 @@ pub(crate) async fn login_submit(
             page.notice = Some("Invalid email or password.".to_string());
             login_form(&state, page)
         }
+        Err(LoginFailure::UnknownAccount) => {
+            page.status = StatusCode::NOT_FOUND;
+            page.notice = Some(UNKNOWN_ACCOUNT.to_string());
+            login_form(&state, page)
+        }
         Err(LoginFailure::Limited(wait)) => {
             page.status = StatusCode::TOO_MANY_REQUESTS;
             page.notice = Some(format!(
@@ -611,7 +647,9 @@ pub(crate) async fn logout_submit(
         return Err(ApiError::Forbidden("missing or invalid CSRF token"));
     }
     if let Some(user_id) = state.sessions.user(&sid) {
-        state.sessions.revoke(&sid);
+        if !state.flaw(Flaw::NoLogoutRevocation) {
+            state.sessions.revoke(&sid);
+        }
         let conn = state.db();
         if let Some(user) = tenants::user_by_id(&conn, user_id)? {
             audit::record(

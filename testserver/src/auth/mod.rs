@@ -88,11 +88,19 @@ impl FromRequestParts<SharedState> for CurrentUser {
             return Err(ApiError::Unauthorized);
         }
         if unsafe_method {
-            state
-                .limits
-                .writes_user
-                .hit(&format!("user:{}", user.id))
-                .map_err(ApiError::RateLimited)?;
+            let key = format!("user:{}", user.id);
+            let limiter = &state.limits.writes_user;
+            let hit = limiter.hit(&key);
+            if let Some(slot) = parts.extensions.get::<crate::hardening::WriteQuota>() {
+                let (limit, remaining, reset) = limiter.quota(&key);
+                *slot.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(crate::hardening::Quota {
+                    limit,
+                    remaining,
+                    reset,
+                    window: limiter.window(),
+                });
+            }
+            hit.map_err(ApiError::RateLimited)?;
         }
         Ok(CurrentUser { user, via, ip })
     }

@@ -1,0 +1,550 @@
+//! Authentication checks (item 2) beyond tokens: anonymous and broken-credential replay
+//! of requests that returned private data, logout revocation on a separate fresh login,
+//! session fixation, credentials in URLs, passwords echoed back, and account enumeration.
+
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use regex::Regex;
+
+use super::login_attempt::{self, Prepared};
+use super::{Context, Probe, ProbeRun};
+use crate::auth::Identity;
+use crate::checklist::Item;
+use crate::config::{ConfigRequest, IdentityConfig, Login};
+use crate::finding::{Confidence, Finding, Location, Severity};
+use crate::http::{Request, Response, Session, StoredCookie};
+
+/// At most this many private routes are replayed per identity.
+const MAX_REPLAYS: usize = 25;
+
+/// The `auth` family.
+pub struct AuthChecksProbe;
+
+impl Probe for AuthChecksProbe {
+    fn family(&self) -> &'static str {
+        "auth"
+    }
+
+    fn items(&self) -> &'static [Item] {
+        &[Item::Authentication]
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
+        Box::pin(async move {
+            let mut run = ProbeRun::new("auth", Item::Authentication);
+            if ctx.identities.authenticated().next().is_none() {
+                return Ok(vec![ProbeRun::not_run(
+                    "auth",
+                    Item::Authentication,
+                    "no identity to log in as",
+                    Some("identities.a"),
+                )]);
+            }
+            anonymous_replay(ctx, &mut run).await;
+            logout_revocation(ctx, &mut run).await;
+            fixation_and_echo(ctx, &mut run).await;
+            enumeration(ctx, &mut run).await;
+            Ok(vec![run])
+        })
+    }
+}
+
+fn location(ctx: &Context, resp: &Response) -> Location {
+    Location {
+        method: resp.sent.method.clone(),
+        url: ctx.http.redactor().url(&resp.sent.url),
+    }
+}
+
+/// A credential that is no longer (or never was) valid but keeps its shape: a JWT with
+/// its signature damaged, anything else reversed.
+fn broken(value: &str) -> String {
+    if value.matches('.').count() == 2 && value.len() > 20 {
+        let cut = value.len() - 6;
+        let tail = if &value[cut..] == "AAAAAA" {
+            "BBBBBB"
+        } else {
+            "AAAAAA"
+        };
+        format!("{}{tail}", &value[..cut])
+    } else {
+        let r: String = value.chars().rev().collect();
+        if r == value { format!("{value}x") } else { r }
+    }
+}
+
+/// Every GET that showed an identity its own private data, replayed without credentials
+/// and with a broken credential; the data must not come back.
+async fn anonymous_replay(ctx: &Context, run: &mut ProbeRun) {
+    let http = &ctx.http;
+    let anon = ctx.identities.anonymous();
+    let mut replayed = 0;
+    for identity in ctx.identities.authenticated() {
+        let Some(markers) = ctx.inventory.markers.get(&identity.name) else {
+            continue;
+        };
+        let urls: Vec<(String, String)> = ctx
+            .inventory
+            .endpoints()
+            .filter(|e| e.method == "GET")
+            .filter_map(|e| {
+                e.observations
+                    .iter()
+                    .find(|o| {
+                        o.identity == identity.name
+                            && (200..300).contains(&o.status)
+                            && o.markers_of.contains(&identity.name)
+                    })
+                    .map(|o| (e.pattern.clone(), o.url.clone()))
+            })
+            .take(MAX_REPLAYS)
+            .collect();
+        let creds = broken_credentials(ctx, identity);
+        for (pattern, url) in urls {
+            let Ok(url) = url::Url::parse(&url) else {
+                continue;
+            };
+            let base = Request::get(url).header("Accept", "application/json, text/html;q=0.9");
+            let mut attempts = vec![("no credentials", base.clone())];
+            if !creds.is_empty() {
+                let mut req = base.clone().anonymous();
+                for (n, v) in &creds {
+                    req = req.header(n, v.clone());
+                }
+                attempts.push(("a broken credential", req));
+            }
+            for (how, req) in attempts {
+                run.checks += 1;
+                replayed += 1;
+                let Ok(resp) = http.send(&anon.session, req).await else {
+                    continue;
+                };
+                if !resp.is_success() {
+                    continue;
+                }
+                if let Some(m) = markers.found_in(&resp.text()) {
+                    run.findings.push(
+                        Finding::new(
+                            Item::Authentication,
+                            "auth.anonymous-replay",
+                            Severity::High,
+                            Confidence::Confirmed,
+                            format!("Private data served with {how}"),
+                            format!(
+                                "{pattern} returned identity `{}`'s private data when replayed with {how}: the route does not check the session.",
+                                identity.name
+                            ),
+                            location(ctx, &resp),
+                            how,
+                        )
+                        .with_evidence(http.evidence(&format!("replayed with {how}"), &resp, Some(m)))
+                        .with_remediation("Require a valid, server-verified session on every route that returns user data."),
+                    );
+                }
+            }
+        }
+    }
+    run.notes.push(format!(
+        "replayed {replayed} private requests without or with broken credentials"
+    ));
+}
+
+/// The identity's credentials (Authorization-like headers, cookies) with every value broken.
+fn broken_credentials(ctx: &Context, identity: &Identity) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (name, value) in identity.session.headers() {
+        let b = match value.split_once(' ') {
+            Some((scheme, v)) => format!("{scheme} {}", broken(v)),
+            None => broken(&value),
+        };
+        ctx.http.redactor().add(&b);
+        out.push((name, b));
+    }
+    let cookies: Vec<String> = identity
+        .session
+        .with_jar(|j| j.cookies().to_vec())
+        .iter()
+        .map(|c| {
+            let b = broken(&c.value);
+            ctx.http.redactor().add(&b);
+            format!("{}={b}", c.name)
+        })
+        .collect();
+    if !cookies.is_empty() {
+        out.push(("Cookie".to_string(), cookies.join("; ")));
+    }
+    out
+}
+
+fn check_request(check: &ConfigRequest) -> Request {
+    Request::new(&check.method, check.url.clone())
+        .header("Accept", "application/json, text/html;q=0.9")
+        .no_redirects()
+}
+
+fn check_ok(check: &ConfigRequest, resp: &Response) -> bool {
+    if check.expect_status.is_empty() {
+        resp.is_success()
+    } else {
+        check.expect_status.contains(&resp.status)
+    }
+}
+
+/// A session holding exactly `headers` and `cookies`.
+fn session_with(
+    name: &str,
+    url: &url::Url,
+    headers: &[(String, String)],
+    cookies: &[StoredCookie],
+) -> Session {
+    let s = Session::new(name);
+    for (n, v) in headers {
+        s.set_header(n, v);
+    }
+    s.with_jar(|j| {
+        for c in cookies {
+            j.insert(url, &c.name, &c.value);
+        }
+    });
+    s
+}
+
+/// Logs in on a fresh, throwaway session (never an identity's own), logs out as the
+/// config says, and replays the old credentials: they must no longer work.
+async fn logout_revocation(ctx: &Context, run: &mut ProbeRun) {
+    let http = &ctx.http;
+    let mut tried = false;
+    for identity in ctx.identities.authenticated() {
+        let Some(cfg) = identity.config.as_ref() else {
+            continue;
+        };
+        let (Some(logout), Some(check)) = (&cfg.logout, &cfg.check) else {
+            continue;
+        };
+        tried = true;
+        let fresh = Session::new(&format!("{}-logout-test", identity.name));
+        if let Err(e) = crate::auth::login::login(http, &fresh, cfg).await {
+            run.notes.push(format!(
+                "{}: fresh login for the logout test failed: {}",
+                identity.name,
+                http.redactor().text(&e.to_string())
+            ));
+            continue;
+        }
+        let Ok(before) = http.send(&fresh, check_request(check)).await else {
+            continue;
+        };
+        if !check_ok(check, &before) {
+            run.notes.push(format!(
+                "{}: the fresh session failed its check; logout not tested",
+                identity.name
+            ));
+            continue;
+        }
+        let headers = fresh.headers();
+        let cookies = fresh.with_jar(|j| j.cookies().to_vec());
+        let logout_req = Request::new(&logout.method, logout.url.clone()).no_redirects();
+        let Ok(out) = http.send(&fresh, logout_req).await else {
+            continue;
+        };
+        if out.status >= 400 {
+            run.notes.push(format!(
+                "{}: logout answered {}; revocation not tested",
+                identity.name, out.status
+            ));
+            continue;
+        }
+        let replay = session_with(
+            &format!("{}-after-logout", identity.name),
+            &check.url,
+            &headers,
+            &cookies,
+        );
+        let Ok(after) = http.send(&replay, check_request(check)).await else {
+            continue;
+        };
+        run.checks += 1;
+        if check_ok(check, &after) {
+            run.findings.push(
+                Finding::new(
+                    Item::Authentication,
+                    "auth.logout-not-revoked",
+                    Severity::High,
+                    Confidence::Confirmed,
+                    "Session still valid after logout",
+                    format!(
+                        "After identity `{}` logged out ({} {}), its old credentials still passed the check request: logout does not end the session on the server.",
+                        identity.name, logout.method, http.redactor().url(&logout.url)
+                    ),
+                    location(ctx, &after),
+                    cfg.login.kind(),
+                )
+                .with_evidence(http.evidence("logout", &out, None))
+                .with_evidence(http.evidence("old credentials after logout", &after, None))
+                .with_remediation("Revoke the session or token on the server at logout (delete the session; keep a denylist of token ids until they expire)."),
+            );
+        }
+    }
+    if !tried {
+        run.notes.push("no identity has a logout request; logout revocation not tested (set identities.a.logout)".into());
+    }
+}
+
+/// Session-like cookie names (not CSRF or preference cookies).
+fn sessionish(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    !n.contains("csrf")
+        && !n.contains("xsrf")
+        && ["sess", "sid", "auth", "token", "login", "connect"]
+            .iter()
+            .any(|k| n.contains(k))
+}
+
+/// One real login per password flow on a throwaway session: the session cookie must
+/// change at login, the login must not travel in a URL, and no response may echo the password.
+async fn fixation_and_echo(ctx: &Context, run: &mut ProbeRun) {
+    let http = &ctx.http;
+    let mut done_kinds: Vec<&str> = Vec::new();
+    for identity in ctx.identities.authenticated() {
+        let Some(cfg) = identity.config.as_ref() else {
+            continue;
+        };
+        if !login_attempt::has_password_flow(cfg) || done_kinds.contains(&cfg.login.kind()) {
+            continue;
+        }
+        done_kinds.push(cfg.login.kind());
+        let session = Session::new(&format!("{}-fixation-test", identity.name));
+        let prepared = match login_attempt::prepare(http, &session, cfg).await {
+            Ok(p) => p,
+            Err(e) => {
+                run.notes.push(format!("{}: {e}", identity.name));
+                continue;
+            }
+        };
+        let (Some(user), Some(pass)) = (login_attempt::username(cfg), login_attempt::password(cfg))
+        else {
+            continue;
+        };
+        if let Prepared::Form { method, .. } = &prepared
+            && method == "GET"
+        {
+            run.checks += 1;
+            run.findings.push(Finding::new(
+                Item::Authentication, "auth.credentials-in-url", Severity::Medium, Confidence::Firm,
+                "Login form sends the password in the URL",
+                format!("Identity `{}`'s login form submits with GET, so the password lands in browser history, proxy and server logs.", identity.name),
+                Location { method: "GET".into(), url: http.redactor().url(prepared.url()) },
+                "form-get",
+            ).with_remediation("Submit credentials with POST in the body, never in a query string."));
+            continue;
+        }
+        let before = session.with_jar(|j| j.cookies().to_vec());
+        let Ok(resp) = login_attempt::attempt(http, &session, &prepared, user, pass).await else {
+            continue;
+        };
+        run.checks += 1;
+        echo_check(ctx, run, &resp, pass, "the login response");
+        if resp.status >= 400 {
+            run.notes.push(format!(
+                "{}: test login answered {}; fixation not judged",
+                identity.name, resp.status
+            ));
+            continue;
+        }
+        let after = session.with_jar(|j| j.cookies().to_vec());
+        run.checks += 1;
+        if let Some(fixed) = before.iter().find(|c| {
+            sessionish(&c.name) && after.iter().any(|a| a.name == c.name && a.value == c.value)
+        }) {
+            run.findings.push(
+                Finding::new(
+                    Item::Authentication, "auth.session-fixation", Severity::Medium, Confidence::Firm,
+                    "Session id does not change at login",
+                    format!("Cookie `{}` kept the value it had before login: an attacker who plants a session id can ride the victim's login.", fixed.name),
+                    location(ctx, &resp), &fixed.name,
+                )
+                .with_evidence(http.evidence("login keeps the pre-login session cookie", &resp, None))
+                .with_remediation("Issue a new session id at every login and discard the old one."),
+            );
+        }
+        // Where the login lands must not echo the password either.
+        if let Some(check) = &cfg.check
+            && let Ok(r) = http.send(&session, check_request(check)).await
+        {
+            echo_check(ctx, run, &r, pass, "the check request");
+        }
+    }
+}
+
+/// A password echoed back in a response fails (evidence redacts it).
+fn echo_check(ctx: &Context, run: &mut ProbeRun, resp: &Response, password: &str, what: &str) {
+    if password.len() < 6 || !resp.text().contains(password) {
+        return;
+    }
+    ctx.http.redactor().add(password);
+    run.findings.push(
+        Finding::new(
+            Item::Authentication, "auth.password-echoed", Severity::High, Confidence::Confirmed,
+            "Password echoed back in a response",
+            format!("The password submitted at login appears in {what}: it can end up in caches, logs and browser history."),
+            location(ctx, resp), what,
+        )
+        .with_evidence(ctx.http.evidence("password in the response (redacted)", resp, Some(password)))
+        .with_remediation("Never render or return a submitted password, not even in a re-filled form."),
+    );
+}
+
+/// Replaces what differs between two otherwise equal answers (the username, tokens,
+/// numbers) so that only the message itself is compared.
+pub fn normalize(text: &str, username: &str, password: &str) -> String {
+    static TOKENS: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let tokens =
+        TOKENS.get_or_init(|| Regex::new(r"[A-Za-z0-9_\-+/=]{20,}|\d+").expect("valid regex"));
+    let text = text
+        .replace(username, "{user}")
+        .replace(password, "{password}");
+    let escaped = username.replace('@', "&#64;");
+    let text = text.replace(&escaped, "{user}");
+    tokens.replace_all(&text, "{t}").trim().to_string()
+}
+
+/// A known account with a wrong password and an unknown account, one attempt each: the
+/// answers must not differ. A different status is machine-readable enumeration (fails);
+/// only a different message warns.
+async fn enumeration(ctx: &Context, run: &mut ProbeRun) {
+    let http = &ctx.http;
+    let Some((identity, cfg)) = pick_password_identity(ctx) else {
+        run.notes
+            .push("no identity logs in with a password; account enumeration not tested".into());
+        return;
+    };
+    let Some(known) = login_attempt::username(cfg) else {
+        return;
+    };
+    let session = Session::new(&format!("{}-enumeration-test", identity.name));
+    let prepared = match login_attempt::prepare(http, &session, cfg).await {
+        Ok(p) => p,
+        Err(e) => {
+            run.notes.push(format!("enumeration: {e}"));
+            return;
+        }
+    };
+    let unknown = login_attempt::unknown_username(known);
+    let wrong = login_attempt::wrong_password();
+    let Ok(r_known) = login_attempt::attempt(http, &session, &prepared, known, &wrong).await else {
+        return;
+    };
+    let Ok(r_unknown) = login_attempt::attempt(http, &session, &prepared, &unknown, &wrong).await
+    else {
+        return;
+    };
+    run.checks += 1;
+    echo_check(ctx, run, &r_known, &wrong, "a failed login response");
+    if [r_known.status, r_unknown.status]
+        .iter()
+        .any(|s| *s == 429 || *s == 503)
+    {
+        run.state = crate::probe::RunState::Inconclusive {
+            reason: "a login was throttled during the account-enumeration check".into(),
+        };
+        return;
+    }
+    let same_status = r_known.status == r_unknown.status;
+    let same_body =
+        normalize(&r_known.text(), known, &wrong) == normalize(&r_unknown.text(), &unknown, &wrong);
+    if same_status && same_body {
+        run.notes
+            .push("a wrong password and an unknown account get the same answer".into());
+        return;
+    }
+    // A different status is machine-readable: enumeration scripts need nothing more.
+    let (severity, what) = if same_status {
+        (Severity::Low, "a different message".to_string())
+    } else {
+        (
+            Severity::Medium,
+            format!("status {} vs {}", r_known.status, r_unknown.status),
+        )
+    };
+    run.findings.push(
+        Finding::new(
+            Item::Authentication, "auth.account-enumeration", severity, Confidence::Firm,
+            "Login tells which accounts exist",
+            format!("A known account with a wrong password and an unknown account get {what}: anyone can test which emails have accounts."),
+            location(ctx, &r_known), "login",
+        )
+        .with_evidence(http.evidence("known account, wrong password", &r_known, None))
+        .with_evidence(http.evidence("unknown account", &r_unknown, None))
+        .with_remediation("Answer every failed login with the same status and message (and similar timing)."),
+    );
+}
+
+/// The identity whose login flow account checks use: JSON flows first (their answers compare cleanly).
+fn pick_password_identity(ctx: &Context) -> Option<(Arc<Identity>, &IdentityConfig)> {
+    let mut ids: Vec<&Arc<Identity>> = ctx
+        .identities
+        .authenticated()
+        .filter(|i| {
+            i.config
+                .as_ref()
+                .is_some_and(login_attempt::has_password_flow)
+        })
+        .collect();
+    ids.sort_by_key(|i| {
+        !matches!(
+            i.config.as_ref().map(|c| &c.login),
+            Some(Login::Json { .. })
+        )
+    });
+    let id = ids.first()?;
+    Some((Arc::clone(id), id.config.as_ref()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broken_credentials_keep_their_shape() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abcdefghijklmnop";
+        let b = broken(jwt);
+        assert_ne!(b, jwt);
+        assert_eq!(b.len(), jwt.len());
+        assert_eq!(b.matches('.').count(), 2);
+        assert_eq!(broken("abc"), "cba");
+        assert_eq!(broken("aa"), "aax");
+    }
+
+    #[test]
+    fn normalizing_hides_usernames_tokens_and_numbers() {
+        let a = normalize(
+            r#"<p>Invalid email or password.</p><input value="a@x.test"><input name=csrf value="aGVsbG8taGVsbG8taGVsbG8taGVsbG8"> took 12ms"#,
+            "a@x.test",
+            "pw-1",
+        );
+        let b = normalize(
+            r#"<p>Invalid email or password.</p><input value="zz@y.invalid"><input name=csrf value="d29ybGQtd29ybGQtd29ybGQtd29ybGQ"> took 9ms"#,
+            "zz@y.invalid",
+            "pw-1",
+        );
+        assert_eq!(a, b);
+        let c = normalize(
+            r#"{"error":"no account is registered with this email"}"#,
+            "x",
+            "y",
+        );
+        let d = normalize(r#"{"error":"invalid email or password"}"#, "x", "y");
+        assert_ne!(c, d);
+    }
+
+    #[test]
+    fn session_cookie_names() {
+        assert!(sessionish("session"));
+        assert!(sessionish("PHPSESSID"));
+        assert!(sessionish("connect.sid"));
+        assert!(!sessionish("csrftoken"));
+        assert!(!sessionish("XSRF-TOKEN"));
+        assert!(!sessionish("locale"));
+    }
+}
