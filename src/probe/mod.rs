@@ -12,6 +12,7 @@ pub mod owned;
 pub mod passive;
 pub mod pattern;
 pub mod safe_corpus;
+pub mod secret;
 pub mod signatures;
 
 use std::sync::Arc;
