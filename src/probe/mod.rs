@@ -4,10 +4,13 @@
 //! an error: a probe that errors is recorded as [`RunState::Errored`] and the scan
 //! goes on.
 
+pub mod bundle;
 pub mod catalog;
 pub mod declarative;
 pub mod declarative_run;
 pub mod error_leak;
+pub mod input_validation;
+pub mod mass_assignment;
 pub mod owned;
 pub mod passive;
 pub mod pattern;
@@ -57,6 +60,9 @@ pub fn families() -> Vec<Box<dyn Probe>> {
     vec![
         Box::new(declarative_run::DeclarativeProbes),
         Box::new(error_leak::ErrorLeakProbe),
+        Box::new(bundle::BundleProbe),
+        Box::new(input_validation::InputValidationProbe),
+        Box::new(mass_assignment::MassAssignmentProbe),
     ]
 }
 
