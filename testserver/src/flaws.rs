@@ -19,11 +19,37 @@ pub enum Flaw {
     /// Search endpoints build SQL by string concatenation and answer with the
     /// SQLite error text and the failing query.
     SqlError,
+    /// The main bundle carries a Stripe live secret key next to the publishable one.
+    SecretInBundle,
+    /// A lazily loaded chunk (named only in the bundle's webpack chunk map) carries an
+    /// OpenAI API key.
+    SecretInLazyChunk,
+    /// The bundle points to its source map, served with the original sources, one of
+    /// which holds a GitLab token the minified bundle no longer contains.
+    SourceMapExposed,
+    /// `/.env` is served with the production environment file.
+    DotenvExposed,
+    /// Resource bodies (projects, invoices, documents) are read without validation:
+    /// any content type, and a body that does not decode crashes into a (safe) 500.
+    NoInputValidation,
+    /// Project bodies are bound leniently (unknown fields ignored) and `owner_id` is
+    /// taken from the client.
+    MassAssignment,
 }
 
 impl Flaw {
     /// Every flaw, in the order `--list-flaws` prints them.
-    pub const ALL: &'static [Flaw] = &[Flaw::StackTrace, Flaw::DebugPage, Flaw::SqlError];
+    pub const ALL: &'static [Flaw] = &[
+        Flaw::StackTrace,
+        Flaw::DebugPage,
+        Flaw::SqlError,
+        Flaw::SecretInBundle,
+        Flaw::SecretInLazyChunk,
+        Flaw::SourceMapExposed,
+        Flaw::DotenvExposed,
+        Flaw::NoInputValidation,
+        Flaw::MassAssignment,
+    ];
 
     /// The name used on the command line and in `--list-flaws`.
     pub fn name(self) -> &'static str {
@@ -31,6 +57,12 @@ impl Flaw {
             Flaw::StackTrace => "stack-trace",
             Flaw::DebugPage => "debug-page",
             Flaw::SqlError => "sql-error",
+            Flaw::SecretInBundle => "secret-in-bundle",
+            Flaw::SecretInLazyChunk => "secret-in-lazy-chunk",
+            Flaw::SourceMapExposed => "source-map-exposed",
+            Flaw::DotenvExposed => "dotenv-exposed",
+            Flaw::NoInputValidation => "no-input-validation",
+            Flaw::MassAssignment => "mass-assignment",
         }
     }
 
@@ -38,6 +70,11 @@ impl Flaw {
     pub fn item_key(self) -> &'static str {
         match self {
             Flaw::StackTrace | Flaw::DebugPage | Flaw::SqlError => "error-handling",
+            Flaw::SecretInBundle
+            | Flaw::SecretInLazyChunk
+            | Flaw::SourceMapExposed
+            | Flaw::DotenvExposed => "secrets",
+            Flaw::NoInputValidation | Flaw::MassAssignment => "input-validation",
         }
     }
 
@@ -55,6 +92,28 @@ impl Flaw {
             Flaw::SqlError => {
                 "search endpoints concatenate the query text into SQL and return the SQLite error \
                  and the query on failure"
+            }
+            Flaw::SecretInBundle => {
+                "the main JavaScript bundle ships a Stripe live secret key (sk_live_) beside the \
+                 publishable key"
+            }
+            Flaw::SecretInLazyChunk => {
+                "a lazily loaded reports chunk, named only in the bundle's webpack chunk map, \
+                 ships an OpenAI API key"
+            }
+            Flaw::SourceMapExposed => {
+                "the bundle links its source map, which embeds the original sources including a \
+                 config module with a GitLab token"
+            }
+            Flaw::DotenvExposed => {
+                "/.env serves the production environment file (database URL, session secret)"
+            }
+            Flaw::NoInputValidation => {
+                "project, invoice and document bodies are not validated: any content type is \
+                 read and a body that does not decode answers 500"
+            }
+            Flaw::MassAssignment => {
+                "project bodies ignore unknown fields and take owner_id from the client"
             }
         }
     }

@@ -56,7 +56,7 @@ impl AppState {
             sessions: Sessions::default(),
             csrf: parts.csrf,
             limits: Limits::new(),
-            assets: Assets::build(),
+            assets: Assets::build(parts.flaws),
             routes: parts.routes,
             metrics: Metrics::default(),
             recorder: parts.recorder,
