@@ -7,3 +7,4 @@ mod flaw_matrix;
 mod http_layer;
 mod login;
 mod report;
+mod secrets_and_input;
