@@ -118,6 +118,11 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         if !resp.is_success() {
             continue;
         }
+        if let Some(sources) = inline_sources(&resp) {
+            maps += 1;
+            run.checks += 1;
+            run.findings.extend(inline_findings(ctx, &resp, &sources));
+        }
         for map_url in source_map_candidates(&resp) {
             let Some(map) = get(ctx, who, &map_url).await else {
                 continue;
@@ -197,6 +202,98 @@ fn source_map_candidates(script: &Response) -> Vec<Url> {
         beside.set_query(None);
         beside.set_path(&format!("{}.map", script.url.path()));
         out.push(beside);
+    }
+    out
+}
+
+/// Decoded inline maps larger than this are skipped.
+const MAX_INLINE_MAP: usize = 8 << 20;
+
+/// The embedded sources of an inline source map (`sourceMappingURL=data:...;base64,`),
+/// joined by newlines: the passive scanner never sees them, they are base64 in the script.
+fn inline_sources(script: &Response) -> Option<String> {
+    use base64::Engine;
+    let text = script.text();
+    let tail_start = text.len().saturating_sub(MAX_INLINE_MAP);
+    let tail = text.get(tail_start..).unwrap_or(&text);
+    let reference = SOURCE_MAP_COMMENT.captures_iter(tail).last()?[1].to_string();
+    let data = reference.strip_prefix("data:")?;
+    let (meta, payload) = data.split_once(',')?;
+    let bytes = if meta.ends_with(";base64") {
+        base64::engine::general_purpose::STANDARD
+            .decode(payload.trim())
+            .ok()?
+    } else {
+        percent_encoding::percent_decode_str(payload).collect()
+    };
+    let json: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let sources: Vec<&str> = json
+        .get("sourcesContent")?
+        .as_array()?
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    (!sources.is_empty()).then(|| sources.join("\n"))
+}
+
+/// Findings for an inline source map: the map itself, and every signature match in the
+/// sources it embeds (redacted; the script's body stays out of the evidence because
+/// the sources are in it, base64-encoded).
+fn inline_findings(ctx: &Context, script: &Response, sources: &str) -> Vec<Finding> {
+    let loc = location(ctx, script);
+    let evidence = |label: &str, matched: Option<String>| {
+        let mut ev = ctx.http.evidence(label, script, None);
+        if let Some(resp) = ev.response.as_mut() {
+            resp.body = "[script with an inline source map; body withheld]".into();
+            resp.truncated = true;
+        }
+        ev.matched = matched;
+        ev
+    };
+    let mut out = vec![
+        Finding::new(
+            Item::Secrets,
+            "bundle.source-map-exposed",
+            Severity::Low,
+            Confidence::Firm,
+            "Source map of a production script is public",
+            format!(
+                "{} carries an inline source map with the original source files                  (sourcesContent).",
+                loc.url
+            ),
+            loc.clone(),
+            "inline",
+        )
+        .with_evidence(evidence("the script with its inline source map", None))
+        .with_remediation("Build production bundles without inline source maps."),
+    ];
+    for m in ctx.catalog.signatures.scan_text(sources.as_bytes()) {
+        if let Some(raw) = &m.secret {
+            ctx.http.redactor().add(raw);
+        }
+        let sig = m.signature;
+        out.push(
+            Finding::new(
+                sig.item,
+                &sig.id,
+                sig.severity,
+                sig.confidence,
+                &sig.title,
+                format!(
+                    "{} Found in the original sources embedded in the inline source map of {}: {}",
+                    sig.detail,
+                    loc.url,
+                    ctx.http.redactor().text(&m.excerpt)
+                ),
+                loc.clone(),
+                "inline-source-map",
+            )
+            .with_evidence(evidence(
+                &format!("inline source map matched {}", sig.id),
+                Some(ctx.http.redactor().text(&m.excerpt)),
+            ))
+            .with_remediation(&sig.remediation),
+        );
     }
     out
 }
@@ -429,6 +526,23 @@ mod tests {
             source_map_candidates(&inline),
             [Url::parse("http://127.0.0.1:1/a.js.map").unwrap()]
         );
+    }
+
+    #[test]
+    fn inline_source_maps_are_decoded() {
+        use base64::Engine;
+        let map = r#"{"version":3,"sources":["a.ts"],"sourcesContent":["const k = 1;"],"mappings":"AAAA"}"#;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(map);
+        let js = resp(
+            "http://127.0.0.1:1/a.js",
+            &[],
+            &format!(
+                "var k=1;\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,{b64}\n"
+            ),
+        );
+        assert_eq!(inline_sources(&js).as_deref(), Some("const k = 1;"));
+        let plain = resp("http://127.0.0.1:1/a.js", &[], "var k=1;");
+        assert_eq!(inline_sources(&plain), None);
     }
 
     #[test]
