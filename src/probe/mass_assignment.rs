@@ -161,7 +161,12 @@ fn with_fields(base: &Map<String, Value>, fields: &[(&'static str, Value)]) -> V
     Value::Object(m)
 }
 
+/// Fields tried one by one when a body with all of them is refused as invalid.
+const SINGLE_FIELDS: &[&str] = &["role", "is_admin", "owner_id", "org_id"];
+
 struct Outcome {
+    /// The single-field retry runs once per scan, to bound writes.
+    tried_single_fields: bool,
     checks: u32,
     findings: Vec<Finding>,
     notes: Vec<String>,
@@ -185,6 +190,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     let ids = other_ids(other.as_ref().and_then(|o| o.profile()).as_ref());
     let fields = privileged_fields(&ids);
     let mut out = Outcome {
+        tried_single_fields: false,
         checks: 0,
         findings: Vec::new(),
         notes: Vec::new(),
@@ -283,44 +289,65 @@ async fn objects(
         }
     }
     // Update the clean object with the fields.
-    for (method, _) in update_methods(ctx, &clean.url).into_iter().take(1) {
+    let Some((method, _)) = update_methods(ctx, &clean.url).into_iter().next() else {
+        return;
+    };
+    let base = if method == "PATCH" {
+        Map::new()
+    } else {
+        template.clone()
+    };
+    // All fields at once; when that is refused as invalid (a strict field rejects the
+    // whole body), the riskiest fields alone, once per scan.
+    let mut attempts: Vec<Vec<(&'static str, Value)>> = vec![fields.to_vec()];
+    let mut hits: Vec<&'static str> = Vec::new();
+    let mut last_readback = None;
+    let mut n = 0;
+    while n < attempts.len() {
+        let set = attempts[n].clone();
+        n += 1;
         if !ctx.owned.owns(&clean.url) {
-            continue;
+            break;
         }
-        let base = if method == "PATCH" {
-            Map::new()
-        } else {
-            template.clone()
-        };
         let req = Request::new(&method, clean.url.clone())
-            .json(&with_fields(&base, fields))
+            .json(&with_fields(&base, &set))
             .header("Accept", "application/json");
         let Ok(resp) = who.send(&ctx.http, req).await else {
             continue;
         };
         out.checks += 1;
         if !resp.is_success() {
+            if n == 1 && matches!(resp.status, 400 | 422) && !out.tried_single_fields {
+                out.tried_single_fields = true;
+                attempts.extend(
+                    fields
+                        .iter()
+                        .filter(|(k, _)| SINGLE_FIELDS.contains(k))
+                        .map(|f| vec![f.clone()]),
+                );
+            }
             continue;
         }
         if let Some((after_resp, after)) = read(ctx, who, &clean.url).await {
-            let hits = stuck(fields, &before, &after);
-            if !hits.is_empty() {
-                out.findings.push(finding(
-                    ctx,
-                    &method,
-                    &clean.url,
-                    &hits,
-                    &after_resp,
-                    "update",
-                ));
+            for h in stuck(&set, &before, &after) {
+                if !hits.contains(&h) {
+                    hits.push(h);
+                }
             }
+            last_readback = Some(after_resp);
         } else if let Some(o) = other
             && read(ctx, o, &clean.url).await.is_some()
         {
             // The object moved to the other tenant: a tenant field stuck.
             move_owner(ctx, &clean, o);
             out.findings.push(moved(ctx, &method, &clean.url, &resp));
+            break;
         }
+    }
+    if let (false, Some(readback)) = (hits.is_empty(), last_readback) {
+        out.findings.push(finding(
+            ctx, &method, &clean.url, &hits, &readback, "update",
+        ));
     }
 }
 
