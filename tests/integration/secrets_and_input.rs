@@ -53,6 +53,9 @@ async fn planted_secrets_are_found_and_never_shown_in_full() {
     );
     let matched = stripe.evidence[0].matched.as_deref().unwrap_or("");
     assert!(matched.contains("[redacted sha256:"), "{matched}");
+    // The evidence excerpt shows the same redacted form where the key stood.
+    let body = &stripe.evidence[0].response.as_ref().expect("response").body;
+    assert!(body.contains("sk_live_…[redacted sha256:"), "{body}");
     for format in [Format::Json, Format::Table] {
         let text = render(&report, format, &Style::plain());
         for secret in testserver::planted_secrets() {
