@@ -31,6 +31,36 @@ pub fn entropy(text: &str) -> f64 {
         .sum()
 }
 
+/// Words that mark a value as a placeholder in docs, templates and sample configs.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "your",
+    "change",
+    "example",
+    "placeholder",
+    "replace",
+    "dummy",
+    "sample",
+    "xxxx",
+    "redacted",
+    "<",
+    ">",
+    "${",
+    "{{",
+    "process.env",
+    "here",
+];
+
+/// Whether a short value reads as a placeholder (`your-secret-here`, `CHANGE_ME`,
+/// `${DB_PASSWORD}`, AWS's documented `...EXAMPLE` keys) rather than a credential.
+/// Long values (key material) are not judged: random text contains any word by chance.
+pub fn looks_like_placeholder(value: &str) -> bool {
+    if value.len() > 64 {
+        return false;
+    }
+    let lower = value.to_ascii_lowercase();
+    PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
+}
+
 /// The redacted form of a secret: a short, non-secret prefix (a vendor prefix such as
 /// `sk_live_` when the secret has one) and the first 8 hex digits of its SHA-256, so
 /// two findings of the same secret can be told apart without showing it.
@@ -108,6 +138,21 @@ mod tests {
         assert!((entropy("abcd") - 2.0).abs() < 1e-9);
         assert!(entropy("xxxxxxxxxxxxxxxxxxxxxxxx") < 1.0);
         assert!(entropy("4eC39HqLyjWDarjtT1zdp7dc") > 4.0);
+    }
+
+    #[test]
+    fn placeholders_are_recognised() {
+        for p in [
+            "your-secret-here",
+            "CHANGE_ME_IN_PRODUCTION",
+            "${DB_PASSWORD}",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ] {
+            assert!(looks_like_placeholder(p), "{p}");
+        }
+        for s in ["xiRGHOY32nfr5p", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"] {
+            assert!(!looks_like_placeholder(s), "{s}");
+        }
     }
 
     #[test]

@@ -136,10 +136,10 @@ impl Signature {
                 whole
             };
             let raw = String::from_utf8_lossy(measured.as_bytes()).into_owned();
-            if self
+            let too_plain = self
                 .min_entropy
-                .is_some_and(|min| secret::entropy(&raw) < min)
-            {
+                .is_some_and(|min| secret::entropy(&raw) < min);
+            if too_plain || (has_secret && secret::looks_like_placeholder(&raw)) {
                 continue;
             }
             let shown = caps.name(pattern::EXCERPT_GROUP).unwrap_or(whole);
