@@ -30,6 +30,27 @@ static CHUNK_NAME: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid chunk regex")
 });
+/// A webpack chunk-URL function: `"static/js/" + id + "." + {179:"a1b2c3",...}[id] + ".chunk.js"`
+/// (`__webpack_require__.u` and its minified forms).
+static WEBPACK_CHUNK_MAP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"["']([A-Za-z0-9_\-./]*)["']\s*\+\s*\(?\s*[A-Za-z_$][\w$]*\s*\)?\s*\+\s*["']([.\-])["']\s*\+\s*\{([^{}]+)\}\s*\[\s*[A-Za-z_$][\w$]*\s*\]\s*\+\s*["']([A-Za-z0-9_\-.]*\.m?js)["']"#,
+    )
+    .expect("valid webpack chunk map regex")
+});
+/// One `id: "hash"` entry of a webpack chunk map.
+static CHUNK_MAP_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:["']([A-Za-z0-9_\-./]+)["']|([0-9]+))\s*:\s*["']([A-Za-z0-9_\-]+)["']"#)
+        .expect("valid chunk map entry regex")
+});
+/// webpack's public path: `__webpack_require__.p = "/"` (minified `r.p="/assets/"`).
+static WEBPACK_PUBLIC_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:__webpack_require__|[A-Za-z_$])\.p\s*=\s*["']([^"']*)["']"#)
+        .expect("valid public path regex")
+});
+/// Chunks that webpack's map names at most, so a huge map cannot flood the crawl.
+const MAX_MAPPED_CHUNKS: usize = 200;
+
 /// `method: "POST"` near a path, as in `fetch(url, { method: "POST" })`.
 static METHOD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)method\s*:\s*["'`](GET|POST|PUT|PATCH|DELETE)["'`]"#)
@@ -86,15 +107,66 @@ pub fn read_script(url: &Url, source: &str) -> ScriptFacts {
     }
     for re in [&*DYNAMIC_IMPORT, &*CHUNK_NAME] {
         for cap in re.captures_iter(source).take(500) {
-            if let Ok(u) = url.join(&cap[1])
-                && !facts.chunks.contains(&u)
-                && u != *url
-            {
-                facts.chunks.push(u);
+            for u in chunk_urls(url, &cap[1]) {
+                if !facts.chunks.contains(&u) && u != *url {
+                    facts.chunks.push(u);
+                }
             }
         }
     }
+    for u in webpack_chunks(url, source) {
+        if !facts.chunks.contains(&u) && u != *url {
+            facts.chunks.push(u);
+        }
+    }
     facts
+}
+
+/// Where a chunk name points. Bundlers write names relative to the script (`./x.js`)
+/// or to the site's base (Vite's `assets/x.js` inside `/assets/index.js`): when the
+/// name starts with a folder the script already sits in, the base reading is added.
+fn chunk_urls(script: &Url, name: &str) -> Vec<Url> {
+    let mut out: Vec<Url> = script.join(name).into_iter().collect();
+    let first = name.split('/').next().unwrap_or("");
+    let relative = !name.starts_with('/') && !name.starts_with('.') && name.contains('/');
+    if relative
+        && script.path().split('/').any(|seg| seg == first)
+        && let Ok(u) = script.join(&format!("/{name}"))
+        && !out.contains(&u)
+    {
+        out.push(u);
+    }
+    out
+}
+
+/// Chunk URLs named by webpack chunk maps in `source`.
+pub fn webpack_chunks(script: &Url, source: &str) -> Vec<Url> {
+    let public = WEBPACK_PUBLIC_PATH
+        .captures(source)
+        .map(|c| c[1].to_string())
+        .filter(|p| p != "auto" && !p.is_empty())
+        .unwrap_or_else(|| "/".to_string());
+    let mut out = Vec::new();
+    for cap in WEBPACK_CHUNK_MAP.captures_iter(source).take(20) {
+        let (prefix, sep, map, suffix) = (&cap[1], &cap[2], &cap[3], &cap[4]);
+        for entry in CHUNK_MAP_ENTRY.captures_iter(map) {
+            if out.len() >= MAX_MAPPED_CHUNKS {
+                return out;
+            }
+            let id = entry
+                .get(1)
+                .or_else(|| entry.get(2))
+                .map_or("", |m| m.as_str());
+            let hash = &entry[3];
+            let path = format!("{public}{prefix}{id}{sep}{hash}{suffix}");
+            if let Ok(u) = script.join(&path)
+                && !out.contains(&u)
+            {
+                out.push(u);
+            }
+        }
+    }
+    out
 }
 
 fn interpolation_to_id(path: &str) -> String {
@@ -119,6 +191,44 @@ fn interpolation_to_id(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn webpack_chunk_maps_name_every_lazy_chunk() {
+        let url = Url::parse("http://127.0.0.1:1/static/js/main.1a2b.js").unwrap();
+        let js =
+            r#"r.p="/",r.u=e=>"static/js/"+e+"."+{179:"a1b2c3d4",216:"9f8e7d6c"}[e]+".chunk.js""#;
+        let f = read_script(&url, js);
+        assert!(
+            f.chunks.contains(
+                &Url::parse("http://127.0.0.1:1/static/js/179.a1b2c3d4.chunk.js").unwrap()
+            )
+        );
+        assert!(
+            f.chunks.contains(
+                &Url::parse("http://127.0.0.1:1/static/js/216.9f8e7d6c.chunk.js").unwrap()
+            )
+        );
+        let named = r#"__webpack_require__.p = "/app/";
+            __webpack_require__.u = function(chunkId) { return "chunks/" + chunkId + "-" + {"reports":"5e6f7a8b"}[chunkId] + ".js"; };"#;
+        assert_eq!(
+            webpack_chunks(&url, named),
+            [Url::parse("http://127.0.0.1:1/app/chunks/reports-5e6f7a8b.js").unwrap()]
+        );
+    }
+
+    #[test]
+    fn vite_dependency_lists_resolve_against_the_base() {
+        let url = Url::parse("http://127.0.0.1:1/assets/index-4f3a.js").unwrap();
+        let js = r#"const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["assets/Admin-9c1d.js","assets/Admin-77aa.css"])))=>i.map(i=>d[i]);
+            __vitePreload(()=>import("./Admin-9c1d.js"),__vite__mapDeps([0,1]))"#;
+        let f = read_script(&url, js);
+        assert!(
+            f.chunks
+                .contains(&Url::parse("http://127.0.0.1:1/assets/Admin-9c1d.js").unwrap()),
+            "{:?}",
+            f.chunks
+        );
+    }
 
     #[test]
     fn bundles_yield_paths_methods_and_chunks() {

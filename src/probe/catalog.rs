@@ -42,6 +42,18 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../probes/signatures/errors-banners.toml"),
     ),
     (
+        "probes/signatures/secrets-keys.toml",
+        include_str!("../../probes/signatures/secrets-keys.toml"),
+    ),
+    (
+        "probes/signatures/secrets-public.toml",
+        include_str!("../../probes/signatures/secrets-public.toml"),
+    ),
+    (
+        "probes/http/exposed-files.toml",
+        include_str!("../../probes/http/exposed-files.toml"),
+    ),
+    (
         "probes/http/debug-java.toml",
         include_str!("../../probes/http/debug-java.toml"),
     ),
@@ -334,6 +346,13 @@ fn check_signature(sig: &Signature, report: &mut CheckReport) {
     let (file, id) = (sig.source.as_str(), sig.id.as_str());
     if sig.pattern.is_match(b"") {
         report.problem(file, id, "pattern matches the empty string");
+    }
+    if sig.item == Item::Secrets && !sig.has_secret() {
+        report.problem(
+            file,
+            id,
+            "a `secrets` signature needs a `(?P<secret>...)` group, so reports show the match redacted",
+        );
     }
     if sig.examples.matches.is_empty() {
         report.problem(file, id, "no positive example (examples.matches)");
@@ -730,11 +749,19 @@ body = '''<!doctype html><div id="root"></div>'''
     fn builtin_ids_follow_the_naming_rules_of_their_kind() {
         let catalog = ProbeCatalog::builtin().unwrap();
         for sig in catalog.signatures.signatures() {
-            assert!(sig.id.starts_with("errors."), "{}", sig.id);
-            assert_eq!(sig.item, Item::ErrorHandling);
+            let family_item = match sig.id.split_once('.').map(|(f, _)| f) {
+                Some("errors") => Item::ErrorHandling,
+                Some("secrets") => Item::Secrets,
+                _ => panic!("unknown signature family: {}", sig.id),
+            };
+            assert_eq!(sig.item, family_item, "{}", sig.id);
         }
         for probe in &catalog.probes {
-            assert!(probe.id.starts_with("debug."), "{}", probe.id);
+            assert!(
+                probe.id.starts_with("debug.") || probe.id.starts_with("exposed."),
+                "{}",
+                probe.id
+            );
             let has_shell = probe.examples.iter().any(|e| {
                 e.expect == Expect::Safe && e.status == 200 && e.body.contains("<div id=\"root\">")
             });
@@ -744,6 +771,53 @@ body = '''<!doctype html><div id="root"></div>'''
                 probe.id
             );
         }
+    }
+
+    fn secret_signature(pattern: &str, min_entropy: &str) -> String {
+        format!(
+            r#"
+[[signature]]
+id = "secrets.test-key"
+item = "secrets"
+kind = "secret"
+title = "t"
+detail = "d"
+severity = "high"
+confidence = "firm"
+pattern = '''{pattern}'''
+{min_entropy}
+remediation = "r"
+[signature.examples]
+matches = ["key=tk_Q8vL2mX9pR4wZ7nK"]
+no_match = ["key=tk_aaaaaaaaaaaaaaaa"]
+"#
+        )
+    }
+
+    #[test]
+    fn secret_signatures_need_a_secret_group_and_a_sane_entropy() {
+        let ok = load(&secret_signature(
+            r"(?P<secret>tk_[A-Za-z0-9]{16})",
+            "min_entropy = 3.0",
+        ))
+        .unwrap();
+        let report = ok.check();
+        assert!(report.problems.is_empty(), "{report}");
+        let sig = ok.signatures.get("secrets.test-key").unwrap();
+        let found = sig.find(b"key=tk_Q8vL2mX9pR4wZ7nK").unwrap();
+        assert!(!found.contains("Q8vL2"), "{found}");
+
+        let no_group = load(&secret_signature(r"tk_[A-Za-z0-9]{16}", "")).unwrap();
+        let report = no_group.check().to_string();
+        assert!(report.contains("(?P<secret>"), "{report}");
+
+        let err = load(&secret_signature(
+            r"(?P<secret>tk_[A-Za-z0-9]{16})",
+            "min_entropy = 9.5",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("min_entropy"), "{err}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod audit_trail;
 pub mod auth_checks;
+pub mod bundle;
 pub mod catalog;
 pub mod cookies;
 pub mod cors;
@@ -14,14 +15,17 @@ pub mod declarative_run;
 pub mod error_leak;
 pub mod filtering;
 pub mod headers;
+pub mod input_validation;
 pub mod jwt;
 pub mod login_attempt;
+pub mod mass_assignment;
 pub mod owned;
 pub mod passive;
 pub mod pattern;
 pub mod rate_limit;
 pub mod roles;
 pub mod safe_corpus;
+pub mod secret;
 pub mod signatures;
 pub mod similarity;
 pub mod tenant_replay;
@@ -85,6 +89,9 @@ pub fn families() -> Vec<Box<dyn Probe>> {
         Box::new(auth_checks::AuthChecksProbe),
         Box::new(jwt::JwtProbe),
         Box::new(rate_limit::RateLimitProbe),
+        Box::new(bundle::BundleProbe),
+        Box::new(input_validation::InputValidationProbe),
+        Box::new(mass_assignment::MassAssignmentProbe),
     ]
 }
 

@@ -111,7 +111,7 @@ impl OwnedObjects {
 
     /// Takes over an object a probe caused to exist (e.g. a partial record left by a
     /// failed multi-step write), so cleanup removes it. `marker` may be empty.
-    pub fn adopt(&self, owner: &str, collection: &str, url: Url, id: &str, marker: &str) {
+    pub fn adopt_url(&self, owner: &str, collection: &str, url: Url, id: &str, marker: &str) {
         self.push(OwnedObject {
             owner: owner.to_string(),
             collection: collection.to_string(),
@@ -199,6 +199,42 @@ impl OwnedObjects {
             ));
         }
         Ok(self.record(identity, create, url, id, marker, body))
+    }
+
+    /// Records that the object at `url` now belongs to `owner` (a probe proved a write
+    /// moved it to another tenant), so cleanup deletes it as that identity.
+    pub fn reassign(&self, url: &Url, owner: &Identity) {
+        let mut objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
+        for o in objects.iter_mut().filter(|o| o.url == *url) {
+            o.owner = owner.name.clone();
+        }
+    }
+
+    /// Registers an object that a probe's create request made anyway (a malformed or
+    /// privileged body the app accepted), so cleanup deletes it. Returns it when the
+    /// response says where it lives (a `Location` header or an id in the JSON body).
+    pub fn adopt(
+        &self,
+        http: &HttpLayer,
+        identity: &Identity,
+        create: &Url,
+        resp: &Response,
+        body: Value,
+        marker: &str,
+    ) -> Option<OwnedObject> {
+        let json = resp.json();
+        let id = json.as_ref().and_then(find_id);
+        let location = resp
+            .header("location")
+            .and_then(|l| resp.url.join(l).ok())
+            .filter(|u| http.scope().contains(u));
+        let url = location.or_else(|| id.as_ref().map(|id| item_url(create, id)))?;
+        let id = id.unwrap_or_else(|| {
+            url.path_segments()
+                .and_then(|mut s| s.next_back().map(str::to_string))
+                .unwrap_or_default()
+        });
+        Some(self.record(identity, create, url, id, marker, body))
     }
 
     fn record(
@@ -299,6 +335,11 @@ impl OwnedObjects {
         }
         leftovers
     }
+}
+
+/// The URL of the object with `id` in the collection `create` (`/api/projects` + `7`).
+pub fn item_url_of(create: &Url, id: &str) -> Url {
+    item_url(create, id)
 }
 
 fn item_url(create: &Url, id: &str) -> Url {

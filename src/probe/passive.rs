@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use super::ProbeRun;
+use super::secret;
 use super::signatures::SignatureSet;
 use crate::checklist::Item;
 use crate::discover::inventory::path_pattern;
@@ -98,6 +99,24 @@ fn collect_strings(v: &serde_json::Value, out: &mut String, depth: usize) {
     }
 }
 
+/// A copy of `response` whose body and headers show `secrets` only redacted; a body in
+/// which a piece of a secret survives (an encoding scrubbing does not know) is withheld.
+fn scrub_response(response: &Response, secrets: &[String]) -> Response {
+    let mut out = response.clone();
+    let body = secret::scrub(&response.text(), secrets);
+    out.body = if secrets.iter().any(|s| secret::still_shows(&body, s)) {
+        bytes::Bytes::from_static(
+            b"[body withheld: it carries a secret in a form that could not be redacted]",
+        )
+    } else {
+        bytes::Bytes::from(body)
+    };
+    for (_, value) in &mut out.headers {
+        *value = secret::scrub(value, secrets);
+    }
+    out
+}
+
 impl Observer for PassiveScanner {
     fn observe(&self, response: &Response) {
         let mut matches = self.signatures.scan(response);
@@ -108,6 +127,19 @@ impl Observer for PassiveScanner {
                 }
             }
         }
+        // Secrets are scrubbed from everything kept (evidence bodies, headers, URLs) and
+        // registered with the redactor, the report's last line of defence.
+        let secrets: Vec<String> = matches.iter().filter_map(|m| m.secret.clone()).collect();
+        let scrubbed;
+        let response = if secrets.is_empty() {
+            response
+        } else {
+            for s in &secrets {
+                self.redactor.add(s);
+            }
+            scrubbed = scrub_response(response, &secrets);
+            &scrubbed
+        };
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.scanned += 1;
         for m in matches {

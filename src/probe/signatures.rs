@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::catalog::CatalogError;
 use super::pattern::{self, Pattern};
+use super::secret;
 use crate::checklist::Item;
 use crate::finding::{Confidence, Severity};
 use crate::http::Response;
@@ -84,12 +85,78 @@ pub struct Signature {
     pub examples: SignatureExamples,
     /// The catalog file the signature came from (`probes/...` for built-ins).
     pub source: String,
+    /// Least Shannon entropy (bits per character) of the `secret` group, or of the
+    /// whole match when there is none; lower-entropy matches (placeholders) are skipped.
+    pub min_entropy: Option<f64>,
+}
+
+/// What one signature found in one text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The excerpt, with the secret (if any) in its redacted form.
+    pub excerpt: String,
+    /// The raw value of the `secret` group: only for scrubbing, never for output.
+    pub secret: Option<String>,
 }
 
 impl Signature {
-    /// The excerpt of the first match in `text`, if any.
+    /// The excerpt of the first match in `text`, if any (secrets redacted).
     pub fn find(&self, text: &[u8]) -> Option<String> {
-        self.pattern.find(text)
+        self.find_match(text).map(|f| f.excerpt)
+    }
+
+    /// Whether the pattern marks a credential with a `secret` group.
+    pub fn has_secret(&self) -> bool {
+        self.pattern
+            .regex()
+            .capture_names()
+            .flatten()
+            .any(|n| n == secret::SECRET_GROUP)
+    }
+
+    /// The first match in `text` whose secret passes `min_entropy`.
+    pub fn find_match(&self, text: &[u8]) -> Option<Found> {
+        let has_secret = self.has_secret();
+        if !has_secret && self.min_entropy.is_none() {
+            return self.pattern.find(text).map(|excerpt| Found {
+                excerpt,
+                secret: None,
+            });
+        }
+        let text = pattern::cap(text);
+        // Bounded: a body full of placeholders must not cost a scan per placeholder.
+        for caps in self.pattern.regex().captures_iter(text).take(64) {
+            let whole = caps.get(0)?;
+            let measured = if has_secret {
+                match caps.name(secret::SECRET_GROUP) {
+                    Some(m) => m,
+                    None => continue,
+                }
+            } else {
+                whole
+            };
+            let raw = String::from_utf8_lossy(measured.as_bytes()).into_owned();
+            let too_plain = self
+                .min_entropy
+                .is_some_and(|min| secret::entropy(&raw) < min);
+            if too_plain || (has_secret && secret::looks_like_placeholder(&raw)) {
+                continue;
+            }
+            let shown = caps.name(pattern::EXCERPT_GROUP).unwrap_or(whole);
+            let shown = String::from_utf8_lossy(shown.as_bytes());
+            if !has_secret {
+                return Some(Found {
+                    excerpt: pattern::excerpt(shown.as_bytes()),
+                    secret: None,
+                });
+            }
+            let redacted = secret::scrub(&shown, std::slice::from_ref(&raw));
+            return Some(Found {
+                excerpt: pattern::excerpt(redacted.as_bytes()),
+                secret: Some(raw),
+            });
+        }
+        None
     }
 }
 
@@ -97,9 +164,11 @@ impl Signature {
 #[derive(Debug, Clone)]
 pub struct SignatureMatch<'a> {
     pub signature: &'a Signature,
-    /// The matched text, at most about 200 characters, valid UTF-8 (lossy). Header
-    /// matches read `name: value`.
+    /// The matched text, at most about 200 characters, valid UTF-8 (lossy), with a
+    /// secret in its redacted form. Header matches read `name: value`.
     pub excerpt: String,
+    /// The raw secret of a secret signature, so callers can scrub it from what they keep.
+    pub secret: Option<String>,
 }
 
 /// All passive signatures, ready to scan responses.
@@ -174,6 +243,7 @@ impl SignatureSet {
                 out.push(SignatureMatch {
                     signature: sig,
                     excerpt: pattern::excerpt(format!("{name}: {value}").as_bytes()),
+                    secret: None,
                 });
             }
         }
@@ -192,9 +262,11 @@ impl SignatureSet {
             .iter()
             .filter_map(|set_index| {
                 let signature = &self.signatures[self.body_index[set_index]];
-                signature
-                    .find(text)
-                    .map(|excerpt| SignatureMatch { signature, excerpt })
+                signature.find_match(text).map(|f| SignatureMatch {
+                    signature,
+                    excerpt: f.excerpt,
+                    secret: f.secret,
+                })
             })
             .collect()
     }
@@ -209,6 +281,7 @@ impl SignatureSet {
             .map(|signature| SignatureMatch {
                 signature,
                 excerpt: pattern::excerpt(format!("{name}: {value}").as_bytes()),
+                secret: None,
             })
             .collect()
     }
@@ -230,6 +303,8 @@ pub(crate) struct RawSignature {
     pattern: String,
     remediation: String,
     examples: SignatureExamples,
+    #[serde(default)]
+    min_entropy: Option<f64>,
 }
 
 fn default_target() -> String {
@@ -265,6 +340,18 @@ impl RawSignature {
         })?;
         let pattern = Pattern::new(&self.pattern)
             .map_err(|e| CatalogError::regex(file, &id, "pattern", &e))?;
+        if let Some(min) = self.min_entropy
+            && !(0.0..=8.0).contains(&min)
+        {
+            return Err(invalid(format!(
+                "min_entropy {min} must be between 0 and 8 bits per character"
+            )));
+        }
+        if self.min_entropy.is_some() && target != Target::Body {
+            return Err(invalid(
+                "min_entropy applies to body signatures only".into(),
+            ));
+        }
         Ok(Signature {
             id,
             item,
@@ -278,6 +365,7 @@ impl RawSignature {
             remediation: self.remediation,
             examples: self.examples,
             source: file.to_string(),
+            min_entropy: self.min_entropy,
         })
     }
 }
@@ -304,6 +392,7 @@ mod tests {
             remediation: String::new(),
             examples: SignatureExamples::default(),
             source: "test.toml".into(),
+            min_entropy: None,
         }
     }
 
@@ -394,6 +483,32 @@ mod tests {
         let hits = set.scan_text(b"goroutine 1 [running]:\nmain.main()\nApache/2.4.41");
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].signature.id, "t.go");
+    }
+
+    #[test]
+    fn secret_groups_are_entropy_checked_and_redacted() {
+        let mut s = sig(
+            "t.key",
+            Target::Body,
+            r#"["'](?P<secret>sk_live_[0-9a-zA-Z]{24,})["']"#,
+        );
+        s.item = Item::Secrets;
+        s.min_entropy = Some(3.5);
+        let set = SignatureSet::new(vec![s]).unwrap();
+        let body =
+            br#"a = "sk_live_xxxxxxxxxxxxxxxxxxxxxxxx"; b = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";"#;
+        let hits = set.scan_text(body);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(
+            hits[0].secret.as_deref(),
+            Some("sk_live_4eC39HqLyjWDarjtT1zdp7dc")
+        );
+        assert!(!hits[0].excerpt.contains("4eC39"), "{}", hits[0].excerpt);
+        assert!(hits[0].excerpt.contains("sk_live_…[redacted sha256:"));
+        assert!(
+            set.scan_text(br#"x = "sk_live_xxxxxxxxxxxxxxxxxxxxxxxx""#)
+                .is_empty()
+        );
     }
 
     #[test]

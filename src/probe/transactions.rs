@@ -118,7 +118,7 @@ async fn check_atomic(
                 atomic.effect.path().trim_end_matches('/')
             )) {
                 ctx.owned
-                    .adopt(&who.name, atomic.effect.path(), url, id, "");
+                    .adopt_url(&who.name, atomic.effect.path(), url, id, "");
             }
         }
     };

@@ -8,4 +8,5 @@ mod flaw_matrix;
 mod http_layer;
 mod login;
 mod report;
+mod secrets_and_input;
 mod tenant;

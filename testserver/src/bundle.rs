@@ -9,7 +9,9 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::PageUser;
 use crate::errors::ApiError;
+use crate::flaws::{Flaw, FlawSet};
 use crate::html::{self, Nav};
+use crate::leaks;
 use crate::state::SharedState;
 
 /// The publishable Stripe key of the checkout widget. Publishable keys are
@@ -77,12 +79,28 @@ export function mountAdmin(root, api) {
 }
 "#;
 
+/// The reports view, loaded lazily through the bundle's webpack-style chunk map.
+const REPORTS_CHUNK: &str = r#"// Reports, loaded on demand from the dashboard.
+export function mountReports(root, api) {
+  if (!root) return;
+  return api("GET", "/api/invoices").then((data) => {
+    const total = data.invoices.reduce((sum, i) => sum + i.amount_cents, 0);
+    root.textContent = "Invoiced: " + (total / 100).toFixed(2);
+  });
+}
+"#;
+
 /// The app's static assets, named by content hash.
 pub(crate) struct Assets {
     pub bundle_name: String,
     pub bundle: String,
     pub chunk_name: String,
     pub chunk: &'static str,
+    /// `reports.<hash>.js`, named by the hash of the hardened content.
+    pub reports_name: String,
+    pub reports: String,
+    /// The source map (`source-map-exposed` only).
+    pub source_map: Option<String>,
 }
 
 fn short_hash(content: &str) -> String {
@@ -94,29 +112,61 @@ fn short_hash(content: &str) -> String {
 }
 
 impl Assets {
-    pub(crate) fn build() -> Assets {
+    pub(crate) fn build(flaws: FlawSet) -> Assets {
         let chunk_name = format!("admin.{}.js", short_hash(ADMIN_CHUNK));
-        let bundle = app_bundle(&chunk_name);
+        let reports_hash = short_hash(REPORTS_CHUNK);
+        let mut bundle = app_bundle(&chunk_name, &reports_hash, flaws);
+        if flaws.contains(Flaw::SourceMapExposed) {
+            bundle.push_str("//# sourceMappingURL=app.js.map\n");
+        }
         let bundle_name = format!("app.{}.js", short_hash(&bundle));
+        let mut reports = REPORTS_CHUNK.to_string();
+        if flaws.contains(Flaw::SecretInLazyChunk) {
+            reports.push_str(&format!(
+                "// Summaries are written by the model straight from the browser.\n\
+                 export const openai = {{ apiKey: \"{}\", dangerouslyAllowBrowser: true }};\n",
+                leaks::OPENAI_API_KEY
+            ));
+        }
+        let source_map = flaws
+            .contains(Flaw::SourceMapExposed)
+            .then(|| leaks::source_map(&bundle_name));
         Assets {
             bundle_name,
             bundle,
             chunk_name,
             chunk: ADMIN_CHUNK,
+            reports_name: format!("reports.{reports_hash}.js"),
+            reports,
+            source_map,
         }
     }
 }
 
-fn app_bundle(chunk_name: &str) -> String {
+fn app_bundle(chunk_name: &str, reports_hash: &str, flaws: FlawSet) -> String {
+    // The secret key sits beside the publishable one, as in the classic mistake.
+    let secret = if flaws.contains(Flaw::SecretInBundle) {
+        format!("\n    stripeSecretKey: \"{}\",", leaks::STRIPE_SECRET_KEY)
+    } else {
+        String::new()
+    };
     format!(
         r#"/*! Ledgerline web app 2.14.0 | (c) Ledgerline Inc. */
 (function () {{
   "use strict";
   var config = {{
     apiBase: "",
-    stripeKey: "{STRIPE_PUBLISHABLE_KEY}",
+    stripeKey: "{STRIPE_PUBLISHABLE_KEY}",{secret}
     release: "2.14.0"
   }};
+  var __webpack_require__ = {{}};
+  __webpack_require__.p = "/static/";
+  __webpack_require__.u = function (chunkId) {{
+    return "chunks/" + chunkId + "." + {{"reports":"{reports_hash}"}}[chunkId] + ".js";
+  }};
+  function loadChunk(chunkId) {{
+    return import(__webpack_require__.p + __webpack_require__.u(chunkId));
+  }}
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrfToken = meta ? meta.getAttribute("content") : "";
 
@@ -201,6 +251,10 @@ fn app_bundle(chunk_name: &str) -> String {
         return i.number + " " + i.customer + " " + money(i.amount_cents, i.currency);
       }});
     }});
+    var reports = document.getElementById("reports");
+    if (reports) {{
+      loadChunk("reports").then(function (mod) {{ mod.mountReports(reports, api); }});
+    }}
     var search = document.getElementById("project-search");
     if (search) {{
       search.addEventListener("change", function () {{
@@ -270,6 +324,10 @@ pub(crate) async fn static_file(
             "text/javascript; charset=utf-8",
             state.assets.bundle.clone(),
         ))
+    } else if name == "app.js.map"
+        && let Some(map) = &state.assets.source_map
+    {
+        Ok(asset("application/json", map.clone()))
     } else if name == "app.css" {
         Ok((
             [
@@ -294,6 +352,11 @@ pub(crate) async fn chunk_file(
             "text/javascript; charset=utf-8",
             state.assets.chunk.to_string(),
         ))
+    } else if name == state.assets.reports_name {
+        Ok(asset(
+            "text/javascript; charset=utf-8",
+            state.assets.reports.clone(),
+        ))
     } else {
         Err(ApiError::NotFound)
     }
@@ -305,7 +368,18 @@ mod tests {
 
     #[test]
     fn bundle_references_the_chunk_and_the_api() {
-        let assets = Assets::build();
+        let assets = Assets::build(FlawSet::none());
+        assert!(assets.bundle.contains(&format!(
+            "{{\"reports\":\"{}\"}}[chunkId]",
+            assets.reports_name.trim_start_matches("reports.").trim_end_matches(".js")
+        )));
+        assert!(!assets.bundle.contains("sk_live_") && !assets.reports.contains("sk-proj-"));
+        assert!(assets.source_map.is_none());
+        let flawed = Assets::build(FlawSet::all());
+        assert!(flawed.bundle.contains(leaks::STRIPE_SECRET_KEY));
+        assert!(flawed.reports.contains(leaks::OPENAI_API_KEY));
+        assert_eq!(flawed.reports_name, assets.reports_name);
+        assert!(flawed.source_map.unwrap().contains(leaks::GITLAB_TOKEN));
         assert!(
             assets
                 .bundle

@@ -44,6 +44,72 @@ where
     }
 }
 
+/// A resource body (projects, invoices, documents) and the raw JSON it came from.
+///
+/// In the hardened app it is exactly [`ApiJson`]. Under `no-input-validation` the
+/// content type is ignored and a body that does not decode is an internal error (a
+/// 500 with the usual safe message); under `mass-assignment` unknown fields are
+/// dropped instead of refused, and the handler may read more from the raw JSON.
+pub(crate) struct ResourceJson<T>(pub T, pub serde_json::Value);
+
+impl<T> FromRequest<SharedState> for ResourceJson<T>
+where
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &SharedState) -> Result<Self, Self::Rejection> {
+        let lenient_types = state.flaw(Flaw::NoInputValidation);
+        let lenient_fields = state.flaw(Flaw::MassAssignment);
+        if !lenient_types && !lenient_fields {
+            let ApiJson(value) = ApiJson::<serde_json::Value>::from_request(req, state).await?;
+            let typed = decode_json(value.to_string().as_bytes())?;
+            return Ok(ResourceJson(typed, value));
+        }
+        if !lenient_types && !is_json(&req) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = body_bytes(req, state).await?;
+        let crash = |e: serde_json::Error| ApiError::Internal(Cause::of("serde_json::Error", &e));
+        let mut value: serde_json::Value = if lenient_types {
+            serde_json::from_slice(&bytes).map_err(crash)?
+        } else {
+            decode_json(&bytes)?
+        };
+        let original = value.clone();
+        // Drop unknown fields one by one until the body binds (bounded by its size).
+        for _ in 0..64 {
+            match serde_json::from_value::<T>(value.clone()) {
+                Ok(typed) => return Ok(ResourceJson(typed, original)),
+                Err(e) if lenient_fields && e.to_string().starts_with("unknown field `") => {
+                    let name = quoted_after(&e.to_string(), "unknown field `").unwrap_or_default();
+                    let removed = value.as_object_mut().and_then(|map| map.remove(&name));
+                    if removed.is_none() {
+                        return Err(crash(e));
+                    }
+                }
+                Err(e) if lenient_types => return Err(crash(e)),
+                Err(_) => {
+                    return decode_json(value.to_string().as_bytes())
+                        .map(|t| ResourceJson(t, value));
+                }
+            }
+        }
+        Err(ApiError::bad_request("too many unknown fields"))
+    }
+}
+
+fn is_json(req: &Request) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || mime.ends_with("+json")
+        })
+}
+
 pub(crate) async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
     Bytes::from_request(req, state).await.map_err(|rejection| {
         if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {

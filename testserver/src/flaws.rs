@@ -64,6 +64,22 @@ pub enum Flaw {
     NoSignupRateLimit,
     /// Limiters key on `X-Forwarded-For`/`X-Real-IP` when sent, so a client resets them at will.
     RateLimitXffBypass,
+    /// The main bundle carries a Stripe live secret key next to the publishable one.
+    SecretInBundle,
+    /// A lazily loaded chunk (named only in the bundle's webpack chunk map) carries an
+    /// OpenAI API key.
+    SecretInLazyChunk,
+    /// The bundle points to its source map, served with the original sources, one of
+    /// which holds a GitLab token the minified bundle no longer contains.
+    SourceMapExposed,
+    /// `/.env` is served with the production environment file.
+    DotenvExposed,
+    /// Resource bodies (projects, invoices, documents) are read without validation:
+    /// any content type, and a body that does not decode crashes into a (safe) 500.
+    NoInputValidation,
+    /// Project bodies are bound leniently (unknown fields ignored) and `owner_id` is
+    /// taken from the client.
+    MassAssignment,
 }
 
 impl Flaw {
@@ -93,6 +109,12 @@ impl Flaw {
         Flaw::NoLoginRateLimit,
         Flaw::NoSignupRateLimit,
         Flaw::RateLimitXffBypass,
+        Flaw::SecretInBundle,
+        Flaw::SecretInLazyChunk,
+        Flaw::SourceMapExposed,
+        Flaw::DotenvExposed,
+        Flaw::NoInputValidation,
+        Flaw::MassAssignment,
     ];
 
     /// The name used on the command line and in `--list-flaws`.
@@ -122,6 +144,12 @@ impl Flaw {
             Flaw::NoLoginRateLimit => "no-login-rate-limit",
             Flaw::NoSignupRateLimit => "no-signup-rate-limit",
             Flaw::RateLimitXffBypass => "rate-limit-xff-bypass",
+            Flaw::SecretInBundle => "secret-in-bundle",
+            Flaw::SecretInLazyChunk => "secret-in-lazy-chunk",
+            Flaw::SourceMapExposed => "source-map-exposed",
+            Flaw::DotenvExposed => "dotenv-exposed",
+            Flaw::NoInputValidation => "no-input-validation",
+            Flaw::MassAssignment => "mass-assignment",
         }
     }
 
@@ -147,6 +175,11 @@ impl Flaw {
             Flaw::NoLoginRateLimit | Flaw::NoSignupRateLimit | Flaw::RateLimitXffBypass => {
                 "rate-limiting"
             }
+            Flaw::SecretInBundle
+            | Flaw::SecretInLazyChunk
+            | Flaw::SourceMapExposed
+            | Flaw::DotenvExposed => "secrets",
+            Flaw::NoInputValidation | Flaw::MassAssignment => "input-validation",
         }
     }
 
@@ -218,6 +251,28 @@ impl Flaw {
             Flaw::NoSignupRateLimit => "signups (JSON and form) are never throttled",
             Flaw::RateLimitXffBypass => {
                 "rate limiters key on X-Forwarded-For / X-Real-IP when a client sends them"
+            }
+            Flaw::SecretInBundle => {
+                "the main JavaScript bundle ships a Stripe live secret key (sk_live_) beside the \
+                 publishable key"
+            }
+            Flaw::SecretInLazyChunk => {
+                "a lazily loaded reports chunk, named only in the bundle's webpack chunk map, \
+                 ships an OpenAI API key"
+            }
+            Flaw::SourceMapExposed => {
+                "the bundle links its source map, which embeds the original sources including a \
+                 config module with a GitLab token"
+            }
+            Flaw::DotenvExposed => {
+                "/.env serves the production environment file (database URL, session secret)"
+            }
+            Flaw::NoInputValidation => {
+                "project, invoice and document bodies are not validated: any content type is \
+                 read and a body that does not decode answers 500"
+            }
+            Flaw::MassAssignment => {
+                "project bodies ignore unknown fields and take owner_id from the client"
             }
         }
     }

@@ -17,6 +17,7 @@ mod extract;
 mod flaws;
 mod hardening;
 mod html;
+mod leaks;
 mod openapi;
 mod orders;
 mod pages;
@@ -36,6 +37,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use flaws::{Flaw, FlawSet, UnknownFlaw};
+pub use leaks::planted_secrets;
 
 use auth::jwt::Jwt;
 use auth::password::{Passwords, random_password};

@@ -12,7 +12,7 @@ use crate::errors::{self, PanicResponder};
 use crate::flaws::{Flaw, FlawSet};
 use crate::state::{AppState, SharedState};
 use crate::{
-    admin, audit, auth::handlers as authh, bundle, debug, hardening, openapi, orders, pages,
+    admin, audit, auth::handlers as authh, bundle, debug, hardening, leaks, openapi, orders, pages,
     recorder, resources, tenants,
 };
 
@@ -269,6 +269,11 @@ pub(crate) fn table(flaws: FlawSet) -> (Router<SharedState>, Vec<RouteInfo>) {
             post(admin::set_role),
         )
         .at("GET", "/api/audit", "audit::feed", get(audit::feed));
+    let r = if flaws.contains(Flaw::DotenvExposed) {
+        r.at("GET", "/.env", "leaks::dotenv", get(leaks::dotenv))
+    } else {
+        r
+    };
     let r = if flaws.contains(Flaw::DebugPage) {
         r.at("GET", "/debug/vars", "debug::vars", get(debug::vars))
             .at("GET", "/debug/routes", "debug::routes", get(debug::routes))

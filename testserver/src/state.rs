@@ -57,7 +57,7 @@ impl AppState {
             sessions: Sessions::default(),
             csrf: parts.csrf,
             limits: Limits::new(parts.limit_window),
-            assets: Assets::build(),
+            assets: Assets::build(parts.flaws),
             routes: parts.routes,
             metrics: Metrics::default(),
             recorder: parts.recorder,

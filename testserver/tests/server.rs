@@ -1121,3 +1121,89 @@ fn list_flaws_prints_name_and_item() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn item_8_flaws_crash_safely_and_bind_owner_id() {
+    let hardened = start("none").await;
+    let token = hardened.token("a-member").await;
+    let r = hardened
+        .send(
+            Method::POST,
+            "/api/projects",
+            As::Bearer(&token),
+            Some(json!({"name": "x", "owner_id": 1})),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = hardened
+        .send(
+            Method::POST,
+            "/api/projects",
+            As::Bearer(&token),
+            Some(json!({"name": 5})),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    hardened.server.shutdown().await;
+
+    let lax = start("no-input-validation").await;
+    let token = lax.token("a-member").await;
+    let r = lax
+        .send(
+            Method::POST,
+            "/api/invoices",
+            As::Bearer(&token),
+            Some(json!({"customer": 5})),
+        )
+        .await;
+    assert_eq!(r.status, 500, "{}", r.body);
+    assert_no_leak("no-input-validation 500", &r);
+    lax.server.shutdown().await;
+
+    let mass = start("mass-assignment").await;
+    let token = mass.token("a-member").await;
+    let me = mass.get("/api/me", As::Bearer(&token)).await.json();
+    let other_token = mass.token("b-member").await;
+    let other = mass.get("/api/me", As::Bearer(&other_token)).await.json();
+    let created = mass
+        .send(
+            Method::POST,
+            "/api/projects",
+            As::Bearer(&token),
+            Some(json!({"name": "x", "role": "admin", "owner_id": other["id"]})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let project = created.json();
+    assert_eq!(project["owner_id"], other["id"]);
+    assert_ne!(project["owner_id"], me["id"]);
+    mass.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn item_7_flaws_plant_their_secrets() {
+    let app = start("secret-in-bundle,source-map-exposed,dotenv-exposed").await;
+    let env = app.get("/.env", As::Anonymous).await;
+    assert_eq!(env.status, 200);
+    assert!(env.body.contains("DATABASE_URL=postgres://"));
+    let map = app.get("/static/app.js.map", As::Anonymous).await;
+    assert_eq!(map.status, 200);
+    assert!(
+        map.json()["sourcesContent"][0]
+            .as_str()
+            .unwrap()
+            .contains("glpat-")
+    );
+    app.server.shutdown().await;
+
+    let hardened = start("none").await;
+    assert_eq!(hardened.get("/.env", As::Anonymous).await.status, 404);
+    assert_eq!(
+        hardened
+            .get("/static/app.js.map", As::Anonymous)
+            .await
+            .status,
+        404
+    );
+    hardened.server.shutdown().await;
+}

@@ -11,7 +11,7 @@ use super::{ListParams, OrgQuery};
 use crate::audit;
 use crate::auth::CurrentUser;
 use crate::errors::ApiError;
-use crate::extract::{ApiJson, ApiQuery, MAX_TEXT, check_text};
+use crate::extract::{ApiJson, ApiQuery, MAX_TEXT, ResourceJson, check_text};
 use crate::flaws::Flaw;
 use crate::state::{SharedState, now_rfc3339};
 use crate::tenants::slugify;
@@ -102,7 +102,7 @@ pub(crate) struct CreateDocument {
 pub(crate) async fn create(
     State(state): State<SharedState>,
     caller: CurrentUser,
-    ApiJson(body): ApiJson<CreateDocument>,
+    ResourceJson(body, _): ResourceJson<CreateDocument>,
 ) -> Result<Response, ApiError> {
     check_text("title", &body.title, true, 200)?;
     check_text("body", &body.body, false, MAX_TEXT)?;

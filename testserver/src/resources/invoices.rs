@@ -12,7 +12,7 @@ use super::{ListParams, OrgQuery};
 use crate::audit;
 use crate::auth::CurrentUser;
 use crate::errors::ApiError;
-use crate::extract::{ApiJson, ApiQuery, MAX_TEXT, check_text};
+use crate::extract::{ApiQuery, MAX_TEXT, ResourceJson, check_text};
 use crate::flaws::Flaw;
 use crate::state::{AppState, SharedState, now_rfc3339};
 
@@ -155,7 +155,7 @@ pub(crate) struct CreateInvoice {
 pub(crate) async fn create(
     State(state): State<SharedState>,
     caller: CurrentUser,
-    ApiJson(body): ApiJson<CreateInvoice>,
+    ResourceJson(body, _): ResourceJson<CreateInvoice>,
 ) -> Result<Response, ApiError> {
     validate(
         &body.customer,
@@ -255,7 +255,7 @@ pub(crate) async fn replace(
     State(state): State<SharedState>,
     caller: CurrentUser,
     Path(raw): Path<String>,
-    ApiJson(body): ApiJson<ReplaceInvoice>,
+    ResourceJson(body, _): ResourceJson<ReplaceInvoice>,
 ) -> Result<Json<Invoice>, ApiError> {
     let id = invoice_id(&state, &raw)?;
     validate(

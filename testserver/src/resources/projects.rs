@@ -12,7 +12,7 @@ use super::{ListParams, OrgQuery};
 use crate::audit;
 use crate::auth::CurrentUser;
 use crate::errors::ApiError;
-use crate::extract::{ApiJson, ApiQuery, MAX_TEXT, check_text};
+use crate::extract::{ApiQuery, MAX_TEXT, ResourceJson, check_text};
 use crate::flaws::Flaw;
 use crate::state::{AppState, SharedState, now_rfc3339};
 
@@ -22,11 +22,13 @@ pub(crate) struct Project {
     pub name: String,
     pub description: String,
     pub status: String,
+    /// The user who created it.
+    pub owner_id: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
 }
 
-const COLUMNS: &str = "id, name, description, status, created_at, updated_at";
+const COLUMNS: &str = "id, name, description, status, created_at, updated_at, created_by";
 
 impl Project {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Project> {
@@ -37,12 +39,13 @@ impl Project {
             status: row.get(3)?,
             created_at: row.get(4)?,
             updated_at: row.get(5)?,
+            owner_id: row.get(6)?,
         })
     }
 }
 
 const QUERY: OrgQuery<'static> = OrgQuery {
-    select: "SELECT id, name, description, status, created_at, updated_at FROM projects WHERE org_id = ?1",
+    select: "SELECT id, name, description, status, created_at, updated_at, created_by FROM projects WHERE org_id = ?1",
     text_columns: &["name", "description"],
     order_by: "id",
 };
@@ -125,8 +128,9 @@ pub(crate) struct CreateProject {
 pub(crate) async fn create(
     State(state): State<SharedState>,
     caller: CurrentUser,
-    ApiJson(body): ApiJson<CreateProject>,
+    ResourceJson(body, json): ResourceJson<CreateProject>,
 ) -> Result<Response, ApiError> {
+    let owner = assigned_owner(&state, &json).unwrap_or(caller.user.id);
     check_text("name", &body.name, true, 200)?;
     check_text("description", &body.description, false, MAX_TEXT)?;
     let now = now_rfc3339();
@@ -138,7 +142,7 @@ pub(crate) async fn create(
             caller.user.org_id,
             body.name.trim(),
             body.description,
-            caller.user.id,
+            owner,
             now
         ],
     )?;
@@ -158,6 +162,17 @@ pub(crate) async fn create(
         Json(project),
     )
         .into_response())
+}
+
+/// The `mass-assignment` flaw: an `owner_id` from the client is bound to the row.
+fn assigned_owner(state: &AppState, raw: &serde_json::Value) -> Option<i64> {
+    if !state.flaw(Flaw::MassAssignment) {
+        return None;
+    }
+    raw.get("owner_id").and_then(|v| {
+        v.as_i64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    })
 }
 
 fn fetch(conn: &Connection, org_id: i64, id: i64) -> rusqlite::Result<Option<Project>> {
@@ -209,7 +224,7 @@ pub(crate) async fn replace(
     State(state): State<SharedState>,
     caller: CurrentUser,
     Path(raw): Path<String>,
-    ApiJson(body): ApiJson<ReplaceProject>,
+    ResourceJson(body, json): ResourceJson<ReplaceProject>,
 ) -> Result<Json<Project>, ApiError> {
     let id = project_id(&state, &raw)?;
     check_text("name", &body.name, true, 200)?;
@@ -223,6 +238,7 @@ pub(crate) async fn replace(
         Some(body.name.trim()),
         Some(&body.description),
         Some(&status),
+        assigned_owner(&state, &json),
     )
 }
 
@@ -239,7 +255,7 @@ pub(crate) async fn patch(
     State(state): State<SharedState>,
     caller: CurrentUser,
     Path(raw): Path<String>,
-    ApiJson(body): ApiJson<PatchProject>,
+    ResourceJson(body, json): ResourceJson<PatchProject>,
 ) -> Result<Json<Project>, ApiError> {
     let id = project_id(&state, &raw)?;
     if let Some(name) = &body.name {
@@ -258,9 +274,11 @@ pub(crate) async fn patch(
         body.name.as_deref().map(str::trim),
         body.description.as_deref(),
         body.status.as_deref(),
+        assigned_owner(&state, &json),
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn update(
     state: &AppState,
     caller: &CurrentUser,
@@ -268,6 +286,7 @@ fn update(
     name: Option<&str>,
     description: Option<&str>,
     status: Option<&str>,
+    owner: Option<i64>,
 ) -> Result<Json<Project>, ApiError> {
     let conn = state.db();
     // Under `idor-write` the organisation condition is missing from the write.
@@ -279,7 +298,7 @@ fn update(
     let changed = conn.execute(
         &format!(
             "UPDATE projects SET name = COALESCE(?1, name), description = COALESCE(?2, description),
-             status = COALESCE(?3, status), updated_at = ?4
+             status = COALESCE(?3, status), updated_at = ?4, created_by = COALESCE(?7, created_by)
          WHERE id = ?5 AND {scope}"
         ),
         params![
@@ -288,7 +307,8 @@ fn update(
             status,
             now_rfc3339(),
             id,
-            caller.user.org_id
+            caller.user.org_id,
+            owner
         ],
     )?;
     if changed == 0 {

@@ -1,0 +1,608 @@
+//! The client bundle beyond what discovery reads (checklist item 7): source maps of
+//! every script (with their embedded original sources), runtime config files, and
+//! backup or editor copies of served scripts.
+//!
+//! Discovery already fetched every script of every crawled page and the chunks they
+//! load lazily (`src/discover/scripts.rs`); every response the scanner receives,
+//! these included, passes the `secrets.*` signatures in the passive scanner, which
+//! reports (redacted) any key it finds. This family fetches what discovery does not:
+//! the files a bundle points to for debugging and configuration.
+
+use std::sync::LazyLock;
+
+use futures_util::future::BoxFuture;
+use regex::Regex;
+use url::Url;
+
+use super::{Context, Probe, ProbeRun};
+use crate::auth::Identity;
+use crate::checklist::Item;
+use crate::finding::{Confidence, Finding, Location, Severity};
+use crate::http::{Request, Response};
+
+/// Scripts whose source maps and backups are looked for.
+const MAX_SCRIPTS: usize = 40;
+/// Scripts whose backup copies are tried (each costs several requests).
+const MAX_BACKUP_SCRIPTS: usize = 3;
+/// Bytes this family reads in all, so a huge bundle cannot exhaust memory or time.
+const MAX_TOTAL_BYTES: usize = 32 << 20;
+
+/// Where apps commonly load configuration at run time (`window.__ENV__ = {...}` in
+/// `env.js`, `fetch("/config.json")`), relative to the site root.
+const RUNTIME_CONFIG: &[&str] = &[
+    "/config.json",
+    "/env.js",
+    "/env-config.js",
+    "/runtime-config.js",
+    "/config.js",
+    "/app-config.json",
+    "/assets/config.json",
+    "/assets/env.js",
+    "/__env.js",
+];
+
+/// `//# sourceMappingURL=app.js.map` (or the legacy `//@`), and the CSS-comment form.
+static SOURCE_MAP_COMMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)[#@]\s*sourceMappingURL\s*=\s*([^\s'\x22*]+)").expect("valid regex")
+});
+
+/// The bundle family.
+pub struct BundleProbe;
+
+impl Probe for BundleProbe {
+    fn family(&self) -> &'static str {
+        "bundle"
+    }
+
+    fn items(&self) -> &'static [Item] {
+        &[Item::Secrets]
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
+        Box::pin(async move { run(ctx).await.map(|r| vec![r]) })
+    }
+}
+
+struct Budget {
+    bytes: usize,
+}
+
+impl Budget {
+    fn take(&mut self, resp: &Response) -> bool {
+        self.bytes = self.bytes.saturating_add(resp.body.len());
+        self.bytes <= MAX_TOTAL_BYTES
+    }
+}
+
+/// Who fetches: scripts behind a login need a session, so the first tenant when there
+/// is one, else anonymous.
+fn reader(ctx: &Context) -> &Identity {
+    ctx.identities
+        .authenticated()
+        .next()
+        .map(|i| &**i)
+        .unwrap_or_else(|| ctx.identities.anonymous())
+}
+
+async fn get(ctx: &Context, who: &Identity, url: &Url) -> Option<Response> {
+    if !ctx.http.scope().contains(url) {
+        return None;
+    }
+    who.send(&ctx.http, Request::get(url.clone()).header("Accept", "*/*"))
+        .await
+        .ok()
+}
+
+async fn run(ctx: &Context) -> Result<ProbeRun, String> {
+    let mut run = ProbeRun::new("bundle", Item::Secrets);
+    let who = reader(ctx);
+    let mut budget = Budget { bytes: 0 };
+    let scripts: Vec<Url> = ctx
+        .inventory
+        .scripts
+        .iter()
+        .filter_map(|s| Url::parse(s).ok())
+        .take(MAX_SCRIPTS)
+        .collect();
+    let (mut maps, mut backups_tried) = (0usize, 0usize);
+    for (n, script) in scripts.iter().enumerate() {
+        let Some(resp) = get(ctx, who, script).await else {
+            continue;
+        };
+        if !budget.take(&resp) {
+            run.notes
+                .push(format!("stopped reading at {MAX_TOTAL_BYTES} bytes"));
+            break;
+        }
+        run.checks += 1;
+        if !resp.is_success() {
+            continue;
+        }
+        if let Some(sources) = inline_sources(&resp) {
+            maps += 1;
+            run.checks += 1;
+            run.findings.extend(inline_findings(ctx, &resp, &sources));
+        }
+        for map_url in source_map_candidates(&resp) {
+            let Some(map) = get(ctx, who, &map_url).await else {
+                continue;
+            };
+            run.checks += 1;
+            if !budget.take(&map) {
+                break;
+            }
+            if let Some(with_sources) = source_map_kind(&map) {
+                maps += 1;
+                run.findings
+                    .push(source_map_finding(ctx, &map, with_sources));
+                break;
+            }
+        }
+        if n < MAX_BACKUP_SCRIPTS {
+            for candidate in backup_candidates(script) {
+                let Some(copy) = get(ctx, who, &candidate).await else {
+                    continue;
+                };
+                backups_tried += 1;
+                run.checks += 1;
+                if copy.is_success() && looks_like_script_copy(&copy) {
+                    run.findings.push(backup_finding(ctx, &copy));
+                }
+            }
+        }
+    }
+    let mut configs = 0usize;
+    for path in RUNTIME_CONFIG {
+        let Ok(url) = ctx.config.target.join(path) else {
+            continue;
+        };
+        // Anonymous: a config file that needs no login is what every visitor gets.
+        if let Some(resp) = get(ctx, ctx.identities.anonymous(), &url).await {
+            run.checks += 1;
+            if resp.is_success() && !resp.is_html() {
+                configs += 1;
+            }
+        }
+    }
+    run.notes.push(format!(
+        "re-read {} scripts for source maps ({maps} exposed), tried {backups_tried} backup names, \
+         {configs} of {} runtime config paths answered; their contents pass the secrets.* signatures",
+        scripts.len(),
+        RUNTIME_CONFIG.len()
+    ));
+    Ok(run)
+}
+
+/// The source maps a script points to (comment or `SourceMap` header), else `<script>.map`.
+fn source_map_candidates(script: &Response) -> Vec<Url> {
+    let mut out = Vec::new();
+    let header = script
+        .header("sourcemap")
+        .or_else(|| script.header("x-sourcemap"));
+    let text = script.text();
+    // The comment is at the end of the file; look only there.
+    let tail_start = text.len().saturating_sub(4096);
+    let tail = text.get(tail_start..).unwrap_or(&text);
+    let comment = SOURCE_MAP_COMMENT
+        .captures_iter(tail)
+        .last()
+        .map(|c| c[1].to_string());
+    for reference in header.map(str::to_string).into_iter().chain(comment) {
+        if reference.starts_with("data:") {
+            continue; // An inline map is part of the script itself, already scanned.
+        }
+        if let Ok(u) = script.url.join(&reference)
+            && !out.contains(&u)
+        {
+            out.push(u);
+        }
+    }
+    if out.is_empty() {
+        let mut beside = script.url.clone();
+        beside.set_query(None);
+        beside.set_path(&format!("{}.map", script.url.path()));
+        out.push(beside);
+    }
+    out
+}
+
+/// Decoded inline maps larger than this are skipped.
+const MAX_INLINE_MAP: usize = 8 << 20;
+
+/// The embedded sources of an inline source map (`sourceMappingURL=data:...;base64,`),
+/// joined by newlines: the passive scanner never sees them, they are base64 in the script.
+fn inline_sources(script: &Response) -> Option<String> {
+    use base64::Engine;
+    let text = script.text();
+    let tail_start = text.len().saturating_sub(MAX_INLINE_MAP);
+    let tail = text.get(tail_start..).unwrap_or(&text);
+    let reference = SOURCE_MAP_COMMENT.captures_iter(tail).last()?[1].to_string();
+    let data = reference.strip_prefix("data:")?;
+    let (meta, payload) = data.split_once(',')?;
+    let bytes = if meta.ends_with(";base64") {
+        base64::engine::general_purpose::STANDARD
+            .decode(payload.trim())
+            .ok()?
+    } else {
+        percent_encoding::percent_decode_str(payload).collect()
+    };
+    let json: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let sources: Vec<&str> = json
+        .get("sourcesContent")?
+        .as_array()?
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    (!sources.is_empty()).then(|| sources.join("\n"))
+}
+
+/// Findings for an inline source map: the map itself, and every signature match in the
+/// sources it embeds (redacted; the script's body stays out of the evidence because
+/// the sources are in it, base64-encoded).
+fn inline_findings(ctx: &Context, script: &Response, sources: &str) -> Vec<Finding> {
+    let loc = location(ctx, script);
+    let evidence = |label: &str, matched: Option<String>| {
+        let mut ev = ctx.http.evidence(label, script, None);
+        if let Some(resp) = ev.response.as_mut() {
+            resp.body = "[script with an inline source map; body withheld]".into();
+            resp.truncated = true;
+        }
+        ev.matched = matched;
+        ev
+    };
+    let mut out = vec![
+        Finding::new(
+            Item::Secrets,
+            "bundle.source-map-exposed",
+            Severity::Low,
+            Confidence::Firm,
+            "Source map of a production script is public",
+            format!(
+                "{} carries an inline source map with the original source files                  (sourcesContent).",
+                loc.url
+            ),
+            loc.clone(),
+            "inline",
+        )
+        .with_evidence(evidence("the script with its inline source map", None))
+        .with_remediation("Build production bundles without inline source maps."),
+    ];
+    for m in ctx.catalog.signatures.scan_text(sources.as_bytes()) {
+        if let Some(raw) = &m.secret {
+            ctx.http.redactor().add(raw);
+        }
+        let sig = m.signature;
+        out.push(
+            Finding::new(
+                sig.item,
+                &sig.id,
+                sig.severity,
+                sig.confidence,
+                &sig.title,
+                format!(
+                    "{} Found in the original sources embedded in the inline source map of {}: {}",
+                    sig.detail,
+                    loc.url,
+                    ctx.http.redactor().text(&m.excerpt)
+                ),
+                loc.clone(),
+                "inline-source-map",
+            )
+            .with_evidence(evidence(
+                &format!("inline source map matched {}", sig.id),
+                Some(ctx.http.redactor().text(&m.excerpt)),
+            ))
+            .with_remediation(&sig.remediation),
+        );
+    }
+    out
+}
+
+/// `Some(true)` for a source map with embedded sources, `Some(false)` without, `None`
+/// when the response is not a source map (an SPA shell, a 404 page).
+fn source_map_kind(resp: &Response) -> Option<bool> {
+    if !resp.is_success() {
+        return None;
+    }
+    let json = resp.json()?;
+    let obj = json.as_object()?;
+    let version = obj.get("version").and_then(|v| v.as_u64())?;
+    if version != 3 || !(obj.contains_key("mappings") || obj.contains_key("sections")) {
+        return None;
+    }
+    Some(
+        obj.get("sourcesContent")
+            .and_then(|v| v.as_array())
+            .is_some_and(|a| a.iter().any(|s| s.as_str().is_some_and(|s| !s.is_empty()))),
+    )
+}
+
+fn location(ctx: &Context, resp: &Response) -> Location {
+    Location {
+        method: resp.sent.method.clone(),
+        url: ctx.http.redactor().url(&resp.url),
+    }
+}
+
+fn source_map_finding(ctx: &Context, map: &Response, with_sources: bool) -> Finding {
+    let loc = location(ctx, map);
+    let (severity, detail) = if with_sources {
+        (
+            Severity::Low,
+            format!(
+                "The source map {} is public and embeds the original source files \
+                 (sourcesContent): comments, internal names and anything a minifier removed \
+                 are readable. Keys found inside are reported separately by the secrets.* signatures.",
+                loc.url
+            ),
+        )
+    } else {
+        (
+            Severity::Info,
+            format!(
+                "The source map {} is public (without embedded sources): it maps the bundle \
+                 back to file names and lines.",
+                loc.url
+            ),
+        )
+    };
+    Finding::new(
+        Item::Secrets,
+        "bundle.source-map-exposed",
+        severity,
+        Confidence::Firm,
+        "Source map of a production script is public",
+        detail,
+        loc,
+        "",
+    )
+    .with_evidence(map_evidence(ctx, map))
+    .with_remediation(
+        "Do not deploy .map files (or upload them to your error tracker only), and drop the \
+         sourceMappingURL comment from production builds.",
+    )
+}
+
+/// Evidence for a source map: the exchange with the body reduced to the names of the
+/// files it embeds; the sources themselves may hold secrets and stay out of the report.
+fn map_evidence(ctx: &Context, map: &Response) -> crate::finding::Evidence {
+    let mut ev = ctx.http.evidence("the source map as served", map, None);
+    let sources: Vec<String> = map
+        .json()
+        .and_then(|j| j.get("sources").and_then(|s| s.as_array()).cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .take(20)
+        .collect();
+    if let Some(resp) = ev.response.as_mut() {
+        resp.body = format!(
+            "source map v3 embedding {} sources: {}",
+            sources.len(),
+            ctx.http.redactor().text(&sources.join(", "))
+        );
+        resp.truncated = true;
+    }
+    ev
+}
+
+/// Names editors and admins leave beside a file: `app.js~`, `app.js.bak`, `.app.js.swp`...
+fn backup_candidates(script: &Url) -> Vec<Url> {
+    let path = script.path();
+    let Some((dir, name)) = path.rsplit_once('/') else {
+        return Vec::new();
+    };
+    if name.is_empty() {
+        return Vec::new();
+    }
+    let mut paths = vec![
+        format!("{path}~"),
+        format!("{path}.bak"),
+        format!("{path}.old"),
+        format!("{path}.orig"),
+        format!("{dir}/.{name}.swp"),
+    ];
+    paths.dedup();
+    paths
+        .into_iter()
+        .map(|p| {
+            let mut u = script.clone();
+            u.set_query(None);
+            u.set_path(&p);
+            u
+        })
+        .collect()
+}
+
+/// Whether a response is a copy of a script (or a vim swap file), not the HTML shell or
+/// a JSON error that many apps answer for any path.
+fn looks_like_script_copy(resp: &Response) -> bool {
+    if resp.body.starts_with(b"b0VIM") {
+        return true;
+    }
+    if resp.is_html() || resp.is_json() {
+        return false;
+    }
+    let text = resp.text();
+    let head: &str = text.get(..text.len().min(4096)).unwrap_or("");
+    let lower = head.trim_start().to_ascii_lowercase();
+    if lower.starts_with('<') || lower.starts_with('{') || lower.starts_with('[') {
+        return false;
+    }
+    [
+        "function", "=>", "var ", "const ", "let ", "import ", "export ",
+    ]
+    .iter()
+    .filter(|w| head.contains(*w))
+    .count()
+        >= 2
+}
+
+fn backup_finding(ctx: &Context, copy: &Response) -> Finding {
+    let loc = location(ctx, copy);
+    Finding::new(
+        Item::Secrets,
+        "bundle.script-backup",
+        Severity::Low,
+        Confidence::Firm,
+        "Backup or editor copy of a script is served",
+        format!(
+            "{} is a backup or editor copy of a served script: the server publishes stray files \
+             from its folder, and old copies often hold code or keys since removed.",
+            loc.url
+        ),
+        loc,
+        "",
+    )
+    .with_evidence(ctx.http.evidence("the copy as served", copy, None))
+    .with_remediation(
+        "Deploy only build output, and deny backup and swap names (*~, *.bak, *.swp, *.old) in the web server.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use bytes::Bytes;
+
+    use super::*;
+
+    fn resp(url: &str, headers: &[(&str, &str)], body: &str) -> Response {
+        let url: Url = url.parse().unwrap();
+        Response {
+            status: 200,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: Bytes::copy_from_slice(body.as_bytes()),
+            truncated: false,
+            url: url.clone(),
+            elapsed: Duration::ZERO,
+            redirects: Vec::new(),
+            blocked_redirect: None,
+            sent: crate::http::SentRequest {
+                identity: "a".into(),
+                method: "GET".into(),
+                url,
+                headers: Vec::new(),
+                body: None,
+            },
+        }
+    }
+
+    #[test]
+    fn source_maps_come_from_the_comment_the_header_or_beside_the_script() {
+        let js = resp(
+            "http://127.0.0.1:1/static/app.js?v=2",
+            &[],
+            "var a=1;\n//# sourceMappingURL=maps/app.js.map\n",
+        );
+        assert_eq!(
+            source_map_candidates(&js),
+            [Url::parse("http://127.0.0.1:1/static/maps/app.js.map").unwrap()]
+        );
+        let header = resp(
+            "http://127.0.0.1:1/static/app.js",
+            &[("sourcemap", "/m/app.map")],
+            "var a=1;",
+        );
+        assert_eq!(
+            source_map_candidates(&header),
+            [Url::parse("http://127.0.0.1:1/m/app.map").unwrap()]
+        );
+        let bare = resp("http://127.0.0.1:1/static/app.js?v=2", &[], "var a=1;");
+        assert_eq!(
+            source_map_candidates(&bare),
+            [Url::parse("http://127.0.0.1:1/static/app.js.map").unwrap()]
+        );
+        let inline = resp(
+            "http://127.0.0.1:1/a.js",
+            &[],
+            "x\n//# sourceMappingURL=data:application/json;base64,eyJ2IjozfQ==",
+        );
+        assert_eq!(
+            source_map_candidates(&inline),
+            [Url::parse("http://127.0.0.1:1/a.js.map").unwrap()]
+        );
+    }
+
+    #[test]
+    fn inline_source_maps_are_decoded() {
+        use base64::Engine;
+        let map = r#"{"version":3,"sources":["a.ts"],"sourcesContent":["const k = 1;"],"mappings":"AAAA"}"#;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(map);
+        let js = resp(
+            "http://127.0.0.1:1/a.js",
+            &[],
+            &format!(
+                "var k=1;\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,{b64}\n"
+            ),
+        );
+        assert_eq!(inline_sources(&js).as_deref(), Some("const k = 1;"));
+        let plain = resp("http://127.0.0.1:1/a.js", &[], "var k=1;");
+        assert_eq!(inline_sources(&plain), None);
+    }
+
+    #[test]
+    fn only_real_source_maps_count() {
+        let json = [("content-type", "application/json")];
+        let with = resp(
+            "http://127.0.0.1:1/a.js.map",
+            &json,
+            r#"{"version":3,"sources":["src/a.ts"],"sourcesContent":["export const a = 1;"],"mappings":"AAAA"}"#,
+        );
+        assert_eq!(source_map_kind(&with), Some(true));
+        let without = resp(
+            "http://127.0.0.1:1/a.js.map",
+            &json,
+            r#"{"version":3,"sources":["src/a.ts"],"mappings":"AAAA"}"#,
+        );
+        assert_eq!(source_map_kind(&without), Some(false));
+        let shell = resp(
+            "http://127.0.0.1:1/a.js.map",
+            &[("content-type", "text/html")],
+            "<!doctype html><div id=root></div>",
+        );
+        assert_eq!(source_map_kind(&shell), None);
+        let error = resp(
+            "http://127.0.0.1:1/a.js.map",
+            &json,
+            r#"{"error":"not found","version":3}"#,
+        );
+        assert_eq!(source_map_kind(&error), None);
+    }
+
+    #[test]
+    fn backups_are_judged_on_content() {
+        let names: Vec<String> =
+            backup_candidates(&Url::parse("http://127.0.0.1:1/static/app.js?v=1").unwrap())
+                .iter()
+                .map(|u| u.path().to_string())
+                .collect();
+        assert!(names.contains(&"/static/app.js~".to_string()));
+        assert!(names.contains(&"/static/.app.js.swp".to_string()));
+        let js = [("content-type", "application/octet-stream")];
+        assert!(looks_like_script_copy(&resp(
+            "http://127.0.0.1:1/app.js.bak",
+            &js,
+            "(function(){ var a = 1; function f(){ return a; } })();"
+        )));
+        assert!(looks_like_script_copy(&resp(
+            "http://127.0.0.1:1/.app.js.swp",
+            &js,
+            "b0VIM 9.0\u{0}\u{0}"
+        )));
+        assert!(!looks_like_script_copy(&resp(
+            "http://127.0.0.1:1/app.js.bak",
+            &[("content-type", "text/html")],
+            "<!doctype html><script>var a = function(){}</script>"
+        )));
+        assert!(!looks_like_script_copy(&resp(
+            "http://127.0.0.1:1/app.js.bak",
+            &[("content-type", "text/plain")],
+            "Not Found"
+        )));
+    }
+}

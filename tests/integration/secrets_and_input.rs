@@ -1,0 +1,158 @@
+//! Items 7 and 8 against the test app: planted secrets are found and shown only
+//! redacted in every report format; bad bodies and privileged fields are caught; the
+//! hardened app passes both with its publishable key reported as info.
+
+use prodready::checklist::{Item, Status};
+use prodready::finding::Severity;
+use prodready::report::{Format, Report, Style, render};
+
+use crate::common;
+
+fn probes_of(report: &Report, item: Item) -> Vec<String> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.item == item && f.severity >= Severity::Medium)
+        .map(|f| f.probe.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planted_secrets_are_found_and_never_shown_in_full() {
+    let server =
+        common::app("secret-in-bundle,secret-in-lazy-chunk,source-map-exposed,dotenv-exposed")
+            .await;
+    let report = common::scan(common::config(&server)).await;
+    server.shutdown().await;
+    let found = probes_of(&report, Item::Secrets);
+    for probe in [
+        "secrets.stripe-live-secret-key",
+        "secrets.openai-api-key",
+        "secrets.gitlab-token",
+        "secrets.database-url",
+        "exposed.dotenv",
+    ] {
+        assert!(found.iter().any(|p| p == probe), "{probe} not in {found:?}");
+    }
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.probe == "bundle.source-map-exposed"),
+        "the source map itself is reported"
+    );
+    let stripe = report
+        .findings
+        .iter()
+        .find(|f| f.probe == "secrets.stripe-live-secret-key")
+        .expect("stripe finding");
+    assert!(
+        stripe.detail.contains("sk_live_…[redacted sha256:"),
+        "{}",
+        stripe.detail
+    );
+    let matched = stripe.evidence[0].matched.as_deref().unwrap_or("");
+    assert!(matched.contains("[redacted sha256:"), "{matched}");
+    // The evidence excerpt shows the same redacted form where the key stood.
+    let body = &stripe.evidence[0].response.as_ref().expect("response").body;
+    assert!(body.contains("sk_live_…[redacted sha256:"), "{body}");
+    for format in [Format::Json, Format::Table] {
+        let text = render(&report, format, &Style::plain());
+        for secret in testserver::planted_secrets() {
+            assert!(
+                !text.contains(secret),
+                "{format} report shows a planted secret in full"
+            );
+            // Not even a recognisable piece of it.
+            let mid = secret.len() / 2;
+            assert!(
+                !text.contains(&secret[mid - 4..mid + 4]),
+                "{format} report shows part of a planted secret"
+            );
+        }
+    }
+    assert_eq!(
+        report.item(Item::Secrets).map(|i| i.status),
+        Some(Status::Fail)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hardened_app_passes_items_7_and_8_with_its_publishable_key_as_info() {
+    let server = common::app("none").await;
+    let report = common::scan(common::config(&server)).await;
+    let requests = server.requests();
+    server.shutdown().await;
+    let pk = report
+        .findings
+        .iter()
+        .find(|f| f.probe == "secrets.stripe-publishable-key")
+        .expect("the publishable key is reported");
+    assert_eq!(pk.severity, Severity::Info);
+    assert!(pk.detail.contains("public by design") || pk.title.contains("public by design"));
+    for item in [Item::Secrets, Item::InputValidation] {
+        assert_eq!(
+            report.item(item).map(|i| i.status),
+            Some(Status::Pass),
+            "{item}: {:?}",
+            report.item(item)
+        );
+    }
+    // Malformed bodies were sent, and the lazily loaded reports chunk was read.
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.path_and_query.starts_with("/static/chunks/reports.")),
+        "the webpack chunk map was followed"
+    );
+    assert!(
+        !report
+            .warnings
+            .iter()
+            .any(|w| w.contains("was not removed")),
+        "{:?}",
+        report.warnings
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_bodies_and_privileged_fields_fail_item_8() {
+    let server = common::app("no-input-validation").await;
+    let report = common::scan(common::config(&server)).await;
+    server.shutdown().await;
+    let found = probes_of(&report, Item::InputValidation);
+    assert!(found.iter().any(|p| p == "input.server-error"), "{found:?}");
+    assert!(
+        !report
+            .warnings
+            .iter()
+            .any(|w| w.contains("was not removed")),
+        "{:?}",
+        report.warnings
+    );
+
+    let server = common::app("mass-assignment").await;
+    let report = common::scan(common::config(&server)).await;
+    server.shutdown().await;
+    let mass = report
+        .findings
+        .iter()
+        .find(|f| f.probe == "mass.privileged-field-accepted")
+        .unwrap_or_else(|| {
+            panic!(
+                "mass assignment not found: {:#?} {:#?}",
+                report.item(Item::InputValidation),
+                report.warnings
+            )
+        });
+    assert!(mass.detail.contains("owner_id"), "{}", mass.detail);
+    assert_eq!(mass.confidence, prodready::finding::Confidence::Confirmed);
+    assert!(
+        !report
+            .warnings
+            .iter()
+            .any(|w| w.contains("was not removed")),
+        "{:?}",
+        report.warnings
+    );
+}
