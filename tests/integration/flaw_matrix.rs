@@ -31,7 +31,11 @@ async fn each_flaw_fails_exactly_its_item() {
         if probed.contains(&item) {
             flaws.push((*flaw, item));
         } else {
-            eprintln!("skipping flaw {}: no probe scores {} yet", flaw.name(), item.key());
+            eprintln!(
+                "skipping flaw {}: no probe scores {} yet",
+                flaw.name(),
+                item.key()
+            );
         }
     }
     assert!(!flaws.is_empty(), "no flaw was checked");
@@ -52,7 +56,11 @@ async fn each_flaw_fails_exactly_its_item() {
         let (flaw, item, report) = joined.expect("scan task");
         let failing = failing(&report);
         if failing != vec![item] {
-            problems.push(format!("flaw {} should fail only {}, failed {failing:?}", flaw.name(), item.key()));
+            problems.push(format!(
+                "flaw {} should fail only {}, failed {failing:?}",
+                flaw.name(),
+                item.key()
+            ));
             continue;
         }
         let evidence = report
@@ -64,7 +72,11 @@ async fn each_flaw_fails_exactly_its_item() {
             .flat_map(|f| &f.evidence)
             .count();
         if evidence == 0 {
-            problems.push(format!("flaw {} failed {} without evidence", flaw.name(), item.key()));
+            problems.push(format!(
+                "flaw {} failed {} without evidence",
+                flaw.name(),
+                item.key()
+            ));
         }
         if report.gate.passed {
             problems.push(format!("flaw {}: the gate passed", flaw.name()));

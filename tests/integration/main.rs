@@ -4,6 +4,8 @@
 mod cli;
 mod common;
 mod flaw_matrix;
+mod formats;
+mod gate;
 mod http_layer;
 mod login;
 mod report;
