@@ -423,7 +423,7 @@ pub fn evaluate(report: &Report, policy: &GatePolicy, today: Date) -> Evaluation
             (other, true) => format!("has new findings {}", other.describe()),
             (other, false) => format!("has findings {}", other.describe()),
         };
-        reasons.push(format!("item {id} {item} {why}: {}", ids.join(", ")));
+        reasons.push(format!("item {id} {item} {why}: {}", id_list(ids)));
     }
 
     for p in report
@@ -466,6 +466,16 @@ pub fn apply(mut report: Report, policy: &GatePolicy, today: Date) -> Report {
     report.baseline = baseline;
     report.suppressions = suppressions;
     report
+}
+
+/// The first few ids and how many more, so a gate line stays readable.
+fn id_list(ids: &[&str]) -> String {
+    const SHOWN: usize = 3;
+    if ids.len() <= SHOWN {
+        ids.join(", ")
+    } else {
+        format!("{} and {} more", ids[..SHOWN].join(", "), ids.len() - SHOWN)
+    }
 }
 
 fn format_date(d: Date) -> String {

@@ -160,6 +160,12 @@ fn baseline(out: &mut String, report: &Report) {
 
 fn findings(out: &mut String, report: &Report) {
     let _ = writeln!(out, "<h2>Findings ({})</h2>", report.findings.len());
+    out.push_str(
+        "<p class=\"muted\">The <code>curl</code> lines replay the evidence as the identity that sent it; \
+         secrets were redacted, so set <code>PRODREADY_TOKEN</code> (its bearer token or API key), \
+         <code>SESSION_COOKIE</code> (its whole Cookie header), <code>CSRF_TOKEN</code> and \
+         <code>PRODREADY_SECRET</code> (any other redacted value) first.</p>\n",
+    );
     if report.findings.is_empty() {
         out.push_str("<p class=\"muted\">No findings.</p>\n");
     }

@@ -1,5 +1,7 @@
 //! A `curl` command that replays a piece of evidence, with every redacted secret replaced
-//! by a shell variable the reader fills in (`$PRODREADY_TOKEN`, `$SESSION_COOKIE`, ...).
+//! by a shell variable the reader fills in: `$PRODREADY_TOKEN` (bearer token or API key),
+//! `$SESSION_COOKIE` (the whole Cookie header), `$CSRF_TOKEN`, `$PRODREADY_SECRET`
+//! (anything else that was redacted).
 //!
 //! It works from the redacted evidence only, so it can never print a real credential.
 
@@ -20,12 +22,23 @@ pub(crate) fn curl(request: &RequestExcerpt) -> String {
         if SKIPPED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
             continue;
         }
-        let kind = match name.to_ascii_lowercase().as_str() {
+        let lower = name.to_ascii_lowercase();
+        let kind = match lower.as_str() {
             "authorization" | "proxy-authorization" => Placeholder::Token,
+            n if n.contains("csrf") || n.contains("xsrf") => Placeholder::Csrf,
+            n if n.contains("api-key") || n.contains("apikey") || n.ends_with("-token") => {
+                Placeholder::Token
+            }
             "cookie" => Placeholder::Cookie,
             _ => Placeholder::Secret,
         };
         parts.push("-H".into());
+        if kind == Placeholder::Cookie && value.contains("[REDACTED") {
+            // A cookie value was redacted; the variable holds the whole Cookie header
+            // of a logged-in session, which is what a reader can copy from a browser.
+            parts.push(format!("\"{name}: ${{SESSION_COOKIE}}\""));
+            continue;
+        }
         parts.push(quote(&format!("{name}: {value}"), kind));
     }
     if let Some(body) = &request.body {
@@ -35,10 +48,11 @@ pub(crate) fn curl(request: &RequestExcerpt) -> String {
     parts.join(" ")
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Placeholder {
     Token,
     Cookie,
+    Csrf,
     Secret,
     Url,
 }
@@ -65,6 +79,7 @@ fn quote(s: &str, kind: Placeholder) -> String {
     let var = match kind {
         Placeholder::Token => "${PRODREADY_TOKEN}",
         Placeholder::Cookie => "${SESSION_COOKIE}",
+        Placeholder::Csrf => "${CSRF_TOKEN}",
         Placeholder::Secret | Placeholder::Url => "${PRODREADY_SECRET}",
     };
     let mut out = escaped;
@@ -103,6 +118,7 @@ mod tests {
                 ("authorization", "Bearer [REDACTED]"),
                 ("cookie", "sid=[REDACTED]; theme=dark"),
                 ("content-type", "application/json"),
+                ("X-CSRF-Token", "[REDACTED]"),
                 ("content-length", "12"),
             ],
             Some(r#"{"password":"[REDACTED]","note":"$HOME"}"#),
@@ -115,12 +131,13 @@ mod tests {
             line.contains(r#"-H "authorization: Bearer ${PRODREADY_TOKEN}""#),
             "{line}"
         );
+        assert!(line.contains(r#"-H "cookie: ${SESSION_COOKIE}""#), "{line}");
         assert!(
-            line.contains(r#"-H "cookie: sid=${SESSION_COOKIE}; theme=dark""#),
+            line.contains("-H 'content-type: application/json'"),
             "{line}"
         );
         assert!(
-            line.contains("-H 'content-type: application/json'"),
+            line.contains(r#"-H "X-CSRF-Token: ${CSRF_TOKEN}""#),
             "{line}"
         );
         assert!(!line.contains("content-length"));
