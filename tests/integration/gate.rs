@@ -93,6 +93,14 @@ fn baseline_suppressions_and_policy_decide_the_exit_code() {
         ],
     );
     assert_eq!(code, 1, "a new failing finding fails --fail-on-new");
+    // The additions (baseline, suppressions, gate notes) stay within schema v1.
+    let schema: Value = serde_json::from_str(include_str!("../../schema/report-v1.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&new)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
     let baseline = &new["baseline"];
     let fixed: Vec<String> = baseline["fixed"]
         .as_array()
