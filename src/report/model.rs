@@ -368,21 +368,19 @@ impl Report {
                 _ => None,
             })
             .collect();
-        let errored: Vec<String> = runs
-            .iter()
-            .filter(|r| matches!(r.state, RunState::Errored { .. }))
-            .map(|r| format!("probe {} ({}) errored", r.probe, r.item))
-            .collect();
-        let gate = gate(&items, errored);
 
-        Report {
+        let mut report = Report {
             schema: SCHEMA_ID.to_string(),
             tool: Tool::current(),
             target,
             started_at: normalise_time(started_at),
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
             requests_sent,
-            gate,
+            gate: Gate {
+                passed: true,
+                reasons: Vec::new(),
+                notes: Vec::new(),
+            },
             identities,
             inventory,
             items,
@@ -392,7 +390,12 @@ impl Report {
             warnings,
             baseline: None,
             suppressions: Vec::new(),
-        }
+        };
+        // The default policy: one gate function for every caller, with or without flags.
+        let today = report.started_at.date();
+        report.gate =
+            super::gate::evaluate(&report, &super::gate::GatePolicy::default(), today).gate;
+        report
     }
 
     /// Where finding `id` stands against the baseline, when there is one.
@@ -528,22 +531,6 @@ fn merge_evidence(into: &mut Vec<Evidence>, more: Vec<Evidence>) {
         if !into.contains(&e) {
             into.push(e);
         }
-    }
-}
-
-/// The gate fails on a failed item, and on an errored probe: a scan that lost a probe
-/// did not look at everything it promised to, whatever the items say.
-fn gate(items: &[ItemReport], errored_probes: Vec<String>) -> Gate {
-    let mut reasons: Vec<String> = items
-        .iter()
-        .filter(|i| i.status == Status::Fail)
-        .map(|i| format!("item {} {} failed", i.id, i.key))
-        .collect();
-    reasons.extend(errored_probes);
-    Gate {
-        passed: reasons.is_empty(),
-        reasons,
-        notes: Vec::new(),
     }
 }
 
@@ -702,7 +689,12 @@ mod tests {
             vec![finding(e, "errors.stack-trace", "/", Severity::High)],
         )]));
         assert!(!failed.gate.passed);
-        assert_eq!(failed.gate.reasons, vec!["item 11 error-handling failed"]);
+        assert_eq!(failed.gate.reasons.len(), 1);
+        assert!(
+            failed.gate.reasons[0].starts_with("item 11 error-handling failed: PR-"),
+            "{:?}",
+            failed.gate.reasons
+        );
 
         let errored = Report::new(input(vec![
             ran("errors", e, vec![]),
