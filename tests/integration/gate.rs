@@ -173,12 +173,30 @@ fn baseline_suppressions_and_policy_decide_the_exit_code() {
     );
 
     // Without --fail-on-new the expired suppression lets the IDOR fail the gate again.
-    let (code, _) = demo(
+    let (code, report) = demo(
         "idor-read",
         &fixed_path,
         &["--suppressions", suppressions.to_str().unwrap()],
     );
     assert_eq!(code, 1);
+    let reasons = strings(&report["gate"]["reasons"]);
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].contains(&idor[0]), "{reasons:?}");
+    // The same findings, all suppressed and unexpired: the gate passes.
+    let active = dir.path().join("active.toml");
+    let text: String = idor
+        .iter()
+        .map(|id| {
+            format!("[[suppress]]\nid = \"{id}\"\nreason = \"accepted\"\nexpires = 2999-12-31\n")
+        })
+        .collect();
+    std::fs::write(&active, text).unwrap();
+    let (code, report) = demo(
+        "idor-read",
+        &fixed_path,
+        &["--suppressions", active.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{:#}", report["gate"]);
     // A policy that ignores the item passes it.
     let policy = dir.path().join("policy.toml");
     std::fs::write(&policy, "[rules]\n\"tenant-isolation\" = \"ignore\"\n").unwrap();
