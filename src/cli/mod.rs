@@ -117,8 +117,8 @@ pub struct GateArgs {
     /// info), or `warn` for anything that fails or warns its item. Default: failing items.
     #[arg(long, value_name = "SEVERITY|warn")]
     pub fail_on: Option<String>,
-    /// A TOML policy file: `[rules]` mapping item keys, probe families or probe ids to
-    /// `fail`, `warn` or `ignore`.
+    /// A TOML policy file: an optional `fail_on` threshold and `[rules]` mapping item
+    /// keys, probe families or probe ids to `fail`, `warn` or `ignore`.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     /// A TOML suppressions file: `[[suppress]]` tables with `id`, `reason`, `expires`.

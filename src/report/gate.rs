@@ -79,6 +79,7 @@ pub enum Action {
 /// A policy file (`--policy FILE`):
 ///
 /// ```toml
+/// fail_on = "high"                     # optional; --fail-on overrides it
 /// [rules]
 /// "security-headers" = "warn"          # an item key
 /// "headers" = "warn"                   # a probe family
@@ -91,6 +92,9 @@ pub enum Action {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyFile {
+    /// The threshold for findings without a rule, as `--fail-on` takes it; the flag wins.
+    #[serde(default)]
+    pub fail_on: Option<String>,
     /// Item keys, probe families or dotted probe ids, each to `fail`, `warn` or `ignore`.
     #[serde(default)]
     pub rules: BTreeMap<String, Action>,
@@ -152,6 +156,11 @@ impl PolicyFile {
     /// family or a dotted probe id.
     pub fn parse(text: &str) -> Result<PolicyFile, String> {
         let file: PolicyFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        if let Some(f) = &file.fail_on {
+            FailOn::parse(f).map_err(|_| {
+                format!("fail_on `{f}`: expected critical, high, medium, low, info or warn")
+            })?;
+        }
         for key in file.rules.keys() {
             let well_formed = !key.is_empty()
                 && key.split('.').all(|part| {
@@ -260,7 +269,7 @@ impl GatePolicy {
                 source,
             })
         };
-        let fail_on = fail_on.map(FailOn::parse).transpose()?.unwrap_or_default();
+        let flag = fail_on.map(FailOn::parse).transpose()?;
         let policy = match policy {
             Some(p) => PolicyFile::parse(&read(p)?).map_err(|message| GateError::Parse {
                 flag: "--policy",
@@ -288,6 +297,9 @@ impl GatePolicy {
             }
             None => None,
         };
+        // Checked when the file was parsed, so only the flag's error can surface here.
+        let from_file = policy.fail_on.as_deref().map(FailOn::parse).transpose()?;
+        let fail_on = flag.or(from_file).unwrap_or_default();
         if fail_on_new && baseline.is_none() {
             return Err(GateError::NewWithoutBaseline);
         }
@@ -673,6 +685,13 @@ mod tests {
         );
         assert!(e.gate.passed, "an ignored item's errors do not fail");
 
+        let with_threshold = PolicyFile::parse("fail_on = \"low\"\n[rules]\n").unwrap();
+        assert_eq!(with_threshold.fail_on.as_deref(), Some("low"));
+        assert!(
+            PolicyFile::parse("fail_on = \"sometimes\"\n")
+                .unwrap_err()
+                .contains("fail_on `sometimes`")
+        );
         let err = PolicyFile::parse("[rules]\n\"Headers!\" = \"warn\"\n").unwrap_err();
         assert!(err.contains("rules.\"Headers!\""), "{err}");
         assert!(PolicyFile::parse("[rules]\nheaders = \"maybe\"\n").is_err());

@@ -263,3 +263,20 @@ fn bad_gate_input_exits_2_naming_the_flag() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn a_policy_file_threshold_applies_and_the_flag_overrides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "fail_on = \"critical\"\n").unwrap();
+    // The hardened app has no critical finding, and neither does a stack trace.
+    let out = dir.path().join("r.json");
+    let (code, _) = demo("stack-trace", &out, &["--policy", policy.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let (code, _) = demo(
+        "stack-trace",
+        &out,
+        &["--policy", policy.to_str().unwrap(), "--fail-on", "medium"],
+    );
+    assert_eq!(code, 1);
+}
