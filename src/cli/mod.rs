@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{self, Overrides, ProcessSource};
-use crate::report::{self, Format, Style};
+use crate::report::gate::{self, GatePolicy};
+use crate::report::{self, Format, Report, Style};
 use crate::scan::{self, ScanError, ScanResult};
 
 /// prodready: score a live multi-tenant web app on the 12-point production-readiness checklist.
@@ -42,6 +43,8 @@ pub enum Command {
         tuning: Tuning,
         #[command(flatten)]
         output: OutputArgs,
+        #[command(flatten)]
+        gate: GateArgs,
     },
     /// Start the bundled flawed test app in-process and scan it with its bundled config.
     Demo {
@@ -52,6 +55,15 @@ pub enum Command {
         tuning: Tuning,
         #[command(flatten)]
         output: OutputArgs,
+        #[command(flatten)]
+        gate: GateArgs,
+    },
+    /// Compare two JSON reports: what is new, fixed and unchanged (exit 1 when anything is new).
+    Diff {
+        /// The earlier report (`--format json`).
+        old: PathBuf,
+        /// The later report.
+        new: PathBuf,
     },
     /// Work with the declarative probes and signatures.
     Probes {
@@ -98,11 +110,51 @@ pub struct OutputArgs {
     pub quiet: bool,
 }
 
+/// How the release gate decides the exit code.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GateArgs {
+    /// Fail the gate on findings at this severity or worse (critical, high, medium, low,
+    /// info), or `warn` for anything that fails or warns its item. Default: failing items.
+    #[arg(long, value_name = "SEVERITY|warn")]
+    pub fail_on: Option<String>,
+    /// A TOML policy file: an optional `fail_on` threshold and `[rules]` mapping item
+    /// keys, probe families or probe ids to `fail`, `warn` or `ignore`.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// A TOML suppressions file: `[[suppress]]` tables with `id`, `reason`, `expires`.
+    #[arg(long, value_name = "FILE")]
+    pub suppressions: Option<PathBuf>,
+    /// An earlier JSON report: each finding is marked new, unchanged or fixed.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub baseline: Option<PathBuf>,
+    /// Only findings new since --baseline fail the gate (for nightly scans).
+    #[arg(long, requires = "baseline")]
+    pub fail_on_new: bool,
+}
+
+impl GateArgs {
+    /// Reads the files the flags name; a bad one is a usage error naming the flag.
+    fn load(&self) -> Result<GatePolicy, String> {
+        GatePolicy::load(
+            self.fail_on.as_deref(),
+            self.policy.as_deref(),
+            self.suppressions.as_deref(),
+            self.baseline.as_deref(),
+            self.fail_on_new,
+        )
+        .map_err(|e| e.to_string())
+    }
+}
+
 /// The report formats this version renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
     Table,
     Json,
+    Sarif,
+    Junit,
+    Markdown,
+    Html,
 }
 
 impl From<FormatArg> for Format {
@@ -110,6 +162,10 @@ impl From<FormatArg> for Format {
         match f {
             FormatArg::Table => Format::Table,
             FormatArg::Json => Format::Json,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Junit => Format::Junit,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Html => Format::Html,
         }
     }
 }
@@ -166,7 +222,12 @@ pub async fn run(cli: Cli) -> Outcome {
             url,
             tuning,
             output,
+            gate,
         } => {
+            let policy = match gate.load() {
+                Ok(p) => p,
+                Err(e) => return Outcome::Usage(e),
+            };
             let overrides = Overrides::from(&tuning);
             let loaded = match (config, url) {
                 (Some(path), _) => config::load(&path, &ProcessSource, &overrides),
@@ -174,7 +235,7 @@ pub async fn run(cli: Cli) -> Outcome {
                 (None, None) => return Outcome::Usage("give --config FILE or a URL".into()),
             };
             match loaded {
-                Ok(c) => scan_and_report(c, &output).await,
+                Ok(c) => scan_and_report(c, &output, &policy).await,
                 Err(e) => Outcome::Usage(e.to_string()),
             }
         }
@@ -182,7 +243,12 @@ pub async fn run(cli: Cli) -> Outcome {
             flaws,
             tuning,
             output,
+            gate,
         } => {
+            let policy = match gate.load() {
+                Ok(p) => p,
+                Err(e) => return Outcome::Usage(e),
+            };
             let flaws = match testserver::FlawSet::parse(&flaws) {
                 Ok(f) => f,
                 Err(e) => return Outcome::Usage(format!("--flaws: {e}")),
@@ -192,12 +258,13 @@ pub async fn run(cli: Cli) -> Outcome {
                 Err(e) => return Outcome::CouldNotRun(format!("cannot start the test app: {e:#}")),
             };
             let outcome = match crate::demo::config(&server, &Overrides::from(&tuning)) {
-                Ok(c) => scan_and_report(c, &output).await,
+                Ok(c) => scan_and_report(c, &output, &policy).await,
                 Err(e) => Outcome::Usage(e.to_string()),
             };
             server.shutdown().await;
             outcome
         }
+        Command::Diff { old, new } => diff(&old, &new),
         Command::Probes {
             action: ProbesAction::Check { probes },
         } => {
@@ -221,7 +288,31 @@ pub async fn run(cli: Cli) -> Outcome {
     }
 }
 
-async fn scan_and_report(config: config::ScanConfig, out: &OutputArgs) -> Outcome {
+/// `prodready diff OLD NEW`: exit 1 when the newer report has findings the older lacks.
+fn diff(old: &std::path::Path, new: &std::path::Path) -> Outcome {
+    let read = |p: &std::path::Path| -> Result<Report, String> {
+        let text =
+            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        Report::from_json(&text).map_err(|e| format!("{}: {e}", p.display()))
+    };
+    let (old, new) = match (read(old), read(new)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(e), _) | (_, Err(e)) => return Outcome::Usage(e),
+    };
+    let d = gate::diff(&old, &new);
+    print!("{}", gate::render_diff(&old, &new, &d));
+    if d.new.is_empty() {
+        Outcome::Passed
+    } else {
+        Outcome::GateFailed
+    }
+}
+
+async fn scan_and_report(
+    config: config::ScanConfig,
+    out: &OutputArgs,
+    policy: &GatePolicy,
+) -> Outcome {
     let term = terminal();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let bar = (!out.quiet && term.stderr_tty).then(|| tokio::spawn(progress::show(rx)));
@@ -233,6 +324,8 @@ async fn scan_and_report(config: config::ScanConfig, out: &OutputArgs) -> Outcom
         Err(e @ ScanError::Catalog(_)) => Outcome::Usage(e.to_string()),
         Err(e) => Outcome::CouldNotRun(e.to_string()),
         Ok(ScanResult { report, refused }) => {
+            let today = time::OffsetDateTime::now_utc().date();
+            let report = gate::apply(report, policy, today);
             for r in refused.iter().take(5) {
                 tracing::info!("scope guard: {r}");
             }

@@ -103,6 +103,48 @@ mod tests {
     }
 
     #[test]
+    fn baseline_suppressions_and_gate_notes_validate_and_are_checked() {
+        use crate::report::gate::{self, GatePolicy, Suppression};
+        let report = Report::new(fixture::input());
+        let mut old = report.clone();
+        old.findings.remove(0);
+        let policy = GatePolicy {
+            suppressions: vec![Suppression {
+                id: report.findings[1].id.clone(),
+                reason: "accepted".into(),
+                expires: time::macros::date!(2020 - 01 - 01),
+            }],
+            baseline: Some(old),
+            ..GatePolicy::default()
+        };
+        let applied = gate::apply(report, &policy, time::macros::date!(2026 - 11 - 29));
+        let value: Value = serde_json::from_str(&render(&applied)).unwrap();
+        assert!(
+            value["baseline"]["new"]
+                .as_array()
+                .is_some_and(|n| n.len() == 1)
+        );
+        assert_eq!(value["suppressions"][0]["state"], "expired");
+        assert!(
+            value["gate"]["notes"]
+                .as_array()
+                .is_some_and(|n| !n.is_empty())
+        );
+        assert_eq!(errors(&value), Vec::<String>::new());
+        assert_eq!(Report::from_json(&render(&applied)).unwrap(), applied);
+
+        let mut bad_state = value.clone();
+        bad_state["suppressions"][0]["state"] = "maybe".into();
+        assert!(!errors(&bad_state).is_empty());
+        let mut bad_date = value.clone();
+        bad_date["suppressions"][0]["expires"] = "soon".into();
+        assert!(!errors(&bad_date).is_empty());
+        let mut bad_new = value;
+        bad_new["baseline"]["new"][0] = "not-an-id".into();
+        assert!(!errors(&bad_new).is_empty());
+    }
+
+    #[test]
     fn fields_come_out_in_contract_order_and_read_back() {
         let report = Report::new(fixture::input());
         let text = render(&report);

@@ -4,20 +4,26 @@
 //! with [`Report::redact_with`], and hands it to [`render`]. Every renderer reads the
 //! same model, so the formats cannot disagree about a verdict.
 
+pub mod gate;
+mod html;
 mod json;
+mod junit;
+mod markdown;
 mod model;
 mod redact;
+mod reproduce;
+mod sarif;
 mod table;
 
 pub use model::{
-    Gate, IdentitySummary, InventoryCounts, ItemReport, MAX_MERGED_EVIDENCE, ProbeReport,
-    ProbeState, Report, ReportError, ReportInput, SCHEMA_ID, Tool,
+    BaselineReport, BaselineState, FixedFinding, Gate, IdentitySummary, InventoryCounts,
+    ItemReport, MAX_MERGED_EVIDENCE, ProbeReport, ProbeState, Report, ReportError, ReportInput,
+    SCHEMA_ID, SuppressionReport, SuppressionState, Tool,
 };
 
 /// An output format for a [`Report`].
 ///
-/// Later formats (sarif, junit, markdown, html) are added as variants here, each with its
-/// own renderer module.
+/// Each variant has its own renderer module.
 #[derive(
     Debug,
     Clone,
@@ -37,6 +43,14 @@ pub enum Format {
     Table,
     /// The machine-readable report `prodready.report/v1`, pretty-printed.
     Json,
+    /// SARIF 2.1.0, one rule per probe id; uploadable to GitHub code scanning.
+    Sarif,
+    /// JUnit XML, one test case per checklist item, for CI test reporters.
+    Junit,
+    /// A short Markdown scorecard for a pull request or a CI job summary.
+    Markdown,
+    /// A self-contained HTML report with evidence and `curl` lines to reproduce.
+    Html,
 }
 
 impl Format {
@@ -45,6 +59,10 @@ impl Format {
         match self {
             Format::Table => "table",
             Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
         }
     }
 }
@@ -92,6 +110,10 @@ pub fn render(report: &Report, format: Format, style: &Style) -> String {
     match format {
         Format::Json => json::render(report),
         Format::Table => table::render(report, style),
+        Format::Sarif => sarif::render(report),
+        Format::Junit => junit::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Html => html::render(report),
     }
 }
 

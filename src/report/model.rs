@@ -51,6 +51,100 @@ pub struct Report {
     /// discovery bounds reached); informational, not part of the gate.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// How the findings compare with a baseline report (`--baseline`); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineReport>,
+    /// Every suppression the gate was given (`--suppressions`) and whether it applied,
+    /// had expired, or matched no finding.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<SuppressionReport>,
+}
+
+/// Where a finding stands against a baseline report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BaselineState {
+    /// In this scan, not in the baseline.
+    New,
+    /// In both.
+    Unchanged,
+    /// In the baseline only: the flaw is gone.
+    Fixed,
+}
+
+impl BaselineState {
+    /// The stable lower-case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+            BaselineState::Fixed => "fixed",
+        }
+    }
+}
+
+/// A scan compared with an earlier one, finding ids in report order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineReport {
+    /// When the baseline scan started (RFC 3339), to tell which run it was.
+    pub started_at: String,
+    /// Findings seen now and not in the baseline.
+    pub new: Vec<String>,
+    /// Findings seen in both.
+    pub unchanged: Vec<String>,
+    /// Baseline findings no longer seen; kept whole enough to say what was fixed.
+    pub fixed: Vec<FixedFinding>,
+}
+
+/// A baseline finding that this scan no longer sees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixedFinding {
+    /// The stable finding id.
+    pub id: String,
+    /// The item it belonged to.
+    pub item: Item,
+    /// The dotted probe id.
+    pub probe: String,
+    /// Its severity in the baseline.
+    pub severity: crate::finding::Severity,
+    /// Its title in the baseline.
+    pub title: String,
+}
+
+/// Whether a suppression applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SuppressionState {
+    /// It matched a finding and has not expired: the finding does not count for the gate.
+    Active,
+    /// Its expiry date has passed: the finding counts again.
+    Expired,
+    /// No finding of this scan has its id.
+    Unmatched,
+}
+
+impl SuppressionState {
+    /// The stable lower-case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionState::Active => "active",
+            SuppressionState::Expired => "expired",
+            SuppressionState::Unmatched => "unmatched",
+        }
+    }
+}
+
+/// One entry of the suppressions file, as the gate applied it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuppressionReport {
+    /// The finding id it names.
+    pub id: String,
+    /// Why the team accepted the finding.
+    pub reason: String,
+    /// The last day it applies, `YYYY-MM-DD`.
+    pub expires: String,
+    /// Whether it applied.
+    pub state: SuppressionState,
 }
 
 /// The tool that wrote the report.
@@ -170,6 +264,10 @@ pub struct Gate {
     pub passed: bool,
     /// Why the gate failed, one line per cause; empty when it passed.
     pub reasons: Vec<String>,
+    /// What the policy set aside without failing: findings it only warns about,
+    /// suppressions that expired. Informational.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Everything [`Report::new`] needs from a finished scan.
@@ -270,21 +368,19 @@ impl Report {
                 _ => None,
             })
             .collect();
-        let errored: Vec<String> = runs
-            .iter()
-            .filter(|r| matches!(r.state, RunState::Errored { .. }))
-            .map(|r| format!("probe {} ({}) errored", r.probe, r.item))
-            .collect();
-        let gate = gate(&items, errored);
 
-        Report {
+        let mut report = Report {
             schema: SCHEMA_ID.to_string(),
             tool: Tool::current(),
             target,
             started_at: normalise_time(started_at),
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
             requests_sent,
-            gate,
+            gate: Gate {
+                passed: true,
+                reasons: Vec::new(),
+                notes: Vec::new(),
+            },
             identities,
             inventory,
             items,
@@ -292,7 +388,35 @@ impl Report {
             probes,
             errors,
             warnings,
+            baseline: None,
+            suppressions: Vec::new(),
+        };
+        // The default policy: one gate function for every caller, with or without flags.
+        let today = report.started_at.date();
+        report.gate =
+            super::gate::evaluate(&report, &super::gate::GatePolicy::default(), today).gate;
+        report
+    }
+
+    /// Where finding `id` stands against the baseline, when there is one.
+    pub fn baseline_state(&self, id: &str) -> Option<BaselineState> {
+        let b = self.baseline.as_ref()?;
+        if b.new.iter().any(|n| n == id) {
+            Some(BaselineState::New)
+        } else if b.unchanged.iter().any(|n| n == id) {
+            Some(BaselineState::Unchanged)
+        } else if b.fixed.iter().any(|f| f.id == id) {
+            Some(BaselineState::Fixed)
+        } else {
+            None
         }
+    }
+
+    /// The active suppression of finding `id`, if any.
+    pub fn suppression(&self, id: &str) -> Option<&SuppressionReport> {
+        self.suppressions
+            .iter()
+            .find(|s| s.id == id && s.state == SuppressionState::Active)
     }
 
     /// Reads a v1 report back, e.g. a baseline to compare a new scan with.
@@ -407,21 +531,6 @@ fn merge_evidence(into: &mut Vec<Evidence>, more: Vec<Evidence>) {
         if !into.contains(&e) {
             into.push(e);
         }
-    }
-}
-
-/// The gate fails on a failed item, and on an errored probe: a scan that lost a probe
-/// did not look at everything it promised to, whatever the items say.
-fn gate(items: &[ItemReport], errored_probes: Vec<String>) -> Gate {
-    let mut reasons: Vec<String> = items
-        .iter()
-        .filter(|i| i.status == Status::Fail)
-        .map(|i| format!("item {} {} failed", i.id, i.key))
-        .collect();
-    reasons.extend(errored_probes);
-    Gate {
-        passed: reasons.is_empty(),
-        reasons,
     }
 }
 
@@ -580,7 +689,12 @@ mod tests {
             vec![finding(e, "errors.stack-trace", "/", Severity::High)],
         )]));
         assert!(!failed.gate.passed);
-        assert_eq!(failed.gate.reasons, vec!["item 11 error-handling failed"]);
+        assert_eq!(failed.gate.reasons.len(), 1);
+        assert!(
+            failed.gate.reasons[0].starts_with("item 11 error-handling failed: PR-"),
+            "{:?}",
+            failed.gate.reasons
+        );
 
         let errored = Report::new(input(vec![
             ran("errors", e, vec![]),

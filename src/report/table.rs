@@ -71,6 +71,24 @@ pub(super) fn render(report: &Report, style: &Style) -> String {
         }
     }
 
+    if let Some(b) = &report.baseline {
+        out.push('\n');
+        let line = format!(
+            "Since the baseline of {}: {} new, {} unchanged, {} fixed",
+            b.started_at,
+            b.new.len(),
+            b.unchanged.len(),
+            b.fixed.len()
+        );
+        push_wrapped(&mut out, &line, cols, "  ");
+    }
+    if !report.gate.notes.is_empty() {
+        out.push('\n');
+        for n in &report.gate.notes {
+            push_wrapped(&mut out, &format!("  note: {n}"), cols, "    ");
+        }
+    }
+
     out.push('\n');
     let gate = if report.gate.passed {
         "gate: passed".to_string()

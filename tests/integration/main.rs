@@ -5,6 +5,8 @@ mod auth_rate_limit;
 mod cli;
 mod common;
 mod flaw_matrix;
+mod formats;
+mod gate;
 mod http_layer;
 mod login;
 mod report;
