@@ -65,6 +65,17 @@ pub enum Command {
         /// The later report.
         new: PathBuf,
     },
+    /// Write a commented starting config for a target.
+    Init {
+        /// The target's base URL.
+        url: String,
+        /// Where to write it.
+        #[arg(long, short = 'o', default_value = "prodready.toml")]
+        output: PathBuf,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Work with the declarative probes and signatures.
     Probes {
         #[command(subcommand)]
@@ -265,6 +276,7 @@ pub async fn run(cli: Cli) -> Outcome {
             outcome
         }
         Command::Diff { old, new } => diff(&old, &new),
+        Command::Init { url, output, force } => init(&url, &output, force),
         Command::Probes {
             action: ProbesAction::Check { probes },
         } => {
@@ -360,5 +372,29 @@ async fn scan_and_report(
                 Outcome::GateFailed
             }
         }
+    }
+}
+
+fn init(url: &str, output: &std::path::Path, force: bool) -> Outcome {
+    let text = match config::template::render(url) {
+        Ok(t) => t,
+        Err(e) => return Outcome::Usage(e.to_string()),
+    };
+    if output.exists() && !force {
+        return Outcome::Usage(format!(
+            "{} exists; pass --force to replace it or -o another path",
+            output.display()
+        ));
+    }
+    match std::fs::write(output, text) {
+        Ok(()) => {
+            println!(
+                "wrote {}: set the PRODREADY_* variables it names, then run `prodready scan --config {}`",
+                output.display(),
+                output.display()
+            );
+            Outcome::Passed
+        }
+        Err(e) => Outcome::Usage(format!("cannot write {}: {e}", output.display())),
     }
 }

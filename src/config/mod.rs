@@ -2,6 +2,7 @@
 
 mod file;
 mod secrets;
+pub mod template;
 
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};

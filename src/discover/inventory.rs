@@ -174,10 +174,14 @@ pub struct Inventory {
     pub object_ids: BTreeMap<String, BTreeSet<(IdKind, String)>>,
     /// Discovery stopped at a bound somewhere (pages, scripts, links).
     pub truncated: Vec<String>,
+    /// Same-origin links each identity's pages showed (bounded), to tell links a UI
+    /// merely hides from one role.
+    pub links_seen: BTreeMap<String, BTreeSet<String>>,
 }
 
 const MAX_EXAMPLES: usize = 5;
 const MAX_OBSERVATIONS: usize = 40;
+const MAX_LINKS_SEEN: usize = 2000;
 
 impl Inventory {
     /// Records that `method url` exists, learned from `origin`. Returns its key.
@@ -236,6 +240,14 @@ impl Inventory {
     pub fn collect_ids(&mut self, identity: &str, json: &Value) {
         let ids = self.object_ids.entry(identity.to_string()).or_default();
         collect_ids_into(json, ids, 0);
+    }
+
+    /// Remembers that `identity`'s pages link to `url`.
+    pub fn saw_link(&mut self, identity: &str, url: &Url) {
+        let links = self.links_seen.entry(identity.to_string()).or_default();
+        if links.len() < MAX_LINKS_SEEN {
+            links.insert(url.to_string());
+        }
     }
 
     pub fn endpoints(&self) -> impl Iterator<Item = &Endpoint> {

@@ -204,6 +204,9 @@ impl Crawl<'_> {
                         ));
                     }
                     for link in page.links {
+                        if self.http.scope().contains(&link) {
+                            self.inventory.saw_link(&identity.name, &link);
+                        }
                         if depth < limits.max_depth && self.http.scope().contains(&link) {
                             queue.push_back((link, depth + 1));
                         }

@@ -81,7 +81,24 @@ async fn run(ctx: &Context) -> ProbeRun {
     let mut enforced = 0;
     let mut undecided: Vec<String> = Vec::new();
 
-    // Reads the admin reached: refused to the member during discovery, or admin-looking.
+    // Links the admin's pages show and the member's do not: a UI that hides them.
+    let links = |who: &str| {
+        ctx.inventory
+            .links_seen
+            .get(who)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (admin_links, member_links) = (links("admin"), links("member"));
+    let hidden: std::collections::BTreeSet<&String> = if member_links.is_empty() {
+        Default::default()
+    } else {
+        admin_links.difference(&member_links).collect()
+    };
+    let is_hidden = |u: &Url| hidden.iter().any(|h| h.as_str() == u.as_str());
+
+    // Reads the admin reached: refused to the member during discovery, admin-looking, or
+    // linked only from the admin's pages.
     let reads: Vec<Url> = ctx
         .inventory
         .endpoints()
@@ -90,6 +107,7 @@ async fn run(ctx: &Context) -> ProbeRun {
         .filter(|e| {
             admin_looking(&e.pattern)
                 || status_of(e, "member").is_some_and(|s| s == 401 || s == 403)
+                || e.examples.iter().any(&is_hidden)
         })
         .filter_map(|e| {
             e.observations
@@ -128,7 +146,17 @@ async fn run(ctx: &Context) -> ProbeRun {
                 Severity::High,
                 Confidence::Firm,
                 "A member reads an admin-only resource",
-                format!("{} answers the member {} with the admin's content ({:.0}% alike); the admin role is not enforced on the server.", location.url, as_member.status, alike * 100.0),
+                format!(
+                    "{} answers the member {} with the admin's content ({:.0}% alike); the admin role is not enforced on the server.{}",
+                    location.url,
+                    as_member.status,
+                    alike * 100.0,
+                    if is_hidden(&url) {
+                        " The admin's pages link to it and the member's do not: the UI hides it, the server does not refuse it."
+                    } else {
+                        ""
+                    }
+                ),
                 location,
                 "",
             )
@@ -218,6 +246,12 @@ async fn run(ctx: &Context) -> ProbeRun {
         "{} admin requests replayed as the member, {enforced} refused",
         run.checks
     ));
+    if !hidden.is_empty() {
+        run.notes.push(format!(
+            "{} links appear only in the admin's pages",
+            hidden.len()
+        ));
+    }
     if run.findings.is_empty() && enforced == 0 {
         run.state = match undecided.first() {
             Some(why) => RunState::Inconclusive { reason: why.clone() },

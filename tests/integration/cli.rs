@@ -130,3 +130,36 @@ fn probes_check_passes_on_the_builtin_catalog() {
         .success()
         .stdout(predicate::str::contains("0 problems"));
 }
+
+#[test]
+fn init_writes_a_commented_config_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scan.toml");
+    prodready()
+        .arg("init")
+        .arg("https://staging.example.com")
+        .arg("-o")
+        .arg(&path)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("url = \"https://staging.example.com\"")
+            && text.contains("${PRODREADY_A_PASSWORD}")
+    );
+    // A second run does not clobber the file, and says how not to.
+    let out = prodready()
+        .arg("init")
+        .arg("https://staging.example.com")
+        .arg("-o")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out.stderr).contains("--force"));
+    prodready()
+        .args(["init", "not a url", "-o"])
+        .arg(dir.path().join("x.toml"))
+        .assert()
+        .code(2);
+}
