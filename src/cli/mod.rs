@@ -65,6 +65,16 @@ pub enum Command {
         /// The later report.
         new: PathBuf,
     },
+    /// Render a saved JSON report in another format (one scan, many outputs).
+    Render {
+        /// A report written with `--format json`.
+        report: PathBuf,
+        #[arg(long, short = 'f', value_enum)]
+        format: FormatArg,
+        /// Write to this file instead of stdout.
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
     /// Write a commented starting config for a target.
     Init {
         /// The target's base URL.
@@ -276,6 +286,11 @@ pub async fn run(cli: Cli) -> Outcome {
             outcome
         }
         Command::Diff { old, new } => diff(&old, &new),
+        Command::Render {
+            report,
+            format,
+            output,
+        } => render_saved(&report, format, output.as_deref()),
         Command::Init { url, output, force } => init(&url, &output, force),
         Command::Probes {
             action: ProbesAction::Check { probes },
@@ -301,13 +316,41 @@ pub async fn run(cli: Cli) -> Outcome {
 }
 
 /// `prodready diff OLD NEW`: exit 1 when the newer report has findings the older lacks.
-fn diff(old: &std::path::Path, new: &std::path::Path) -> Outcome {
-    let read = |p: &std::path::Path| -> Result<Report, String> {
-        let text =
-            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-        Report::from_json(&text).map_err(|e| format!("{}: {e}", p.display()))
+fn read_report(p: &std::path::Path) -> Result<Report, String> {
+    let text =
+        std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+    Report::from_json(&text).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+fn render_saved(
+    path: &std::path::Path,
+    format: FormatArg,
+    output: Option<&std::path::Path>,
+) -> Outcome {
+    let report = match read_report(path) {
+        Ok(r) => r,
+        Err(e) => return Outcome::Usage(e),
     };
-    let (old, new) = match (read(old), read(new)) {
+    let term = terminal();
+    let style = Style {
+        color: term.stdout_color && output.is_none(),
+        width: term.width,
+    };
+    let text = report::render(&report, Format::from(format), &style);
+    match output {
+        None => {
+            print!("{text}");
+            Outcome::Passed
+        }
+        Some(out) => match std::fs::write(out, text) {
+            Ok(()) => Outcome::Passed,
+            Err(e) => Outcome::Usage(format!("cannot write {}: {e}", out.display())),
+        },
+    }
+}
+
+fn diff(old: &std::path::Path, new: &std::path::Path) -> Outcome {
+    let (old, new) = match (read_report(old), read_report(new)) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(e), _) | (_, Err(e)) => return Outcome::Usage(e),
     };

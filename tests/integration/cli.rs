@@ -120,6 +120,22 @@ fn demo_exits_1_on_the_flawed_app_and_0_on_the_hardened_one() {
             .iter()
             .all(|i| i["status"] != "fail")
     );
+
+    // One scan, many outputs: the saved report renders in another format.
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("report.json");
+    std::fs::write(&saved, &out.stdout).unwrap();
+    prodready()
+        .arg("render")
+        .arg(&saved)
+        .args(["--format", "markdown"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Tenant isolation"));
+    prodready()
+        .args(["render", "/nonexistent/report.json", "--format", "html"])
+        .assert()
+        .code(2);
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod formats;
 mod gate;
 mod http_layer;
 mod login;
+mod recipes;
 mod report;
 mod secrets_and_input;
 mod tenant;

@@ -1,0 +1,16 @@
+# A small image with the prodready binary: build with the Rust toolchain, run on a slim
+# Debian with only CA certificates (reqwest uses rustls, so no OpenSSL is needed).
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked --bin prodready
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 prodready
+COPY --from=build /src/target/release/prodready /usr/local/bin/prodready
+USER prodready
+ENTRYPOINT ["prodready"]
+CMD ["--help"]
