@@ -430,6 +430,23 @@ pub fn body_with_marker(example: &Value, marker: &str) -> Option<Value> {
     Some(Value::Object(body))
 }
 
+/// `v` with every occurrence of `from` in its string values replaced by `to` (markers,
+/// `{canary}`/`{token}`/`{unique}` placeholders).
+pub fn replace_in_strings(v: &Value, from: &str, to: &str) -> Value {
+    match v {
+        Value::String(s) => Value::String(s.replace(from, to)),
+        Value::Array(a) => {
+            Value::Array(a.iter().map(|x| replace_in_strings(x, from, to)).collect())
+        }
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), replace_in_strings(x, from, to)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// A way to create canaries: a collection to POST to and how to build the body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CanarySource {
@@ -444,23 +461,10 @@ impl CanarySource {
     /// The body carrying `marker`.
     pub fn body_for(&self, marker: &str) -> Option<Value> {
         if self.declared {
-            Some(replace_placeholder(&self.template, marker))
+            Some(replace_in_strings(&self.template, "{canary}", marker))
         } else {
             body_with_marker(&self.template, marker)
         }
-    }
-}
-
-fn replace_placeholder(v: &Value, marker: &str) -> Value {
-    match v {
-        Value::String(s) => Value::String(s.replace("{canary}", marker)),
-        Value::Array(a) => Value::Array(a.iter().map(|x| replace_placeholder(x, marker)).collect()),
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, x)| (k.clone(), replace_placeholder(x, marker)))
-                .collect(),
-        ),
-        other => other.clone(),
     }
 }
 

@@ -551,7 +551,7 @@ async fn write_replay(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) -> u32 
         };
         for method in ["PATCH", "PUT"].into_iter().filter(|m| has(m)) {
             let tamper = new_marker().replace("canary", "tamper");
-            let body = replace_marker(&object.body, &object.marker, &tamper);
+            let body = super::owned::replace_in_strings(&object.body, &object.marker, &tamper);
             let req = Request::new(method, object.url.clone())
                 .json(&body)
                 .header("Accept", "application/json");
@@ -605,19 +605,6 @@ async fn write_replay(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) -> u32 
         }
     }
     sent
-}
-
-fn replace_marker(v: &Value, from: &str, to: &str) -> Value {
-    match v {
-        Value::String(s) => Value::String(s.replace(from, to)),
-        Value::Array(a) => Value::Array(a.iter().map(|x| replace_marker(x, from, to)).collect()),
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, x)| (k.clone(), replace_marker(x, from, to)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
 }
 
 fn write_finding(

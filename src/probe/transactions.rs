@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
+use super::owned::replace_in_strings;
 use super::{Context, Probe, ProbeRun, RunState};
 use crate::auth::Identity;
 use crate::checklist::Item;
@@ -187,19 +188,6 @@ async fn check_atomic(
     Ok(())
 }
 
-fn fill(v: &Value, from: &str, to: &str) -> Value {
-    match v {
-        Value::String(s) => Value::String(s.replace(from, to)),
-        Value::Array(a) => Value::Array(a.iter().map(|x| fill(x, from, to)).collect()),
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, x)| (k.clone(), fill(x, from, to)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
 /// Makes a fresh token (when a setup is declared), then fires identical requests at
 /// once; more than one success fails.
 async fn check_single_use(
@@ -212,7 +200,7 @@ async fn check_single_use(
     if let Some((setup, setup_body, pointer)) = &single.setup {
         let unique = format!("prodready-{:08x}", rand::random::<u32>());
         let req = Request::new(&setup.method, setup.url.clone())
-            .json(&fill(setup_body, "{unique}", &unique))
+            .json(&replace_in_strings(setup_body, "{unique}", &unique))
             .header("Accept", "application/json");
         let resp = who.send(&ctx.http, req).await.map_err(|e| e.to_string())?;
         run.checks += 1;
@@ -230,7 +218,7 @@ async fn check_single_use(
                 resp.status
             ));
         };
-        body = fill(&body, "{token}", &token);
+        body = replace_in_strings(&body, "{token}", &token);
     }
     let request = Request::new(&single.action.method, single.action.url.clone())
         .json(&body)
