@@ -111,30 +111,18 @@ pub async fn login(
                         resp.url, identity.name
                     ))
                 })?;
-            let user_field = username_field.clone().or_else(|| guess_username_field(&form)).ok_or_else(|| {
-                fail(format!("cannot tell the username field of the form; set identities.{}.login.username_field", identity.name))
-            })?;
-            let pass_field = password_field
-                .clone()
-                .or_else(|| {
-                    form.inputs
-                        .iter()
-                        .find(|i| i.kind == "password")
-                        .map(|i| i.name.clone())
-                })
-                .ok_or_else(|| {
-                    fail(format!(
-                        "no password field; set identities.{}.login.password_field",
-                        identity.name
-                    ))
+            let FormFields { user: user_field, pass: pass_field, mut fields } =
+                form_fields(&form, username_field.as_deref(), password_field.as_deref()).map_err(|missing| {
+                    fail(match missing {
+                        MissingField::Username => format!(
+                            "cannot tell the username field of the form; set identities.{}.login.username_field",
+                            identity.name
+                        ),
+                        MissingField::Password => {
+                            format!("no password field; set identities.{}.login.password_field", identity.name)
+                        }
+                    })
                 })?;
-            // Every other field (hidden CSRF tokens included) is submitted as the page set it.
-            let mut fields: Vec<(String, String)> = form
-                .inputs
-                .iter()
-                .filter(|i| i.name != user_field && i.name != pass_field)
-                .map(|i| (i.name.clone(), i.value.clone()))
-                .collect();
             fields.push((user_field, username.clone()));
             fields.push((pass_field, password.expose().to_string()));
             let req = if form.method == "GET" {
@@ -186,6 +174,50 @@ impl IdentityConfig {
     }
 }
 
+/// The inputs of a login form: which take the username and the password, and every
+/// other field (hidden CSRF tokens included) as the page set it.
+pub struct FormFields {
+    pub user: String,
+    pub pass: String,
+    pub fields: Vec<(String, String)>,
+}
+
+/// The form input a login could not place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingField {
+    Username,
+    Password,
+}
+
+/// Resolves a login form's fields: the configured names, else the form's email or
+/// username-like input and its password input.
+pub fn form_fields(
+    form: &html::Form,
+    username_field: Option<&str>,
+    password_field: Option<&str>,
+) -> Result<FormFields, MissingField> {
+    let user = username_field
+        .map(str::to_string)
+        .or_else(|| guess_username_field(form))
+        .ok_or(MissingField::Username)?;
+    let pass = password_field
+        .map(str::to_string)
+        .or_else(|| {
+            form.inputs
+                .iter()
+                .find(|i| i.kind == "password")
+                .map(|i| i.name.clone())
+        })
+        .ok_or(MissingField::Password)?;
+    let fields = form
+        .inputs
+        .iter()
+        .filter(|i| i.name != user && i.name != pass)
+        .map(|i| (i.name.clone(), i.value.clone()))
+        .collect();
+    Ok(FormFields { user, pass, fields })
+}
+
 fn place_token(session: &Session, send: &TokenPlacement, token: &str, url: &Url) {
     match send {
         TokenPlacement::Bearer => session.set_header("Authorization", &format!("Bearer {token}")),
@@ -194,7 +226,7 @@ fn place_token(session: &Session, send: &TokenPlacement, token: &str, url: &Url)
     }
 }
 
-pub(crate) fn guess_username_field(form: &html::Form) -> Option<String> {
+fn guess_username_field(form: &html::Form) -> Option<String> {
     let by_kind = form.inputs.iter().find(|i| i.kind == "email");
     let by_name = || {
         form.inputs.iter().find(|i| {

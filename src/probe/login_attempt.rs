@@ -99,25 +99,20 @@ pub async fn prepare(
                 .map_err(|e| e.to_string())?;
             let form = html::login_form(&resp.url, &resp.text(), selector.as_deref())
                 .map_err(|e| format!("login page {}: {e}", http.redactor().url(&resp.url)))?;
-            let user = username_field
-                .clone()
-                .or_else(|| crate::auth::login::guess_username_field(&form))
-                .ok_or("cannot tell the username field of the login form")?;
-            let pass = password_field
-                .clone()
-                .or_else(|| {
-                    form.inputs
-                        .iter()
-                        .find(|i| i.kind == "password")
-                        .map(|i| i.name.clone())
-                })
-                .ok_or("the login form has no password field")?;
-            let fields = form
-                .inputs
-                .iter()
-                .filter(|i| i.name != user && i.name != pass)
-                .map(|i| (i.name.clone(), i.value.clone()))
-                .collect();
+            let crate::auth::login::FormFields { user, pass, fields } =
+                crate::auth::login::form_fields(
+                    &form,
+                    username_field.as_deref(),
+                    password_field.as_deref(),
+                )
+                .map_err(|m| match m {
+                    crate::auth::login::MissingField::Username => {
+                        "cannot tell the username field of the login form"
+                    }
+                    crate::auth::login::MissingField::Password => {
+                        "the login form has no password field"
+                    }
+                })?;
             Ok(Prepared::Form {
                 page: page.clone(),
                 method: form.method.clone(),
