@@ -9,7 +9,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::auth::{AuthError, Identities};
 use crate::config::ScanConfig;
 use crate::discover;
-use crate::http::{HttpError, HttpLayer, HttpSettings, Redactor, Request};
+use crate::http::{HttpError, HttpLayer, HttpSettings, Redactor, Request, labelled};
 use crate::probe::catalog::CatalogError;
 use crate::probe::owned::{self, OwnedObjects};
 use crate::probe::passive::PassiveScanner;
@@ -102,15 +102,27 @@ pub async fn scan(
         })?;
 
     emit(&events, Event::Phase("login"));
-    identities.login_all(&http).await?;
+    labelled("login", identities.login_all(&http)).await?;
+    tracing::debug!(elapsed_ms = clock.elapsed().as_millis() as u64, "logged in");
     let identities = Arc::new(identities);
 
     emit(&events, Event::Phase("discovery"));
-    let mut inventory = discover::discover(&http, &identities, &config).await;
+    let mut inventory =
+        labelled("discovery", discover::discover(&http, &identities, &config)).await;
+    tracing::debug!(
+        elapsed_ms = clock.elapsed().as_millis() as u64,
+        "discovered"
+    );
     let mut warnings: Vec<String> = inventory.truncated.clone();
     emit(&events, Event::Phase("canaries"));
     let owned = Arc::new(OwnedObjects::new());
-    warnings.extend(create_canaries(&http, &identities, &config, &mut inventory, &owned).await);
+    warnings.extend(
+        labelled(
+            "canaries",
+            create_canaries(&http, &identities, &config, &mut inventory, &owned),
+        )
+        .await,
+    );
     let inventory = Arc::new(inventory);
     emit(&events, Event::Requests(http.requests_sent()));
 
@@ -126,11 +138,24 @@ pub async fn scan(
     };
     let families = probe::families();
     emit(&events, Event::ProbesPlanned(families.len()));
-    let mut runs = run_families(&ctx, families, &events).await;
-    runs.extend(passive.runs());
+    // Families that must run last (rate-limit bursts) run after the cleanup, so the
+    // limits they trip cannot throttle the deletes, and the scan need not wait them out.
+    let (last, first): (Vec<_>, Vec<_>) = families.into_iter().partition(|f| f.runs_last());
+    let mut runs = run_phase(&ctx, first, &events).await;
+    tracing::debug!(
+        elapsed_ms = clock.elapsed().as_millis() as u64,
+        "probes done"
+    );
 
     emit(&events, Event::Phase("cleanup"));
-    warnings.extend(owned.cleanup(&http, &identities).await);
+    warnings.extend(labelled("cleanup", owned.cleanup(&http, &identities)).await);
+    runs.extend(run_phase(&ctx, last, &events).await);
+    runs.extend(passive.runs());
+    tracing::debug!(
+        elapsed_ms = clock.elapsed().as_millis() as u64,
+        requests = ?http.requests_by_label(),
+        "requests per phase and family"
+    );
     let refused = http.refused();
     warnings.extend(
         refused
@@ -231,19 +256,6 @@ async fn create_canaries(
     warnings
 }
 
-/// Runs the families in two phases: everything concurrently, then the families that
-/// must run last (rate-limit bursts), so their bursts disturb no other probe.
-async fn run_families(
-    ctx: &Context,
-    families: Vec<Box<dyn probe::Probe>>,
-    events: &Option<UnboundedSender<Event>>,
-) -> Vec<ProbeRun> {
-    let (last, first): (Vec<_>, Vec<_>) = families.into_iter().partition(|f| f.runs_last());
-    let mut runs = run_phase(ctx, first, events).await;
-    runs.extend(run_phase(ctx, last, events).await);
-    runs
-}
-
 /// Runs families concurrently; a family that errors or panics is recorded as an
 /// errored run for each of its items and the others go on.
 async fn run_phase(
@@ -259,12 +271,18 @@ async fn run_phase(
             let name = family.family();
             let items = family.items();
             // A panicking probe is a bug; the scan records it instead of dying with it.
-            let result = std::panic::AssertUnwindSafe(family.run(&ctx))
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|panic| {
-                    Err(format!("the probe panicked: {}", panic_message(&panic)))
-                });
+            let started = Instant::now();
+            let result = labelled(
+                name,
+                std::panic::AssertUnwindSafe(family.run(&ctx)).catch_unwind(),
+            )
+            .await
+            .unwrap_or_else(|panic| Err(format!("the probe panicked: {}", panic_message(&panic))));
+            tracing::debug!(
+                family = name,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "family done"
+            );
             emit(&events, Event::ProbeFinished(name));
             emit(&events, Event::Requests(ctx.http.requests_sent()));
             (name, items, result)

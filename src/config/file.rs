@@ -48,7 +48,8 @@ pub struct RawAuthChecks {
 pub struct RawRateLimit {
     /// Requests per burst (default 30).
     pub burst: Option<u32>,
-    /// Longest `Retry-After` the scan waits out after a burst (default 60 seconds).
+    /// Longest `Retry-After` the scan waits out after its bursts, so the app's limits
+    /// have reset when the scan returns (default 0: the scan's cleanup runs before them).
     pub max_wait_secs: Option<u64>,
     /// `METHOD /path` of each kind, when discovery cannot find it.
     pub login: Option<String>,

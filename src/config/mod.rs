@@ -90,7 +90,8 @@ impl Default for AuthChecks {
 pub struct RateLimitConfig {
     /// Requests per burst.
     pub burst: u32,
-    /// Longest `Retry-After` waited out after the bursts.
+    /// Longest `Retry-After` waited out after the bursts (the scan's own cleanup runs
+    /// before them, so the default is not to wait).
     pub max_wait: Duration,
     pub login: Option<SeedEndpoint>,
     pub signup: Option<SeedEndpoint>,
@@ -103,7 +104,7 @@ impl Default for RateLimitConfig {
     fn default() -> Self {
         RateLimitConfig {
             burst: 30,
-            max_wait: Duration::from_secs(60),
+            max_wait: Duration::ZERO,
             login: None,
             signup: None,
             reset: None,

@@ -143,6 +143,7 @@ struct Inner {
     in_flight: Semaphore,
     settings: HttpSettings,
     sent: AtomicU64,
+    tally: super::tally::Tally,
     redactor: Redactor,
     observers: RwLock<Vec<Arc<dyn Observer>>>,
     refused: Mutex<Vec<String>>,
@@ -188,6 +189,7 @@ impl HttpLayer {
                 in_flight: Semaphore::new(settings.concurrency.max(1)),
                 settings,
                 sent: AtomicU64::new(0),
+                tally: Default::default(),
                 redactor,
                 observers: RwLock::new(Vec::new()),
                 refused: Mutex::new(Vec::new()),
@@ -210,6 +212,11 @@ impl HttpLayer {
     /// Requests put on the wire so far (each redirect hop and retry counts).
     pub fn requests_sent(&self) -> u64 {
         self.inner.sent.load(Ordering::Relaxed)
+    }
+
+    /// Requests sent so far per label (see [`labelled`](super::labelled)).
+    pub fn requests_by_label(&self) -> std::collections::BTreeMap<&'static str, u64> {
+        self.inner.tally.snapshot()
     }
 
     /// Requests and redirect hops refused by the scope guard, redacted.
@@ -435,6 +442,7 @@ impl HttpLayer {
         let host = url.host_str().unwrap_or("").to_string();
         inner.limiter.until_key_ready(&host).await;
         inner.sent.fetch_add(1, Ordering::Relaxed);
+        inner.tally.count();
 
         let timeout = inner.settings.timeout;
         let deadline = tokio::time::Instant::now() + timeout;

@@ -193,7 +193,8 @@ impl Probe for RateLimitProbe {
                     }
                 }
             }
-            // Wait out the limits this family tripped (bounded), so the app is usable again.
+            // Wait out the limits this family tripped (bounded, 0 by default) when asked, so
+            // the app is usable again for whatever runs after the scan.
             let wait = wait.min(ctx.config.rate_limit.max_wait);
             if !wait.is_zero() {
                 tokio::time::sleep(wait).await;
