@@ -116,6 +116,8 @@ pub struct RawAudit {
     pub identity: Option<String>,
     /// JSON pointer to the array of records (found when omitted).
     pub records: Option<String>,
+    /// How long records may take to appear in the feed, in seconds (default 3).
+    pub wait_secs: Option<f64>,
 }
 
 /// A create request for canaries: `POST create` with `body`, where `{canary}` is

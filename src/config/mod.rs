@@ -289,6 +289,8 @@ pub struct AuditFeed {
     pub url: Url,
     pub identity: String,
     pub records: Option<String>,
+    /// How long the feed is polled for the scan's own actions.
+    pub wait: Duration,
 }
 
 /// Command-line values that override the file.
@@ -524,6 +526,16 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
             url: resolve_url("audit.feed", &target, &scope, &a.feed)?,
             identity: configured("audit.identity", a.identity.as_ref(), "admin")?,
             records: a.records.clone(),
+            wait: match a.wait_secs {
+                None => Duration::from_secs(3),
+                Some(w) if w.is_finite() && (0.0..=60.0).contains(&w) => Duration::from_secs_f64(w),
+                Some(_) => {
+                    return Err(invalid(
+                        "audit.wait_secs",
+                        "must be between 0 and 60 seconds",
+                    ));
+                }
+            },
         }),
     };
 
@@ -1026,6 +1038,18 @@ mod tests {
             err.to_string().contains("target.trusted_origins[0]"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn audit_wait_defaults_and_validates() {
+        let e = env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]);
+        let with = |extra: &str| format!("{GOOD}\n[audit]\nfeed = \"/api/audit\"\n{extra}");
+        let c = from_text(&with(""), "t", &e, &Overrides::default()).unwrap();
+        assert_eq!(c.audit.unwrap().wait, Duration::from_secs(3));
+        let c = from_text(&with("wait_secs = 0.5"), "t", &e, &Overrides::default()).unwrap();
+        assert_eq!(c.audit.unwrap().wait, Duration::from_millis(500));
+        let err = from_text(&with("wait_secs = -1"), "t", &e, &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("audit.wait_secs"), "{err}");
     }
 
     #[test]

@@ -79,6 +79,7 @@ password = "${PRODREADY_B_PASSWORD}"
 # [audit]
 # feed = "/api/audit"
 # identity = "admin"
+# wait_secs = 3          # how long records may take to appear
 
 # Item 12 cannot be observed from outside; an attestation is reported as such.
 # [attestation]

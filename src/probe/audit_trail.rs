@@ -14,8 +14,8 @@ use crate::config::Login;
 use crate::finding::{Confidence, Finding, Location, Severity};
 use crate::http::{Request, Response};
 
-const POLLS: usize = 4;
-const POLL_EVERY: Duration = Duration::from_millis(750);
+/// The first pause between polls of the feed; each pause doubles, up to `audit.wait_secs`.
+const FIRST_PAUSE: Duration = Duration::from_millis(100);
 
 /// Field names per part of a record, as the common logging conventions spell them.
 const ACTOR: &[&str] = &[
@@ -206,9 +206,17 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     // Poll the feed until every action shows up or the wait is over.
     let mut found: Vec<Option<Value>> = vec![None; expected.len()];
     let mut last = None;
-    for attempt in 0..POLLS {
+    let deadline = tokio::time::Instant::now() + feed.wait;
+    let mut pause = FIRST_PAUSE;
+    for attempt in 0.. {
         if attempt > 0 {
-            tokio::time::sleep(POLL_EVERY).await;
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                break;
+            }
+            // The last pause ends at the deadline, so the last poll sees the whole wait.
+            tokio::time::sleep(pause.min(deadline - now)).await;
+            pause *= 2;
         }
         let resp = reader
             .send(
@@ -260,7 +268,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
                     Severity::Medium,
                     Confidence::Firm,
                     format!("No audit record for {}", exp.what),
-                    format!("After {}, the audit feed showed no matching record within {:.1}s.", exp.what, POLL_EVERY.as_secs_f64() * (POLLS - 1) as f64),
+                    format!("After {}, the audit feed showed no matching record within {:.1}s.", exp.what, feed.wait.as_secs_f64()),
                     location.clone(),
                     &exp.what,
                 )
