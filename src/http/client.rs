@@ -442,7 +442,8 @@ impl HttpLayer {
         let host = url.host_str().unwrap_or("").to_string();
         inner.limiter.until_key_ready(&host).await;
         inner.sent.fetch_add(1, Ordering::Relaxed);
-        inner.tally.count();
+        let label = inner.tally.count();
+        tracing::trace!(label, method, url = %inner.redactor.url(url), "request");
 
         let timeout = inner.settings.timeout;
         let deadline = tokio::time::Instant::now() + timeout;

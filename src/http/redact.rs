@@ -21,7 +21,7 @@ static JWT: LazyLock<Regex> = LazyLock::new(|| {
 /// `"password": "x"`, `password=x`, `api_key: x`... in JSON, forms and query strings.
 static SECRET_FIELD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)((?:"|\b)(?:password|passwd|pass|pwd|secret|client_secret|token|access_token|refresh_token|id_token|api_key|apikey|session|sessionid|csrf_token|authenticity_token|_csrf|csrfmiddlewaretoken)"?\s*[:=]\s*"?)([^"&\s,;}]{1,4096})"#,
+        r#"(?i)((?:"|\b)(?:password|passwd|pass|pwd|secret|client_secret|token|access_token|refresh_token|id_token|api_key|apikey|session|sessionid|csrf_token|authenticity_token|_csrf|csrfmiddlewaretoken)"?\s*[:=]\s*"?)([^"&\s,;}]+)"#,
     )
     .expect("valid secret-field regex")
 });

@@ -18,7 +18,8 @@ pub async fn labelled<F: Future>(label: &'static str, future: F) -> F::Output {
 pub(crate) struct Tally(Mutex<BTreeMap<&'static str, u64>>);
 
 impl Tally {
-    pub(crate) fn count(&self) {
+    /// Counts one request under the current label and returns the label.
+    pub(crate) fn count(&self) -> &'static str {
         let label = LABEL.try_with(|l| *l).unwrap_or("engine");
         *self
             .0
@@ -26,6 +27,7 @@ impl Tally {
             .unwrap_or_else(|e| e.into_inner())
             .entry(label)
             .or_default() += 1;
+        label
     }
 
     pub(crate) fn snapshot(&self) -> BTreeMap<&'static str, u64> {

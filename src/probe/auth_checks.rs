@@ -2,6 +2,7 @@
 //! of requests that returned private data, logout revocation on a separate fresh login,
 //! session fixation, credentials in URLs, passwords echoed back, and account enumeration.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
@@ -32,7 +33,7 @@ impl Probe for AuthChecksProbe {
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
         Box::pin(async move {
-            let mut run = ProbeRun::new("auth", Item::Authentication);
+            let part = || ProbeRun::new("auth", Item::Authentication);
             if ctx.identities.authenticated().next().is_none() {
                 return Ok(vec![ProbeRun::not_run(
                     "auth",
@@ -41,10 +42,18 @@ impl Probe for AuthChecksProbe {
                     Some("identities.a"),
                 )]);
             }
-            anonymous_replay(ctx, &mut run).await;
-            logout_revocation(ctx, &mut run).await;
-            fixation_and_echo(ctx, &mut run).await;
-            enumeration(ctx, &mut run).await;
+            // The checks are independent (each logs in its own throwaway sessions).
+            let (mut run, mut logout, mut fixation, mut enumerated) =
+                (part(), part(), part(), part());
+            tokio::join!(
+                anonymous_replay(ctx, &mut run),
+                logout_revocation(ctx, &mut logout),
+                fixation_and_echo(ctx, &mut fixation),
+                enumeration(ctx, &mut enumerated),
+            );
+            for p in [logout, fixation, enumerated] {
+                run.absorb(p);
+            }
             Ok(vec![run])
         })
     }
@@ -80,6 +89,10 @@ async fn anonymous_replay(ctx: &Context, run: &mut ProbeRun) {
     let http = &ctx.http;
     let anon = ctx.identities.anonymous();
     let mut replayed = 0;
+    // Whether a route checks the session does not depend on whose data it holds: each
+    // route is replayed once without credentials, and once per kind of broken
+    // credential (a bearer token and a session cookie are checked by different code).
+    let mut done: BTreeSet<(String, Vec<String>)> = BTreeSet::new();
     for identity in ctx.identities.authenticated() {
         let Some(markers) = ctx.inventory.markers.get(&identity.name) else {
             continue;
@@ -101,13 +114,17 @@ async fn anonymous_replay(ctx: &Context, run: &mut ProbeRun) {
             .take(MAX_REPLAYS)
             .collect();
         let creds = broken_credentials(ctx, identity);
+        let cred_names: Vec<String> = creds.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
         for (pattern, url) in urls {
             let Ok(url) = url::Url::parse(&url) else {
                 continue;
             };
             let base = Request::get(url).header("Accept", "application/json, text/html;q=0.9");
-            let mut attempts = vec![("no credentials", base.clone())];
-            if !creds.is_empty() {
+            let mut attempts = Vec::new();
+            if done.insert((pattern.clone(), Vec::new())) {
+                attempts.push(("no credentials", base.clone()));
+            }
+            if !creds.is_empty() && done.insert((pattern.clone(), cred_names.clone())) {
                 let mut req = base.clone().anonymous();
                 for (n, v) in &creds {
                     req = req.header(n, v.clone());

@@ -28,6 +28,12 @@ const BAD_IDS: &[&str] = &[
 ];
 /// Bounds: how many endpoints of each kind are probed.
 const MAX_ID_ENDPOINTS: usize = 8;
+/// Bad ids sent to each id endpoint. Error handling is mostly app-wide, so the values
+/// rotate across endpoints: every value is tried somewhere, no endpoint gets them all.
+const IDS_PER_ENDPOINT: usize = 3;
+/// Query parameters probed per endpoint, and bad values per parameter (rotating too).
+const QUERY_PARAMS_PER_ENDPOINT: usize = 2;
+const VALUES_PER_PARAM: usize = 2;
 const MAX_QUERY_ENDPOINTS: usize = 6;
 const MAX_BODY_ENDPOINTS: usize = 6;
 const OVERSIZED: usize = 8 * 1024;
@@ -115,13 +121,14 @@ fn plan(ctx: &Context) -> Vec<(String, Request)> {
             ));
         }
     }
+    let mut turn = 0;
     for ep in endpoints
         .iter()
         .filter(|e| e.method == "GET" && e.has_path_id())
         .take(MAX_ID_ENDPOINTS)
     {
         let who = sender(ctx, ep).name.clone();
-        for bad in BAD_IDS {
+        for bad in rotation(BAD_IDS, &mut turn, IDS_PER_ENDPOINT) {
             if let Some(u) = with_id(target, &ep.pattern, bad) {
                 out.push((
                     who.clone(),
@@ -133,6 +140,14 @@ fn plan(ctx: &Context) -> Vec<(String, Request)> {
     let with_query = endpoints
         .iter()
         .filter(|e| e.method == "GET" && e.params.iter().any(|p| p.location == "query"));
+    let long = "A".repeat(OVERSIZED);
+    let query_values = [
+        ("", "'\""),
+        ("", long.as_str()),
+        ("[]", "1"),
+        ("[$ne]", "1"),
+    ];
+    let mut turn = 0;
     for ep in with_query.take(MAX_QUERY_ENDPOINTS) {
         let Some(example) = ep.examples.first() else {
             continue;
@@ -143,16 +158,10 @@ fn plan(ctx: &Context) -> Vec<(String, Request)> {
             .iter()
             .filter(|p| p.location == "query")
             .map(|p| p.name.as_str())
-            .take(3)
+            .take(QUERY_PARAMS_PER_ENDPOINT)
             .collect();
         for name in names {
-            let long = "A".repeat(OVERSIZED);
-            for (suffix, value) in [
-                ("", "'\""),
-                ("", long.as_str()),
-                ("[]", "1"),
-                ("[$ne]", "1"),
-            ] {
+            for &(suffix, value) in rotation(&query_values, &mut turn, VALUES_PER_PARAM) {
                 let mut u = example.clone();
                 let kept: Vec<(String, String)> = example
                     .query_pairs()
@@ -195,6 +204,16 @@ fn plan(ctx: &Context) -> Vec<(String, Request)> {
         out.push((who, wrong_type.header("Accept", "application/json")));
     }
     out
+}
+
+/// The next `n` values of `all`, starting where the last call stopped.
+fn rotation<'a, T>(all: &'a [T], turn: &mut usize, n: usize) -> impl Iterator<Item = &'a T> {
+    let start = *turn;
+    *turn += n;
+    all.iter()
+        .cycle()
+        .skip(start % all.len().max(1))
+        .take(n.min(all.len()))
 }
 
 async fn run(ctx: &Context) -> Result<ProbeRun, String> {
@@ -250,5 +269,21 @@ mod tests {
         let u = with_id(&base, "/api/orgs/{id}/items/{id}", "'").unwrap();
         assert_eq!(u.as_str(), "http://127.0.0.1:1/api/orgs/1/items/'");
         assert!(with_id(&base, "/api/items", "1").is_none());
+    }
+
+    #[test]
+    fn rotation_spreads_every_value_across_calls() {
+        let mut turn = 0;
+        let picked: Vec<Vec<&str>> = (0..3)
+            .map(|_| {
+                rotation(BAD_IDS, &mut turn, IDS_PER_ENDPOINT)
+                    .copied()
+                    .collect()
+            })
+            .collect();
+        assert_eq!(picked[0], ["'", "%22%3E%3C", "-1"]);
+        assert_eq!(picked[2][2], BAD_IDS[0], "wraps around");
+        let seen: BTreeSet<&str> = picked.into_iter().flatten().collect();
+        assert_eq!(seen.len(), BAD_IDS.len(), "every value is tried somewhere");
     }
 }

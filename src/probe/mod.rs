@@ -165,6 +165,19 @@ impl ProbeRun {
         }
     }
 
+    /// Folds a run of the same probe and item (a part done concurrently) into this one:
+    /// checks add up, findings and notes join, and a part that could not decide or
+    /// failed makes the whole run so.
+    pub fn absorb(&mut self, part: ProbeRun) {
+        self.checks += part.checks;
+        self.findings.extend(part.findings);
+        self.notes.extend(part.notes);
+        self.headline = self.headline.take().or(part.headline);
+        if self.state == RunState::Ran {
+            self.state = part.state;
+        }
+    }
+
     pub fn errored(probe: &str, item: Item, error: impl Into<String>) -> Self {
         ProbeRun {
             state: RunState::Errored {
