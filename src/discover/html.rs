@@ -8,6 +8,27 @@ const MAX_LINKS: usize = 2000;
 const MAX_FORMS: usize = 100;
 const MAX_SCRIPTS: usize = 200;
 const MAX_INLINE_BYTES: usize = 512 * 1024;
+/// HTML bytes turned into a DOM at most: a tree costs tens of times its source, so a
+/// hostile megabyte of tiny elements would cost more than every other bound allows.
+pub const MAX_PARSE_BYTES: usize = 256 * 1024;
+
+/// Parses at most the first [`MAX_PARSE_BYTES`] of `html` (cut at a character
+/// boundary); says whether the rest was left out.
+pub fn parse_bounded(html: &str) -> (Html, bool) {
+    let mut end = html.len().min(MAX_PARSE_BYTES);
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = &html[..end];
+    // The parser keeps one error per NUL (a zip bomb of zeros is all NULs); U+FFFD is
+    // what the HTML spec turns a NUL into anyway.
+    let doc = if text.contains('\0') {
+        Html::parse_document(&text.replace('\0', "\u{FFFD}"))
+    } else {
+        Html::parse_document(text)
+    };
+    (doc, end < html.len())
+}
 
 /// The parts of a page discovery and login care about.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +42,8 @@ pub struct Page {
     pub metas: Vec<(String, String)>,
     /// The page listed more links than were kept.
     pub links_truncated: bool,
+    /// The page was longer than [`MAX_PARSE_BYTES`]; only its start was read.
+    pub parse_truncated: bool,
 }
 
 /// An HTML form with its inputs and their default values.
@@ -78,9 +101,10 @@ fn join(base: &Url, href: &str) -> Option<Url> {
 
 /// Parses a page fetched from `url`.
 pub fn parse_page(url: &Url, html: &str) -> Page {
-    let doc = Html::parse_document(html);
+    let (doc, parse_truncated) = parse_bounded(html);
     let base = base_of(&doc, url);
     let mut page = Page {
+        parse_truncated,
         title: doc
             .select(&selector("title"))
             .next()
