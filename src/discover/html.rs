@@ -284,6 +284,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn big_pages_are_parsed_from_a_bounded_prefix() {
+        let url = Url::parse("http://127.0.0.1:1/").unwrap();
+        let links: String = (0..20_000)
+            .map(|n| format!("<a href=\"/l/{n}\">é</a>"))
+            .collect();
+        let page = parse_page(&url, &format!("<html><body>{links}</body></html>"));
+        assert!(page.parse_truncated && page.links_truncated);
+        assert_eq!(page.links.len(), MAX_LINKS);
+        // NULs (a bomb of zeros) and invalid UTF-8 decoded lossily parse without trouble.
+        let (doc, cut) = parse_bounded(&"\0".repeat(MAX_PARSE_BYTES + 1));
+        assert!(cut && doc.errors.len() < 10);
+        let lossy = String::from_utf8_lossy(b"<title>\xff\xfe</title><a href=\"/x\xc3\x28\">x</a>");
+        assert_eq!(parse_page(&url, &lossy).links.len(), 1);
+    }
+
+    #[test]
     fn pages_yield_links_forms_scripts_and_metas() {
         let url = Url::parse("http://127.0.0.1:1/app/index").unwrap();
         let html = r#"<html><head><title> App </title><meta name="csrf-token" content="tok">
