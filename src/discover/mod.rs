@@ -121,10 +121,11 @@ impl Crawl<'_> {
         })
     }
 
-    /// Keeps a discovery request that got no response (a broken or oversized answer),
-    /// so the report says which pages went unread; once per URL, a bounded number.
+    /// Keeps a discovery request that got no response (a broken or oversized answer)
+    /// or only part of one, so the report says which pages went unread; once per
+    /// line, a bounded number.
     fn failed(&mut self, error: String) {
-        const MAX_FAILURES: usize = 20;
+        const MAX_FAILURES: usize = 30;
         let line = format!("discovery: {error}");
         let failures = self
             .inventory
@@ -156,6 +157,19 @@ impl Crawl<'_> {
             markers_of: self.inventory.markers_in(&text),
         };
         self.inventory.observe(&key, obs);
+        if resp.truncated {
+            let limits = &self.config.limits;
+            let why = if resp.body.len() >= limits.body_cap {
+                format!("at limits.body_cap_kib = {}", limits.body_cap / 1024)
+            } else {
+                format!(
+                    "by limits.timeout_secs = {} or a broken connection",
+                    limits.timeout.as_secs_f64()
+                )
+            };
+            let url = self.http.redactor().url(url);
+            self.failed(format!("{method} {url}: body cut {why}, the rest unread"));
+        }
         if resp.is_success()
             && let Some(json) = resp.json()
         {

@@ -61,7 +61,7 @@ fn gzip_bomb() -> Bomb {
     use flate2::{Compress, Compression, FlushCompress};
     let zeros = vec![0u8; MIB];
     let mut c = Compress::new(Compression::best(), false);
-    let mut block = |c: &mut Compress| {
+    let block = |c: &mut Compress| {
         let mut out = Vec::with_capacity(64 * 1024);
         let before = c.total_in();
         c.compress_vec(&zeros, &mut out, FlushCompress::Sync)
@@ -571,6 +571,19 @@ async fn a_scan_of_a_hostile_target_is_bounded_in_time_memory_and_scope() {
     );
     assert!(warned("KiB of the page were parsed"), "{warnings:#?}");
     assert!(warned("stopped at limits.max_pages"), "{warnings:#?}");
+    // Bodies cut by the cap (bombs, endless) or the deadline (trickle) are named.
+    assert!(
+        warned("/bomb/gzip: body cut at limits.body_cap_kib"),
+        "{warnings:#?}"
+    );
+    assert!(
+        warned("/endless: body cut at limits.body_cap_kib"),
+        "{warnings:#?}"
+    );
+    assert!(
+        warned("/trickle: body cut by limits.timeout_secs"),
+        "{warnings:#?}"
+    );
     // Oversized headers are a recorded error, not a crash.
     assert!(warned("/headers/many"), "{warnings:#?}");
     assert!(warned("/headers/huge"), "{warnings:#?}");
