@@ -8,6 +8,27 @@ const MAX_LINKS: usize = 2000;
 const MAX_FORMS: usize = 100;
 const MAX_SCRIPTS: usize = 200;
 const MAX_INLINE_BYTES: usize = 512 * 1024;
+/// HTML bytes turned into a DOM at most: a tree costs tens of times its source, so a
+/// hostile megabyte of tiny elements would cost more than every other bound allows.
+pub const MAX_PARSE_BYTES: usize = 256 * 1024;
+
+/// Parses at most the first [`MAX_PARSE_BYTES`] of `html` (cut at a character
+/// boundary); says whether the rest was left out.
+pub fn parse_bounded(html: &str) -> (Html, bool) {
+    let mut end = html.len().min(MAX_PARSE_BYTES);
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = &html[..end];
+    // The parser keeps one error per NUL (a zip bomb of zeros is all NULs); U+FFFD is
+    // what the HTML spec turns a NUL into anyway.
+    let doc = if text.contains('\0') {
+        Html::parse_document(&text.replace('\0', "\u{FFFD}"))
+    } else {
+        Html::parse_document(text)
+    };
+    (doc, end < html.len())
+}
 
 /// The parts of a page discovery and login care about.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +42,8 @@ pub struct Page {
     pub metas: Vec<(String, String)>,
     /// The page listed more links than were kept.
     pub links_truncated: bool,
+    /// The page was longer than [`MAX_PARSE_BYTES`]; only its start was read.
+    pub parse_truncated: bool,
 }
 
 /// An HTML form with its inputs and their default values.
@@ -78,9 +101,10 @@ fn join(base: &Url, href: &str) -> Option<Url> {
 
 /// Parses a page fetched from `url`.
 pub fn parse_page(url: &Url, html: &str) -> Page {
-    let doc = Html::parse_document(html);
+    let (doc, parse_truncated) = parse_bounded(html);
     let base = base_of(&doc, url);
     let mut page = Page {
+        parse_truncated,
         title: doc
             .select(&selector("title"))
             .next()
@@ -258,6 +282,22 @@ pub fn meta_content(html: &str, name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn big_pages_are_parsed_from_a_bounded_prefix() {
+        let url = Url::parse("http://127.0.0.1:1/").unwrap();
+        let links: String = (0..20_000)
+            .map(|n| format!("<a href=\"/l/{n}\">é</a>"))
+            .collect();
+        let page = parse_page(&url, &format!("<html><body>{links}</body></html>"));
+        assert!(page.parse_truncated && page.links_truncated);
+        assert_eq!(page.links.len(), MAX_LINKS);
+        // NULs (a bomb of zeros) and invalid UTF-8 decoded lossily parse without trouble.
+        let (doc, cut) = parse_bounded(&"\0".repeat(MAX_PARSE_BYTES + 1));
+        assert!(cut && doc.errors.len() < 10);
+        let lossy = String::from_utf8_lossy(b"<title>\xff\xfe</title><a href=\"/x\xc3\x28\">x</a>");
+        assert_eq!(parse_page(&url, &lossy).links.len(), 1);
+    }
 
     #[test]
     fn pages_yield_links_forms_scripts_and_metas() {

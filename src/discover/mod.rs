@@ -108,14 +108,33 @@ impl Crawl<'_> {
         logout.is_none_or(|l| l.url.path() != url.path())
     }
 
-    async fn fetch(&self, identity: &Identity, url: &Url, accept: &str) -> Option<Response> {
+    async fn fetch(
+        &self,
+        identity: &Identity,
+        url: &Url,
+        accept: &str,
+    ) -> Result<Response, String> {
         let req = Request::get(url.clone()).header("Accept", accept);
-        match identity.send(self.http, req).await {
-            Ok(r) => Some(r),
-            Err(e) => {
-                tracing::debug!(identity = %identity.name, error = %e, "discovery request failed");
-                None
-            }
+        identity.send(self.http, req).await.map_err(|e| {
+            tracing::debug!(identity = %identity.name, error = %e, "discovery request failed");
+            e.to_string()
+        })
+    }
+
+    /// Keeps a discovery request that got no response (a broken or oversized answer)
+    /// or only part of one, so the report says which pages went unread; once per
+    /// line, a bounded number.
+    fn failed(&mut self, error: String) {
+        const MAX_FAILURES: usize = 30;
+        let line = format!("discovery: {error}");
+        let failures = self
+            .inventory
+            .truncated
+            .iter()
+            .filter(|l| l.starts_with("discovery: "))
+            .count();
+        if failures < MAX_FAILURES && !self.inventory.truncated.contains(&line) {
+            self.inventory.truncated.push(line);
         }
     }
 
@@ -138,6 +157,19 @@ impl Crawl<'_> {
             markers_of: self.inventory.markers_in(&text),
         };
         self.inventory.observe(&key, obs);
+        if resp.truncated {
+            let limits = &self.config.limits;
+            let why = if resp.body.len() >= limits.body_cap {
+                format!("at limits.body_cap_kib = {}", limits.body_cap / 1024)
+            } else {
+                format!(
+                    "by limits.timeout_secs = {} or a broken connection",
+                    limits.timeout.as_secs_f64()
+                )
+            };
+            let url = self.http.redactor().url(url);
+            self.failed(format!("{method} {url}: body cut {why}, the rest unread"));
+        }
         if resp.is_success()
             && let Some(json) = resp.json()
         {
@@ -166,6 +198,8 @@ impl Crawl<'_> {
         let mut seen: HashSet<Url> = HashSet::new();
         let mut fetched = 0usize;
         let mut scripts: Vec<Url> = Vec::new();
+        // Links to other origins are never followed; a few are named in the report.
+        let mut off_scope: BTreeSet<String> = BTreeSet::new();
         while !queue.is_empty() && fetched < limits.max_pages {
             let room = limits.max_pages - fetched;
             let batch: Vec<(Url, usize)> = std::iter::from_fn(|| queue.pop_front())
@@ -177,26 +211,39 @@ impl Crawl<'_> {
             }
             fetched += batch.len();
             let this = &*self;
-            let results: Vec<((Url, usize), Option<Response>)> = futures_util::stream::iter(batch)
-                .map(|(u, depth)| async move {
-                    let r = this
-                        .fetch(
-                            identity,
-                            &u,
-                            "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
-                        )
-                        .await;
-                    ((u, depth), r)
-                })
-                .buffer_unordered(CRAWL_PARALLEL)
-                .collect()
-                .await;
+            let results: Vec<((Url, usize), Result<Response, String>)> =
+                futures_util::stream::iter(batch)
+                    .map(|(u, depth)| async move {
+                        let r = this
+                            .fetch(
+                                identity,
+                                &u,
+                                "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
+                            )
+                            .await;
+                        ((u, depth), r)
+                    })
+                    .buffer_unordered(CRAWL_PARALLEL)
+                    .collect()
+                    .await;
             for ((url, depth), resp) in results {
-                let Some(resp) = resp else { continue };
+                let resp = match resp {
+                    Ok(r) => r,
+                    Err(e) => {
+                        self.failed(e);
+                        continue;
+                    }
+                };
                 self.record(identity, "GET", &url, Origin::Crawl, &resp);
                 if resp.is_html() && resp.is_success() {
                     self.inventory.pages.insert(url.to_string());
                     let page = html::parse_page(&resp.url, &resp.text());
+                    if page.parse_truncated {
+                        self.inventory.truncated.push(format!(
+                            "{url}: only the first {} KiB of the page were parsed",
+                            html::MAX_PARSE_BYTES / 1024
+                        ));
+                    }
                     if page.links_truncated {
                         self.inventory.truncated.push(format!(
                             "{url}: links beyond {} were not followed",
@@ -206,6 +253,8 @@ impl Crawl<'_> {
                     for link in page.links {
                         if self.http.scope().contains(&link) {
                             self.inventory.saw_link(&identity.name, &link);
+                        } else if off_scope.len() < 5 {
+                            off_scope.insert(self.http.redactor().url(&link));
                         }
                         if depth < limits.max_depth && self.http.scope().contains(&link) {
                             queue.push_back((link, depth + 1));
@@ -243,6 +292,14 @@ impl Crawl<'_> {
                 }
             }
         }
+        if !off_scope.is_empty() {
+            let names: Vec<String> = off_scope.into_iter().collect();
+            self.inventory.truncated.push(format!(
+                "crawl as {}: links to other origins recorded, not followed: {}",
+                identity.name,
+                names.join(", ")
+            ));
+        }
         if !queue.is_empty() {
             self.inventory.truncated.push(format!(
                 "crawl as {} stopped at limits.max_pages = {}",
@@ -278,8 +335,12 @@ impl Crawl<'_> {
             if !self.http.scope().contains(&url) || !self.scripts_seen.insert(url.clone()) {
                 continue;
             }
-            let Some(resp) = self.fetch(identity, &url, "*/*").await else {
-                continue;
+            let resp = match self.fetch(identity, &url, "*/*").await {
+                Ok(r) => r,
+                Err(e) => {
+                    self.failed(e);
+                    continue;
+                }
             };
             if !resp.is_success() {
                 continue;
@@ -315,7 +376,7 @@ impl Crawl<'_> {
                 continue;
             }
             for identity in &who {
-                let Some(resp) = self.fetch(identity, &url, "application/json").await else {
+                let Ok(resp) = self.fetch(identity, &url, "application/json").await else {
                     continue;
                 };
                 if resp.status == 401 || resp.status == 403 {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::Semaphore;
 use url::Url;
@@ -171,6 +171,9 @@ impl HttpLayer {
     ) -> Result<HttpLayer, HttpError> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // gzip and deflate only: a brotli decoder holds a window of up to 16 MiB per
+            // response in flight, which a hostile server can demand at every request.
+            .no_brotli()
             .user_agent(USER_AGENT)
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
             .pool_max_idle_per_host(settings.concurrency.max(1))
@@ -481,7 +484,10 @@ impl HttpLayer {
             })
             .collect();
         let cap = inner.settings.body_cap;
-        let mut buf = BytesMut::new();
+        // Sized from Content-Length when honest, and never grown past the cap: doubling
+        // a capped body would hold twice the cap per response in flight.
+        let hint = resp.content_length().unwrap_or(0).min(cap as u64) as usize;
+        let mut buf: Vec<u8> = Vec::with_capacity(hint);
         let mut truncated = false;
         if method != "HEAD" {
             loop {
@@ -497,17 +503,22 @@ impl HttpLayer {
                     Ok(Ok(None)) => break,
                     Ok(Ok(Some(chunk))) => {
                         let room = cap - buf.len();
+                        let take = chunk.len().min(room);
+                        let needed = buf.len() + take;
+                        if needed > buf.capacity() {
+                            let target = needed.max(buf.capacity() * 2).min(cap);
+                            buf.reserve_exact(target - buf.len());
+                        }
+                        buf.extend_from_slice(&chunk[..take]);
                         if chunk.len() > room {
-                            buf.extend_from_slice(&chunk[..room]);
                             truncated = true;
                             break;
                         }
-                        buf.extend_from_slice(&chunk);
                     }
                 }
             }
         }
-        Ok((status, resp_headers, buf.freeze(), truncated))
+        Ok((status, resp_headers, Bytes::from(buf), truncated))
     }
 
     /// A redacted evidence record of one exchange.

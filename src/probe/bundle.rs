@@ -14,7 +14,7 @@ use futures_util::future::BoxFuture;
 use regex::Regex;
 use url::Url;
 
-use super::{Context, Probe, ProbeRun};
+use super::{Context, Probe, ProbeRun, RunState};
 use crate::auth::Identity;
 use crate::checklist::Item;
 use crate::finding::{Confidence, Finding, Location, Severity};
@@ -105,6 +105,8 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         .take(MAX_SCRIPTS)
         .collect();
     let (mut maps, mut backups_tried) = (0usize, 0usize);
+    // Scripts read only in part (body cap or deadline): a key past the cut goes unseen.
+    let mut cut: Vec<String> = Vec::new();
     for (n, script) in scripts.iter().enumerate() {
         let Some(resp) = get(ctx, who, script).await else {
             continue;
@@ -117,6 +119,9 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         run.checks += 1;
         if !resp.is_success() {
             continue;
+        }
+        if resp.truncated {
+            cut.push(ctx.http.redactor().url(&resp.url));
         }
         if let Some(sources) = inline_sources(&resp) {
             maps += 1;
@@ -170,6 +175,20 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         scripts.len(),
         RUNTIME_CONFIG.len()
     ));
+    if !cut.is_empty() {
+        let limits = &ctx.config.limits;
+        run.state = RunState::Inconclusive {
+            reason: format!(
+                "{} script(s) were read only in part ({}): they are larger than limits.body_cap_kib = {} \
+                 or slower than limits.timeout_secs = {}, so a key past the cut would go unseen; \
+                 raise those limits to scan them whole",
+                cut.len(),
+                cut.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+                limits.body_cap / 1024,
+                limits.timeout.as_secs_f64()
+            ),
+        };
+    }
     Ok(run)
 }
 

@@ -75,7 +75,8 @@ impl PassiveScanner {
 /// body shows escaped newlines and quotes that line-based signatures cannot see.
 fn json_strings(response: &Response) -> Option<String> {
     let looks_json = response.is_json() || matches!(response.body.first(), Some(b'{' | b'['));
-    if !looks_json || response.body.len() > 1024 * 1024 {
+    // A cut body cannot parse, and trying builds a tree of everything before the cut.
+    if !looks_json || response.truncated || response.body.len() > 1024 * 1024 {
         return None;
     }
     let value: serde_json::Value = serde_json::from_slice(&response.body).ok()?;

@@ -7,6 +7,7 @@ mod common;
 mod flaw_matrix;
 mod formats;
 mod gate;
+mod hostile;
 mod http_layer;
 mod login;
 mod recipes;

@@ -465,7 +465,8 @@ fn cookies_modifier(
 
 /// `<script src>` URLs of an HTML page with whether they carry `integrity`.
 fn scripts(resp: &Response) -> Vec<(String, bool)> {
-    let doc = scraper::Html::parse_document(&resp.text());
+    // The head (meta tags, scripts) comes first; a bounded prefix keeps hostile pages cheap.
+    let (doc, _) = crate::discover::html::parse_bounded(&resp.text());
     let Ok(sel) = scraper::Selector::parse("script[src]") else {
         return Vec::new();
     };

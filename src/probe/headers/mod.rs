@@ -164,7 +164,8 @@ pub fn meta_policies(resp: &Response) -> Vec<String> {
     if !resp.is_html() {
         return Vec::new();
     }
-    let doc = scraper::Html::parse_document(&resp.text());
+    // The head (meta tags, scripts) comes first; a bounded prefix keeps hostile pages cheap.
+    let (doc, _) = crate::discover::html::parse_bounded(&resp.text());
     let Ok(sel) = scraper::Selector::parse("meta[http-equiv]") else {
         return Vec::new();
     };
