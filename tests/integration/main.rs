@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod flaw_matrix;
 mod formats;
+mod fuzz_corpus;
 mod gate;
 mod http_layer;
 mod login;
