@@ -11,6 +11,7 @@ mod gate;
 mod http_layer;
 mod login;
 mod recipes;
+mod redaction;
 mod report;
 mod secrets_and_input;
 mod tenant;
