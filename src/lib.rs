@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod discover;
 pub mod finding;
+pub mod fuzzing;
 pub mod http;
 pub mod probe;
 pub mod report;

@@ -33,6 +33,20 @@ fn main() -> ExitCode {
     }
 }
 
+/// Libraries capped at `info` whatever `PRODREADY_LOG` says (see `init_logging`).
+const RAW_CONTENT_LOGGERS: &[&str] = &[
+    "html5ever",
+    "markup5ever",
+    "selectors",
+    "scraper",
+    "cssparser",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "reqwest",
+    "rustls",
+];
+
 fn init_logging(verbose: u8) {
     // The demo's in-process test app logs its own (deliberate) errors; keep them out
     // of the scanner's output unless asked for with -vv.
@@ -41,8 +55,15 @@ fn init_logging(verbose: u8) {
         1 => "prodready=info,warn,testserver=off",
         _ => "prodready=debug,info",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PRODREADY_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("PRODREADY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // These libraries log raw response content (html5ever every parsed token, CSRF
+    // tokens in forms included) or wire details below `info`; no filter may let that out.
+    for lib in RAW_CONTENT_LOGGERS {
+        if let Ok(d) = format!("{lib}=info").parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

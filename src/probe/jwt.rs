@@ -150,7 +150,8 @@ pub fn lifetime(token: &Jwt, now: i64, max_secs: i64) -> Lifetime {
     match token.times() {
         (None, _) => Lifetime::NoExpiry,
         (Some(exp), iat) => {
-            let secs = exp - iat.unwrap_or(now);
+            // Claims come from the target: huge or negative times must not overflow.
+            let secs = exp.saturating_sub(iat.unwrap_or(now));
             if secs > max_secs {
                 Lifetime::TooLong { secs }
             } else {
@@ -542,6 +543,22 @@ mod tests {
         assert_eq!(
             lifetime(&t(json!({"exp": 7200})), 0, 3600),
             Lifetime::TooLong { secs: 7200 }
+        );
+    }
+
+    /// Found by the `jwt` fuzz target (corpus `seed-float-exp.txt`): `exp - iat`
+    /// overflowed on extreme claims and panicked in debug builds.
+    #[test]
+    fn extreme_times_do_not_overflow() {
+        let t =
+            |claims: Value| Jwt::decode(&sign(&json!({"alg": "HS256"}), &claims, b"k")).unwrap();
+        assert_eq!(
+            lifetime(&t(json!({"iat": -1e300, "exp": 1e300})), 0, 3600),
+            Lifetime::TooLong { secs: i64::MAX }
+        );
+        assert_eq!(
+            lifetime(&t(json!({"exp": i64::MIN})), i64::MAX, 3600),
+            Lifetime::Fine { secs: i64::MIN }
         );
     }
 }

@@ -1,0 +1,10 @@
+//! A Content-Security-Policy header value, through `prodready::fuzzing::csp`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = prodready::fuzzing::csp(text);
+    }
+});

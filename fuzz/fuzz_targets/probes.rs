@@ -1,0 +1,10 @@
+//! A probe catalog file's text, through `prodready::fuzzing::probes`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = prodready::fuzzing::probes(text);
+    }
+});
