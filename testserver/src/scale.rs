@@ -88,7 +88,8 @@ pub(crate) async fn get(
 /// The OpenAPI paths of the generated families.
 pub(crate) fn openapi_paths(size: usize) -> serde_json::Map<String, Value> {
     let mut paths = serde_json::Map::new();
-    let id_param = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } });
+    let id_param =
+        json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } });
     for k in 0..families(size) {
         paths.insert(
             format!("/api/t/r{k}/items"),
