@@ -18,7 +18,7 @@ app_pid=""
 cleanup() { [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-# The demo config with a bench rate; a 10,000-path OpenAPI document is ~2.5 MB.
+# The demo config with a bench rate; a 10,000-path OpenAPI document is 1.8 MB.
 sed -e "s|http://127.0.0.1:8080|http://127.0.0.1:$port|" \
     -e 's|^rate = 200 .*|rate = 10000|' -e 's|^concurrency = 8|concurrency = 16\nbody_cap_kib = 16384|' \
     testserver/scan.toml > "$tmp/scan.toml"
