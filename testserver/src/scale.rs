@@ -38,7 +38,10 @@ fn item_id(k: i64, org_id: i64, j: i64) -> i64 {
 
 /// (family, organisation) an id belongs to, if any.
 fn owner_of(id: i64) -> Option<(i64, i64)> {
-    let n = id.checked_sub(1000)?;
+    if id < 1000 {
+        return None; // Below the first id (and negative ids, which would decode as family 0).
+    }
+    let n = id - 1000;
     let orgs = ORGS.len() as i64;
     let slot = n / ITEMS_PER_ORG;
     Some((slot / orgs, slot % orgs + 1))
