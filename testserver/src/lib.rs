@@ -24,6 +24,7 @@ mod pages;
 mod recorder;
 mod resources;
 mod routes;
+mod scale;
 mod state;
 mod tenants;
 
@@ -58,6 +59,9 @@ pub struct Options {
     /// The base window of the rate limiters (login 30 per window, signup 10 per ten
     /// windows...). A minute by default; tests shorten it so a scan can wait a limit out.
     pub limit_window: Duration,
+    /// Generated endpoints for the scaling benchmark (`--size N`): about N more
+    /// (method, pattern) pairs, tenant-scoped and listed in the OpenAPI document. 0 = none.
+    pub size: usize,
 }
 
 impl Default for Options {
@@ -67,6 +71,7 @@ impl Default for Options {
             flaws: FlawSet::none(),
             partner_url: "https://partner.example.com/".to_string(),
             limit_window: Duration::from_secs(60),
+            size: 0,
         }
     }
 }
@@ -246,7 +251,7 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
         .collect();
 
     let recorder = Arc::new(Recorder::new());
-    let (router, table) = routes::table(opts.flaws);
+    let (router, table) = routes::table(opts.flaws, opts.size);
     let state = Arc::new(AppState::new(StateParts {
         flaws: opts.flaws,
         partner_url: partner,
@@ -257,6 +262,7 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
         csrf: CsrfKey::new(rand::random()),
         routes: table,
         recorder: recorder.clone(),
+        size: opts.size,
     }));
     let app = routes::app(router, state);
 

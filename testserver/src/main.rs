@@ -23,6 +23,10 @@ struct Args {
         value_name = "URL"
     )]
     partner_url: String,
+    /// Generated tenant-scoped endpoints for the scaling benchmark: about N more
+    /// (method, pattern) pairs, listed in /openapi.json.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    size: usize,
     /// Print every flaw as `NAME ITEM-KEY` and exit.
     #[arg(long)]
     list_flaws: bool,
@@ -67,6 +71,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         listen: args.listen,
         flaws,
         partner_url: args.partner_url,
+        size: args.size,
         ..Default::default()
     })
     .await?;

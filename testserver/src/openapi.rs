@@ -1,7 +1,10 @@
 //! `GET /openapi.json`: the OpenAPI 3.0 description of the JSON API.
 
 use axum::Json;
+use axum::extract::State;
 use serde_json::{Map, Value, json};
+
+use crate::state::SharedState;
 
 fn schema_ref(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
@@ -403,8 +406,14 @@ pub(crate) fn document() -> Value {
 }
 
 /// `GET /openapi.json`
-pub(crate) async fn serve() -> Json<Value> {
-    Json(document())
+pub(crate) async fn serve(State(state): State<SharedState>) -> Json<Value> {
+    let mut doc = document();
+    if state.size > 0
+        && let Some(paths) = doc["paths"].as_object_mut()
+    {
+        paths.extend(crate::scale::openapi_paths(state.size));
+    }
+    Json(doc)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::flaws::{Flaw, FlawSet};
 use crate::state::{AppState, SharedState};
 use crate::{
     admin, audit, auth::handlers as authh, bundle, debug, hardening, leaks, openapi, orders, pages,
-    recorder, resources, tenants,
+    recorder, resources, scale, tenants,
 };
 
 /// One row of the route table (shown by the debug pages).
@@ -52,7 +52,7 @@ impl Routes {
 const BODY_LIMIT: usize = 64 * 1024;
 
 /// The application's routes (without state) and their table.
-pub(crate) fn table(flaws: FlawSet) -> (Router<SharedState>, Vec<RouteInfo>) {
+pub(crate) fn table(flaws: FlawSet, size: usize) -> (Router<SharedState>, Vec<RouteInfo>) {
     let r = Routes {
         router: Router::new(),
         table: Vec::new(),
@@ -277,6 +277,22 @@ pub(crate) fn table(flaws: FlawSet) -> (Router<SharedState>, Vec<RouteInfo>) {
     let r = if flaws.contains(Flaw::DebugPage) {
         r.at("GET", "/debug/vars", "debug::vars", get(debug::vars))
             .at("GET", "/debug/routes", "debug::routes", get(debug::routes))
+    } else {
+        r
+    };
+    let r = if size > 0 {
+        r.at(
+            "GET",
+            "/api/t/{family}/items",
+            "scale::list",
+            get(scale::list),
+        )
+        .at(
+            "GET",
+            "/api/t/{family}/items/{id}",
+            "scale::get",
+            get(scale::get),
+        )
     } else {
         r
     };

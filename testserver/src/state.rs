@@ -31,6 +31,8 @@ pub(crate) struct AppState {
     pub metrics: Metrics,
     pub recorder: Arc<Recorder>,
     pub started: Instant,
+    /// `Options::size`: generated endpoint families (see `scale`).
+    pub size: usize,
 }
 
 /// Everything `AppState::new` needs that is made before the state exists.
@@ -44,6 +46,7 @@ pub(crate) struct StateParts {
     pub routes: Vec<RouteInfo>,
     pub recorder: Arc<Recorder>,
     pub limit_window: std::time::Duration,
+    pub size: usize,
 }
 
 impl AppState {
@@ -62,6 +65,7 @@ impl AppState {
             metrics: Metrics::default(),
             recorder: parts.recorder,
             started: Instant::now(),
+            size: parts.size,
         }
     }
 

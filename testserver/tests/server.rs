@@ -1207,3 +1207,39 @@ async fn item_7_flaws_plant_their_secrets() {
     );
     hardened.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn size_adds_tenant_scoped_families_listed_in_openapi() {
+    let app = start_with(Options {
+        size: 10,
+        ..Options::default()
+    })
+    .await;
+    let doc = app.get("/openapi.json", As::Anonymous).await.json();
+    assert!(doc["paths"]["/api/t/r4/items"]["get"].is_object());
+    assert!(doc["paths"]["/api/t/r4/items/{id}"]["get"].is_object());
+    assert!(
+        doc["paths"]["/api/t/r5/items"].is_null(),
+        "size 10 is 5 families"
+    );
+    assert_eq!(app.get("/api/t/r4/items", As::Anonymous).await.status, 401);
+    let a = app.token("a-member").await;
+    let b = app.token("b-member").await;
+    let listed = app.get("/api/t/r4/items", As::Bearer(&a)).await.json();
+    let id = listed["items"][0]["id"].as_i64().unwrap();
+    let own = app
+        .get(&format!("/api/t/r4/items/{id}"), As::Bearer(&a))
+        .await;
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert_eq!(own.json()["id"], id);
+    let other = app
+        .get(&format!("/api/t/r4/items/{id}"), As::Bearer(&b))
+        .await;
+    assert_eq!(other.status, 404, "another tenant's item");
+    let wrong_family = app
+        .get(&format!("/api/t/r3/items/{id}"), As::Bearer(&a))
+        .await;
+    assert_eq!(wrong_family.status, 404);
+    assert_eq!(app.get("/api/t/r5/items", As::Bearer(&a)).await.status, 404);
+    app.server.shutdown().await;
+}
