@@ -48,8 +48,8 @@ pub struct RawAuthChecks {
 pub struct RawRateLimit {
     /// Requests per burst (default 30).
     pub burst: Option<u32>,
-    /// Longest `Retry-After` the scan waits out after its bursts, so the app's limits
-    /// have reset when the scan returns (default 0: the scan's cleanup runs before them).
+    /// Longest `Retry-After` of a tripped login limit the scan waits out at its end, so
+    /// the test accounts can log in again when it returns (default 60 seconds).
     pub max_wait_secs: Option<u64>,
     /// `METHOD /path` of each kind, when discovery cannot find it.
     pub login: Option<String>,

@@ -90,8 +90,8 @@ impl Default for AuthChecks {
 pub struct RateLimitConfig {
     /// Requests per burst.
     pub burst: u32,
-    /// Longest `Retry-After` waited out after the bursts (the scan's own cleanup runs
-    /// before them, so the default is not to wait).
+    /// Longest `Retry-After` of a tripped login limit waited out after the bursts, so
+    /// the test accounts can log in again when the scan returns.
     pub max_wait: Duration,
     pub login: Option<SeedEndpoint>,
     pub signup: Option<SeedEndpoint>,
@@ -104,7 +104,7 @@ impl Default for RateLimitConfig {
     fn default() -> Self {
         RateLimitConfig {
             burst: 30,
-            max_wait: Duration::ZERO,
+            max_wait: Duration::from_secs(60),
             login: None,
             signup: None,
             reset: None,
@@ -1043,7 +1043,9 @@ mod tests {
     #[test]
     fn audit_wait_defaults_and_validates() {
         let e = env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]);
-        let with = |extra: &str| format!("{GOOD}\n[audit]\nfeed = \"/api/audit\"\n{extra}");
+        let with = |extra: &str| {
+            format!("{GOOD}\n[audit]\nfeed = \"/api/audit\"\nidentity = \"a\"\n{extra}")
+        };
         let c = from_text(&with(""), "t", &e, &Overrides::default()).unwrap();
         assert_eq!(c.audit.unwrap().wait, Duration::from_secs(3));
         let c = from_text(&with("wait_secs = 0.5"), "t", &e, &Overrides::default()).unwrap();

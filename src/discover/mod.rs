@@ -26,6 +26,12 @@ static UNSAFE_LINK: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// Whether requesting `path` could end a session or destroy something (logout,
+/// delete, revoke, reset...): such routes are never crawled nor probed with junk.
+pub fn is_unsafe_path(path: &str) -> bool {
+    UNSAFE_LINK.is_match(path)
+}
+
 /// Requests in flight per identity during the crawl (the HTTP layer caps the total).
 const CRAWL_PARALLEL: usize = 4;
 /// Concrete URLs swept per endpoint pattern and identity.

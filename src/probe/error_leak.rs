@@ -28,8 +28,8 @@ const BAD_IDS: &[&str] = &[
 ];
 /// Bounds: how many endpoints of each kind are probed.
 const MAX_ID_ENDPOINTS: usize = 8;
-/// Bad ids sent to each id endpoint. Error handling is mostly app-wide, so the values
-/// rotate across endpoints: every value is tried somewhere, no endpoint gets them all.
+/// Bad ids sent to each id endpoint: the quote, and values that rotate across endpoints
+/// (error handling is mostly app-wide: every value is tried somewhere).
 const IDS_PER_ENDPOINT: usize = 3;
 /// Query parameters probed per endpoint, and bad values per parameter (rotating too).
 const QUERY_PARAMS_PER_ENDPOINT: usize = 2;
@@ -128,7 +128,13 @@ fn plan(ctx: &Context) -> Vec<(String, Request)> {
         .take(MAX_ID_ENDPOINTS)
     {
         let who = sender(ctx, ep).name.clone();
-        for bad in rotation(BAD_IDS, &mut turn, IDS_PER_ENDPOINT) {
+        // The quote always: SQL is built per route, so each id route gets it.
+        let picks = std::iter::once(&BAD_IDS[0]).chain(rotation(
+            &BAD_IDS[1..],
+            &mut turn,
+            IDS_PER_ENDPOINT - 1,
+        ));
+        for bad in picks {
             if let Some(u) = with_id(target, &ep.pattern, bad) {
                 out.push((
                     who.clone(),
@@ -161,7 +167,13 @@ fn plan(ctx: &Context) -> Vec<(String, Request)> {
             .take(QUERY_PARAMS_PER_ENDPOINT)
             .collect();
         for name in names {
-            for &(suffix, value) in rotation(&query_values, &mut turn, VALUES_PER_PARAM) {
+            // The quotes always (SQL is built per route), the other values in turn.
+            let picks = std::iter::once(&query_values[0]).chain(rotation(
+                &query_values[1..],
+                &mut turn,
+                VALUES_PER_PARAM - 1,
+            ));
+            for &(suffix, value) in picks {
                 let mut u = example.clone();
                 let kept: Vec<(String, String)> = example
                     .query_pairs()
@@ -181,10 +193,20 @@ fn plan(ctx: &Context) -> Vec<(String, Request)> {
     }
     // Malformed JSON to create endpoints (collections): a body no parser accepts
     // cannot create anything.
+    // Never a logout or other session-ending route: a junk body there still ends the
+    // sender's session (the handler need not read the body).
+    let logouts: Vec<&str> = ctx
+        .config
+        .identities
+        .iter()
+        .filter_map(|i| i.logout.as_ref().map(|l| l.url.path()))
+        .collect();
     let writers = endpoints.iter().filter(|e| {
         e.method == "POST"
             && !e.has_path_id()
             && (e.body_example.is_some() || e.pattern.contains("api"))
+            && !crate::discover::is_unsafe_path(&e.pattern)
+            && !logouts.contains(&e.pattern.as_str())
     });
     for ep in writers.take(MAX_BODY_ENDPOINTS) {
         let Some(u) = ep
