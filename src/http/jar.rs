@@ -68,14 +68,11 @@ impl CookieJar {
             .path()
             .filter(|p| p.starts_with('/'))
             .map_or_else(|| default_path(url), str::to_string);
+        // A lifetime past what the clock can hold (a hostile Max-Age) is no expiry.
+        let after = |secs: i64| Instant::now().checked_add(Duration::from_secs(secs.max(0) as u64));
         let expires = match (parsed.max_age(), parsed.expires_datetime()) {
-            (Some(age), _) => {
-                Some(Instant::now() + Duration::from_secs(age.whole_seconds().max(0) as u64))
-            }
-            (None, Some(at)) => {
-                let left = at - time::OffsetDateTime::now_utc();
-                Some(Instant::now() + Duration::from_secs(left.whole_seconds().max(0) as u64))
-            }
+            (Some(age), _) => after(age.whole_seconds()),
+            (None, Some(at)) => after((at - time::OffsetDateTime::now_utc()).whole_seconds()),
             (None, None) => None,
         };
         let name = parsed.name().to_string();
@@ -145,6 +142,24 @@ mod tests {
 
     fn u(s: &str) -> Url {
         Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_lifetime_past_the_clock_is_no_expiry_not_a_panic() {
+        // Found by the set_cookie fuzz target (tests/fuzz_corpus/set_cookie/crash-max-age).
+        let origin = u("http://127.0.0.1:8080/");
+        for header in [
+            "sid=34alth=/; Max-Age=;\0",
+            "sid=1; Max-Age=9223372036854775807",
+            "sid=1; Expires=Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            let mut jar = CookieJar::default();
+            jar.store(&origin, header);
+            assert_eq!(
+                jar.header_for(&origin).as_deref().map(|c| &c[..4]),
+                Some("sid=")
+            );
+        }
     }
 
     #[test]
