@@ -43,7 +43,10 @@ async fn can_log_in(server: &testserver::Server, key: &str) -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hardened_app_passes_items_2_and_4_and_tenants_can_still_log_in() {
     let server = common::app("none").await;
-    let report = common::scan(common::config(&server)).await;
+    let mut config = common::config(&server);
+    // The demo config does not wait; the default does (bounded), so tenants can log in.
+    config.rate_limit.max_wait = Duration::from_secs(10);
+    let report = common::scan(config).await;
     let auth = verdict(&report, Item::Authentication);
     let rate = verdict(&report, Item::RateLimiting);
     eprintln!("authentication: {auth}\nrate-limiting: {rate}");
