@@ -174,16 +174,7 @@ fn plan(ctx: &Context) -> Vec<(String, Request)> {
                 VALUES_PER_PARAM - 1,
             ));
             for &(suffix, value) in picks {
-                let mut u = example.clone();
-                let kept: Vec<(String, String)> = example
-                    .query_pairs()
-                    .filter(|(k, _)| k != name)
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect();
-                u.query_pairs_mut()
-                    .clear()
-                    .extend_pairs(kept)
-                    .append_pair(&format!("{name}{suffix}"), value);
+                let u = super::with_query_param(example, name, &format!("{name}{suffix}"), value);
                 out.push((
                     who.clone(),
                     Request::get(u).header("Accept", "application/json"),

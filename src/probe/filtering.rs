@@ -129,20 +129,6 @@ fn is_password_hash(s: &str) -> bool {
         || s.starts_with("$5$")
 }
 
-fn with_param(url: &Url, name: &str, value: &str) -> Url {
-    let mut u = url.clone();
-    let kept: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| k != name)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    u.query_pairs_mut()
-        .clear()
-        .extend_pairs(kept)
-        .append_pair(name, value);
-    u
-}
-
 /// A tenant id of `identity` from its profile: `org_id`, `organization.id`, `tenant_id`...
 fn tenant_id(profile: &Value) -> Option<String> {
     let scalar = |v: &Value| match v {
@@ -230,13 +216,16 @@ async fn run(ctx: &Context) -> ProbeRun {
                 .iter()
                 .find(|p| PAGE_SIZE_PARAMS.contains(&p.as_str()))
             {
-                variants.push((with_param(url, p, "1000"), "with an oversized page"));
+                variants.push((
+                    super::with_query_param(url, p, p, "1000"),
+                    "with an oversized page",
+                ));
             }
             if let Some(p) = params.iter().find(|p| TENANT_PARAMS.contains(&p.as_str())) {
                 for other in &others {
                     if let Some(id) = other.profile().as_ref().and_then(tenant_id) {
                         variants.push((
-                            with_param(url, p, &id),
+                            super::with_query_param(url, p, p, &id),
                             "with the other tenant's id in the tenant parameter",
                         ));
                     }

@@ -108,6 +108,27 @@ pub fn probed_items(catalog: &ProbeCatalog) -> Vec<Item> {
     items
 }
 
+/// `url` with the query parameter `replaced` dropped and `name=value` appended (the
+/// other parameters kept in order).
+pub(crate) fn with_query_param(
+    url: &url::Url,
+    replaced: &str,
+    name: &str,
+    value: &str,
+) -> url::Url {
+    let mut u = url.clone();
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != replaced)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    u.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair(name, value);
+    u
+}
+
 /// What one probe family did for one checklist item.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProbeRun {
@@ -185,5 +206,17 @@ impl ProbeRun {
             },
             ..ProbeRun::new(probe, item)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_query_param_is_replaced_and_the_others_kept() {
+        let u = url::Url::parse("http://127.0.0.1/api/items?page=2&q=x&sort=name").unwrap();
+        let same = super::with_query_param(&u, "q", "q", "'\"");
+        assert_eq!(same.query(), Some("page=2&sort=name&q=%27%22"));
+        let renamed = super::with_query_param(&u, "q", "q[]", "1");
+        assert_eq!(renamed.query(), Some("page=2&sort=name&q%5B%5D=1"));
     }
 }
