@@ -244,24 +244,12 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
             let (problems, n) = judge(&c, role, &resp.url);
             notes.extend(n);
             for (check, severity, detail) in problems {
-                let f = Finding::new(
-                    Item::Authentication,
-                    check,
-                    severity,
-                    Confidence::Firm,
-                    format!("Cookie flags: {check}"),
-                    detail.clone(),
-                    Location {
-                        method: resp.sent.method.clone(),
-                        url: resp.url.to_string(),
-                    },
-                    &format!("{check}:{}", c.name),
-                )
-                .with_evidence(ctx.http.evidence(&detail, resp, None))
-                .with_remediation(
-                    "Set session cookies with Secure; HttpOnly; SameSite=Lax (or Strict); \
-                     Path=/; no Domain attribute; and a lifetime no longer than the session.",
-                );
+                let location = Location {
+                    method: resp.sent.method.clone(),
+                    url: resp.url.to_string(),
+                };
+                let f = cookie_finding(check, severity, &detail, location, &c.name)
+                    .with_evidence(ctx.http.evidence(&detail, resp, None));
                 findings.entry(f.id.clone()).or_insert(f);
             }
         }
@@ -290,23 +278,11 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         let (problems, n) = judge(&c, role, &base);
         notes.extend(n);
         for (check, severity, detail) in problems {
-            let f = Finding::new(
-                Item::Authentication,
-                check,
-                severity,
-                Confidence::Firm,
-                format!("Cookie flags: {check}"),
-                detail.clone(),
-                Location {
-                    method: "POST".into(),
-                    url: base.to_string(),
-                },
-                &format!("{check}:{}", c.name),
-            )
-            .with_remediation(
-                "Set session cookies with Secure; HttpOnly; SameSite=Lax (or Strict); \
-                 Path=/; no Domain attribute; and a lifetime no longer than the session.",
-            );
+            let location = Location {
+                method: "POST".into(),
+                url: base.to_string(),
+            };
+            let f = cookie_finding(check, severity, &detail, location, &c.name);
             let f = match &proof_resp {
                 Some(r) => f.with_evidence(ctx.http.evidence(
                     &format!("{detail} (attributes as stored from the login's redirect hop)"),
@@ -338,6 +314,30 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
             .push(format!("fresh logins failed: {}", errors.join("; ")));
     }
     Ok(run)
+}
+
+/// A cookie-flag finding on `name` (evidence is added by the caller).
+fn cookie_finding(
+    check: &'static str,
+    severity: Severity,
+    detail: &str,
+    location: Location,
+    name: &str,
+) -> Finding {
+    Finding::new(
+        Item::Authentication,
+        check,
+        severity,
+        Confidence::Firm,
+        format!("Cookie flags: {check}"),
+        detail.to_string(),
+        location,
+        &format!("{check}:{name}"),
+    )
+    .with_remediation(
+        "Set session cookies with Secure; HttpOnly; SameSite=Lax (or Strict); \
+         Path=/; no Domain attribute; and a lifetime no longer than the session.",
+    )
 }
 
 #[cfg(test)]
