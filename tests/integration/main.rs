@@ -8,6 +8,7 @@ mod flaw_matrix;
 mod formats;
 mod fuzz_corpus;
 mod gate;
+mod golden;
 mod hostile;
 mod http_layer;
 mod login;
