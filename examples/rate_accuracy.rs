@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use prodready::config::Limits;
 use prodready::http::{HttpLayer, HttpSettings, Redactor, Request, Scope, Session};
+use prodready::model::IdentityId;
 use url::Url;
 
 /// The most arrivals within any window of length `window` (sorted input).
@@ -61,7 +62,7 @@ async fn main() -> anyhow::Result<()> {
             Scope::new(std::slice::from_ref(&url), &[]),
             Redactor::new(),
         )?;
-        let session = Arc::new(Session::new("anonymous"));
+        let session = Arc::new(Session::new(IdentityId::Anonymous));
         let started = Instant::now();
         let deadline = started + Duration::from_secs_f64(secs);
         let workers: Vec<_> = (0..tasks)

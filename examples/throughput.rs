@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use prodready::http::{HttpLayer, HttpSettings, Redactor, Request, Scope, Session};
+use prodready::model::IdentityId;
 use url::Url;
 
 struct Args {
@@ -124,7 +125,7 @@ async fn main() {
             };
             let scope = Scope::new(std::slice::from_ref(&args.url), &[]);
             let http = HttpLayer::new(settings, scope, Redactor::new()).expect("http layer");
-            let session = Arc::new(Session::new("anonymous"));
+            let session = Arc::new(Session::new(IdentityId::Anonymous));
             let url = args.url.clone();
             drive(args.concurrency, args.secs, move || {
                 let (http, session, url) = (http.clone(), session.clone(), url.clone());

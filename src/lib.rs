@@ -7,9 +7,10 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod discover;
-pub mod finding;
 pub mod fuzzing;
 pub mod http;
+/// The leaf types every layer shares; a crate of its own so the test app uses them too.
+pub use prodready_model as model;
 pub mod probe;
 pub mod report;
 pub mod scan;

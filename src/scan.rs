@@ -169,7 +169,7 @@ pub async fn scan(
         .all()
         .iter()
         .map(|i| IdentitySummary {
-            name: i.name.clone(),
+            name: i.id,
             login: i.login_kind().to_string(),
             status: if i.is_anonymous() {
                 "anonymous".to_string()
@@ -217,7 +217,7 @@ async fn create_canaries(
     let sources = owned::canary_sources(inventory, &config.canaries, MAX_CANARY_SOURCES);
     let tenants: Vec<_> = identities
         .authenticated()
-        .filter(|i| i.name == "a" || i.name == "b")
+        .filter(|i| i.id.own_tenant().is_some())
         .cloned()
         .collect();
     for source in &sources {
@@ -240,14 +240,14 @@ async fn create_canaries(
                 Ok(object) => {
                     inventory
                         .markers
-                        .entry(identity.name.clone())
+                        .entry(identity.id)
                         .or_default()
                         .add(&object.marker);
                     inventory.add("GET", &object.url, discover::Origin::Seed);
                 }
                 Err(why) => warnings.push(format!(
                     "canary as {} through {}: {why}",
-                    identity.name,
+                    identity.id,
                     source.create.path()
                 )),
             }
@@ -303,7 +303,7 @@ async fn run_phase(
                 // A panicking probe is a bug; the scan reports it instead of dying with it.
                 runs.push(ProbeRun::errored(
                     "unknown",
-                    crate::checklist::Item::ErrorHandling,
+                    crate::model::Item::ErrorHandling,
                     format!("a probe task failed: {e}"),
                 ));
             }

@@ -25,7 +25,7 @@ pub async fn login(
 ) -> Result<Option<Response>, AuthError> {
     session.reset();
     let fail = |detail: String| AuthError::LoginFailed {
-        identity: identity.name.clone(),
+        identity: identity.id,
         detail,
     };
     let landing = match &identity.login {
@@ -74,7 +74,7 @@ pub async fn login(
                         ))
                     })?;
                     let token = json.pointer(pointer).and_then(Value::as_str).ok_or_else(|| {
-                        fail(format!("no string at JSON pointer {pointer} (set identities.{}.login.token); {}", identity.name, describe(http, &resp)))
+                        fail(format!("no string at JSON pointer {pointer} (set identities.{}.login.token); {}", identity.id, describe(http, &resp)))
                     })?;
                     http.redactor().add(token);
                     place_token(session, send, token, url);
@@ -82,7 +82,7 @@ pub async fn login(
                 None if session.with_jar(|j| j.cookies().is_empty()) => {
                     return Err(fail(format!(
                         "login answered {} but set no cookie and no token pointer is configured (set identities.{}.login.token)",
-                        resp.status, identity.name
+                        resp.status, identity.id
                     )));
                 }
                 None => {}
@@ -108,7 +108,7 @@ pub async fn login(
                 html::login_form(&resp.url, &resp.text(), selector.as_deref()).map_err(|e| {
                     fail(format!(
                         "login page {}: {e} (set identities.{}.login.selector)",
-                        resp.url, identity.name
+                        resp.url, identity.id
                     ))
                 })?;
             let FormFields { user: user_field, pass: pass_field, mut fields } =
@@ -116,10 +116,10 @@ pub async fn login(
                     fail(match missing {
                         MissingField::Username => format!(
                             "cannot tell the username field of the form; set identities.{}.login.username_field",
-                            identity.name
+                            identity.id
                         ),
                         MissingField::Password => {
-                            format!("no password field; set identities.{}.login.password_field", identity.name)
+                            format!("no password field; set identities.{}.login.password_field", identity.id)
                         }
                     })
                 })?;

@@ -12,14 +12,21 @@ pub use login::describe;
 
 use crate::config::{ConfigRequest, IdentityConfig, ScanConfig};
 use crate::http::{HttpError, HttpLayer, Request, Response, Session};
+use crate::model::{IdentityId, Tenant};
 
 /// A login problem: the scan cannot run as configured.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AuthError {
     #[error("login for identity `{identity}` failed: {detail}")]
-    LoginFailed { identity: String, detail: String },
+    LoginFailed {
+        identity: IdentityId,
+        detail: String,
+    },
     #[error("identity `{identity}` logged in, but its check request failed: {detail}")]
-    CheckFailed { identity: String, detail: String },
+    CheckFailed {
+        identity: IdentityId,
+        detail: String,
+    },
 }
 
 /// At most this many re-logins per identity per scan, so a broken session cannot
@@ -28,7 +35,7 @@ const MAX_RELOGINS: u32 = 5;
 
 /// One identity the scanner acts as.
 pub struct Identity {
-    pub name: String,
+    pub id: IdentityId,
     /// `None` for the anonymous identity.
     pub config: Option<IdentityConfig>,
     pub session: Session,
@@ -42,14 +49,14 @@ pub struct Identity {
 
 impl Identity {
     pub fn anonymous() -> Identity {
-        Identity::new("anonymous", None)
+        Identity::new(IdentityId::Anonymous, None)
     }
 
-    fn new(name: &str, config: Option<IdentityConfig>) -> Identity {
+    fn new(id: IdentityId, config: Option<IdentityConfig>) -> Identity {
         Identity {
-            name: name.to_string(),
+            id,
             config,
-            session: Session::new(name),
+            session: Session::new(id),
             generation: AtomicU64::new(0),
             relogins: AtomicU32::new(0),
             relogin_lock: tokio::sync::Mutex::new(()),
@@ -61,8 +68,8 @@ impl Identity {
         self.config.is_none()
     }
 
-    pub fn tenant(&self) -> Option<&str> {
-        self.config.as_ref().and_then(|c| c.tenant.as_deref())
+    pub fn tenant(&self) -> Option<Tenant> {
+        self.config.as_ref().and_then(|c| c.tenant)
     }
 
     pub fn login_kind(&self) -> &'static str {
@@ -93,12 +100,12 @@ impl Identity {
                 .send(&self.session, check_request(check))
                 .await
                 .map_err(|e| AuthError::CheckFailed {
-                    identity: self.name.clone(),
+                    identity: self.id,
                     detail: e.to_string(),
                 })?;
             if !check_passed(check, &resp) {
                 return Err(AuthError::CheckFailed {
-                    identity: self.name.clone(),
+                    identity: self.id,
                     detail: describe(http, &resp),
                 });
             }
@@ -124,9 +131,9 @@ impl Identity {
             if self.relogins.fetch_add(1, Ordering::SeqCst) >= MAX_RELOGINS {
                 return Ok(resp);
             }
-            tracing::info!(identity = %self.name, "session lapsed; logging in again");
+            tracing::info!(identity = %self.id, "session lapsed; logging in again");
             if let Err(e) = self.login(http).await {
-                tracing::warn!(identity = %self.name, error = %http.redactor().text(&e.to_string()), "re-login failed");
+                tracing::warn!(identity = %self.id, error = %http.redactor().text(&e.to_string()), "re-login failed");
                 return Ok(resp);
             }
         }
@@ -176,7 +183,7 @@ impl Identities {
             config
                 .identities
                 .iter()
-                .map(|c| Arc::new(Identity::new(&c.name, Some(c.clone())))),
+                .map(|c| Arc::new(Identity::new(c.id, Some(c.clone())))),
         );
         Identities { list }
     }
@@ -198,8 +205,8 @@ impl Identities {
         &self.list
     }
 
-    pub fn get(&self, name: &str) -> Option<&Arc<Identity>> {
-        self.list.iter().find(|i| i.name == name)
+    pub fn get(&self, id: IdentityId) -> Option<&Arc<Identity>> {
+        self.list.iter().find(|i| i.id == id)
     }
 
     pub fn anonymous(&self) -> &Arc<Identity> {

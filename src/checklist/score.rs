@@ -2,9 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Item, Status};
-use crate::finding::{Confidence, Finding, Severity};
-use crate::probe::{ProbeRun, RunState};
+use crate::model::{Attestation, Confidence, Finding, Item, ProbeRun, RunState, Severity, Status};
 
 /// The verdict for one checklist item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -14,13 +12,6 @@ pub struct ItemVerdict {
     pub summary: String,
     /// Ids of the findings behind the verdict.
     pub findings: Vec<String>,
-}
-
-/// Who vouches for item 12, which no black box can observe.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Attestation {
-    pub attested_by: String,
-    pub repository: String,
 }
 
 /// Whether a finding fails its item, only warns, or is informational.
@@ -162,16 +153,19 @@ fn count_summary(kind: &str, findings: &[&&Finding]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Location;
+    use crate::model::Location;
 
     fn finding(item: Item, severity: Severity, confidence: Confidence) -> Finding {
         let loc = Location {
             method: "GET".into(),
             url: "http://127.0.0.1/x".into(),
         };
-        Finding::new(
-            item, "t.x", severity, confidence, "title", "detail", loc, "",
-        )
+        Finding::builder(item, "t.x")
+            .rated(severity, confidence)
+            .title("title")
+            .detail("detail")
+            .at(loc)
+            .build()
     }
 
     fn ran(item: Item, checks: u32, findings: Vec<Finding>) -> ProbeRun {

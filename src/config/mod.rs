@@ -13,8 +13,8 @@ use url::Url;
 pub use file::{RawConfig, RawLogin, parse};
 pub use secrets::{MapSource, ProcessSource, Secret, Source, resolve_plain, resolve_secret};
 
-use crate::checklist::Attestation;
 use crate::http::Scope;
+use crate::model::{Attestation, IdentityId, Tenant};
 
 /// A config problem, named precisely enough to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -42,9 +42,6 @@ pub enum ConfigError {
     #[error("`{key}`: secrets may not be written in the config; use ${{ENV_VAR}} or file:PATH")]
     LiteralSecret { key: String },
 }
-
-/// The identities a scan may use besides anonymous.
-pub const IDENTITY_NAMES: [&str; 4] = ["a", "b", "admin", "member"];
 
 /// A validated scan config.
 #[derive(Debug, Clone)]
@@ -149,9 +146,9 @@ impl Default for Limits {
 /// One configured identity.
 #[derive(Debug, Clone)]
 pub struct IdentityConfig {
-    pub name: String,
-    /// The tenant it belongs to (`a` or `b`).
-    pub tenant: Option<String>,
+    pub id: IdentityId,
+    /// The tenant it belongs to.
+    pub tenant: Option<Tenant>,
     pub role: Option<String>,
     pub login: Login,
     pub check: Option<ConfigRequest>,
@@ -270,7 +267,7 @@ pub struct AtomicWrite {
     pub valid: serde_json::Value,
     pub partial: serde_json::Value,
     pub effect: Url,
-    pub identity: String,
+    pub identity: IdentityId,
 }
 
 /// Item 9: an action that must succeed once however often it is sent at once.
@@ -279,7 +276,7 @@ pub struct SingleUse {
     pub setup: Option<(Endpoint, serde_json::Value, String)>,
     pub action: Endpoint,
     pub body: serde_json::Value,
-    pub identity: String,
+    pub identity: IdentityId,
     pub attempts: u32,
 }
 
@@ -287,7 +284,7 @@ pub struct SingleUse {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditFeed {
     pub url: Url,
-    pub identity: String,
+    pub identity: IdentityId,
     pub records: Option<String>,
     /// How long the feed is polled for the scan's own actions.
     pub wait: Duration,
@@ -402,15 +399,21 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
     let limits = resolve_limits(&raw.limits)?;
     let mut identities = Vec::new();
     for (name, ri) in &raw.identities {
-        if !IDENTITY_NAMES.contains(&name.as_str()) {
-            return Err(invalid(
-                &format!("identities.{name}"),
-                format!("unknown identity; use {}", IDENTITY_NAMES.join(", ")),
-            ));
-        }
-        identities.push(resolve_identity(name, ri, &target, &scope, source)?);
+        let id = IdentityId::from_name(name)
+            .filter(|id| IdentityId::CONFIGURABLE.contains(id))
+            .ok_or_else(|| {
+                let names: Vec<&str> = IdentityId::CONFIGURABLE
+                    .iter()
+                    .map(|i| i.as_str())
+                    .collect();
+                invalid(
+                    &format!("identities.{name}"),
+                    format!("unknown identity; use {}", names.join(", ")),
+                )
+            })?;
+        identities.push(resolve_identity(id, ri, &target, &scope, source)?);
     }
-    identities.sort_by_key(|i| IDENTITY_NAMES.iter().position(|n| *n == i.name));
+    identities.sort_by_key(|i| i.id);
 
     let mut seeds = Vec::new();
     for (i, s) in raw.seeds.endpoints.iter().enumerate() {
@@ -448,11 +451,12 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
 
     let configured = |key: &str,
                       name: Option<&String>,
-                      default: &str|
-     -> Result<String, ConfigError> {
-        let name = name.map_or(default, String::as_str);
-        if raw.identities.contains_key(name) {
-            Ok(name.to_string())
+                      default: IdentityId|
+     -> Result<IdentityId, ConfigError> {
+        let name = name.map_or(default.as_str(), String::as_str);
+        if let Some(id) = IdentityId::from_name(name).filter(|_| raw.identities.contains_key(name))
+        {
+            Ok(id)
         } else {
             Err(invalid(
                 key,
@@ -479,7 +483,11 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
             valid: table("transactions.atomic.valid", &a.valid)?,
             partial: table("transactions.atomic.partial", &a.partial)?,
             effect: resolve_url("transactions.atomic.effect", &target, &scope, &a.effect)?,
-            identity: configured("transactions.atomic.identity", a.identity.as_ref(), "a")?,
+            identity: configured(
+                "transactions.atomic.identity",
+                a.identity.as_ref(),
+                IdentityId::A,
+            )?,
         }),
     };
     let single_use = match &raw.transactions.single_use {
@@ -515,7 +523,11 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
                 setup,
                 action: endpoint("transactions.single_use.action", &s.action)?,
                 body: table("transactions.single_use.body", &s.body)?,
-                identity: configured("transactions.single_use.identity", s.identity.as_ref(), "a")?,
+                identity: configured(
+                    "transactions.single_use.identity",
+                    s.identity.as_ref(),
+                    IdentityId::A,
+                )?,
                 attempts,
             })
         }
@@ -524,7 +536,7 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
         None => None,
         Some(a) => Some(AuditFeed {
             url: resolve_url("audit.feed", &target, &scope, &a.feed)?,
-            identity: configured("audit.identity", a.identity.as_ref(), "admin")?,
+            identity: configured("audit.identity", a.identity.as_ref(), IdentityId::Admin)?,
             records: a.records.clone(),
             wait: match a.wait_secs {
                 None => Duration::from_secs(3),
@@ -729,13 +741,13 @@ fn resolve_limits(raw: &file::RawLimits) -> Result<Limits, ConfigError> {
 }
 
 fn resolve_identity(
-    name: &str,
+    id: IdentityId,
     raw: &file::RawIdentity,
     base: &Url,
     scope: &Scope,
     source: &dyn Source,
 ) -> Result<IdentityConfig, ConfigError> {
-    let key = |k: &str| format!("identities.{name}.{k}");
+    let key = |k: &str| format!("identities.{id}.{k}");
     let login = match &raw.login {
         RawLogin::Json {
             url,
@@ -821,14 +833,15 @@ fn resolve_identity(
             },
         }),
     };
-    let tenant = match (&raw.tenant, name) {
-        (Some(t), _) if t == "a" || t == "b" => Some(t.clone()),
-        (Some(t), _) => return Err(invalid(&key("tenant"), format!("`{t}` should be a or b"))),
-        (None, "a" | "b") => Some(name.to_string()),
-        (None, _) => None,
+    let tenant = match &raw.tenant {
+        Some(t) => Some(
+            Tenant::from_name(t)
+                .ok_or_else(|| invalid(&key("tenant"), format!("`{t}` should be a or b")))?,
+        ),
+        None => id.own_tenant(),
     };
     Ok(IdentityConfig {
-        name: name.to_string(),
+        id,
         tenant,
         role: raw.role.clone(),
         login,
@@ -882,8 +895,8 @@ pub fn apply_overrides(
 }
 
 impl ScanConfig {
-    pub fn identity(&self, name: &str) -> Option<&IdentityConfig> {
-        self.identities.iter().find(|i| i.name == name)
+    pub fn identity(&self, id: IdentityId) -> Option<&IdentityConfig> {
+        self.identities.iter().find(|i| i.id == id)
     }
 
     /// Every secret in the config, for redaction.
@@ -959,11 +972,11 @@ mod tests {
         assert_eq!(
             c.identities
                 .iter()
-                .map(|i| i.name.as_str())
+                .map(|i| i.id.as_str())
                 .collect::<Vec<_>>(),
             ["a", "b"]
         );
-        assert_eq!(c.identities[0].tenant.as_deref(), Some("a"));
+        assert_eq!(c.identities[0].tenant, Some(crate::model::Tenant::A));
         assert_eq!(c.seeds[0].method, "POST");
         assert_eq!(c.seeds[1].method, "GET");
         assert!(c.safe_mode);

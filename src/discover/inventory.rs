@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
+
+use crate::model::{EndpointKey, IdKind, IdentityId, id_kind, path_pattern};
 use serde_json::Value;
 use url::Url;
 
@@ -19,85 +21,16 @@ pub enum Origin {
     Json,
 }
 
-/// The kind of an id value, which decides how neighbours are guessed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum IdKind {
-    Integer,
-    Uuid,
-    Hex,
-    Slug,
-}
-
-/// Classifies one path segment or value as an object id, if it looks like one.
-pub fn id_kind(segment: &str) -> Option<IdKind> {
-    let s = segment;
-    if s.is_empty() || s.len() > 128 {
-        return None;
-    }
-    if s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(IdKind::Integer);
-    }
-    if s.len() == 36 && uuid_like(s) {
-        return Some(IdKind::Uuid);
-    }
-    if s.len() >= 16 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Some(IdKind::Hex);
-    }
-    // Opaque ids (nanoid, cuid, ObjectId-like) mix digits and letters without separators.
-    let digits = s.bytes().filter(u8::is_ascii_digit).count();
-    if s.len() >= 12
-        && digits >= 2
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        && !s.contains("--")
-    {
-        return Some(IdKind::Hex);
-    }
-    None
-}
-
-fn uuid_like(s: &str) -> bool {
-    s.bytes().enumerate().all(|(i, b)| {
-        if [8, 13, 18, 23].contains(&i) {
-            b == b'-'
-        } else {
-            b.is_ascii_hexdigit()
-        }
-    })
-}
-
-/// Turns `/api/projects/42/tasks/7` into `/api/projects/{id}/tasks/{id}`.
-pub fn path_pattern(path: &str) -> String {
-    path.split('/')
-        .map(|seg| {
-            if id_kind(seg).is_some() || is_placeholder(seg) {
-                "{id}"
-            } else {
-                seg
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// `{id}` as written in a template, or percent-encoded in a URL.
-fn is_placeholder(seg: &str) -> bool {
-    let lower = seg.to_ascii_lowercase();
-    (seg.starts_with('{') && seg.ends_with('}'))
-        || (lower.starts_with("%7b") && lower.ends_with("%7d"))
-}
-
 /// One identity's visit to a concrete URL.
 #[derive(Debug, Clone, Serialize)]
 pub struct Observation {
-    pub identity: String,
+    pub identity: IdentityId,
     pub url: String,
     pub status: u16,
     pub content_type: Option<String>,
     pub bytes: usize,
     /// Which identities' private markers the response carried.
-    pub markers_of: Vec<String>,
+    pub markers_of: Vec<IdentityId>,
 }
 
 /// A parameter of an endpoint.
@@ -164,19 +97,19 @@ impl Markers {
 /// Everything discovery learned.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Inventory {
-    pub endpoints: BTreeMap<(String, String), Endpoint>,
+    pub endpoints: BTreeMap<EndpointKey, Endpoint>,
     pub pages: BTreeSet<String>,
     pub scripts: BTreeSet<String>,
     pub openapi: Option<String>,
     /// Private markers per identity name.
-    pub markers: BTreeMap<String, Markers>,
+    pub markers: BTreeMap<IdentityId, Markers>,
     /// Object ids seen per identity: (id kind, value).
-    pub object_ids: BTreeMap<String, BTreeSet<(IdKind, String)>>,
+    pub object_ids: BTreeMap<IdentityId, BTreeSet<(IdKind, String)>>,
     /// Discovery stopped at a bound somewhere (pages, scripts, links).
     pub truncated: Vec<String>,
     /// Same-origin links each identity's pages showed (bounded), to tell links a UI
     /// merely hides from one role.
-    pub links_seen: BTreeMap<String, BTreeSet<String>>,
+    pub links_seen: BTreeMap<IdentityId, BTreeSet<String>>,
 }
 
 const MAX_EXAMPLES: usize = 5;
@@ -185,9 +118,9 @@ const MAX_LINKS_SEEN: usize = 2000;
 
 impl Inventory {
     /// Records that `method url` exists, learned from `origin`. Returns its key.
-    pub fn add(&mut self, method: &str, url: &Url, origin: Origin) -> (String, String) {
+    pub fn add(&mut self, method: &str, url: &Url, origin: Origin) -> EndpointKey {
         let pattern = path_pattern(url.path());
-        let key = (method.to_ascii_uppercase(), pattern.clone());
+        let key = EndpointKey::new(method, pattern.clone());
         let ep = self
             .endpoints
             .entry(key.clone())
@@ -219,7 +152,7 @@ impl Inventory {
         key
     }
 
-    pub fn observe(&mut self, key: &(String, String), obs: Observation) {
+    pub fn observe(&mut self, key: &EndpointKey, obs: Observation) {
         if let Some(ep) = self.endpoints.get_mut(key)
             && ep.observations.len() < MAX_OBSERVATIONS
         {
@@ -228,23 +161,23 @@ impl Inventory {
     }
 
     /// Which identities' markers `text` carries.
-    pub fn markers_in(&self, text: &str) -> Vec<String> {
+    pub fn markers_in(&self, text: &str) -> Vec<IdentityId> {
         self.markers
             .iter()
             .filter(|(_, m)| m.found_in(text).is_some())
-            .map(|(n, _)| n.clone())
+            .map(|(n, _)| *n)
             .collect()
     }
 
     /// Remembers ids found in a JSON response as belonging to `identity`.
-    pub fn collect_ids(&mut self, identity: &str, json: &Value) {
-        let ids = self.object_ids.entry(identity.to_string()).or_default();
+    pub fn collect_ids(&mut self, identity: IdentityId, json: &Value) {
+        let ids = self.object_ids.entry(identity).or_default();
         collect_ids_into(json, ids, 0);
     }
 
     /// Remembers that `identity`'s pages link to `url`.
-    pub fn saw_link(&mut self, identity: &str, url: &Url) {
-        let links = self.links_seen.entry(identity.to_string()).or_default();
+    pub fn saw_link(&mut self, identity: IdentityId, url: &Url) {
+        let links = self.links_seen.entry(identity).or_default();
         if links.len() < MAX_LINKS_SEEN {
             links.insert(url.to_string());
         }
@@ -331,8 +264,8 @@ mod tests {
     fn ids_are_collected_from_json() {
         let mut inv = Inventory::default();
         let json = serde_json::json!({"items":[{"id":7,"name":"x"},{"invoice_id":"3f2b8c1e-9a4d-4e1f-8b2a-1c3d4e5f6a7b","slug":"q3-plan"}]});
-        inv.collect_ids("a", &json);
-        let ids = &inv.object_ids["a"];
+        inv.collect_ids(IdentityId::A, &json);
+        let ids = &inv.object_ids[&IdentityId::A];
         assert!(ids.contains(&(IdKind::Integer, "7".into())));
         assert!(ids.contains(&(IdKind::Uuid, "3f2b8c1e-9a4d-4e1f-8b2a-1c3d4e5f6a7b".into())));
         assert!(ids.contains(&(IdKind::Slug, "q3-plan".into())));

@@ -14,11 +14,12 @@ use regex::Regex;
 use serde_json::Value;
 use url::Url;
 
-pub use inventory::{Endpoint, IdKind, Inventory, Markers, Observation, Origin, Param, id_kind};
+pub use inventory::{Endpoint, Inventory, Markers, Observation, Origin, Param};
 
 use crate::auth::{Identities, Identity};
 use crate::config::ScanConfig;
 use crate::http::{HttpLayer, Request, Response};
+use crate::model::IdentityId;
 
 /// Links a crawler must not follow with GET: they end sessions or destroy things.
 static UNSAFE_LINK: LazyLock<Regex> = LazyLock::new(|| {
@@ -43,7 +44,7 @@ struct Crawl<'a> {
     inventory: Inventory,
     scripts_seen: HashSet<Url>,
     /// Ids a collection endpoint listed, per identity: (identity, collection path) -> ids.
-    listed: BTreeMap<(String, String), Vec<String>>,
+    listed: BTreeMap<(IdentityId, String), Vec<String>>,
 }
 
 /// Runs discovery and returns the inventory.
@@ -72,7 +73,7 @@ impl Crawl<'_> {
     /// minus anything an identity of another tenant also has (an org name every tenant
     /// sees is not private). Identities of one tenant may share markers.
     fn learn_markers(&mut self, identities: &Identities) {
-        let mut per: BTreeMap<String, (String, Markers)> = BTreeMap::new();
+        let mut per: BTreeMap<IdentityId, (String, Markers)> = BTreeMap::new();
         for id in identities.authenticated() {
             let mut m = Markers::default();
             if let Some(cfg) = &id.config
@@ -84,8 +85,8 @@ impl Crawl<'_> {
             if let Some(profile) = id.profile() {
                 profile_strings(&profile, &mut m, 0);
             }
-            let tenant = id.tenant().unwrap_or(&id.name).to_string();
-            per.insert(id.name.clone(), (tenant, m));
+            let tenant = id.tenant().map_or(id.id.to_string(), |t| t.to_string());
+            per.insert(id.id, (tenant, m));
         }
         let mut tenants_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (tenant, m) in per.values() {
@@ -122,7 +123,7 @@ impl Crawl<'_> {
     ) -> Result<Response, String> {
         let req = Request::get(url.clone()).header("Accept", accept);
         identity.send(self.http, req).await.map_err(|e| {
-            tracing::debug!(identity = %identity.name, error = %e, "discovery request failed");
+            tracing::debug!(identity = %identity.id, error = %e, "discovery request failed");
             e.to_string()
         })
     }
@@ -155,7 +156,7 @@ impl Crawl<'_> {
         let key = self.inventory.add(method, url, origin);
         let text = resp.text();
         let obs = Observation {
-            identity: identity.name.clone(),
+            identity: identity.id,
             url: url.to_string(),
             status: resp.status,
             content_type: resp.media_type(),
@@ -179,14 +180,11 @@ impl Crawl<'_> {
         if resp.is_success()
             && let Some(json) = resp.json()
         {
-            self.inventory.collect_ids(&identity.name, &json);
+            self.inventory.collect_ids(identity.id, &json);
             let ids = listed_ids(&json);
             if !ids.is_empty() {
                 self.listed.insert(
-                    (
-                        identity.name.clone(),
-                        url.path().trim_end_matches('/').to_string(),
-                    ),
+                    (identity.id, url.path().trim_end_matches('/').to_string()),
                     ids,
                 );
             }
@@ -258,7 +256,7 @@ impl Crawl<'_> {
                     }
                     for link in page.links {
                         if self.http.scope().contains(&link) {
-                            self.inventory.saw_link(&identity.name, &link);
+                            self.inventory.saw_link(identity.id, &link);
                         } else if off_scope.len() < 5 {
                             off_scope.insert(self.http.redactor().url(&link));
                         }
@@ -302,14 +300,14 @@ impl Crawl<'_> {
             let names: Vec<String> = off_scope.into_iter().collect();
             self.inventory.truncated.push(format!(
                 "crawl as {}: links to other origins recorded, not followed: {}",
-                identity.name,
+                identity.id,
                 names.join(", ")
             ));
         }
         if !queue.is_empty() {
             self.inventory.truncated.push(format!(
                 "crawl as {} stopped at limits.max_pages = {}",
-                identity.name, limits.max_pages
+                identity.id, limits.max_pages
             ));
         }
         self.read_scripts(identity, scripts).await;
@@ -425,7 +423,7 @@ impl Crawl<'_> {
                     let visited: BTreeSet<&str> = ep
                         .observations
                         .iter()
-                        .filter(|o| o.identity == identity.name)
+                        .filter(|o| o.identity == identity.id)
                         .map(|o| o.url.as_str())
                         .collect();
                     let urls: Vec<Url> = if pass == 0 && !ep.has_path_id() {
@@ -435,7 +433,7 @@ impl Crawl<'_> {
                             .cloned()
                             .collect()
                     } else if pass == 1 && ep.has_path_id() {
-                        self.instantiate(&ep.pattern, &identity.name)
+                        self.instantiate(&ep.pattern, identity.id)
                     } else {
                         Vec::new()
                     };
@@ -471,14 +469,14 @@ impl Crawl<'_> {
 
     /// Concrete URLs for a pattern with one `{id}` at the end, from ids that `identity`
     /// saw in the matching collection.
-    fn instantiate(&self, pattern: &str, identity: &str) -> Vec<Url> {
+    fn instantiate(&self, pattern: &str, identity: IdentityId) -> Vec<Url> {
         let Some(prefix) = pattern.strip_suffix("/{id}") else {
             return Vec::new();
         };
         if prefix.contains("{id}") {
             return Vec::new();
         }
-        let Some(ids) = self.listed.get(&(identity.to_string(), prefix.to_string())) else {
+        let Some(ids) = self.listed.get(&(identity, prefix.to_string())) else {
             return Vec::new();
         };
         ids.iter()

@@ -18,7 +18,8 @@ use super::jar::CookieJar;
 use super::message::{Request, Response, SentRequest};
 use super::redact::Redactor;
 use super::scope::{Scope, ScopeError};
-use crate::finding::{Evidence, RequestExcerpt, ResponseExcerpt};
+use crate::model::IdentityId;
+use crate::model::{Evidence, RequestExcerpt, ResponseExcerpt};
 
 /// Why a request produced no response.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -78,7 +79,9 @@ pub trait Observer: Send + Sync {
 /// The credentials of one identity: its cookie jar and the headers it adds.
 #[derive(Debug, Default)]
 pub struct Session {
-    name: String,
+    id: IdentityId,
+    /// Why a probe made this session apart from the identity's own (`logout test`...).
+    purpose: Option<&'static str>,
     jar: Mutex<CookieJar>,
     headers: RwLock<Vec<(String, String)>>,
     /// Header and token sent on unsafe methods of a cookie session.
@@ -86,15 +89,29 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(name: &str) -> Session {
+    pub fn new(id: IdentityId) -> Session {
         Session {
-            name: name.to_string(),
+            id,
             ..Session::default()
         }
     }
 
-    pub fn name(&self) -> &str {
-        &self.name
+    /// A fresh session acting for `id` (anonymous until a probe logs it in), kept
+    /// apart from the identity's own so a probe can end or corrupt it safely.
+    pub fn scratch(id: IdentityId, purpose: &'static str) -> Session {
+        Session {
+            id,
+            purpose: Some(purpose),
+            ..Session::default()
+        }
+    }
+
+    pub fn id(&self) -> IdentityId {
+        self.id
+    }
+
+    pub fn purpose(&self) -> Option<&'static str> {
+        self.purpose
     }
 
     /// Sets (or replaces) a header sent on every request, such as `Authorization`.
@@ -381,7 +398,8 @@ impl HttpLayer {
                         redirects: Vec::new(),
                         blocked_redirect: None,
                         sent: SentRequest {
-                            identity: session.name().to_string(),
+                            identity: session.id(),
+                            purpose: session.purpose(),
                             method: method.to_string(),
                             url: url.clone(),
                             headers: headers.clone(),
@@ -550,7 +568,7 @@ pub fn evidence(r: &Redactor, label: &str, response: &Response, matched: Option<
     Evidence {
         label: label.to_string(),
         request: RequestExcerpt {
-            identity: sent.identity.clone(),
+            identity: sent.identity,
             method: sent.method.clone(),
             url: r.url(&sent.url),
             headers: sent

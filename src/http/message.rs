@@ -6,6 +6,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use url::Url;
 
+use crate::model::IdentityId;
+
 /// A request a probe wants sent. The HTTP layer adds the identity's credentials.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -118,7 +120,9 @@ pub struct Response {
 #[derive(Debug, Clone)]
 pub struct SentRequest {
     /// The identity whose session sent it.
-    pub identity: String,
+    pub identity: IdentityId,
+    /// The purpose of a probe's scratch session, when it was not the identity's own.
+    pub purpose: Option<&'static str>,
     pub method: String,
     pub url: Url,
     pub headers: Vec<(String, String)>,
@@ -147,7 +151,8 @@ impl Response {
             redirects: Vec::new(),
             blocked_redirect: None,
             sent: SentRequest {
-                identity: "anonymous".into(),
+                identity: IdentityId::Anonymous,
+                purpose: None,
                 method: "GET".into(),
                 url,
                 headers: Vec::new(),

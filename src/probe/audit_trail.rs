@@ -9,10 +9,10 @@ use serde_json::Value;
 
 use super::owned::{self, new_marker};
 use super::{Context, Probe, ProbeRun, RunState};
-use crate::checklist::Item;
 use crate::config::Login;
-use crate::finding::{Confidence, Finding, Location, Severity};
 use crate::http::{Request, Response};
+use crate::model::Item;
+use crate::model::{Confidence, Finding, Location, Severity};
 
 /// The first pause between polls of the feed; each pause doubles, up to `audit.wait_secs`.
 const FIRST_PAUSE: Duration = Duration::from_millis(100);
@@ -92,19 +92,19 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     };
     let reader = ctx
         .identities
-        .get(&feed.identity)
+        .get(feed.identity)
         .ok_or_else(|| format!("identity {} is not logged in", feed.identity))?;
     let mut run = ProbeRun::new("audit", Item::AuditLogging);
     let mut expected: Vec<Expected> = Vec::new();
 
     // One failed login (a wrong password) for a test account of the feed's tenant: the
     // record then belongs to that tenant, and one attempt locks nobody out.
-    let tenant = reader.tenant().map(str::to_string);
+    let tenant = reader.tenant();
     let json_login = ctx
         .config
         .identities
         .iter()
-        .filter(|i| i.name == reader.name || (tenant.is_some() && i.tenant == tenant))
+        .filter(|i| i.id == reader.id || (tenant.is_some() && i.tenant == tenant))
         .find_map(|i| match &i.login {
             Login::Json {
                 url,
@@ -231,7 +231,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
                 "the audit feed {} answered {} to {}",
                 feed.url.path(),
                 resp.status,
-                reader.name
+                reader.id
             ));
         }
         let json = resp
@@ -262,16 +262,13 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     for (exp, record) in expected.iter().zip(&found) {
         match record {
             None => {
-                let mut f = Finding::new(
-                    Item::AuditLogging,
-                    "audit.missing-record",
-                    Severity::Medium,
-                    Confidence::Firm,
-                    format!("No audit record for {}", exp.what),
-                    format!("After {}, the audit feed showed no matching record within {:.1}s.", exp.what, feed.wait.as_secs_f64()),
-                    location.clone(),
-                    &exp.what,
-                )
+                let mut f = Finding::builder(Item::AuditLogging, "audit.missing-record")
+.rated(Severity::Medium, Confidence::Firm)
+.title(format!("No audit record for {}", exp.what))
+.detail(format!("After {}, the audit feed showed no matching record within {:.1}s.", exp.what, feed.wait.as_secs_f64()))
+.at(location.clone())
+.discriminator(&exp.what)
+.build()
                 .with_remediation("Record every sensitive action (logins, failed logins, creates, deletes, role changes) with actor, action, time and source address.");
                 if let Some(ev) = &exp.evidence {
                     f = f.with_evidence(ctx.http.evidence(
@@ -297,16 +294,13 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
                         .map(|(part, _)| part)
                         .collect();
                 if !missing.is_empty() {
-                    let f = Finding::new(
-                        Item::AuditLogging,
-                        "audit.incomplete-record",
-                        Severity::Low,
-                        Confidence::Firm,
-                        format!("The audit record of {} lacks {}", exp.what, missing.join(", ")),
-                        format!("Record found: {}", ctx.http.redactor().text(&rec.to_string())),
-                        location.clone(),
-                        &exp.what,
-                    )
+                    let f = Finding::builder(Item::AuditLogging, "audit.incomplete-record")
+.rated(Severity::Low, Confidence::Firm)
+.title(format!("The audit record of {} lacks {}", exp.what, missing.join(", ")))
+.detail(format!("Record found: {}", ctx.http.redactor().text(&rec.to_string())))
+.at(location.clone())
+.discriminator(&exp.what)
+.build()
                     .with_remediation("Give every audit record the actor, the action, a timestamp and the source address.");
                     run.findings.push(f);
                 }

@@ -11,10 +11,11 @@ use regex::Regex;
 use super::login_attempt::{self, Prepared};
 use super::{Context, Probe, ProbeRun};
 use crate::auth::Identity;
-use crate::checklist::Item;
 use crate::config::{ConfigRequest, IdentityConfig, Login};
-use crate::finding::{Confidence, Finding, Location, Severity};
 use crate::http::{Request, Response, Session, StoredCookie};
+use crate::model::IdentityId;
+use crate::model::Item;
+use crate::model::{Confidence, Finding, Location, Severity};
 
 /// At most this many private routes are replayed per identity.
 const MAX_REPLAYS: usize = 25;
@@ -94,7 +95,7 @@ async fn anonymous_replay(ctx: &Context, run: &mut ProbeRun) {
     // credential (a bearer token and a session cookie are checked by different code).
     let mut done: BTreeSet<(String, Vec<String>)> = BTreeSet::new();
     for identity in ctx.identities.authenticated() {
-        let Some(markers) = ctx.inventory.markers.get(&identity.name) else {
+        let Some(markers) = ctx.inventory.markers.get(&identity.id) else {
             continue;
         };
         let urls: Vec<(String, String)> = ctx
@@ -105,9 +106,9 @@ async fn anonymous_replay(ctx: &Context, run: &mut ProbeRun) {
                 e.observations
                     .iter()
                     .find(|o| {
-                        o.identity == identity.name
+                        o.identity == identity.id
                             && (200..300).contains(&o.status)
-                            && o.markers_of.contains(&identity.name)
+                            && o.markers_of.contains(&identity.id)
                     })
                     .map(|o| (e.pattern.clone(), o.url.clone()))
             })
@@ -142,19 +143,16 @@ async fn anonymous_replay(ctx: &Context, run: &mut ProbeRun) {
                 }
                 if let Some(m) = markers.found_in(&resp.text()) {
                     run.findings.push(
-                        Finding::new(
-                            Item::Authentication,
-                            "auth.anonymous-replay",
-                            Severity::High,
-                            Confidence::Confirmed,
-                            format!("Private data served with {how}"),
-                            format!(
+                        Finding::builder(Item::Authentication, "auth.anonymous-replay")
+.rated(Severity::High, Confidence::Confirmed)
+.title(format!("Private data served with {how}"))
+.detail(format!(
                                 "{pattern} returned identity `{}`'s private data when replayed with {how}: the route does not check the session.",
-                                identity.name
-                            ),
-                            location(ctx, &resp),
-                            how,
-                        )
+                                identity.id
+                            ))
+.at(location(ctx, &resp))
+.discriminator(how)
+.build()
                         .with_evidence(http.evidence(&format!("replayed with {how}"), &resp, Some(m)))
                         .with_remediation("Require a valid, server-verified session on every route that returns user data."),
                     );
@@ -210,12 +208,12 @@ fn check_ok(check: &ConfigRequest, resp: &Response) -> bool {
 
 /// A session holding exactly `headers` and `cookies`.
 fn session_with(
-    name: &str,
+    id: IdentityId,
     url: &url::Url,
     headers: &[(String, String)],
     cookies: &[StoredCookie],
 ) -> Session {
-    let s = Session::new(name);
+    let s = Session::scratch(id, "broken credentials");
     for (n, v) in headers {
         s.set_header(n, v);
     }
@@ -240,11 +238,11 @@ async fn logout_revocation(ctx: &Context, run: &mut ProbeRun) {
             continue;
         };
         tried = true;
-        let fresh = Session::new(&format!("{}-logout-test", identity.name));
+        let fresh = Session::scratch(identity.id, "logout test");
         if let Err(e) = crate::auth::login::login(http, &fresh, cfg).await {
             run.notes.push(format!(
                 "{}: fresh login for the logout test failed: {}",
-                identity.name,
+                identity.id,
                 http.redactor().text(&e.to_string())
             ));
             continue;
@@ -255,7 +253,7 @@ async fn logout_revocation(ctx: &Context, run: &mut ProbeRun) {
         if !check_ok(check, &before) {
             run.notes.push(format!(
                 "{}: the fresh session failed its check; logout not tested",
-                identity.name
+                identity.id
             ));
             continue;
         }
@@ -268,35 +266,27 @@ async fn logout_revocation(ctx: &Context, run: &mut ProbeRun) {
         if out.status >= 400 {
             run.notes.push(format!(
                 "{}: logout answered {}; revocation not tested",
-                identity.name, out.status
+                identity.id, out.status
             ));
             continue;
         }
-        let replay = session_with(
-            &format!("{}-after-logout", identity.name),
-            &check.url,
-            &headers,
-            &cookies,
-        );
+        let replay = session_with(identity.id, &check.url, &headers, &cookies);
         let Ok(after) = http.send(&replay, check_request(check)).await else {
             continue;
         };
         run.checks += 1;
         if check_ok(check, &after) {
             run.findings.push(
-                Finding::new(
-                    Item::Authentication,
-                    "auth.logout-not-revoked",
-                    Severity::High,
-                    Confidence::Confirmed,
-                    "Session still valid after logout",
-                    format!(
+                Finding::builder(Item::Authentication, "auth.logout-not-revoked")
+.rated(Severity::High, Confidence::Confirmed)
+.title("Session still valid after logout")
+.detail(format!(
                         "After identity `{}` logged out ({} {}), its old credentials still passed the check request: logout does not end the session on the server.",
-                        identity.name, logout.method, http.redactor().url(&logout.url)
-                    ),
-                    location(ctx, &after),
-                    cfg.login.kind(),
-                )
+                        identity.id, logout.method, http.redactor().url(&logout.url)
+                    ))
+.at(location(ctx, &after))
+.discriminator(cfg.login.kind())
+.build()
                 .with_evidence(http.evidence("logout", &out, None))
                 .with_evidence(http.evidence("old credentials after logout", &after, None))
                 .with_remediation("Revoke the session or token on the server at logout (delete the session; keep a denylist of token ids until they expire)."),
@@ -331,11 +321,11 @@ async fn fixation_and_echo(ctx: &Context, run: &mut ProbeRun) {
             continue;
         }
         done_kinds.push(cfg.login.kind());
-        let session = Session::new(&format!("{}-fixation-test", identity.name));
+        let session = Session::scratch(identity.id, "fixation test");
         let prepared = match login_attempt::prepare(http, &session, cfg).await {
             Ok(p) => p,
             Err(e) => {
-                run.notes.push(format!("{}: {e}", identity.name));
+                run.notes.push(format!("{}: {e}", identity.id));
                 continue;
             }
         };
@@ -347,13 +337,13 @@ async fn fixation_and_echo(ctx: &Context, run: &mut ProbeRun) {
             && method == "GET"
         {
             run.checks += 1;
-            run.findings.push(Finding::new(
-                Item::Authentication, "auth.credentials-in-url", Severity::Medium, Confidence::Firm,
-                "Login form sends the password in the URL",
-                format!("Identity `{}`'s login form submits with GET, so the password lands in browser history, proxy and server logs.", identity.name),
-                Location { method: "GET".into(), url: http.redactor().url(prepared.url()) },
-                "form-get",
-            ).with_remediation("Submit credentials with POST in the body, never in a query string."));
+            run.findings.push(Finding::builder(Item::Authentication, "auth.credentials-in-url")
+.rated(Severity::Medium, Confidence::Firm)
+.title("Login form sends the password in the URL")
+.detail(format!("Identity `{}`'s login form submits with GET, so the password lands in browser history, proxy and server logs.", identity.id))
+.at(Location { method: "GET".into(), url: http.redactor().url(prepared.url()) })
+.discriminator("form-get")
+.build().with_remediation("Submit credentials with POST in the body, never in a query string."));
             continue;
         }
         let before = session.with_jar(|j| j.cookies().to_vec());
@@ -365,7 +355,7 @@ async fn fixation_and_echo(ctx: &Context, run: &mut ProbeRun) {
         if resp.status >= 400 {
             run.notes.push(format!(
                 "{}: test login answered {}; fixation not judged",
-                identity.name, resp.status
+                identity.id, resp.status
             ));
             continue;
         }
@@ -375,12 +365,13 @@ async fn fixation_and_echo(ctx: &Context, run: &mut ProbeRun) {
             sessionish(&c.name) && after.iter().any(|a| a.name == c.name && a.value == c.value)
         }) {
             run.findings.push(
-                Finding::new(
-                    Item::Authentication, "auth.session-fixation", Severity::Medium, Confidence::Firm,
-                    "Session id does not change at login",
-                    format!("Cookie `{}` kept the value it had before login: an attacker who plants a session id can ride the victim's login.", fixed.name),
-                    location(ctx, &resp), &fixed.name,
-                )
+                Finding::builder(Item::Authentication, "auth.session-fixation")
+.rated(Severity::Medium, Confidence::Firm)
+.title("Session id does not change at login")
+.detail(format!("Cookie `{}` kept the value it had before login: an attacker who plants a session id can ride the victim's login.", fixed.name))
+.at(location(ctx, &resp))
+.discriminator(&fixed.name)
+.build()
                 .with_evidence(http.evidence("login keeps the pre-login session cookie", &resp, None))
                 .with_remediation("Issue a new session id at every login and discard the old one."),
             );
@@ -401,12 +392,13 @@ fn echo_check(ctx: &Context, run: &mut ProbeRun, resp: &Response, password: &str
     }
     ctx.http.redactor().add(password);
     run.findings.push(
-        Finding::new(
-            Item::Authentication, "auth.password-echoed", Severity::High, Confidence::Confirmed,
-            "Password echoed back in a response",
-            format!("The password submitted at login appears in {what}: it can end up in caches, logs and browser history."),
-            location(ctx, resp), what,
-        )
+        Finding::builder(Item::Authentication, "auth.password-echoed")
+.rated(Severity::High, Confidence::Confirmed)
+.title("Password echoed back in a response")
+.detail(format!("The password submitted at login appears in {what}: it can end up in caches, logs and browser history."))
+.at(location(ctx, resp))
+.discriminator(what)
+.build()
         .with_evidence(ctx.http.evidence("password in the response (redacted)", resp, Some(password)))
         .with_remediation("Never render or return a submitted password, not even in a re-filled form."),
     );
@@ -439,7 +431,7 @@ async fn enumeration(ctx: &Context, run: &mut ProbeRun) {
     let Some(known) = login_attempt::username(cfg) else {
         return;
     };
-    let session = Session::new(&format!("{}-enumeration-test", identity.name));
+    let session = Session::scratch(identity.id, "enumeration test");
     let prepared = match login_attempt::prepare(http, &session, cfg).await {
         Ok(p) => p,
         Err(e) => {
@@ -485,12 +477,13 @@ async fn enumeration(ctx: &Context, run: &mut ProbeRun) {
         )
     };
     run.findings.push(
-        Finding::new(
-            Item::Authentication, "auth.account-enumeration", severity, Confidence::Firm,
-            "Login tells which accounts exist",
-            format!("A known account with a wrong password and an unknown account get {what}: anyone can test which emails have accounts."),
-            location(ctx, &r_known), "login",
-        )
+        Finding::builder(Item::Authentication, "auth.account-enumeration")
+.rated(severity, Confidence::Firm)
+.title("Login tells which accounts exist")
+.detail(format!("A known account with a wrong password and an unknown account get {what}: anyone can test which emails have accounts."))
+.at(location(ctx, &r_known))
+.discriminator("login")
+.build()
         .with_evidence(http.evidence("known account, wrong password", &r_known, None))
         .with_evidence(http.evidence("unknown account", &r_unknown, None))
         .with_remediation("Answer every failed login with the same status and message (and similar timing)."),

@@ -16,9 +16,9 @@ use url::Url;
 
 use super::{Context, Probe, ProbeRun, RunState};
 use crate::auth::Identity;
-use crate::checklist::Item;
-use crate::finding::{Confidence, Finding, Location, Severity};
 use crate::http::{Request, Response};
+use crate::model::Item;
+use crate::model::{Confidence, Finding, Location, Severity};
 
 /// Scripts whose source maps and backups are looked for.
 const MAX_SCRIPTS: usize = 40;
@@ -270,19 +270,16 @@ fn inline_findings(ctx: &Context, script: &Response, sources: &str) -> Vec<Findi
         ev
     };
     let mut out = vec![
-        Finding::new(
-            Item::Secrets,
-            "bundle.source-map-exposed",
-            Severity::Low,
-            Confidence::Firm,
-            "Source map of a production script is public",
-            format!(
+        Finding::builder(Item::Secrets, "bundle.source-map-exposed")
+.rated(Severity::Low, Confidence::Firm)
+.title("Source map of a production script is public")
+.detail(format!(
                 "{} carries an inline source map with the original source files                  (sourcesContent).",
                 loc.url
-            ),
-            loc.clone(),
-            "inline",
-        )
+            ))
+.at(loc.clone())
+.discriminator("inline")
+.build()
         .with_evidence(evidence("the script with its inline source map", None))
         .with_remediation("Build production bundles without inline source maps."),
     ];
@@ -292,26 +289,23 @@ fn inline_findings(ctx: &Context, script: &Response, sources: &str) -> Vec<Findi
         }
         let sig = m.signature;
         out.push(
-            Finding::new(
-                sig.item,
-                &sig.id,
-                sig.severity,
-                sig.confidence,
-                &sig.title,
-                format!(
+            Finding::builder(sig.item, &sig.id)
+                .rated(sig.severity, sig.confidence)
+                .title(&sig.title)
+                .detail(format!(
                     "{} Found in the original sources embedded in the inline source map of {}: {}",
                     sig.detail,
                     loc.url,
                     ctx.http.redactor().text(&m.excerpt)
-                ),
-                loc.clone(),
-                "inline-source-map",
-            )
-            .with_evidence(evidence(
-                &format!("inline source map matched {}", sig.id),
-                Some(ctx.http.redactor().text(&m.excerpt)),
-            ))
-            .with_remediation(&sig.remediation),
+                ))
+                .at(loc.clone())
+                .discriminator("inline-source-map")
+                .build()
+                .with_evidence(evidence(
+                    &format!("inline source map matched {}", sig.id),
+                    Some(ctx.http.redactor().text(&m.excerpt)),
+                ))
+                .with_remediation(&sig.remediation),
         );
     }
     out
@@ -365,26 +359,22 @@ fn source_map_finding(ctx: &Context, map: &Response, with_sources: bool) -> Find
             ),
         )
     };
-    Finding::new(
-        Item::Secrets,
-        "bundle.source-map-exposed",
-        severity,
-        Confidence::Firm,
-        "Source map of a production script is public",
-        detail,
-        loc,
-        "",
-    )
-    .with_evidence(map_evidence(ctx, map))
-    .with_remediation(
-        "Do not deploy .map files (or upload them to your error tracker only), and drop the \
+    Finding::builder(Item::Secrets, "bundle.source-map-exposed")
+        .rated(severity, Confidence::Firm)
+        .title("Source map of a production script is public")
+        .detail(detail)
+        .at(loc)
+        .build()
+        .with_evidence(map_evidence(ctx, map))
+        .with_remediation(
+            "Do not deploy .map files (or upload them to your error tracker only), and drop the \
          sourceMappingURL comment from production builds.",
-    )
+        )
 }
 
 /// Evidence for a source map: the exchange with the body reduced to the names of the
 /// files it embeds; the sources themselves may hold secrets and stay out of the report.
-fn map_evidence(ctx: &Context, map: &Response) -> crate::finding::Evidence {
+fn map_evidence(ctx: &Context, map: &Response) -> crate::model::Evidence {
     let mut ev = ctx.http.evidence("the source map as served", map, None);
     let sources: Vec<String> = map
         .json()
@@ -459,20 +449,16 @@ fn looks_like_script_copy(resp: &Response) -> bool {
 
 fn backup_finding(ctx: &Context, copy: &Response) -> Finding {
     let loc = location(ctx, copy);
-    Finding::new(
-        Item::Secrets,
-        "bundle.script-backup",
-        Severity::Low,
-        Confidence::Firm,
-        "Backup or editor copy of a script is served",
-        format!(
+    Finding::builder(Item::Secrets, "bundle.script-backup")
+.rated(Severity::Low, Confidence::Firm)
+.title("Backup or editor copy of a script is served")
+.detail(format!(
             "{} is a backup or editor copy of a served script: the server publishes stray files \
              from its folder, and old copies often hold code or keys since removed.",
             loc.url
-        ),
-        loc,
-        "",
-    )
+        ))
+.at(loc)
+.build()
     .with_evidence(ctx.http.evidence("the copy as served", copy, None))
     .with_remediation(
         "Deploy only build output, and deny backup and swap names (*~, *.bak, *.swp, *.old) in the web server.",
@@ -481,6 +467,7 @@ fn backup_finding(ctx: &Context, copy: &Response) -> Finding {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::IdentityId;
     use std::time::Duration;
 
     use bytes::Bytes;
@@ -502,7 +489,8 @@ mod tests {
             redirects: Vec::new(),
             blocked_redirect: None,
             sent: crate::http::SentRequest {
-                identity: "a".into(),
+                identity: IdentityId::A,
+                purpose: None,
                 method: "GET".into(),
                 url,
                 headers: Vec::new(),

@@ -16,7 +16,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use super::declarative::{DeclarativeProbe, Expect, RawProbe};
 use super::safe_corpus::{COMMON_SAFE_HEADERS, COMMON_SAFE_RESPONSES};
 use super::signatures::{RawSignature, Signature, SignatureSet, Target};
-use crate::checklist::Item;
+use crate::model::Item;
 
 /// The built-in catalog files, embedded with `include_str!` so edits rebuild the
 /// binary. A test keeps this list equal to the `*.toml` files under `probes/`.

@@ -14,13 +14,13 @@ use url::Url;
 use super::headers::grade::{SetCookie, is_csrf_name, is_session_name, parse_set_cookie};
 use super::headers::is_loopback;
 use super::{Context, Probe, ProbeRun};
-use crate::checklist::Item;
 use crate::config::Login;
-use crate::finding::{Confidence, Finding, Location, Severity};
 use crate::http::{Observer, Request, Response, Session};
+use crate::model::Item;
+use crate::model::{Confidence, Finding, Location, Severity};
 
 /// Session names of the throwaway sessions start with this, so the observer keeps only theirs.
-const SESSION_PREFIX: &str = "cookie-audit:";
+const COOKIE_AUDIT: &str = "cookie audit";
 /// Responses with cookies kept at most.
 const MAX_KEPT: usize = 40;
 /// A session cookie living longer than this is flagged.
@@ -51,7 +51,7 @@ struct SetCookieRecorder {
 
 impl Observer for SetCookieRecorder {
     fn observe(&self, response: &Response) {
-        if !response.sent.identity.starts_with(SESSION_PREFIX)
+        if response.sent.purpose != Some(COOKIE_AUDIT)
             || response.headers_named("set-cookie").next().is_none()
         {
             return;
@@ -194,7 +194,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     let mut proof_resp: Option<Response> = None;
     let mut errors = Vec::new();
     for cfg in &logins {
-        let session = Session::new(&format!("{SESSION_PREFIX}{}", cfg.name));
+        let session = Session::scratch(cfg.id, COOKIE_AUDIT);
         match crate::auth::login::login(&ctx.http, &session, cfg).await {
             Ok(proof) => {
                 logged_in += 1;
@@ -209,7 +209,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
                     let _ = ctx.http.send(&session, req).await;
                 }
             }
-            Err(e) => errors.push(format!("{}: {e}", cfg.name)),
+            Err(e) => errors.push(format!("{}: {e}", cfg.id)),
         }
     }
     if logged_in == 0 {
@@ -324,20 +324,17 @@ fn cookie_finding(
     location: Location,
     name: &str,
 ) -> Finding {
-    Finding::new(
-        Item::Authentication,
-        check,
-        severity,
-        Confidence::Firm,
-        format!("Cookie flags: {check}"),
-        detail.to_string(),
-        location,
-        &format!("{check}:{name}"),
-    )
-    .with_remediation(
-        "Set session cookies with Secure; HttpOnly; SameSite=Lax (or Strict); \
+    Finding::builder(Item::Authentication, check)
+        .rated(severity, Confidence::Firm)
+        .title(format!("Cookie flags: {check}"))
+        .detail(detail.to_string())
+        .at(location)
+        .discriminator(format!("{check}:{name}"))
+        .build()
+        .with_remediation(
+            "Set session cookies with Secure; HttpOnly; SameSite=Lax (or Strict); \
          Path=/; no Domain attribute; and a lifetime no longer than the session.",
-    )
+        )
 }
 
 #[cfg(test)]

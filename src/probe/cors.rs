@@ -14,9 +14,10 @@ use futures_util::future::BoxFuture;
 use url::Url;
 
 use super::{Context, Probe, ProbeRun};
-use crate::checklist::Item;
-use crate::finding::{Confidence, Finding, Location, Severity};
 use crate::http::{Request, Response};
+use crate::model::IdentityId;
+use crate::model::Item;
+use crate::model::{Confidence, Finding, Location, Severity};
 
 const MAX_ENDPOINTS: usize = 5;
 /// Endpoints that get the whole origin matrix; CORS is mostly one middleware, so the
@@ -162,13 +163,13 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     let mut trusted = ctx.config.trusted_origins.clone();
     trusted.extend(ctx.config.scope.origins());
     // Authenticated JSON endpoints: seen with success by an identity, not anonymously.
-    let mut targets: Vec<(String, Url)> = Vec::new();
+    let mut targets: Vec<(IdentityId, Url)> = Vec::new();
     for ep in ctx.inventory.endpoints() {
         if targets.len() >= MAX_ENDPOINTS || ep.method != "GET" {
             continue;
         }
         let authed = ep.observations.iter().find(|o| {
-            o.identity != "anonymous"
+            o.identity != IdentityId::Anonymous
                 && o.status < 300
                 && o.content_type
                     .as_deref()
@@ -177,9 +178,9 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         let anon_ok = ep
             .observations
             .iter()
-            .any(|o| o.identity == "anonymous" && o.status < 300);
+            .any(|o| o.identity == IdentityId::Anonymous && o.status < 300);
         if let (Some(o), Some(u), false) = (authed, ep.examples.first(), anon_ok) {
-            targets.push((o.identity.clone(), u.clone()));
+            targets.push((o.identity, u.clone()));
         }
     }
     if targets.is_empty() {
@@ -201,7 +202,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         for (trick, origin) in origins {
             for preflight in [false, true] {
                 planned.push((
-                    who.clone(),
+                    *who,
                     trick.to_string(),
                     origin.clone(),
                     preflight,
@@ -217,7 +218,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
             .map(|(who, trick, origin, preflight, u)| async move {
                 let identity = ctx
                     .identities
-                    .get(&who)
+                    .get(who)
                     .unwrap_or_else(|| ctx.identities.anonymous());
                 let req = if preflight {
                     Request::new("OPTIONS", u)
@@ -287,21 +288,18 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
             method: "GET".into(),
             url: resp.url.to_string(),
         };
-        let f = Finding::new(
-            Item::SecurityHeaders,
-            check,
-            severity,
-            Confidence::Firm,
-            title,
-            detail.clone(),
-            location,
-            check,
-        )
-        .with_remediation(
-            "Allow only a fixed list of trusted origins (exact string match, never a prefix, \
+        let f = Finding::builder(Item::SecurityHeaders, check)
+            .rated(severity, Confidence::Firm)
+            .title(title)
+            .detail(detail.clone())
+            .at(location)
+            .discriminator(check)
+            .build()
+            .with_remediation(
+                "Allow only a fixed list of trusted origins (exact string match, never a prefix, \
              suffix or regex without anchors); never allow `null`; send \
              Access-Control-Allow-Credentials only to those origins.",
-        );
+            );
         let entry = findings.entry(f.id.clone()).or_insert(f);
         if entry.evidence.len() < 2 {
             entry.evidence.push(ctx.http.evidence(&detail, resp, None));

@@ -10,9 +10,9 @@ use url::Url;
 
 use super::catalog::CatalogError;
 use super::pattern::{self, Pattern};
-use crate::checklist::Item;
-use crate::finding::{Confidence, Severity};
 use crate::http::{Request, Response};
+use crate::model::Item;
+use crate::model::{Confidence, Severity};
 
 /// Which identities send a probe's requests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -9,8 +9,8 @@ use url::Url;
 
 use super::declarative::{DeclarativeProbe, IdentityMode};
 use super::{Context, Probe, ProbeRun};
-use crate::checklist::Item;
-use crate::finding::{Finding, Location};
+use crate::model::Item;
+use crate::model::{Finding, Location};
 
 /// The declarative probe family (built-in `probes/http/*.toml` plus `--probes DIR`).
 pub struct DeclarativeProbes;
@@ -89,22 +89,18 @@ async fn run(ctx: &Context) -> Vec<ProbeRun> {
                             "{} {} {} answered {}.",
                             probe.detail, location.method, location.url, resp.status
                         );
-                        Finding::new(
-                            probe.item,
-                            &probe.id,
-                            probe.severity,
-                            probe.confidence,
-                            &probe.title,
-                            detail,
-                            location,
-                            "",
-                        )
-                        .with_evidence(ctx.http.evidence(
-                            &format!("{} matched", probe.id),
-                            &resp,
-                            Some(&matched),
-                        ))
-                        .with_remediation(&probe.remediation)
+                        Finding::builder(probe.item, &probe.id)
+                            .rated(probe.severity, probe.confidence)
+                            .title(&probe.title)
+                            .detail(detail)
+                            .at(location)
+                            .build()
+                            .with_evidence(ctx.http.evidence(
+                                &format!("{} matched", probe.id),
+                                &resp,
+                                Some(&matched),
+                            ))
+                            .with_remediation(&probe.remediation)
                     });
                     Outcome {
                         probe,

@@ -11,9 +11,10 @@ use futures_util::future::BoxFuture;
 use url::Url;
 
 use super::{Context, Probe, ProbeRun};
-use crate::checklist::Item;
 use crate::discover::Endpoint;
 use crate::http::Request;
+use crate::model::IdentityId;
+use crate::model::Item;
 
 /// Values that break naive id parsing and query building. None can name a real object.
 const BAD_IDS: &[&str] = &[
@@ -61,7 +62,7 @@ fn sender<'a>(ctx: &'a Context, ep: &Endpoint) -> &'a std::sync::Arc<crate::auth
     ep.observations
         .iter()
         .find(|o| o.status < 400)
-        .and_then(|o| ctx.identities.get(&o.identity))
+        .and_then(|o| ctx.identities.get(o.identity))
         .or_else(|| ctx.identities.authenticated().next())
         .unwrap_or_else(|| ctx.identities.anonymous())
 }
@@ -77,8 +78,8 @@ fn with_id(base: &Url, pattern: &str, value: &str) -> Option<Url> {
     Url::parse(&u.as_str().replace("%27", "'")).ok()
 }
 
-fn plan(ctx: &Context) -> Vec<(String, Request)> {
-    let mut out: Vec<(String, Request)> = Vec::new();
+fn plan(ctx: &Context) -> Vec<(IdentityId, Request)> {
+    let mut out: Vec<(IdentityId, Request)> = Vec::new();
     let target = &ctx.config.target;
     let token = format!("prodready-{:08x}", rand::random::<u32>());
     let mut origins: BTreeSet<String> = BTreeSet::new();
@@ -93,18 +94,18 @@ fn plan(ctx: &Context) -> Vec<(String, Request)> {
             ] {
                 if let Ok(u) = base.join(&path) {
                     out.push((
-                        "anonymous".into(),
+                        IdentityId::Anonymous,
                         Request::get(u.clone()).header("Accept", "text/html"),
                     ));
                     if let Some(id) = ctx.identities.authenticated().next() {
-                        out.push((
-                            id.name.clone(),
-                            Request::get(u).header("Accept", "application/json"),
-                        ));
+                        out.push((id.id, Request::get(u).header("Accept", "application/json")));
                     }
                 }
             }
-            out.push(("anonymous".into(), Request::new("PRODREADY", base.clone())));
+            out.push((
+                IdentityId::Anonymous,
+                Request::new("PRODREADY", base.clone()),
+            ));
         }
     }
     let endpoints: Vec<&Endpoint> = ctx.inventory.endpoints().collect();
@@ -115,10 +116,7 @@ fn plan(ctx: &Context) -> Vec<(String, Request)> {
         .take(3)
     {
         if let Some(u) = ep.examples.first() {
-            out.push((
-                sender(ctx, ep).name.clone(),
-                Request::new("PRODREADY", u.clone()),
-            ));
+            out.push((sender(ctx, ep).id, Request::new("PRODREADY", u.clone())));
         }
     }
     let mut turn = 0;
@@ -127,7 +125,7 @@ fn plan(ctx: &Context) -> Vec<(String, Request)> {
         .filter(|e| e.method == "GET" && e.has_path_id())
         .take(MAX_ID_ENDPOINTS)
     {
-        let who = sender(ctx, ep).name.clone();
+        let who = sender(ctx, ep).id;
         // The quote always: SQL is built per route, so each id route gets it.
         let picks = std::iter::once(&BAD_IDS[0]).chain(rotation(
             &BAD_IDS[1..],
@@ -136,10 +134,7 @@ fn plan(ctx: &Context) -> Vec<(String, Request)> {
         ));
         for bad in picks {
             if let Some(u) = with_id(target, &ep.pattern, bad) {
-                out.push((
-                    who.clone(),
-                    Request::get(u).header("Accept", "application/json"),
-                ));
+                out.push((who, Request::get(u).header("Accept", "application/json")));
             }
         }
     }
@@ -158,7 +153,7 @@ fn plan(ctx: &Context) -> Vec<(String, Request)> {
         let Some(example) = ep.examples.first() else {
             continue;
         };
-        let who = sender(ctx, ep).name.clone();
+        let who = sender(ctx, ep).id;
         let names: Vec<&str> = ep
             .params
             .iter()
@@ -175,10 +170,7 @@ fn plan(ctx: &Context) -> Vec<(String, Request)> {
             ));
             for &(suffix, value) in picks {
                 let u = super::with_query_param(example, name, &format!("{name}{suffix}"), value);
-                out.push((
-                    who.clone(),
-                    Request::get(u).header("Accept", "application/json"),
-                ));
+                out.push((who, Request::get(u).header("Accept", "application/json")));
             }
         }
     }
@@ -208,12 +200,12 @@ fn plan(ctx: &Context) -> Vec<(String, Request)> {
         else {
             continue;
         };
-        let who = sender(ctx, ep).name.clone();
+        let who = sender(ctx, ep).id;
         let broken = Request::new("POST", u.clone())
             .raw_body("application/json", r#"{"name": "prodready", "#.to_string());
         let wrong_type =
             Request::new("POST", u).raw_body("application/json", "[[[[\"prodready\"".to_string());
-        out.push((who.clone(), broken.header("Accept", "application/json")));
+        out.push((who, broken.header("Accept", "application/json")));
         out.push((who, wrong_type.header("Accept", "application/json")));
     }
     out
@@ -237,7 +229,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         .map(|(who, req)| async move {
             let identity = ctx
                 .identities
-                .get(&who)
+                .get(who)
                 .unwrap_or_else(|| ctx.identities.anonymous());
             identity
                 .send(&ctx.http, req)

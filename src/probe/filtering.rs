@@ -8,9 +8,10 @@ use serde_json::Value;
 use url::Url;
 
 use super::{Context, Probe, ProbeRun, RunState};
-use crate::checklist::Item;
-use crate::finding::{Confidence, Finding, Location, Severity};
 use crate::http::{Request, Response};
+use crate::model::IdentityId;
+use crate::model::Item;
+use crate::model::{Confidence, Finding, Location, Severity};
 
 const MAX_COLLECTIONS: usize = 15;
 /// Query parameters that size a page.
@@ -165,12 +166,12 @@ fn tenant_id(profile: &Value) -> Option<String> {
 
 async fn run(ctx: &Context) -> ProbeRun {
     let mut run = ProbeRun::new("filtering", Item::ServerSideFiltering);
-    let tenants: Vec<_> = ["a", "b"]
+    let tenants: Vec<_> = [IdentityId::A, IdentityId::B]
         .iter()
-        .filter_map(|n| ctx.identities.get(n))
+        .filter_map(|n| ctx.identities.get(*n))
         .collect();
     if tenants.len() < 2 {
-        let missing = if ctx.identities.get("a").is_none() {
+        let missing = if ctx.identities.get(IdentityId::A).is_none() {
             "identities.a"
         } else {
             "identities.b"
@@ -209,7 +210,7 @@ async fn run(ctx: &Context) -> ProbeRun {
         .collect();
     let mut leaks = 0;
     for caller in &tenants {
-        let others: Vec<_> = tenants.iter().filter(|t| t.name != caller.name).collect();
+        let others: Vec<_> = tenants.iter().filter(|t| t.id != caller.id).collect();
         for (url, params) in &collections {
             let mut variants = vec![(url.clone(), "as listed")];
             if let Some(p) = params
@@ -247,7 +248,7 @@ async fn run(ctx: &Context) -> ProbeRun {
                     let markers = ctx
                         .inventory
                         .markers
-                        .get(&other.name)
+                        .get(&other.id)
                         .cloned()
                         .unwrap_or_default();
                     if let Some(m) = markers.found_in(&resp.text()) {
@@ -256,17 +257,14 @@ async fn run(ctx: &Context) -> ProbeRun {
                             method: "GET".into(),
                             url: ctx.http.redactor().url(&u),
                         };
-                        let f = Finding::new(
-                            Item::ServerSideFiltering,
-                            "filtering.cross-tenant-rows",
-                            Severity::Critical,
-                            Confidence::Confirmed,
-                            format!("A list shows tenant {}'s rows to tenant {}", other.name, caller.name),
-                            format!("{} listed {} {how} and the answer carries {}'s private marker `{m}`: the server returns rows of other tenants and leaves filtering to the client.", caller.name, location.url, other.name),
-                            location,
-                            how,
-                        )
-                        .with_evidence(ctx.http.evidence(&format!("{} lists {how}", caller.name), &resp, Some(m)))
+                        let f = Finding::builder(Item::ServerSideFiltering, "filtering.cross-tenant-rows")
+.rated(Severity::Critical, Confidence::Confirmed)
+.title(format!("A list shows tenant {}'s rows to tenant {}", other.id, caller.id))
+.detail(format!("{} listed {} {how} and the answer carries {}'s private marker `{m}`: the server returns rows of other tenants and leaves filtering to the client.", caller.id, location.url, other.id))
+.at(location)
+.discriminator(how)
+.build()
+                        .with_evidence(ctx.http.evidence(&format!("{} lists {how}", caller.id), &resp, Some(m)))
                         .with_remediation("Filter every list and search query by the caller's tenant on the server; never rely on the UI to hide rows, and cap page sizes.");
                         run.findings.push(f);
                     }
@@ -278,7 +276,7 @@ async fn run(ctx: &Context) -> ProbeRun {
     for identity in ctx.identities.authenticated() {
         let mut urls: Vec<Url> = ctx
             .owned
-            .of(&identity.name)
+            .of(identity.id)
             .into_iter()
             .map(|o| o.url)
             .take(3)
@@ -317,7 +315,7 @@ fn check_sensitive(ctx: &Context, resp: &Response, run: &mut ProbeRun) {
     let Some((key, value)) = sensitive_field(&json, 0) else {
         return;
     };
-    let pattern = crate::discover::inventory::path_pattern(resp.url.path());
+    let pattern = crate::model::path_pattern(resp.url.path());
     if run.findings.iter().any(|f| {
         f.probe == "filtering.sensitive-field"
             && f.detail.contains(&format!("`{key}`"))
@@ -331,16 +329,13 @@ fn check_sensitive(ctx: &Context, resp: &Response, run: &mut ProbeRun) {
         method: resp.sent.method.clone(),
         url: ctx.http.redactor().url(&resp.url),
     };
-    let f = Finding::new(
-        Item::ServerSideFiltering,
-        "filtering.sensitive-field",
-        Severity::High,
-        Confidence::Firm,
-        format!("JSON answer carries the sensitive field `{key}`"),
-        format!("The answer to {} {} includes `{key}` (value starting `{shown}…`), which no client needs.", location.method, location.url),
-        location,
-        &key,
-    )
+    let f = Finding::builder(Item::ServerSideFiltering, "filtering.sensitive-field")
+.rated(Severity::High, Confidence::Firm)
+.title(format!("JSON answer carries the sensitive field `{key}`"))
+.detail(format!("The answer to {} {} includes `{key}` (value starting `{shown}…`), which no client needs.", location.method, location.url))
+.at(location)
+.discriminator(&key)
+.build()
     .with_remediation("Serialise explicit response types (allow-lists of fields) instead of whole database rows; never send hashes, salts or secret keys.");
     let mut ev = ctx
         .http

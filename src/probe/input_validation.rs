@@ -15,10 +15,11 @@ use url::Url;
 use super::owned::{self, CanarySource, OwnedObject};
 use super::{Context, Probe, ProbeRun, RunState};
 use crate::auth::Identity;
-use crate::checklist::Item;
-use crate::discover::inventory::path_pattern;
-use crate::finding::{Confidence, Finding, Location, Severity};
 use crate::http::{Request, Response};
+use crate::model::IdentityId;
+use crate::model::Item;
+use crate::model::path_pattern;
+use crate::model::{Confidence, Finding, Location, Severity};
 
 /// Collections probed; each also gets one object of the probe's own for updates.
 const MAX_SOURCES: usize = 4;
@@ -203,8 +204,8 @@ impl Sender<'_> {
 /// The identities used: creates as the first tenant, updates as the second (each on
 /// objects it owns), so neither uses up one user's write allowance.
 fn tenants(ctx: &Context) -> (Option<&Identity>, Option<&Identity>) {
-    let a = ctx.identities.get("a").map(|i| &**i);
-    let b = ctx.identities.get("b").map(|i| &**i);
+    let a = ctx.identities.get(IdentityId::A).map(|i| &**i);
+    let b = ctx.identities.get(IdentityId::B).map(|i| &**i);
     (a, b.or(a))
 }
 
@@ -313,9 +314,9 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         creates.len(),
         updates.len(),
         creator_sender.sent,
-        creator.name,
+        creator.id,
         updater_sender.sent,
-        updater.name,
+        updater.id,
         run.findings.len()
     ));
     if run.checks == 0 {
@@ -363,7 +364,7 @@ async fn probe_targets(
             if !sender.has_room() {
                 run.notes.push(format!(
                     "stopped at {WRITE_BUDGET} writes as {}",
-                    sender.identity.name
+                    sender.identity.id
                 ));
                 return;
             }
@@ -414,26 +415,23 @@ fn server_error(ctx: &Context, target: &Target, m: &Mutation, resp: &Response) -
         url: ctx.http.redactor().url(&target.url),
     };
     let kind = m.kind.split(':').next().unwrap_or(&m.kind);
-    Finding::new(
-        Item::InputValidation,
-        "input.server-error",
-        Severity::Medium,
-        Confidence::Firm,
-        "Invalid request body crashes the endpoint (5xx)",
-        format!(
+    Finding::builder(Item::InputValidation, "input.server-error")
+        .rated(Severity::Medium, Confidence::Firm)
+        .title("Invalid request body crashes the endpoint (5xx)")
+        .detail(format!(
             "{} {} with {} answered {} instead of a 4xx: the body reaches code that does not \
              validate it, which is where injection and crashes live.",
             target.method, location.url, m.label, resp.status
-        ),
-        location,
-        kind,
-    )
-    .with_evidence(ctx.http.evidence(&m.label, resp, None))
-    .with_remediation(
-        "Validate every request body against a schema before use (content type, JSON syntax, \
+        ))
+        .at(location)
+        .discriminator(kind)
+        .build()
+        .with_evidence(ctx.http.evidence(&m.label, resp, None))
+        .with_remediation(
+            "Validate every request body against a schema before use (content type, JSON syntax, \
          types, required fields, lengths, ranges; reject unknown fields) and answer 400/422 with \
          a message that names the field.",
-    )
+        )
 }
 
 #[cfg(test)]

@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 
 use super::{Context, Probe, ProbeRun};
 use crate::auth::Identity;
-use crate::checklist::Item;
-use crate::finding::{Confidence, Evidence, Finding, Location, RequestExcerpt, Severity};
 use crate::http::{Request, Response, Session};
+use crate::model::Item;
+use crate::model::{Confidence, Evidence, Finding, Location, RequestExcerpt, Severity};
 
 /// Weak HMAC secrets, one per line (data, so it can grow without code changes).
 pub const WEAK_SECRETS: &str = include_str!("../../probes/data/jwt-secrets.txt");
@@ -259,7 +259,7 @@ async fn check_with(
 ) -> Option<Response> {
     let check = identity.config.as_ref()?.check.as_ref()?;
     ctx.http.redactor().add(token);
-    let session = Session::new(&format!("{}-jwt", identity.name));
+    let session = Session::scratch(identity.id, "jwt test");
     match placement {
         Placement::Header(name) => {
             let original = identity
@@ -336,7 +336,7 @@ async fn check_token(
         None => Evidence {
             label: label.to_string(),
             request: RequestExcerpt {
-                identity: identity.name.clone(),
+                identity: identity.id,
                 method: "-".into(),
                 url: location.url.clone(),
                 headers: Vec::new(),
@@ -353,21 +353,23 @@ async fn check_token(
     let max = ctx.config.auth_checks.max_token_lifetime.as_secs() as i64;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     match lifetime(token, now, max) {
-        Lifetime::NoExpiry => push_once(run, seen, "no-expiry", Finding::new(
-            Item::Authentication, "jwt.no-expiry", Severity::Medium, Confidence::Firm,
-            "Access token never expires",
-            format!("The JWT of identity `{}` ({where_}) has no `exp` claim: a stolen token works forever.", identity.name),
-            location.clone(), &where_,
-        ).with_evidence(token_evidence("token without exp"))
+        Lifetime::NoExpiry => push_once(run, seen, "no-expiry", Finding::builder(Item::Authentication, "jwt.no-expiry")
+.rated(Severity::Medium, Confidence::Firm)
+.title("Access token never expires")
+.detail(format!("The JWT of identity `{}` ({where_}) has no `exp` claim: a stolen token works forever.", identity.id))
+.at(location.clone())
+.discriminator(&where_)
+.build().with_evidence(token_evidence("token without exp"))
         .with_remediation("Issue access tokens with an `exp` claim, minutes to an hour ahead; use refresh tokens for longer sessions.")),
-        Lifetime::TooLong { secs } => push_once(run, seen, "long-lived", Finding::new(
-            Item::Authentication, "jwt.long-lived", Severity::Medium, Confidence::Firm,
-            "Access token lives too long",
-            format!("The JWT of identity `{}` ({where_}) is valid for {secs} seconds; the configured maximum is {max} (auth.max_token_lifetime_secs).", identity.name),
-            location.clone(), &where_,
-        ).with_evidence(token_evidence("long-lived token"))
+        Lifetime::TooLong { secs } => push_once(run, seen, "long-lived", Finding::builder(Item::Authentication, "jwt.long-lived")
+.rated(Severity::Medium, Confidence::Firm)
+.title("Access token lives too long")
+.detail(format!("The JWT of identity `{}` ({where_}) is valid for {secs} seconds; the configured maximum is {max} (auth.max_token_lifetime_secs).", identity.id))
+.at(location.clone())
+.discriminator(&where_)
+.build().with_evidence(token_evidence("long-lived token"))
         .with_remediation("Shorten access-token lifetimes to an hour or less and renew them with refresh tokens.")),
-        Lifetime::Fine { secs } => run.notes.push(format!("{}'s JWT lives {secs} s (max {max} s)", identity.name)),
+        Lifetime::Fine { secs } => run.notes.push(format!("{}'s JWT lives {secs} s (max {max} s)", identity.id)),
     }
 
     // Weak HMAC secret, offline.
@@ -375,12 +377,13 @@ async fn check_token(
         run.checks += 1;
         if let Some(secret) = token.crack(weak_secrets()) {
             http.redactor().add(secret);
-            push_once(run, seen, "weak-secret", Finding::new(
-                Item::Authentication, "jwt.weak-secret", Severity::Critical, Confidence::Confirmed,
-                "JWT signed with a well-known weak secret",
-                format!("The {} signature of identity `{}`'s token verifies with a secret from the public weak-secret list ({}); anyone can mint tokens for any user.", token.alg(), identity.name, mask(secret)),
-                location.clone(), &where_,
-            ).with_evidence(token_evidence("token signed with a weak secret"))
+            push_once(run, seen, "weak-secret", Finding::builder(Item::Authentication, "jwt.weak-secret")
+.rated(Severity::Critical, Confidence::Confirmed)
+.title("JWT signed with a well-known weak secret")
+.detail(format!("The {} signature of identity `{}`'s token verifies with a secret from the public weak-secret list ({}); anyone can mint tokens for any user.", token.alg(), identity.id, mask(secret)))
+.at(location.clone())
+.discriminator(&where_)
+.build().with_evidence(token_evidence("token signed with a weak secret"))
             .with_remediation("Sign tokens with a random secret of at least 256 bits kept out of the code (or an asymmetric key), and rotate it now."));
         }
     }
@@ -389,14 +392,14 @@ async fn check_token(
     let Some(baseline) = baseline else {
         run.notes.push(format!(
             "{}: no check request, forged tokens not tried (set identities.{}.check)",
-            identity.name, identity.name
+            identity.id, identity.id
         ));
         return;
     };
     if !accepted(identity, &baseline) {
         run.notes.push(format!(
             "{}: the check request refused the identity's own token; forgeries not tried",
-            identity.name
+            identity.id
         ));
         return;
     }
@@ -410,7 +413,7 @@ async fn check_token(
         _ => {
             run.notes.push(format!(
                 "{}: the check request accepts an invalid token too; forgeries cannot be judged",
-                identity.name
+                identity.id
             ));
             return;
         }
@@ -450,12 +453,13 @@ async fn check_token(
             continue;
         };
         if accepted(identity, &resp) {
-            push_once(run, seen, check, Finding::new(
-                Item::Authentication, probe_id, Severity::Critical, Confidence::Confirmed,
-                format!("Server accepts {what}"),
-                format!("Identity `{}`'s check request succeeded with {what} ({where_}): the server does not verify token signatures properly, so anyone can forge a session.", identity.name),
-                location.clone(), &where_,
-            ).with_evidence(http.evidence(&format!("{what}, accepted"), &resp, None))
+            push_once(run, seen, check, Finding::builder(Item::Authentication, probe_id)
+.rated(Severity::Critical, Confidence::Confirmed)
+.title(format!("Server accepts {what}"))
+.detail(format!("Identity `{}`'s check request succeeded with {what} ({where_}): the server does not verify token signatures properly, so anyone can forge a session.", identity.id))
+.at(location.clone())
+.discriminator(&where_)
+.build().with_evidence(http.evidence(&format!("{what}, accepted"), &resp, None))
             .with_remediation("Verify every token's signature with a fixed algorithm allowlist (never `none`) before reading its claims."));
         }
     }

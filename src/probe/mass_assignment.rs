@@ -15,10 +15,11 @@ use super::input_validation::{sources, update_methods};
 use super::owned::{self, OwnedObject};
 use super::{Context, Probe, ProbeRun, RunState};
 use crate::auth::Identity;
-use crate::checklist::Item;
-use crate::discover::inventory::path_pattern;
-use crate::finding::{Confidence, Finding, Location, Severity};
 use crate::http::{Request, Response};
+use crate::model::IdentityId;
+use crate::model::Item;
+use crate::model::path_pattern;
+use crate::model::{Confidence, Finding, Location, Severity};
 
 /// Collections tried (each costs about three writes).
 const MAX_SOURCES: usize = 3;
@@ -173,7 +174,10 @@ struct Outcome {
 }
 
 async fn run(ctx: &Context) -> Result<ProbeRun, String> {
-    let who = ctx.identities.get("a").or_else(|| ctx.identities.get("b"));
+    let who = ctx
+        .identities
+        .get(IdentityId::A)
+        .or_else(|| ctx.identities.get(IdentityId::B));
     let Some(who) = who.map(|i| &**i) else {
         return Ok(ProbeRun::not_run(
             "mass",
@@ -185,7 +189,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     let other = ctx
         .identities
         .authenticated()
-        .find(|i| i.name != who.name && (i.name == "b" || i.name == "a"))
+        .find(|i| i.id != who.id && (i.id == IdentityId::B || i.id == IdentityId::A))
         .cloned();
     let ids = other_ids(other.as_ref().and_then(|o| o.profile()).as_ref());
     let fields = privileged_fields(&ids);
@@ -473,12 +477,12 @@ async fn account(
         .header("Accept", "application/json");
     let restored = matches!(who.send(&ctx.http, undo).await, Ok(r) if r.is_success());
     out.notes.push(if restored {
-        format!("restored {} on {}'s account", hits.join(", "), who.name)
+        format!("restored {} on {}'s account", hits.join(", "), who.id)
     } else {
         format!(
             "could NOT restore {} on {}'s account: reset it by hand",
             hits.join(", "),
-            who.name
+            who.id
         )
     });
 }
@@ -495,31 +499,28 @@ fn finding(
         method: method.to_string(),
         url: ctx.http.redactor().url(url),
     };
-    Finding::new(
-        Item::InputValidation,
-        "mass.privileged-field-accepted",
-        Severity::High,
-        Confidence::Confirmed,
-        "Privileged fields in a request body are stored (mass assignment)",
-        format!(
+    Finding::builder(Item::InputValidation, "mass.privileged-field-accepted")
+        .rated(Severity::High, Confidence::Confirmed)
+        .title("Privileged fields in a request body are stored (mass assignment)")
+        .detail(format!(
             "{method} {} ({what}) accepted {} from the client and the read-back shows the \
              injected value: the server binds the body to its model without an allowlist.",
             location.url,
             hits.join(", ")
-        ),
-        location,
-        what,
-    )
-    .with_evidence(ctx.http.evidence(
-        "the read-back after the write",
-        readback,
-        hits.first().copied(),
-    ))
-    .with_remediation(
-        "Bind request bodies to an explicit allowlist of client-settable fields (a DTO, strong \
+        ))
+        .at(location)
+        .discriminator(what)
+        .build()
+        .with_evidence(ctx.http.evidence(
+            "the read-back after the write",
+            readback,
+            hits.first().copied(),
+        ))
+        .with_remediation(
+            "Bind request bodies to an explicit allowlist of client-settable fields (a DTO, strong \
          parameters, a serializer with read-only fields) and set ownership, tenant and role \
          fields on the server from the session.",
-    )
+        )
 }
 
 fn moved(ctx: &Context, method: &str, url: &Url, resp: &Response) -> Finding {
@@ -527,24 +528,20 @@ fn moved(ctx: &Context, method: &str, url: &Url, resp: &Response) -> Finding {
         method: method.to_string(),
         url: ctx.http.redactor().url(url),
     };
-    Finding::new(
-        Item::InputValidation,
-        "mass.tenant-field-accepted",
-        Severity::Critical,
-        Confidence::Confirmed,
-        "A tenant field in a request body moves the object to another tenant",
-        format!(
+    Finding::builder(Item::InputValidation, "mass.tenant-field-accepted")
+        .rated(Severity::Critical, Confidence::Confirmed)
+        .title("A tenant field in a request body moves the object to another tenant")
+        .detail(format!(
             "{method} {} with the other tenant's id in tenant fields made the object readable by \
              the other tenant and no longer by its creator.",
             location.url
-        ),
-        location,
-        "",
-    )
-    .with_evidence(ctx.http.evidence("the write", resp, None))
-    .with_remediation(
-        "Never take tenant or owner ids from the request body; derive them from the session.",
-    )
+        ))
+        .at(location)
+        .build()
+        .with_evidence(ctx.http.evidence("the write", resp, None))
+        .with_remediation(
+            "Never take tenant or owner ids from the request body; derive them from the session.",
+        )
 }
 
 #[cfg(test)]

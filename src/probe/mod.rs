@@ -33,15 +33,13 @@ pub mod transactions;
 
 use std::sync::Arc;
 
-use futures_util::future::BoxFuture;
-use serde::Serialize;
-
 use crate::auth::Identities;
-use crate::checklist::Item;
 use crate::config::ScanConfig;
 use crate::discover::Inventory;
-use crate::finding::Finding;
 use crate::http::HttpLayer;
+use crate::model::Item;
+pub use crate::model::{ProbeRun, RunState};
+use futures_util::future::BoxFuture;
 
 pub use catalog::ProbeCatalog;
 
@@ -127,86 +125,6 @@ pub(crate) fn with_query_param(
         .extend_pairs(kept)
         .append_pair(name, value);
     u
-}
-
-/// What one probe family did for one checklist item.
-#[derive(Debug, Clone, Serialize)]
-pub struct ProbeRun {
-    /// The probe family, e.g. `errors` or `tenant`.
-    pub probe: String,
-    pub item: Item,
-    /// How many checks actually executed (requests evaluated, tokens tested...).
-    pub checks: u32,
-    pub state: RunState,
-    pub findings: Vec<Finding>,
-    /// Facts a reader needs to trust a pass, e.g. "replayed 14 routes from a to b".
-    pub notes: Vec<String>,
-    /// A one-line result the item's summary leads with whatever the verdict, e.g. a grade.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub headline: Option<String>,
-}
-
-/// Whether a probe could do its work.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
-pub enum RunState {
-    /// The probe ran its checks; its findings (possibly none) are the result.
-    Ran,
-    /// The probe ran but could not decide.
-    Inconclusive { reason: String },
-    /// The probe failed with an error; the scan went on without it.
-    Errored { error: String },
-    /// The probe could not run; `config_key` names what would enable it.
-    NotRun {
-        reason: String,
-        config_key: Option<String>,
-    },
-}
-
-impl ProbeRun {
-    pub fn new(probe: &str, item: Item) -> ProbeRun {
-        ProbeRun {
-            probe: probe.to_string(),
-            item,
-            checks: 0,
-            state: RunState::Ran,
-            findings: Vec::new(),
-            notes: Vec::new(),
-            headline: None,
-        }
-    }
-
-    pub fn not_run(probe: &str, item: Item, reason: impl Into<String>, key: Option<&str>) -> Self {
-        ProbeRun {
-            state: RunState::NotRun {
-                reason: reason.into(),
-                config_key: key.map(str::to_string),
-            },
-            ..ProbeRun::new(probe, item)
-        }
-    }
-
-    /// Folds a run of the same probe and item (a part done concurrently) into this one:
-    /// checks add up, findings and notes join, and a part that could not decide or
-    /// failed makes the whole run so.
-    pub fn absorb(&mut self, part: ProbeRun) {
-        self.checks += part.checks;
-        self.findings.extend(part.findings);
-        self.notes.extend(part.notes);
-        self.headline = self.headline.take().or(part.headline);
-        if self.state == RunState::Ran {
-            self.state = part.state;
-        }
-    }
-
-    pub fn errored(probe: &str, item: Item, error: impl Into<String>) -> Self {
-        ProbeRun {
-            state: RunState::Errored {
-                error: error.into(),
-            },
-            ..ProbeRun::new(probe, item)
-        }
-    }
 }
 
 #[cfg(test)]

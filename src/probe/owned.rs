@@ -13,6 +13,8 @@ use crate::auth::Identity;
 use crate::config::CanaryConfig;
 use crate::discover::{Endpoint, Inventory};
 use crate::http::{HttpLayer, Request, Response};
+use crate::model::EndpointKey;
+use crate::model::IdentityId;
 
 /// Field names whose value is free text the app stores and shows back: the marker goes here.
 const TEXT_FIELDS: &[&str] = &[
@@ -38,7 +40,7 @@ const TEXT_FIELDS: &[&str] = &[
 #[derive(Debug, Clone, PartialEq)]
 pub struct OwnedObject {
     /// The identity that created (and owns) it.
-    pub owner: String,
+    pub owner: IdentityId,
     /// The collection it was created in, as a route pattern (`/api/projects`).
     pub collection: String,
     /// Where the object lives (`/api/projects/42`).
@@ -78,7 +80,7 @@ impl OwnedObjects {
             .clone()
     }
 
-    pub fn of(&self, owner: &str) -> Vec<OwnedObject> {
+    pub fn of(&self, owner: IdentityId) -> Vec<OwnedObject> {
         self.all()
             .into_iter()
             .filter(|o| o.owner == owner)
@@ -111,9 +113,9 @@ impl OwnedObjects {
 
     /// Takes over an object a probe caused to exist (e.g. a partial record left by a
     /// failed multi-step write), so cleanup removes it. `marker` may be empty.
-    pub fn adopt_url(&self, owner: &str, collection: &str, url: Url, id: &str, marker: &str) {
+    pub fn adopt_url(&self, owner: IdentityId, collection: &str, url: Url, id: &str, marker: &str) {
         self.push(OwnedObject {
-            owner: owner.to_string(),
+            owner,
             collection: collection.to_string(),
             url,
             id: id.to_string(),
@@ -206,7 +208,7 @@ impl OwnedObjects {
     pub fn reassign(&self, url: &Url, owner: &Identity) {
         let mut objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
         for o in objects.iter_mut().filter(|o| o.url == *url) {
-            o.owner = owner.name.clone();
+            o.owner = owner.id;
         }
     }
 
@@ -247,8 +249,8 @@ impl OwnedObjects {
         body: Value,
     ) -> OwnedObject {
         let object = OwnedObject {
-            owner: identity.name.clone(),
-            collection: crate::discover::inventory::path_pattern(create.path()),
+            owner: identity.id,
+            collection: crate::model::path_pattern(create.path()),
             url,
             id,
             marker: marker.to_string(),
@@ -292,7 +294,7 @@ impl OwnedObjects {
             if gone.contains(&object.url) {
                 continue;
             }
-            let Some(owner) = identities.get(&object.owner) else {
+            let Some(owner) = identities.get(object.owner) else {
                 continue;
             };
             let deleted = owner
@@ -493,8 +495,8 @@ pub fn canary_sources(
             && e.body_example
                 .as_ref()
                 .is_some_and(|b| body_with_marker(b, "x").is_some())
-            && inventory.endpoints.contains_key(&(
-                "DELETE".to_string(),
+            && inventory.endpoints.contains_key(&EndpointKey::new(
+                "DELETE",
                 format!("{}/{{id}}", e.pattern.trim_end_matches('/')),
             ))
     };
@@ -561,7 +563,7 @@ mod tests {
         let owned = OwnedObjects::new();
         let u = Url::parse("http://127.0.0.1:1/api/projects/42").unwrap();
         owned.push(OwnedObject {
-            owner: "a".into(),
+            owner: IdentityId::A,
             collection: "/api/projects".into(),
             url: u.clone(),
             id: "42".into(),

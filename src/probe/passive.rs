@@ -7,10 +7,10 @@ use std::sync::{Arc, Mutex};
 use super::ProbeRun;
 use super::secret;
 use super::signatures::SignatureSet;
-use crate::checklist::Item;
-use crate::discover::inventory::path_pattern;
-use crate::finding::{Finding, Location};
 use crate::http::{Observer, Redactor, Response, evidence};
+use crate::model::Item;
+use crate::model::path_pattern;
+use crate::model::{Finding, Location};
 
 /// Evidence kept per finding: enough to replay, not a log of every hit.
 const EVIDENCE_PER_FINDING: usize = 2;
@@ -171,18 +171,15 @@ impl Observer for PassiveScanner {
                 response.status,
                 self.redactor.text(&m.excerpt)
             );
-            let finding = Finding::new(
-                sig.item,
-                &sig.id,
-                sig.severity,
-                sig.confidence,
-                &sig.title,
-                detail,
-                location,
-                &key.2,
-            )
-            .with_evidence(ev)
-            .with_remediation(&sig.remediation);
+            let finding = Finding::builder(sig.item, &sig.id)
+                .rated(sig.severity, sig.confidence)
+                .title(&sig.title)
+                .detail(detail)
+                .at(location)
+                .discriminator(&key.2)
+                .build()
+                .with_evidence(ev)
+                .with_remediation(&sig.remediation);
             state.findings.insert(key, finding);
         }
     }

@@ -18,10 +18,11 @@ use url::Url;
 
 use super::login_attempt::{self, Prepared};
 use super::{Context, Probe, ProbeRun, RunState};
-use crate::checklist::Item;
 use crate::discover::inventory::Endpoint;
-use crate::finding::{Confidence, Finding, Location, Severity};
 use crate::http::{Request, Response, Session};
+use crate::model::IdentityId;
+use crate::model::Item;
+use crate::model::{Confidence, Finding, Location, Severity};
 
 /// What a burst targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -324,7 +325,7 @@ async fn target(ctx: &Context, kind: Kind) -> Result<(Shot, Session, bool), Stri
     let http = &ctx.http;
     let rl = &ctx.config.rate_limit;
     let reset_email = format!("prodready-{}@example.invalid", rand::random::<u32>());
-    let session = Session::new(&format!("ratelimit-{}", kind.name().replace(' ', "-")));
+    let session = Session::scratch(IdentityId::Anonymous, "rate-limit burst");
     match kind {
         Kind::Login => {
             let password_ids: Vec<_> = ctx
@@ -406,7 +407,8 @@ async fn target(ctx: &Context, kind: Kind) -> Result<(Shot, Session, bool), Stri
                             g.method == "GET"
                                 && g.pattern == pattern
                                 && g.observations.iter().any(|o| {
-                                    o.identity != "anonymous" && (200..300).contains(&o.status)
+                                    o.identity != IdentityId::Anonymous
+                                        && (200..300).contains(&o.status)
                                 })
                         })
                     };
@@ -608,17 +610,14 @@ async fn burst(
             (run, Duration::ZERO)
         }
         None => {
-            let mut f = Finding::new(
-                Item::RateLimiting,
-                kind.probe_id(),
-                if kind == Kind::Login {
+            let mut f = Finding::builder(Item::RateLimiting, kind.probe_id())
+.rated(if kind == Kind::Login {
                     Severity::High
                 } else {
                     Severity::Medium
-                },
-                Confidence::Firm,
-                format!("No rate limit on {}", kind.name()),
-                format!(
+                }, Confidence::Firm)
+.title(format!("No rate limit on {}", kind.name()))
+.detail(format!(
                     "{} {} requests in a row at the scanner's rate got no 429, no Retry-After, no RateLimit headers, no lockout and no slowdown: {} can be automated at will.",
                     run.checks,
                     kind.name(),
@@ -628,10 +627,10 @@ async fn burst(
                         Kind::Reset => "reset-mail flooding",
                         Kind::Write => "writing",
                     }
-                ),
-                location,
-                kind.name(),
-            );
+                ))
+.at(location)
+.discriminator(kind.name())
+.build();
             if let Some(first) = &first {
                 f = f.with_evidence(http.evidence("first request of the burst", first, None));
             }
@@ -689,19 +688,16 @@ async fn forwarded_for_check(
         evidence.push(http.evidence("changed X-Forwarded-For, let through", &forged, None));
         evidence.push(http.evidence("plain request right after, still limited", &plain, None));
     }
-    let mut f = Finding::new(
-        Item::RateLimiting,
-        "ratelimit.forwarded-for-bypass",
-        Severity::Medium,
-        Confidence::Firm,
-        format!("{} limit resets with a forged X-Forwarded-For", kind.name()),
-        format!(
+    let mut f = Finding::builder(Item::RateLimiting, "ratelimit.forwarded-for-bypass")
+.rated(Severity::Medium, Confidence::Firm)
+.title(format!("{} limit resets with a forged X-Forwarded-For", kind.name()))
+.detail(format!(
             "Once the {} limit was reached, requests claiming another client address in X-Forwarded-For / X-Real-IP went through while plain requests stayed limited: anyone can escape the limit by rotating the header.",
             kind.name()
-        ),
-        location.clone(),
-        kind.name(),
-    );
+        ))
+.at(location.clone())
+.discriminator(kind.name())
+.build();
     for e in evidence {
         f = f.with_evidence(e);
     }
@@ -735,7 +731,7 @@ async fn cleanup(ctx: &Context, kind: Kind, resp: &Response, via_identity: bool)
     let Some(url) = url else {
         return "; the created object could not be located for deletion".to_string();
     };
-    let session = Session::new("ratelimit-cleanup");
+    let session = Session::scratch(IdentityId::Anonymous, "rate-limit cleanup");
     match send(
         ctx,
         kind,

@@ -9,10 +9,11 @@ use url::Url;
 
 use super::similarity::similarity;
 use super::{Context, Probe, ProbeRun, RunState};
-use crate::checklist::Item;
 use crate::discover::Endpoint;
-use crate::finding::{Confidence, Finding, Location, Severity};
 use crate::http::Request;
+use crate::model::IdentityId;
+use crate::model::Item;
+use crate::model::{Confidence, Finding, Location, Severity};
 
 /// Path segments that name administration areas in most frameworks.
 const ADMIN_WORDS: &[&str] = &[
@@ -55,7 +56,7 @@ fn admin_looking(pattern: &str) -> bool {
         .any(|seg| ADMIN_WORDS.contains(&seg.to_ascii_lowercase().as_str()))
 }
 
-fn status_of(ep: &Endpoint, identity: &str) -> Option<u16> {
+fn status_of(ep: &Endpoint, identity: IdentityId) -> Option<u16> {
     ep.observations
         .iter()
         .find(|o| o.identity == identity)
@@ -63,9 +64,11 @@ fn status_of(ep: &Endpoint, identity: &str) -> Option<u16> {
 }
 
 async fn run(ctx: &Context) -> ProbeRun {
-    let (Some(admin), Some(member)) = (ctx.identities.get("admin"), ctx.identities.get("member"))
-    else {
-        let missing = if ctx.identities.get("admin").is_none() {
+    let (Some(admin), Some(member)) = (
+        ctx.identities.get(IdentityId::Admin),
+        ctx.identities.get(IdentityId::Member),
+    ) else {
+        let missing = if ctx.identities.get(IdentityId::Admin).is_none() {
             "identities.admin"
         } else {
             "identities.member"
@@ -82,14 +85,14 @@ async fn run(ctx: &Context) -> ProbeRun {
     let mut undecided: Vec<String> = Vec::new();
 
     // Links the admin's pages show and the member's do not: a UI that hides them.
-    let links = |who: &str| {
+    let links = |who: IdentityId| {
         ctx.inventory
             .links_seen
-            .get(who)
+            .get(&who)
             .cloned()
             .unwrap_or_default()
     };
-    let (admin_links, member_links) = (links("admin"), links("member"));
+    let (admin_links, member_links) = (links(IdentityId::Admin), links(IdentityId::Member));
     let hidden: std::collections::BTreeSet<&String> = if member_links.is_empty() {
         Default::default()
     } else {
@@ -103,16 +106,16 @@ async fn run(ctx: &Context) -> ProbeRun {
         .inventory
         .endpoints()
         .filter(|e| e.method == "GET")
-        .filter(|e| status_of(e, "admin").is_some_and(|s| (200..300).contains(&s)))
+        .filter(|e| status_of(e, IdentityId::Admin).is_some_and(|s| (200..300).contains(&s)))
         .filter(|e| {
             admin_looking(&e.pattern)
-                || status_of(e, "member").is_some_and(|s| s == 401 || s == 403)
+                || status_of(e, IdentityId::Member).is_some_and(|s| s == 401 || s == 403)
                 || e.examples.iter().any(&is_hidden)
         })
         .filter_map(|e| {
             e.observations
                 .iter()
-                .find(|o| o.identity == "admin")
+                .find(|o| o.identity == IdentityId::Admin)
                 .and_then(|o| Url::parse(&o.url).ok())
         })
         .take(MAX_READS)
@@ -140,13 +143,10 @@ async fn run(ctx: &Context) -> ProbeRun {
                 method: "GET".into(),
                 url: ctx.http.redactor().url(&url),
             };
-            let f = Finding::new(
-                Item::Authorization,
-                "roles.member-reads-admin",
-                Severity::High,
-                Confidence::Firm,
-                "A member reads an admin-only resource",
-                format!(
+            let f = Finding::builder(Item::Authorization, "roles.member-reads-admin")
+.rated(Severity::High, Confidence::Firm)
+.title("A member reads an admin-only resource")
+.detail(format!(
                     "{} answers the member {} with the admin's content ({:.0}% alike); the admin role is not enforced on the server.{}",
                     location.url,
                     as_member.status,
@@ -156,10 +156,9 @@ async fn run(ctx: &Context) -> ProbeRun {
                     } else {
                         ""
                     }
-                ),
-                location,
-                "",
-            )
+                ))
+.at(location)
+.build()
             .with_evidence(ctx.http.evidence("the admin's request", &as_admin, None))
             .with_evidence(ctx.http.evidence("the member replays it", &as_member, None))
             .with_remediation("Check the caller's role on the server for every admin route (middleware or a policy per handler), not only by hiding links in the UI.");
@@ -217,16 +216,12 @@ async fn run(ctx: &Context) -> ProbeRun {
                     method: ep.method.clone(),
                     url: ctx.http.redactor().url(&url),
                 };
-                let f = Finding::new(
-                    Item::Authorization,
-                    "roles.member-admin-write",
-                    Severity::High,
-                    Confidence::Confirmed,
-                    "A member can call an admin-only write",
-                    format!("The member sent {} {} (setting its own account to the values it already has) and got {}; the admin role is not checked.", ep.method, location.url, resp.status),
-                    location,
-                    "",
-                )
+                let f = Finding::builder(Item::Authorization, "roles.member-admin-write")
+.rated(Severity::High, Confidence::Confirmed)
+.title("A member can call an admin-only write")
+.detail(format!("The member sent {} {} (setting its own account to the values it already has) and got {}; the admin role is not checked.", ep.method, location.url, resp.status))
+.at(location)
+.build()
                 .with_evidence(ctx.http.evidence("the member's no-op admin write", &resp, None))
                 .with_remediation("Check the caller's role on the server for every admin action.");
                 run.findings.push(f);

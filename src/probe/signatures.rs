@@ -13,9 +13,9 @@ use serde::Deserialize;
 use super::catalog::CatalogError;
 use super::pattern::{self, Pattern};
 use super::secret;
-use crate::checklist::Item;
-use crate::finding::{Confidence, Severity};
 use crate::http::Response;
+use crate::model::Item;
+use crate::model::{Confidence, Severity};
 
 pub use super::pattern::MAX_SCAN_BYTES;
 
@@ -372,6 +372,7 @@ impl RawSignature {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::IdentityId;
     use std::time::{Duration, Instant};
 
     use bytes::Bytes;
@@ -410,7 +411,8 @@ mod tests {
             redirects: Vec::new(),
             blocked_redirect: None,
             sent: crate::http::SentRequest {
-                identity: "anonymous".into(),
+                identity: IdentityId::Anonymous,
+                purpose: None,
                 method: "GET".into(),
                 url: "http://127.0.0.1/x".parse().expect("valid URL"),
                 headers: Vec::new(),

@@ -15,10 +15,13 @@ use super::owned::{OwnedObject, new_marker};
 use super::similarity::similarity;
 use super::{Context, Probe, ProbeRun, RunState};
 use crate::auth::Identity;
-use crate::checklist::Item;
-use crate::discover::{IdKind, Markers, id_kind};
-use crate::finding::{Confidence, Finding, Location, Severity};
+use crate::discover::Markers;
 use crate::http::{Request, Response};
+use crate::model::EndpointKey;
+use crate::model::IdentityId;
+use crate::model::Item;
+use crate::model::{Confidence, Finding, Location, Severity};
+use crate::model::{IdKind, id_kind};
 
 /// Bounds per identity pair.
 const MAX_READ_TARGETS: usize = 40;
@@ -113,8 +116,11 @@ struct Tally {
 }
 
 async fn run(ctx: &Context) -> ProbeRun {
-    let (Some(a), Some(b)) = (ctx.identities.get("a"), ctx.identities.get("b")) else {
-        let missing = if ctx.identities.get("a").is_none() {
+    let (Some(a), Some(b)) = (
+        ctx.identities.get(IdentityId::A),
+        ctx.identities.get(IdentityId::B),
+    ) else {
+        let missing = if ctx.identities.get(IdentityId::A).is_none() {
             "identities.a"
         } else {
             "identities.b"
@@ -126,19 +132,19 @@ async fn run(ctx: &Context) -> ProbeRun {
             Some(missing),
         );
     };
-    let markers = |name: &str| ctx.inventory.markers.get(name).cloned().unwrap_or_default();
+    let markers = |id: IdentityId| ctx.inventory.markers.get(&id).cloned().unwrap_or_default();
     let mut tally = Tally::default();
     for (owner, caller) in [(a, b), (b, a)] {
         let pair = Pair {
             owner,
             caller,
-            owner_markers: markers(&owner.name),
-            caller_markers: markers(&caller.name),
+            owner_markers: markers(owner.id),
+            caller_markers: markers(caller.id),
         };
         if pair.owner_markers.values.is_empty() {
             tally.undecided.push(format!(
                 "no private marker of {} is known (no profile, no canary)",
-                owner.name
+                owner.id
             ));
             continue;
         }
@@ -155,7 +161,7 @@ async fn run(ctx: &Context) -> ProbeRun {
         };
         tally.notes.push(format!(
             "{} replayed {reads} reads and {writes} writes of {}",
-            caller.name, owner.name
+            caller.id, owner.id
         ));
     }
     let mut run = ProbeRun::new("tenant", Item::TenantIsolation);
@@ -201,15 +207,15 @@ fn is_object_route(url: &Url, pattern: &str) -> bool {
 async fn read_replay(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
     let mut targets: Vec<Url> = ctx
         .owned
-        .of(&pair.owner.name)
+        .of(pair.owner.id)
         .into_iter()
         .map(|o| o.url)
         .collect();
     for ep in ctx.inventory.endpoints().filter(|e| e.method == "GET") {
         for obs in &ep.observations {
-            if obs.identity == pair.owner.name
+            if obs.identity == pair.owner.id
                 && (200..300).contains(&obs.status)
-                && obs.markers_of.contains(&pair.owner.name)
+                && obs.markers_of.contains(&pair.owner.id)
                 && let Ok(u) = Url::parse(&obs.url)
                 && is_object_route(&u, &ep.pattern)
                 && !targets.contains(&u)
@@ -270,7 +276,7 @@ fn read_finding(
     caller: &Response,
     marker: Option<&str>,
 ) -> Finding {
-    let (o, c) = (&pair.owner.name, &pair.caller.name);
+    let (o, c) = (&pair.owner.id, &pair.caller.id);
     let location = Location {
         method: "GET".into(),
         url: ctx.http.redactor().url(url),
@@ -292,7 +298,12 @@ fn read_finding(
             ),
         ),
     };
-    let mut f = Finding::new(Item::TenantIsolation, probe, Severity::Critical, confidence, format!("Tenant {c} can read tenant {o}'s object"), detail, location, "")
+    let mut f = Finding::builder(Item::TenantIsolation, probe)
+.rated(Severity::Critical, confidence)
+.title(format!("Tenant {c} can read tenant {o}'s object"))
+.detail(detail)
+.at(location)
+.build()
         .with_remediation("Scope every object lookup to the caller's tenant on the server (e.g. `WHERE id = ? AND tenant_id = ?`), and answer 404 for objects of other tenants.");
     if let Some(owner) = owner {
         f = f.with_evidence(ctx.http.evidence(
@@ -312,7 +323,7 @@ fn read_finding(
 async fn neighbours(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
     let mine: Vec<OwnedObject> = ctx
         .owned
-        .of(&pair.caller.name)
+        .of(pair.caller.id)
         .into_iter()
         .filter(|o| id_kind(&o.id) == Some(IdKind::Integer))
         .take(MAX_NEIGHBOUR_OBJECTS)
@@ -347,16 +358,12 @@ async fn neighbours(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
                     method: "GET".into(),
                     url: ctx.http.redactor().url(&url),
                 };
-                let f = Finding::new(
-                    Item::TenantIsolation,
-                    "tenant.neighbour-id",
-                    Severity::Critical,
-                    Confidence::Confirmed,
-                    format!("Tenant {} reaches tenant {}'s objects by guessing sequential ids", pair.caller.name, pair.owner.name),
-                    format!("Starting from its own object id {id}, {} requested id {} and got {}'s private marker `{m}`.", pair.caller.name, id + delta, pair.owner.name),
-                    location,
-                    "",
-                )
+                let f = Finding::builder(Item::TenantIsolation, "tenant.neighbour-id")
+.rated(Severity::Critical, Confidence::Confirmed)
+.title(format!("Tenant {} reaches tenant {}'s objects by guessing sequential ids", pair.caller.id, pair.owner.id))
+.detail(format!("Starting from its own object id {id}, {} requested id {} and got {}'s private marker `{m}`.", pair.caller.id, id + delta, pair.owner.id))
+.at(location)
+.build()
                 .with_evidence(ctx.http.evidence("neighbouring id requested by the other tenant", &resp, Some(m)))
                 .with_remediation("Check the caller's tenant on every lookup; opaque ids only slow guessing, they do not authorise.");
                 tally.findings.push(f);
@@ -396,7 +403,7 @@ async fn body_ids(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
             .collect();
         let id_fields: Vec<&str> = fields.iter().copied().filter(|f| is_id_name(f)).collect();
         for field in id_fields {
-            for object in ctx.owned.of(&pair.owner.name) {
+            for object in ctx.owned.of(pair.owner.id) {
                 let value = match object.id.parse::<i64>() {
                     Ok(n) if field != "slug" => Value::from(n),
                     _ => Value::String(object.id.clone()),
@@ -457,17 +464,14 @@ fn judge(
                 method: replayed.sent.method.clone(),
                 url: finding.location.url.clone(),
             };
-            let id = Finding::new(
-                Item::TenantIsolation,
-                "tenant.body-id-replay",
-                finding.severity,
-                finding.confidence,
-                "",
-                "",
-                location.clone(),
-                field,
-            )
-            .id;
+            let id = Finding::builder(Item::TenantIsolation, "tenant.body-id-replay")
+                .rated(finding.severity, finding.confidence)
+                .title("")
+                .detail("")
+                .at(location.clone())
+                .discriminator(field)
+                .build()
+                .id;
             Finding {
                 id,
                 probe: "tenant.body-id-replay".into(),
@@ -506,7 +510,7 @@ async fn query_ids(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
         .take(MAX_BODY_LOOKUPS)
         .collect();
     for (base, param) in routes {
-        for object in ctx.owned.of(&pair.owner.name) {
+        for object in ctx.owned.of(pair.owner.id) {
             let mut url = base.clone();
             url.query_pairs_mut()
                 .clear()
@@ -532,18 +536,18 @@ async fn write_replay(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) -> u32 
     let mut sent = 0;
     for object in ctx
         .owned
-        .of(&pair.owner.name)
+        .of(pair.owner.id)
         .into_iter()
         .take(MAX_WRITE_OBJECTS)
     {
         if !ctx.owned.owns(&object.url) {
             continue; // Never a write to anything the scanner did not create.
         }
-        let pattern = crate::discover::inventory::path_pattern(object.url.path());
+        let pattern = crate::model::path_pattern(object.url.path());
         let has = |m: &str| {
             ctx.inventory
                 .endpoints
-                .contains_key(&(m.to_string(), pattern.clone()))
+                .contains_key(&EndpointKey::new(m, pattern.clone()))
         };
         let read_back = |obj: &OwnedObject| {
             let req = Request::get(obj.url.clone()).header("Accept", "application/json");
@@ -616,7 +620,7 @@ fn write_finding(
     after: &Response,
     shown: &str,
 ) -> Finding {
-    let (o, c) = (&pair.owner.name, &pair.caller.name);
+    let (o, c) = (&pair.owner.id, &pair.caller.id);
     let (probe, title, detail) = if method == "DELETE" {
         (
             "tenant.delete-replay",
@@ -639,7 +643,12 @@ fn write_finding(
         method: method.into(),
         url: ctx.http.redactor().url(&object.url),
     };
-    Finding::new(Item::TenantIsolation, probe, Severity::Critical, Confidence::Confirmed, title, detail, location, "")
+    Finding::builder(Item::TenantIsolation, probe)
+.rated(Severity::Critical, Confidence::Confirmed)
+.title(title)
+.detail(detail)
+.at(location)
+.build()
         .with_evidence(ctx.http.evidence(&format!("{c} writes {o}'s object"), attempt, None))
         .with_evidence(ctx.http.evidence(&format!("{o} reads it back"), after, Some(shown)))
         .with_remediation("Scope every update and delete to the caller's tenant (the WHERE clause of the write, not only of the read).")

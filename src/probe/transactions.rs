@@ -12,11 +12,12 @@ use serde_json::Value;
 use super::owned::replace_in_strings;
 use super::{Context, Probe, ProbeRun, RunState};
 use crate::auth::Identity;
-use crate::checklist::Item;
 use crate::config::{AtomicWrite, SingleUse};
 use crate::discover::listed_ids;
-use crate::finding::{Confidence, Finding, Location, Severity};
 use crate::http::{Request, Response};
+use crate::model::IdentityId;
+use crate::model::Item;
+use crate::model::{Confidence, Finding, Location, Severity};
 
 /// The transaction integrity family.
 pub struct TransactionIntegrity;
@@ -71,7 +72,7 @@ async fn run(ctx: &Context) -> ProbeRun {
     run
 }
 
-fn identity<'a>(ctx: &'a Context, name: &str) -> Result<&'a std::sync::Arc<Identity>, String> {
+fn identity(ctx: &Context, name: IdentityId) -> Result<&std::sync::Arc<Identity>, String> {
     ctx.identities
         .get(name)
         .ok_or_else(|| format!("identity {name} is not logged in"))
@@ -106,7 +107,7 @@ async fn check_atomic(
     atomic: &AtomicWrite,
     run: &mut ProbeRun,
 ) -> Result<(), String> {
-    let who = identity(ctx, &atomic.identity)?;
+    let who = identity(ctx, atomic.identity)?;
     let send = |body: &Value| {
         Request::new(&atomic.request.method, atomic.request.url.clone())
             .json(body)
@@ -119,7 +120,7 @@ async fn check_atomic(
                 atomic.effect.path().trim_end_matches('/')
             )) {
                 ctx.owned
-                    .adopt_url(&who.name, atomic.effect.path(), url, id, "");
+                    .adopt_url(who.id, atomic.effect.path(), url, id, "");
             }
         }
     };
@@ -144,16 +145,12 @@ async fn check_atomic(
             url: ctx.http.redactor().url(&atomic.request.url),
         };
         let ids = left.iter().cloned().collect::<Vec<_>>().join(", ");
-        let f = Finding::new(
-            Item::TransactionIntegrity,
-            "transactions.partial-write",
-            Severity::High,
-            Confidence::Confirmed,
-            "A failed multi-step write leaves a partial record",
-            format!("The write failed with {} on its invalid later part, yet {} now lists a new record ({ids}): the steps before the failure were committed.", partial.status, atomic.effect.path()),
-            location,
-            "",
-        )
+        let f = Finding::builder(Item::TransactionIntegrity, "transactions.partial-write")
+.rated(Severity::High, Confidence::Confirmed)
+.title("A failed multi-step write leaves a partial record")
+.detail(format!("The write failed with {} on its invalid later part, yet {} now lists a new record ({ids}): the steps before the failure were committed.", partial.status, atomic.effect.path()))
+.at(location)
+.build()
         .with_evidence(ctx.http.evidence("the partially invalid write", &partial, None))
         .with_evidence(ctx.http.evidence("the listing afterwards", &listing, left.iter().next().map(String::as_str)))
         .with_remediation("Run every step of the write in one database transaction (or a saga with compensation) so a failure rolls all of it back.");
@@ -195,7 +192,7 @@ async fn check_single_use(
     single: &SingleUse,
     run: &mut ProbeRun,
 ) -> Result<(), String> {
-    let who = identity(ctx, &single.identity)?;
+    let who = identity(ctx, single.identity)?;
     let mut body = single.body.clone();
     if let Some((setup, setup_body, pointer)) = &single.setup {
         let unique = format!("prodready-{:08x}", rand::random::<u32>());
@@ -247,16 +244,12 @@ async fn check_single_use(
                 method: single.action.method.clone(),
                 url: ctx.http.redactor().url(&single.action.url),
             };
-            let mut f = Finding::new(
-                Item::TransactionIntegrity,
-                "transactions.double-use",
-                Severity::High,
-                Confidence::Confirmed,
-                "A single-use action succeeded more than once",
-                format!("{} identical requests sent at once: {n} succeeded (statuses {}). The check and the update are not atomic.", responses.len(), statuses.join(", ")),
-                location,
-                "",
-            )
+            let mut f = Finding::builder(Item::TransactionIntegrity, "transactions.double-use")
+.rated(Severity::High, Confidence::Confirmed)
+.title("A single-use action succeeded more than once")
+.detail(format!("{} identical requests sent at once: {n} succeeded (statuses {}). The check and the update are not atomic.", responses.len(), statuses.join(", ")))
+.at(location)
+.build()
             .with_remediation("Make the check and the state change one atomic step: a conditional UPDATE (`... WHERE redeemed_at IS NULL`) and check the affected row count, or a unique constraint.");
             for w in wins.iter().take(2) {
                 f = f.with_evidence(ctx.http.evidence("an attempt that succeeded", w, None));

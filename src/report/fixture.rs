@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use super::{IdentitySummary, InventoryCounts, ReportInput};
-use crate::checklist::{Attestation, Item};
-use crate::finding::{
+use crate::model::IdentityId;
+use crate::model::{Attestation, Item};
+use crate::model::{
     Confidence, Evidence, Finding, Location, RequestExcerpt, ResponseExcerpt, Severity,
 };
 use crate::probe::ProbeRun;
@@ -19,9 +20,9 @@ fn at(method: &str, path: &str) -> Location {
     }
 }
 
-fn request(identity: &str, method: &str, path: &str) -> RequestExcerpt {
+fn request(identity: IdentityId, method: &str, path: &str) -> RequestExcerpt {
     RequestExcerpt {
-        identity: identity.into(),
+        identity,
         method: method.into(),
         url: format!("{BASE}{path}"),
         headers: vec![("cookie".into(), "session=[REDACTED]".into())],
@@ -51,45 +52,43 @@ fn run(probe: &str, item: Item, checks: u32, findings: Vec<Finding>, notes: &[&s
 }
 
 fn tenant_read() -> Finding {
-    Finding::new(
-        Item::TenantIsolation,
-        "tenant.read-replay",
-        Severity::Critical,
-        Confidence::Confirmed,
-        "Tenant B can read tenant A's invoice",
-        "Replaying tenant A's request as tenant B returned A's canary invoice.",
-        at("GET", "/api/invoices/41"),
-        "",
-    )
-    .with_evidence(Evidence {
-        label: "b reads a's canary".into(),
-        request: request("b", "GET", "/api/invoices/41"),
-        response: Some(response(
-            200,
-            &[("content-type", "application/json")],
-            r#"{"id":41,"tenant":"a","memo":"prodready-canary-7f3a"}"#,
-        )),
-        matched: Some("prodready-canary-7f3a".into()),
-    })
-    .with_remediation("Scope every query by the caller's tenant id on the server.")
+    Finding::builder(Item::TenantIsolation, "tenant.read-replay")
+        .rated(Severity::Critical, Confidence::Confirmed)
+        .title("Tenant B can read tenant A's invoice")
+        .detail("Replaying tenant A's request as tenant B returned A's canary invoice.")
+        .at(at("GET", "/api/invoices/41"))
+        .build()
+        .with_evidence(Evidence {
+            label: "b reads a's canary".into(),
+            request: request(IdentityId::B, "GET", "/api/invoices/41"),
+            response: Some(response(
+                200,
+                &[("content-type", "application/json")],
+                r#"{"id":41,"tenant":"a","memo":"prodready-canary-7f3a"}"#,
+            )),
+            matched: Some("prodready-canary-7f3a".into()),
+        })
+        .with_remediation("Scope every query by the caller's tenant id on the server.")
 }
 
 fn cors() -> Finding {
-    Finding::new(
+    Finding::builder(
         Item::SecurityHeaders,
         "cors.reflected-origin-with-credentials",
-        Severity::High,
-        Confidence::Firm,
-        "CORS reflects any origin with credentials",
-        "An arbitrary Origin was echoed in Access-Control-Allow-Origin with credentials allowed.",
-        at("GET", "/api/me"),
-        "https://evil.example",
     )
+    .rated(Severity::High, Confidence::Firm)
+    .title("CORS reflects any origin with credentials")
+    .detail(
+        "An arbitrary Origin was echoed in Access-Control-Allow-Origin with credentials allowed.",
+    )
+    .at(at("GET", "/api/me"))
+    .discriminator("https://evil.example")
+    .build()
     .with_evidence(Evidence {
         label: "arbitrary origin reflected".into(),
         request: RequestExcerpt {
             headers: vec![("origin".into(), "https://evil.example".into())],
-            ..request("a", "GET", "/api/me")
+            ..request(IdentityId::A, "GET", "/api/me")
         },
         response: Some(response(
             200,
@@ -105,91 +104,75 @@ fn cors() -> Finding {
 }
 
 fn csp() -> Finding {
-    Finding::new(
-        Item::SecurityHeaders,
-        "headers.csp-unsafe-inline",
-        Severity::Medium,
-        Confidence::Confirmed,
-        "CSP allows 'unsafe-inline' scripts",
-        "script-src contains 'unsafe-inline', so an injected script runs.",
-        at("GET", "/"),
-        "",
-    )
-    .with_evidence(Evidence {
-        label: "CSP header".into(),
-        request: request("anonymous", "GET", "/"),
-        response: Some(ResponseExcerpt {
-            truncated: true,
-            ..response(
-                200,
-                &[(
-                    "content-security-policy",
-                    "default-src 'self'; script-src 'self' 'unsafe-inline'",
-                )],
-                "<!doctype html><html><head>",
-            )
-        }),
-        matched: Some("'unsafe-inline'".into()),
-    })
-    .with_remediation("Drop 'unsafe-inline'; use nonces or hashes.")
+    Finding::builder(Item::SecurityHeaders, "headers.csp-unsafe-inline")
+        .rated(Severity::Medium, Confidence::Confirmed)
+        .title("CSP allows 'unsafe-inline' scripts")
+        .detail("script-src contains 'unsafe-inline', so an injected script runs.")
+        .at(at("GET", "/"))
+        .build()
+        .with_evidence(Evidence {
+            label: "CSP header".into(),
+            request: request(IdentityId::Anonymous, "GET", "/"),
+            response: Some(ResponseExcerpt {
+                truncated: true,
+                ..response(
+                    200,
+                    &[(
+                        "content-security-policy",
+                        "default-src 'self'; script-src 'self' 'unsafe-inline'",
+                    )],
+                    "<!doctype html><html><head>",
+                )
+            }),
+            matched: Some("'unsafe-inline'".into()),
+        })
+        .with_remediation("Drop 'unsafe-inline'; use nonces or hashes.")
 }
 
 fn hsts() -> Finding {
-    Finding::new(
-        Item::SecurityHeaders,
-        "headers.hsts-missing",
-        Severity::Low,
-        Confidence::Confirmed,
-        "No Strict-Transport-Security header",
-        "Responses carry no HSTS header.",
-        at("GET", "/"),
-        "",
-    )
-    .with_remediation("Send Strict-Transport-Security: max-age=31536000; includeSubDomains.")
+    Finding::builder(Item::SecurityHeaders, "headers.hsts-missing")
+        .rated(Severity::Low, Confidence::Confirmed)
+        .title("No Strict-Transport-Security header")
+        .detail("Responses carry no HSTS header.")
+        .at(at("GET", "/"))
+        .build()
+        .with_remediation("Send Strict-Transport-Security: max-age=31536000; includeSubDomains.")
 }
 
 fn xff_bypass() -> Finding {
-    Finding::new(
-        Item::RateLimiting,
-        "ratelimit.xff-reset",
-        Severity::Medium,
-        Confidence::Tentative,
-        "Login limit resets when X-Forwarded-For changes",
-        "After 429, a new X-Forwarded-For value got 401 instead of 429.",
-        at("POST", "/api/login"),
-        "",
-    )
-    .with_evidence(Evidence {
-        label: "limit lifted by a new X-Forwarded-For".into(),
-        request: RequestExcerpt {
-            headers: vec![("x-forwarded-for".into(), "203.0.113.9".into())],
-            body: Some(r#"{"email":"ratelimit@example.test","password":"[REDACTED]"}"#.into()),
-            ..request("anonymous", "POST", "/api/login")
-        },
-        response: Some(response(401, &[], r#"{"error":"bad credentials"}"#)),
-        matched: None,
-    })
-    .with_remediation("Key the limiter on the real client address, not a client header.")
+    Finding::builder(Item::RateLimiting, "ratelimit.xff-reset")
+        .rated(Severity::Medium, Confidence::Tentative)
+        .title("Login limit resets when X-Forwarded-For changes")
+        .detail("After 429, a new X-Forwarded-For value got 401 instead of 429.")
+        .at(at("POST", "/api/login"))
+        .build()
+        .with_evidence(Evidence {
+            label: "limit lifted by a new X-Forwarded-For".into(),
+            request: RequestExcerpt {
+                headers: vec![("x-forwarded-for".into(), "203.0.113.9".into())],
+                body: Some(r#"{"email":"ratelimit@example.test","password":"[REDACTED]"}"#.into()),
+                ..request(IdentityId::Anonymous, "POST", "/api/login")
+            },
+            response: Some(response(401, &[], r#"{"error":"bad credentials"}"#)),
+            matched: None,
+        })
+        .with_remediation("Key the limiter on the real client address, not a client header.")
 }
 
 fn version_leak() -> Finding {
-    Finding::new(
-        Item::ErrorHandling,
-        "errors.version-disclosure",
-        Severity::Low,
-        Confidence::Firm,
-        "Server version in error responses",
-        "A 404 page names the framework and its version.",
-        at("GET", "/does-not-exist"),
-        "",
-    )
-    .with_evidence(Evidence {
-        label: "404 body".into(),
-        request: request("anonymous", "GET", "/does-not-exist"),
-        response: Some(response(404, &[], "Not Found - express 4.17.1")),
-        matched: Some("express 4.17.1".into()),
-    })
-    .with_remediation("Serve a generic error page without versions.")
+    Finding::builder(Item::ErrorHandling, "errors.version-disclosure")
+        .rated(Severity::Low, Confidence::Firm)
+        .title("Server version in error responses")
+        .detail("A 404 page names the framework and its version.")
+        .at(at("GET", "/does-not-exist"))
+        .build()
+        .with_evidence(Evidence {
+            label: "404 body".into(),
+            request: request(IdentityId::Anonymous, "GET", "/does-not-exist"),
+            response: Some(response(404, &[], "Not Found - express 4.17.1")),
+            matched: Some("express 4.17.1".into()),
+        })
+        .with_remediation("Serve a generic error page without versions.")
 }
 
 /// A scan with every status: fail (1, 6), inconclusive (2 errored, 8 undecided),
@@ -286,17 +269,17 @@ pub(crate) fn input() -> ReportInput {
         }),
         identities: vec![
             IdentitySummary {
-                name: "anonymous".into(),
+                name: IdentityId::Anonymous,
                 login: "none".into(),
                 status: "anonymous".into(),
             },
             IdentitySummary {
-                name: "a".into(),
+                name: IdentityId::A,
                 login: "json".into(),
                 status: "logged-in".into(),
             },
             IdentitySummary {
-                name: "b".into(),
+                name: IdentityId::B,
                 login: "form".into(),
                 status: "logged-in".into(),
             },

@@ -14,8 +14,8 @@ use time::Date;
 use super::model::{
     BaselineReport, FixedFinding, Gate, Report, SuppressionReport, SuppressionState,
 };
-use crate::checklist::Item;
-use crate::finding::{Confidence, Finding, Severity};
+use crate::model::Item;
+use crate::model::{Confidence, Finding, Severity};
 
 /// The threshold at which a finding fails the gate (`--fail-on`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -526,25 +526,21 @@ pub fn render_diff(old: &Report, new: &Report, diff: &BaselineReport) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Location;
+    use crate::model::Location;
     use crate::probe::ProbeRun;
     use crate::report::BaselineState;
     use crate::report::{InventoryCounts, ReportInput};
 
     fn finding(item: Item, probe: &str, path: &str, sev: Severity, conf: Confidence) -> Finding {
-        Finding::new(
-            item,
-            probe,
-            sev,
-            conf,
-            format!("{probe} at {path}"),
-            "detail",
-            Location {
+        Finding::builder(item, probe)
+            .rated(sev, conf)
+            .title(format!("{probe} at {path}"))
+            .detail("detail")
+            .at(Location {
                 method: "GET".into(),
                 url: format!("http://127.0.0.1:4000{path}"),
-            },
-            "",
-        )
+            })
+            .build()
     }
 
     fn report(runs: Vec<ProbeRun>) -> Report {

@@ -8,8 +8,8 @@
 use std::fmt::Write as _;
 
 use super::{ItemReport, Report, SuppressionState, reproduce};
-use crate::checklist::Status;
-use crate::finding::{Evidence, Finding};
+use crate::model::Status;
+use crate::model::{Evidence, Finding};
 
 const CSS: &str = r#"
 :root{--fg:#1d2330;--muted:#5b6475;--bg:#fff;--line:#dde1e8;--pass:#1a7f37;--warn:#9a6700;--fail:#cf222e;--grey:#6e7781;--code:#f6f8fa}
@@ -227,7 +227,7 @@ fn evidence(out: &mut String, e: &Evidence, open: bool) {
         "<details class=\"evidence\"{}><summary>{} <span class=\"muted\">(as {})</span></summary>",
         if open { " open" } else { "" },
         esc(&e.label),
-        esc(&e.request.identity)
+        esc(e.request.identity.as_str())
     );
     let _ = writeln!(
         out,
@@ -334,46 +334,44 @@ fn esc(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::IdentityId;
     use scraper::{Html, Selector};
 
     use super::*;
-    use crate::finding::{Confidence, Location, RequestExcerpt, ResponseExcerpt, Severity};
+    use crate::model::{Confidence, Location, RequestExcerpt, ResponseExcerpt, Severity};
     use crate::report::fixture;
 
     #[test]
     fn every_item_renders_and_response_text_is_escaped() {
         let mut report = Report::new(fixture::input());
         let hostile = "<script>alert(1)</script><img src=x onerror=alert(2)>";
-        let f = Finding::new(
-            crate::checklist::Item::ErrorHandling,
-            "errors.stack-trace",
-            Severity::Medium,
-            Confidence::Firm,
-            "title <b>bold</b>",
-            "detail",
-            Location {
+        let f = Finding::builder(crate::model::Item::ErrorHandling, "errors.stack-trace")
+            .rated(Severity::Medium, Confidence::Firm)
+            .title("title <b>bold</b>")
+            .detail("detail")
+            .at(Location {
                 method: "GET".into(),
                 url: "http://127.0.0.1:4000/x?a=<i>".into(),
-            },
-            "x",
-        )
-        .with_evidence(Evidence {
-            label: "label".into(),
-            request: RequestExcerpt {
-                identity: "a".into(),
-                method: "GET".into(),
-                url: "http://127.0.0.1:4000/x".into(),
-                headers: vec![("authorization".into(), "Bearer [REDACTED]".into())],
-                body: None,
-            },
-            response: Some(ResponseExcerpt {
-                status: 500,
-                headers: vec![],
-                body: hostile.into(),
-                truncated: false,
-            }),
-            matched: None,
-        });
+            })
+            .discriminator("x")
+            .build()
+            .with_evidence(Evidence {
+                label: "label".into(),
+                request: RequestExcerpt {
+                    identity: IdentityId::A,
+                    method: "GET".into(),
+                    url: "http://127.0.0.1:4000/x".into(),
+                    headers: vec![("authorization".into(), "Bearer [REDACTED]".into())],
+                    body: None,
+                },
+                response: Some(ResponseExcerpt {
+                    status: 500,
+                    headers: vec![],
+                    body: hostile.into(),
+                    truncated: false,
+                }),
+                matched: None,
+            });
         report.findings.push(f.clone());
 
         let html = render(&report);

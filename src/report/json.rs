@@ -17,7 +17,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::checklist::Item;
+    use crate::model::Item;
     use crate::report::fixture;
 
     const SCHEMA: &str = include_str!("../../schema/report-v1.json");

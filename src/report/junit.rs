@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use super::{ProbeState, Report};
-use crate::checklist::Status;
+use crate::model::Status;
 
 /// Renders the report as a JUnit XML document followed by a newline.
 pub(super) fn render(report: &Report) -> String {

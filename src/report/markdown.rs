@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{BaselineState, Report, SuppressionState};
-use crate::checklist::Status;
+use crate::model::Status;
 
 /// How many findings the summary lists; the full list is in the other formats.
 const TOP_FINDINGS: usize = 10;

@@ -7,8 +7,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::checklist::{self, Attestation, Item, Status};
-use crate::finding::{Evidence, Finding};
+use crate::checklist;
+use crate::model::IdentityId;
+use crate::model::{Attestation, Item, Status};
+use crate::model::{Evidence, Finding};
 use crate::probe::{ProbeRun, RunState};
 
 /// The schema id every v1 report carries in its `schema` field.
@@ -106,7 +108,7 @@ pub struct FixedFinding {
     /// The dotted probe id.
     pub probe: String,
     /// Its severity in the baseline.
-    pub severity: crate::finding::Severity,
+    pub severity: crate::model::Severity,
     /// Its title in the baseline.
     pub title: String,
 }
@@ -239,7 +241,7 @@ impl ProbeState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentitySummary {
     /// The identity's name in the config: `anonymous`, `a`, `b`, `admin`, `member`.
-    pub name: String,
+    pub name: IdentityId,
     /// How it logs in: `json`, `form`, `static`, `none`...
     pub login: String,
     /// How the login went: `logged-in`, `anonymous`...
@@ -563,7 +565,7 @@ mod rfc3339_utc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Confidence, Location, RequestExcerpt, Severity};
+    use crate::model::{Confidence, Location, RequestExcerpt, Severity};
     use crate::report::fixture;
 
     fn finding(item: Item, probe: &str, path: &str, severity: Severity) -> Finding {
@@ -571,23 +573,19 @@ mod tests {
             method: "GET".into(),
             url: format!("http://127.0.0.1:4000{path}"),
         };
-        Finding::new(
-            item,
-            probe,
-            severity,
-            Confidence::Firm,
-            format!("{probe} at {path}"),
-            "detail",
-            location,
-            "",
-        )
+        Finding::builder(item, probe)
+            .rated(severity, Confidence::Firm)
+            .title(format!("{probe} at {path}"))
+            .detail("detail")
+            .at(location)
+            .build()
     }
 
     fn evidence(label: &str) -> Evidence {
         Evidence {
             label: label.into(),
             request: RequestExcerpt {
-                identity: "b".into(),
+                identity: IdentityId::B,
                 method: "GET".into(),
                 url: "http://127.0.0.1:4000/x".into(),
                 headers: vec![],

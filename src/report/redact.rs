@@ -23,6 +23,7 @@ const SCANNER_MADE: &[&str] = &[
     "confidence",
     "state",
     "id",
+    "identity",
 ];
 
 impl Report {
@@ -87,11 +88,29 @@ fn scrub(value: &mut Value, needles: &[String]) {
                     // Lists of finding ids are scanner-made too; the top-level findings
                     // list holds objects and is scrubbed.
                     ("findings", Value::Array(list)) if list.iter().all(Value::is_string) => {}
+                    // Identity names are the config's fixed names (`a`, `admin`...).
+                    ("identities", _) => scrub_except(v, "name", needles),
                     _ => scrub(v, needles),
                 }
             }
         }
         Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// Scrubs the objects of a list, leaving the field `keep` of each as it is.
+fn scrub_except(list: &mut Value, keep: &str, needles: &[String]) {
+    let Value::Array(list) = list else {
+        return scrub(list, needles);
+    };
+    for item in list {
+        match item {
+            Value::Object(map) => map
+                .iter_mut()
+                .filter(|(k, _)| k.as_str() != keep)
+                .for_each(|(_, v)| scrub(v, needles)),
+            other => scrub(other, needles),
+        }
     }
 }
 
@@ -120,7 +139,7 @@ mod tests {
             .notes
             .push(format!("logged in with {secret}"));
         report.errors.push(format!("login failed for {secret}"));
-        report.identities[1].name = format!("a-{secret}");
+        report.identities[1].login = format!("json-{secret}");
         report.target = format!("http://127.0.0.1:4000/?key={secret}");
         report
     }

@@ -5,7 +5,7 @@
 //!
 //! It works from the redacted evidence only, so it can never print a real credential.
 
-use crate::finding::RequestExcerpt;
+use crate::model::RequestExcerpt;
 
 /// Headers curl sets itself or that only describe the transfer.
 const SKIPPED_HEADERS: &[&str] = &["host", "content-length", "connection", "accept-encoding"];
@@ -97,10 +97,11 @@ fn quote(s: &str, kind: Placeholder) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::IdentityId;
 
     fn req(headers: &[(&str, &str)], body: Option<&str>) -> RequestExcerpt {
         RequestExcerpt {
-            identity: "b".into(),
+            identity: IdentityId::B,
             method: if body.is_some() { "POST" } else { "GET" }.into(),
             url: "http://127.0.0.1:4000/api/notes?q=it's".into(),
             headers: headers

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::{BaselineState, Report};
-use crate::finding::{Evidence, Finding, Severity};
+use crate::model::{Evidence, Finding, Severity};
 
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 

@@ -9,8 +9,8 @@ use comfy_table::{
 };
 
 use super::{Report, Style};
-use crate::checklist::Status;
-use crate::finding::{Finding, Severity};
+use crate::model::Status;
+use crate::model::{Finding, Severity};
 
 /// How many findings the scorecard lists below the table.
 const TOP_FINDINGS: usize = 10;

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use prodready::auth::Identities;
-use prodready::checklist::Item;
 use prodready::http::{HttpLayer, HttpSettings, Redactor};
+use prodready::model::Item;
 use prodready::probe::{Context, Probe, ProbeCatalog};
 
 use crate::common;

@@ -1,6 +1,6 @@
 //! Every flaw of the test app makes exactly its own item fail; the hardened app fails none.
 
-use prodready::checklist::{Item, Status};
+use prodready::model::{Item, Status};
 
 use crate::common;
 
@@ -27,7 +27,7 @@ async fn each_flaw_fails_exactly_its_item() {
     let probed = probed();
     let mut flaws = Vec::new();
     for flaw in testserver::Flaw::ALL {
-        let item = Item::from_key(flaw.item_key()).expect("flaw names a checklist item");
+        let item = flaw.item();
         if probed.contains(&item) {
             flaws.push((*flaw, item));
         } else {

@@ -2,7 +2,7 @@
 //! validates against the vendored 2.1.0 schema, JUnit parses with 12 test cases, the HTML
 //! renders every item with response text escaped, and no format carries a password.
 
-use prodready::checklist::Status;
+use prodready::model::Status;
 use prodready::report::{Format, Report, Style, render};
 use scraper::{Html, Selector};
 use serde_json::Value;

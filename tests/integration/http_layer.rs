@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use prodready::http::{HttpLayer, HttpSettings, Redactor, Request, Scope, Session};
+use prodready::model::IdentityId;
 use url::Url;
 
 use crate::common;
@@ -94,7 +95,7 @@ async fn no_request_leaves_scope_when_the_app_links_and_redirects_elsewhere() {
     .unwrap();
     let go = Url::parse(&format!("{}/go/partner", server.base_url())).unwrap();
     let resp = http
-        .send(&Session::new("anonymous"), Request::get(go))
+        .send(&Session::new(IdentityId::Anonymous), Request::get(go))
         .await
         .unwrap();
     server.shutdown().await;
@@ -137,7 +138,7 @@ async fn bodies_over_the_cap_are_cut_and_marked() {
     .unwrap();
     let resp = http
         .send(
-            &Session::new("anonymous"),
+            &Session::new(IdentityId::Anonymous),
             Request::get(base.join("/big").unwrap()),
         )
         .await
@@ -149,7 +150,7 @@ async fn bodies_over_the_cap_are_cut_and_marked() {
     // And a request to another origin is refused before it is sent.
     let other = Url::parse("http://127.0.0.2:9/").unwrap();
     let err = http
-        .send(&Session::new("anonymous"), Request::get(other))
+        .send(&Session::new(IdentityId::Anonymous), Request::get(other))
         .await
         .unwrap_err();
     assert!(

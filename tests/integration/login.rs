@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use prodready::auth::Identities;
 use prodready::http::{HttpLayer, HttpSettings, Redactor, Request};
+use prodready::model::IdentityId;
 use url::Url;
 
 use crate::common;
@@ -27,8 +28,8 @@ async fn json_bearer_and_form_csrf_cookie_logins_both_work_and_renew_after_logou
     let me = Url::parse(&format!("{}/api/me", server.base_url())).unwrap();
 
     // a logs in with JSON and a bearer token; b with the HTML form, CSRF and a cookie.
-    let a = ids.get("a").unwrap();
-    let b = ids.get("b").unwrap();
+    let a = ids.get(IdentityId::A).unwrap();
+    let b = ids.get(IdentityId::B).unwrap();
     assert_eq!(a.login_kind(), "json");
     assert_eq!(b.login_kind(), "form");
     assert!(

@@ -2,8 +2,8 @@
 //! redacted in every report format; bad bodies and privileged fields are caught; the
 //! hardened app passes both with its publishable key reported as info.
 
-use prodready::checklist::{Item, Status};
-use prodready::finding::Severity;
+use prodready::model::Severity;
+use prodready::model::{Item, Status};
 use prodready::report::{Format, Report, Style, render};
 
 use crate::common;
@@ -146,7 +146,7 @@ async fn bad_bodies_and_privileged_fields_fail_item_8() {
             )
         });
     assert!(mass.detail.contains("owner_id"), "{}", mass.detail);
-    assert_eq!(mass.confidence, prodready::finding::Confidence::Confirmed);
+    assert_eq!(mass.confidence, prodready::model::Confidence::Confirmed);
     assert!(
         !report
             .warnings

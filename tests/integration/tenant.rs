@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use prodready::checklist::{Item, Status};
+use prodready::model::{Item, Status};
 use serde_json::Value;
 
 use crate::common;

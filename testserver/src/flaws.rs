@@ -4,6 +4,7 @@
 //! under a flaw asks `state.flaw(Flaw::X)` at the one place where the hardened
 //! and the flawed behaviour part ways, so each flaw stays easy to find.
 
+use prodready_model::Item;
 use std::fmt;
 
 /// One deliberate weakness of the test app. Each flaw makes exactly one
@@ -153,33 +154,33 @@ impl Flaw {
         }
     }
 
-    /// The key of the checklist item this flaw makes fail.
-    pub fn item_key(self) -> &'static str {
+    /// The checklist item this flaw makes fail.
+    pub fn item(self) -> Item {
         match self {
-            Flaw::StackTrace | Flaw::DebugPage | Flaw::SqlError => "error-handling",
-            Flaw::IdorRead | Flaw::IdorWrite => "tenant-isolation",
-            Flaw::ListAllTenants | Flaw::SensitiveFields => "server-side-filtering",
-            Flaw::MissingRoleCheck => "authorization",
-            Flaw::NonAtomicOrder | Flaw::DoubleRedeem => "transaction-integrity",
-            Flaw::NoAuditTrail => "audit-logging",
+            Flaw::StackTrace | Flaw::DebugPage | Flaw::SqlError => Item::ErrorHandling,
+            Flaw::IdorRead | Flaw::IdorWrite => Item::TenantIsolation,
+            Flaw::ListAllTenants | Flaw::SensitiveFields => Item::ServerSideFiltering,
+            Flaw::MissingRoleCheck => Item::Authorization,
+            Flaw::NonAtomicOrder | Flaw::DoubleRedeem => Item::TransactionIntegrity,
+            Flaw::NoAuditTrail => Item::AuditLogging,
             Flaw::NoSecurityHeaders
             | Flaw::WeakCsp
             | Flaw::CorsReflectOrigin
-            | Flaw::CorsNullOrigin => "security-headers",
-            Flaw::InsecureSessionCookie => "authentication",
+            | Flaw::CorsNullOrigin => Item::SecurityHeaders,
+            Flaw::InsecureSessionCookie => Item::Authentication,
             Flaw::JwtAlgNone
             | Flaw::WeakJwtSecret
             | Flaw::LongLivedToken
             | Flaw::NoLogoutRevocation
-            | Flaw::UserEnumeration => "authentication",
+            | Flaw::UserEnumeration => Item::Authentication,
             Flaw::NoLoginRateLimit | Flaw::NoSignupRateLimit | Flaw::RateLimitXffBypass => {
-                "rate-limiting"
+                Item::RateLimiting
             }
             Flaw::SecretInBundle
             | Flaw::SecretInLazyChunk
             | Flaw::SourceMapExposed
-            | Flaw::DotenvExposed => "secrets",
-            Flaw::NoInputValidation | Flaw::MassAssignment => "input-validation",
+            | Flaw::DotenvExposed => Item::Secrets,
+            Flaw::NoInputValidation | Flaw::MassAssignment => Item::InputValidation,
         }
     }
 
@@ -438,7 +439,7 @@ mod tests {
         for f in Flaw::ALL {
             assert_eq!(Flaw::from_name(f.name()), Some(*f));
             assert!(!f.description().is_empty());
-            assert!(!f.item_key().is_empty());
+            assert_ne!(f.item(), Item::CodeOwnership, "item 12 cannot be observed");
         }
         let mut names: Vec<_> = Flaw::ALL.iter().map(|f| f.name()).collect();
         names.sort_unstable();

@@ -45,7 +45,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     if args.list_flaws {
         for flaw in Flaw::ALL {
-            println!("{} {}", flaw.name(), flaw.item_key());
+            println!("{} {}", flaw.name(), flaw.item().key());
         }
         return ExitCode::SUCCESS;
     }

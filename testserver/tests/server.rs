@@ -1106,7 +1106,7 @@ fn list_flaws_prints_name_and_item() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), Flaw::ALL.len());
     for (line, flaw) in lines.iter().zip(Flaw::ALL) {
-        assert_eq!(*line, format!("{} {}", flaw.name(), flaw.item_key()));
+        assert_eq!(*line, format!("{} {}", flaw.name(), flaw.item().key()));
     }
     assert!(lines.contains(&"stack-trace error-handling"));
 

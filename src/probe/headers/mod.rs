@@ -17,10 +17,11 @@ use futures_util::future::BoxFuture;
 use url::Url;
 
 use super::{Context, Probe, ProbeRun};
-use crate::checklist::Item;
-use crate::discover::inventory::path_pattern;
-use crate::finding::{Confidence, Finding, Location, Severity};
 use crate::http::{Request, Response};
+use crate::model::IdentityId;
+use crate::model::Item;
+use crate::model::path_pattern;
+use crate::model::{Confidence, Finding, Location, Severity};
 
 /// Bounds on the response set.
 const MAX_PAGES: usize = 4;
@@ -74,24 +75,20 @@ pub fn is_loopback(url: &Url) -> bool {
     }
 }
 
-fn plan(ctx: &Context) -> Vec<(Role, String, Request)> {
+fn plan(ctx: &Context) -> Vec<(Role, IdentityId, Request)> {
     let mut out = Vec::new();
     let html = |u: Url| Request::get(u).header("Accept", "text/html,application/xhtml+xml");
     let json = |u: Url| Request::get(u).header("Accept", "application/json");
-    let first_auth = ctx
-        .identities
-        .authenticated()
-        .next()
-        .map(|i| i.name.clone());
+    let first_auth = ctx.identities.authenticated().next().map(|i| i.id);
     for (i, u) in ctx.config.start.iter().enumerate() {
         if i == 0 {
             out.push((
                 Role::Graded,
-                "anonymous".to_string(),
+                IdentityId::Anonymous,
                 html(u.clone()).header("Origin", GRADING_ORIGIN),
             ));
         } else {
-            out.push((Role::Page, "anonymous".to_string(), html(u.clone())));
+            out.push((Role::Page, IdentityId::Anonymous, html(u.clone())));
         }
     }
     // Pages seen by discovery, as an authenticated identity (they may be private).
@@ -111,7 +108,7 @@ fn plan(ctx: &Context) -> Vec<(Role, String, Request)> {
         if redirect_from.is_none() {
             redirect_from = Some(u.clone());
         }
-        let who = first_auth.clone().unwrap_or_else(|| "anonymous".into());
+        let who = first_auth.unwrap_or(IdentityId::Anonymous);
         out.push((Role::Page, who, html(u)));
     }
     // Authenticated API responses: one example per GET route pattern seen with success.
@@ -122,7 +119,7 @@ fn plan(ctx: &Context) -> Vec<(Role, String, Request)> {
         }
         let ok = ep.observations.iter().find(|o| {
             o.status < 300
-                && o.identity != "anonymous"
+                && o.identity != IdentityId::Anonymous
                 && o.content_type
                     .as_deref()
                     .is_some_and(|c| c.contains("json"))
@@ -131,19 +128,23 @@ fn plan(ctx: &Context) -> Vec<(Role, String, Request)> {
             continue;
         };
         api += 1;
-        out.push((Role::Page, obs.identity.clone(), json(u.clone())));
+        out.push((Role::Page, obs.identity, json(u.clone())));
     }
     // Error pages, both kinds.
     let token = format!("prodready-{:08x}", rand::random::<u32>());
     if let Ok(u) = ctx.config.target.join(&format!("/{token}")) {
-        out.push((Role::Error, "anonymous".into(), html(u.clone())));
-        if let Some(who) = &first_auth {
-            out.push((Role::Error, who.clone(), json(u)));
+        out.push((Role::Error, IdentityId::Anonymous, html(u.clone())));
+        if let Some(who) = first_auth {
+            out.push((Role::Error, who, json(u)));
         }
     }
     // A redirect: a private page asked for anonymously usually redirects to a login.
     if let Some(u) = redirect_from {
-        out.push((Role::Redirect, "anonymous".into(), html(u).no_redirects()));
+        out.push((
+            Role::Redirect,
+            IdentityId::Anonymous,
+            html(u).no_redirects(),
+        ));
     }
     out
 }
@@ -451,7 +452,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         .map(|(role, who, req)| async move {
             let identity = ctx
                 .identities
-                .get(&who)
+                .get(who)
                 .unwrap_or_else(|| ctx.identities.anonymous());
             let r = identity
                 .send(&ctx.http, req)
@@ -510,16 +511,13 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
                 method: resp.sent.method.clone(),
                 url: resp.url.to_string(),
             };
-            let f = Finding::new(
-                Item::SecurityHeaders,
-                i.check,
-                i.severity,
-                i.confidence,
-                i.title.clone(),
-                i.detail.clone(),
-                location,
-                i.check,
-            );
+            let f = Finding::builder(Item::SecurityHeaders, i.check)
+                .rated(i.severity, i.confidence)
+                .title(i.title.clone())
+                .detail(i.detail.clone())
+                .at(location)
+                .discriminator(i.check)
+                .build();
             let entry = findings
                 .entry(f.id.clone())
                 .or_insert_with(|| f.with_remediation(i.remediation));

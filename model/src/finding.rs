@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::checklist::Item;
+use crate::identity::IdentityId;
+use crate::route::path_pattern;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -58,7 +60,7 @@ pub struct Location {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestExcerpt {
     /// Which identity sent it (`anonymous`, `a`, `b`, `admin`, `member`).
-    pub identity: String,
+    pub identity: IdentityId,
     pub method: String,
     pub url: String,
     pub headers: Vec<(String, String)>,
@@ -107,29 +109,21 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// Builds a finding whose id is derived from `probe`, the location's method and
-    /// path (not host or port, which change between runs) and `discriminator`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        item: Item,
-        probe: &str,
-        severity: Severity,
-        confidence: Confidence,
-        title: impl Into<String>,
-        detail: impl Into<String>,
-        location: Location,
-        discriminator: &str,
-    ) -> Finding {
-        let id = finding_id(probe, &location, discriminator);
-        Finding {
-            id,
+    /// Starts a finding of `probe` (a dotted `family.check` id) on `item`; rate it
+    /// with [`FindingBuilder::rated`] and place it with [`FindingBuilder::at`].
+    pub fn builder(item: Item, probe: &str) -> FindingBuilder {
+        FindingBuilder {
             item,
             probe: probe.to_string(),
-            severity,
-            confidence,
-            title: title.into(),
-            detail: detail.into(),
-            location,
+            severity: Severity::Info,
+            confidence: Confidence::Tentative,
+            title: String::new(),
+            detail: String::new(),
+            location: Location {
+                method: String::new(),
+                url: String::new(),
+            },
+            discriminator: String::new(),
             evidence: Vec::new(),
             remediation: String::new(),
         }
@@ -146,6 +140,79 @@ impl Finding {
     }
 }
 
+/// A finding under construction; [`FindingBuilder::build`] derives its stable id from
+/// the probe, the location's method and route pattern, and the discriminator.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct FindingBuilder {
+    item: Item,
+    probe: String,
+    severity: Severity,
+    confidence: Confidence,
+    title: String,
+    detail: String,
+    location: Location,
+    discriminator: String,
+    evidence: Vec<Evidence>,
+    remediation: String,
+}
+
+impl FindingBuilder {
+    /// How bad and how sure (unrated findings are `info`/`tentative`).
+    pub fn rated(mut self, severity: Severity, confidence: Confidence) -> Self {
+        self.severity = severity;
+        self.confidence = confidence;
+        self
+    }
+
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+
+    /// Where it was observed.
+    pub fn at(mut self, location: Location) -> Self {
+        self.location = location;
+        self
+    }
+
+    /// Tells apart findings of one probe on one route (a parameter, a header...).
+    pub fn discriminator(mut self, discriminator: impl Into<String>) -> Self {
+        self.discriminator = discriminator.into();
+        self
+    }
+
+    pub fn evidence(mut self, evidence: Evidence) -> Self {
+        self.evidence.push(evidence);
+        self
+    }
+
+    pub fn remediation(mut self, remediation: impl Into<String>) -> Self {
+        self.remediation = remediation.into();
+        self
+    }
+
+    pub fn build(self) -> Finding {
+        Finding {
+            id: finding_id(&self.probe, &self.location, &self.discriminator),
+            item: self.item,
+            probe: self.probe,
+            severity: self.severity,
+            confidence: self.confidence,
+            title: self.title,
+            detail: self.detail,
+            location: self.location,
+            evidence: self.evidence,
+            remediation: self.remediation,
+        }
+    }
+}
+
 /// Ids hash the route pattern and query parameter names, not object ids, host or port,
 /// which change between runs (canaries get new ids every scan).
 fn finding_id(probe: &str, location: &Location, discriminator: &str) -> String {
@@ -154,11 +221,7 @@ fn finding_id(probe: &str, location: &Location, discriminator: &str) -> String {
             let mut names: Vec<String> = u.query_pairs().map(|(k, _)| k.into_owned()).collect();
             names.sort();
             names.dedup();
-            format!(
-                "{}?{}",
-                crate::discover::inventory::path_pattern(u.path()),
-                names.join("&")
-            )
+            format!("{}?{}", path_pattern(u.path()), names.join("&"))
         })
         .unwrap_or_else(|_| location.url.clone());
     let mut h = Sha256::new();

@@ -1,0 +1,18 @@
+//! The leaf of prodready: the types every layer shares (checklist items and verdicts,
+//! findings and their evidence, probe runs, identities, route patterns). It imports
+//! nothing else of the scanner, so the test app can name checklist items by type too.
+
+pub mod checklist;
+pub mod finding;
+pub mod identity;
+pub mod route;
+pub mod run;
+
+pub use checklist::{Attestation, Item, Status};
+pub use finding::{
+    Confidence, Evidence, Finding, FindingBuilder, Location, RequestExcerpt, ResponseExcerpt,
+    Severity,
+};
+pub use identity::{IdentityId, Role, Tenant};
+pub use route::{EndpointKey, IdKind, id_kind, path_pattern};
+pub use run::{ProbeRun, RunState};
