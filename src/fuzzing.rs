@@ -9,13 +9,13 @@ use std::path::Path;
 
 use url::Url;
 
+use crate::catalog::ProbeCatalog;
+use crate::catalog::{CatalogError, CheckReport};
 use crate::config::{self, ConfigError, Overrides, ScanConfig, Source};
+use crate::families::auth::cookies::{Role, judge, role_of};
+use crate::families::auth::jwt::{self, Jwt, Lifetime};
+use crate::families::headers::{self, csp, grade};
 use crate::http::{CookieJar, Response};
-use crate::probe::ProbeCatalog;
-use crate::probe::catalog::{CatalogError, CheckReport};
-use crate::probe::cookies::{Role, judge, role_of};
-use crate::probe::headers::{self, csp, grade};
-use crate::probe::jwt::{self, Jwt, Lifetime};
 
 /// An https HTML page carrying `headers`, graded the way the header probe grades pages.
 fn graded_page(url: &str, headers: Vec<(String, String)>) -> csp::Evaluation {

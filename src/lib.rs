@@ -2,15 +2,16 @@
 //! 12-point production-readiness checklist, with evidence for every verdict.
 
 pub mod auth;
+pub mod catalog;
 pub mod checklist;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod discover;
+pub mod engine;
+pub mod families;
 pub mod fuzzing;
 pub mod http;
 /// The leaf types every layer shares; a crate of its own so the test app uses them too.
 pub use prodready_model as model;
-pub mod probe;
 pub mod report;
-pub mod scan;

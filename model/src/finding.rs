@@ -108,7 +108,17 @@ pub struct Finding {
     pub remediation: String,
 }
 
+/// The family of a dotted probe id: `tenant` for `tenant.read-replay`.
+pub fn family_of(probe: &str) -> &str {
+    probe.split_once('.').map_or(probe, |(family, _)| family)
+}
+
 impl Finding {
+    /// The family that reported it, the first part of its probe id.
+    pub fn family(&self) -> &str {
+        family_of(&self.probe)
+    }
+
     /// Starts a finding of `probe` (a dotted `family.check` id) on `item`; rate it
     /// with [`FindingBuilder::rated`] and place it with [`FindingBuilder::at`].
     pub fn builder(item: Item, probe: &str) -> FindingBuilder {

@@ -11,7 +11,7 @@ pub mod run;
 pub use checklist::{Attestation, Item, Status};
 pub use finding::{
     Confidence, Evidence, Finding, FindingBuilder, Location, RequestExcerpt, ResponseExcerpt,
-    Severity,
+    Severity, family_of,
 };
 pub use identity::{IdentityId, Role, Tenant};
 pub use route::{EndpointKey, IdKind, id_kind, path_pattern};

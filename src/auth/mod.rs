@@ -1,5 +1,6 @@
 //! Identities and their sessions: login, proof of a live session, re-login when it lapses.
 
+pub mod attempt;
 pub mod login;
 
 use std::sync::Arc;

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{self, Overrides, ProcessSource};
+use crate::engine::{self, ScanError, ScanResult};
 use crate::report::gate::{self, GatePolicy};
 use crate::report::{self, Format, Report, Style};
-use crate::scan::{self, ScanError, ScanResult};
 
 /// prodready: score a live multi-tenant web app on the 12-point production-readiness checklist.
 #[derive(Debug, Parser)]
@@ -295,7 +295,7 @@ pub async fn run(cli: Cli) -> Outcome {
         Command::Probes {
             action: ProbesAction::Check { probes },
         } => {
-            let catalog = crate::probe::ProbeCatalog::builtin().and_then(|c| match &probes {
+            let catalog = crate::catalog::ProbeCatalog::builtin().and_then(|c| match &probes {
                 Some(dir) => c.load_dir(dir),
                 None => Ok(c),
             });
@@ -371,7 +371,7 @@ async fn scan_and_report(
     let term = terminal();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let bar = (!out.quiet && term.stderr_tty).then(|| tokio::spawn(progress::show(rx)));
-    let result = scan::scan(config, Some(tx)).await;
+    let result = engine::scan(config, Some(tx)).await;
     if let Some(bar) = bar {
         let _ = bar.await;
     }

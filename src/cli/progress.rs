@@ -5,7 +5,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::scan::Event;
+use crate::engine::Event;
 
 /// Shows progress until the scan drops its event sender.
 pub async fn show(mut events: UnboundedReceiver<Event>) {

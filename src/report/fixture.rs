@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use super::{IdentitySummary, InventoryCounts, ReportInput};
 use crate::model::IdentityId;
+use crate::model::ProbeRun;
 use crate::model::{Attestation, Item};
 use crate::model::{
     Confidence, Evidence, Finding, Location, RequestExcerpt, ResponseExcerpt, Severity,
 };
-use crate::probe::ProbeRun;
 
 const BASE: &str = "http://127.0.0.1:4000";
 
@@ -236,7 +236,7 @@ pub(crate) fn input() -> ReportInput {
         ),
         ProbeRun {
             checks: 4,
-            state: crate::probe::RunState::Inconclusive {
+            state: crate::model::RunState::Inconclusive {
                 reason: "every malformed body got 404; no writable endpoint found".into(),
             },
             ..ProbeRun::new("validation", Item::InputValidation)

@@ -527,7 +527,7 @@ pub fn render_diff(old: &Report, new: &Report, diff: &BaselineReport) -> String 
 mod tests {
     use super::*;
     use crate::model::Location;
-    use crate::probe::ProbeRun;
+    use crate::model::ProbeRun;
     use crate::report::BaselineState;
     use crate::report::{InventoryCounts, ReportInput};
 

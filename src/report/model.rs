@@ -9,9 +9,10 @@ use time::OffsetDateTime;
 
 use crate::checklist;
 use crate::model::IdentityId;
+use crate::model::ProbeRun;
+use crate::model::RunState;
 use crate::model::{Attestation, Item, Status};
 use crate::model::{Evidence, Finding};
-use crate::probe::{ProbeRun, RunState};
 
 /// The schema id every v1 report carries in its `schema` field.
 pub const SCHEMA_ID: &str = "prodready.report/v1";

@@ -5,9 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use prodready::auth::Identities;
+use prodready::catalog::ProbeCatalog;
+use prodready::engine::Context;
+use prodready::engine::Family;
 use prodready::http::{HttpLayer, HttpSettings, Redactor};
 use prodready::model::Item;
-use prodready::probe::{Context, Probe, ProbeCatalog};
 
 use crate::common;
 
@@ -86,10 +88,10 @@ async fn every_burst_is_bounded_and_paced_as_counted_at_the_server() {
         inventory: Arc::new(inventory),
         config: Arc::new(config),
         catalog: Arc::new(ProbeCatalog::builtin().expect("catalog")),
-        owned: Arc::new(prodready::probe::owned::OwnedObjects::new()),
+        owned: Arc::new(prodready::engine::canaries::OwnedObjects::new()),
     };
     let start = Instant::now();
-    let runs = prodready::probe::rate_limit::RateLimitProbe
+    let runs = prodready::families::ratelimit::RatelimitFamily
         .run(&ctx)
         .await
         .expect("probe runs");

@@ -24,7 +24,7 @@ pub fn config(server: &Server) -> ScanConfig {
 
 /// Runs a full scan and returns its report.
 pub async fn scan(config: ScanConfig) -> Report {
-    prodready::scan::scan(config, None)
+    prodready::engine::scan(config, None)
         .await
         .expect("scan runs")
         .report

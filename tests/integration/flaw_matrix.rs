@@ -6,8 +6,8 @@ use crate::common;
 
 /// Items that some probe of this version scores; flaws of other items are skipped.
 fn probed() -> Vec<Item> {
-    let catalog = prodready::probe::ProbeCatalog::builtin().expect("catalog loads");
-    prodready::probe::probed_items(&catalog)
+    let catalog = prodready::catalog::ProbeCatalog::builtin().expect("catalog loads");
+    prodready::engine::probed_items(&catalog)
 }
 
 fn failing(report: &prodready::report::Report) -> Vec<Item> {

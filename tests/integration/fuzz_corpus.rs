@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use prodready::config::ConfigError;
+use prodready::families::auth::jwt;
+use prodready::families::headers::csp::Weakness;
 use prodready::fuzzing;
-use prodready::probe::headers::csp::Weakness;
-use prodready::probe::jwt;
 
 /// Every file of one target's corpus as (file name, text); non-UTF-8 files are skipped,
 /// as the fuzz targets skip them.

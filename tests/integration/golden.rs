@@ -21,6 +21,28 @@ async fn check(flaws: &str, golden: &str) {
     let server = common::app(flaws).await;
     let report = common::scan(common::config(&server)).await;
     server.shutdown().await;
+    let catalog = prodready::catalog::ProbeCatalog::builtin().expect("catalog loads");
+    let families = prodready::engine::family_infos(&catalog);
+    for f in &report.findings {
+        let family = families.iter().find(|i| i.name == f.family());
+        assert!(
+            family.is_some_and(|i| i.ids.contains(&f.probe) && i.items.contains(&f.item)),
+            "{} ({}) is not declared by a family that scores {}",
+            f.probe,
+            f.title,
+            f.item
+        );
+    }
+    for run in &report.probes {
+        for id in &run.findings {
+            let f = report.findings.iter().find(|f| &f.id == id);
+            assert!(
+                f.is_none_or(|f| f.family() == run.probe),
+                "the {} run reports {id}, a finding of another family",
+                run.probe
+            );
+        }
+    }
     let expected = std::fs::read_to_string(golden).expect("golden file");
     assert_eq!(
         summary(&report),

@@ -82,7 +82,7 @@ async fn no_request_leaves_scope_when_the_app_links_and_redirects_elsewhere() {
     .await
     .unwrap();
     let config = common::config(&server);
-    let result = prodready::scan::scan(config.clone(), None)
+    let result = prodready::engine::scan(config.clone(), None)
         .await
         .expect("scan runs");
 

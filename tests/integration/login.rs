@@ -100,7 +100,7 @@ async fn a_wrong_password_fails_login_naming_the_identity_without_the_password()
         fallback: &prodready::config::ProcessSource,
     };
     let config = prodready::config::resolve(&raw, &source).unwrap();
-    let err = match prodready::scan::scan(config, None).await {
+    let err = match prodready::engine::scan(config, None).await {
         Err(e) => e.to_string(),
         Ok(_) => panic!("a scan with a wrong password must not run"),
     };

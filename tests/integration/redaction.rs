@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use prodready::families::auth::jwt::{Jwt, weak_secrets};
 use prodready::http::is_sensitive_header;
-use prodready::probe::jwt::{Jwt, weak_secrets};
 use testserver::RecordedRequest;
 
 use super::common;

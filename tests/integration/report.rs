@@ -7,7 +7,7 @@ use crate::common;
 async fn demo_json_validates_and_contains_no_secret() {
     let server = common::app("all").await;
     let config = common::config(&server);
-    let result = prodready::scan::scan(config, None)
+    let result = prodready::engine::scan(config, None)
         .await
         .expect("scan runs");
     let passwords = common::passwords(&server);

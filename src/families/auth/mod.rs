@@ -2,42 +2,59 @@
 //! of requests that returned private data, logout revocation on a separate fresh login,
 //! session fixation, credentials in URLs, passwords echoed back, and account enumeration.
 
+pub mod cookies;
+pub mod jwt;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use regex::Regex;
 
-use super::login_attempt::{self, Prepared};
-use super::{Context, Probe, ProbeRun};
 use crate::auth::Identity;
+use crate::auth::attempt::{self, Prepared};
 use crate::config::{ConfigRequest, IdentityConfig, Login};
+use crate::engine::Context;
+use crate::engine::{Descriptor, Family};
 use crate::http::{Request, Response, Session, StoredCookie};
 use crate::model::IdentityId;
 use crate::model::Item;
+use crate::model::ProbeRun;
 use crate::model::{Confidence, Finding, Location, Severity};
 
 /// At most this many private routes are replayed per identity.
 const MAX_REPLAYS: usize = 25;
 
+/// What the `auth` family is: its name (every probe id it reports starts with it),
+/// the items it scores and the probe ids it may report.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "auth",
+    items: &[Item::Authentication],
+    ids: &[
+        "auth.account-enumeration",
+        "auth.anonymous-replay",
+        "auth.credentials-in-url",
+        "auth.logout-not-revoked",
+        "auth.password-echoed",
+        "auth.session-fixation",
+    ],
+    runs_last: false,
+};
+
 /// The `auth` family.
-pub struct AuthChecksProbe;
+pub struct AuthFamily;
 
-impl Probe for AuthChecksProbe {
-    fn family(&self) -> &'static str {
-        "auth"
-    }
-
-    fn items(&self) -> &'static [Item] {
-        &[Item::Authentication]
+impl Family for AuthFamily {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
     }
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
         Box::pin(async move {
-            let part = || ProbeRun::new("auth", Item::Authentication);
+            let part = || ProbeRun::new(DESCRIPTOR.name, Item::Authentication);
             if ctx.identities.authenticated().next().is_none() {
                 return Ok(vec![ProbeRun::not_run(
-                    "auth",
+                    DESCRIPTOR.name,
                     Item::Authentication,
                     "no identity to log in as",
                     Some("identities.a"),
@@ -144,15 +161,15 @@ async fn anonymous_replay(ctx: &Context, run: &mut ProbeRun) {
                 if let Some(m) = markers.found_in(&resp.text()) {
                     run.findings.push(
                         Finding::builder(Item::Authentication, "auth.anonymous-replay")
-.rated(Severity::High, Confidence::Confirmed)
-.title(format!("Private data served with {how}"))
-.detail(format!(
+                            .rated(Severity::High, Confidence::Confirmed)
+                            .title(format!("Private data served with {how}"))
+                            .detail(format!(
                                 "{pattern} returned identity `{}`'s private data when replayed with {how}: the route does not check the session.",
                                 identity.id
                             ))
-.at(location(ctx, &resp))
-.discriminator(how)
-.build()
+                            .at(location(ctx, &resp))
+                            .discriminator(how)
+                            .build()
                         .with_evidence(http.evidence(&format!("replayed with {how}"), &resp, Some(m)))
                         .with_remediation("Require a valid, server-verified session on every route that returns user data."),
                     );
@@ -278,15 +295,15 @@ async fn logout_revocation(ctx: &Context, run: &mut ProbeRun) {
         if check_ok(check, &after) {
             run.findings.push(
                 Finding::builder(Item::Authentication, "auth.logout-not-revoked")
-.rated(Severity::High, Confidence::Confirmed)
-.title("Session still valid after logout")
-.detail(format!(
+                    .rated(Severity::High, Confidence::Confirmed)
+                    .title("Session still valid after logout")
+                    .detail(format!(
                         "After identity `{}` logged out ({} {}), its old credentials still passed the check request: logout does not end the session on the server.",
                         identity.id, logout.method, http.redactor().url(&logout.url)
                     ))
-.at(location(ctx, &after))
-.discriminator(cfg.login.kind())
-.build()
+                    .at(location(ctx, &after))
+                    .discriminator(cfg.login.kind())
+                    .build()
                 .with_evidence(http.evidence("logout", &out, None))
                 .with_evidence(http.evidence("old credentials after logout", &after, None))
                 .with_remediation("Revoke the session or token on the server at logout (delete the session; keep a denylist of token ids until they expire)."),
@@ -317,20 +334,19 @@ async fn fixation_and_echo(ctx: &Context, run: &mut ProbeRun) {
         let Some(cfg) = identity.config.as_ref() else {
             continue;
         };
-        if !login_attempt::has_password_flow(cfg) || done_kinds.contains(&cfg.login.kind()) {
+        if !attempt::has_password_flow(cfg) || done_kinds.contains(&cfg.login.kind()) {
             continue;
         }
         done_kinds.push(cfg.login.kind());
         let session = Session::scratch(identity.id, "fixation test");
-        let prepared = match login_attempt::prepare(http, &session, cfg).await {
+        let prepared = match attempt::prepare(http, &session, cfg).await {
             Ok(p) => p,
             Err(e) => {
                 run.notes.push(format!("{}: {e}", identity.id));
                 continue;
             }
         };
-        let (Some(user), Some(pass)) = (login_attempt::username(cfg), login_attempt::password(cfg))
-        else {
+        let (Some(user), Some(pass)) = (attempt::username(cfg), attempt::password(cfg)) else {
             continue;
         };
         if let Prepared::Form { method, .. } = &prepared
@@ -338,16 +354,16 @@ async fn fixation_and_echo(ctx: &Context, run: &mut ProbeRun) {
         {
             run.checks += 1;
             run.findings.push(Finding::builder(Item::Authentication, "auth.credentials-in-url")
-.rated(Severity::Medium, Confidence::Firm)
-.title("Login form sends the password in the URL")
-.detail(format!("Identity `{}`'s login form submits with GET, so the password lands in browser history, proxy and server logs.", identity.id))
-.at(Location { method: "GET".into(), url: http.redactor().url(prepared.url()) })
-.discriminator("form-get")
-.build().with_remediation("Submit credentials with POST in the body, never in a query string."));
+                    .rated(Severity::Medium, Confidence::Firm)
+                    .title("Login form sends the password in the URL")
+                    .detail(format!("Identity `{}`'s login form submits with GET, so the password lands in browser history, proxy and server logs.", identity.id))
+                    .at(Location { method: "GET".into(), url: http.redactor().url(prepared.url()) })
+                    .discriminator("form-get")
+                    .build().with_remediation("Submit credentials with POST in the body, never in a query string."));
             continue;
         }
         let before = session.with_jar(|j| j.cookies().to_vec());
-        let Ok(resp) = login_attempt::attempt(http, &session, &prepared, user, pass).await else {
+        let Ok(resp) = attempt::attempt(http, &session, &prepared, user, pass).await else {
             continue;
         };
         run.checks += 1;
@@ -366,12 +382,12 @@ async fn fixation_and_echo(ctx: &Context, run: &mut ProbeRun) {
         }) {
             run.findings.push(
                 Finding::builder(Item::Authentication, "auth.session-fixation")
-.rated(Severity::Medium, Confidence::Firm)
-.title("Session id does not change at login")
-.detail(format!("Cookie `{}` kept the value it had before login: an attacker who plants a session id can ride the victim's login.", fixed.name))
-.at(location(ctx, &resp))
-.discriminator(&fixed.name)
-.build()
+                    .rated(Severity::Medium, Confidence::Firm)
+                    .title("Session id does not change at login")
+                    .detail(format!("Cookie `{}` kept the value it had before login: an attacker who plants a session id can ride the victim's login.", fixed.name))
+                    .at(location(ctx, &resp))
+                    .discriminator(&fixed.name)
+                    .build()
                 .with_evidence(http.evidence("login keeps the pre-login session cookie", &resp, None))
                 .with_remediation("Issue a new session id at every login and discard the old one."),
             );
@@ -393,12 +409,12 @@ fn echo_check(ctx: &Context, run: &mut ProbeRun, resp: &Response, password: &str
     ctx.http.redactor().add(password);
     run.findings.push(
         Finding::builder(Item::Authentication, "auth.password-echoed")
-.rated(Severity::High, Confidence::Confirmed)
-.title("Password echoed back in a response")
-.detail(format!("The password submitted at login appears in {what}: it can end up in caches, logs and browser history."))
-.at(location(ctx, resp))
-.discriminator(what)
-.build()
+            .rated(Severity::High, Confidence::Confirmed)
+            .title("Password echoed back in a response")
+            .detail(format!("The password submitted at login appears in {what}: it can end up in caches, logs and browser history."))
+            .at(location(ctx, resp))
+            .discriminator(what)
+            .build()
         .with_evidence(ctx.http.evidence("password in the response (redacted)", resp, Some(password)))
         .with_remediation("Never render or return a submitted password, not even in a re-filled form."),
     );
@@ -428,24 +444,23 @@ async fn enumeration(ctx: &Context, run: &mut ProbeRun) {
             .push("no identity logs in with a password; account enumeration not tested".into());
         return;
     };
-    let Some(known) = login_attempt::username(cfg) else {
+    let Some(known) = attempt::username(cfg) else {
         return;
     };
     let session = Session::scratch(identity.id, "enumeration test");
-    let prepared = match login_attempt::prepare(http, &session, cfg).await {
+    let prepared = match attempt::prepare(http, &session, cfg).await {
         Ok(p) => p,
         Err(e) => {
             run.notes.push(format!("enumeration: {e}"));
             return;
         }
     };
-    let unknown = login_attempt::unknown_username(known);
-    let wrong = login_attempt::wrong_password();
-    let Ok(r_known) = login_attempt::attempt(http, &session, &prepared, known, &wrong).await else {
+    let unknown = attempt::unknown_username(known);
+    let wrong = attempt::wrong_password();
+    let Ok(r_known) = attempt::attempt(http, &session, &prepared, known, &wrong).await else {
         return;
     };
-    let Ok(r_unknown) = login_attempt::attempt(http, &session, &prepared, &unknown, &wrong).await
-    else {
+    let Ok(r_unknown) = attempt::attempt(http, &session, &prepared, &unknown, &wrong).await else {
         return;
     };
     run.checks += 1;
@@ -454,7 +469,7 @@ async fn enumeration(ctx: &Context, run: &mut ProbeRun) {
         .iter()
         .any(|s| *s == 429 || *s == 503)
     {
-        run.state = crate::probe::RunState::Inconclusive {
+        run.state = crate::model::RunState::Inconclusive {
             reason: "a login was throttled during the account-enumeration check".into(),
         };
         return;
@@ -478,12 +493,12 @@ async fn enumeration(ctx: &Context, run: &mut ProbeRun) {
     };
     run.findings.push(
         Finding::builder(Item::Authentication, "auth.account-enumeration")
-.rated(severity, Confidence::Firm)
-.title("Login tells which accounts exist")
-.detail(format!("A known account with a wrong password and an unknown account get {what}: anyone can test which emails have accounts."))
-.at(location(ctx, &r_known))
-.discriminator("login")
-.build()
+            .rated(severity, Confidence::Firm)
+            .title("Login tells which accounts exist")
+            .detail(format!("A known account with a wrong password and an unknown account get {what}: anyone can test which emails have accounts."))
+            .at(location(ctx, &r_known))
+            .discriminator("login")
+            .build()
         .with_evidence(http.evidence("known account, wrong password", &r_known, None))
         .with_evidence(http.evidence("unknown account", &r_unknown, None))
         .with_remediation("Answer every failed login with the same status and message (and similar timing)."),
@@ -495,11 +510,7 @@ fn pick_password_identity(ctx: &Context) -> Option<(Arc<Identity>, &IdentityConf
     let mut ids: Vec<&Arc<Identity>> = ctx
         .identities
         .authenticated()
-        .filter(|i| {
-            i.config
-                .as_ref()
-                .is_some_and(login_attempt::has_password_flow)
-        })
+        .filter(|i| i.config.as_ref().is_some_and(attempt::has_password_flow))
         .collect();
     ids.sort_by_key(|i| {
         !matches!(

@@ -14,10 +14,13 @@ use futures_util::future::BoxFuture;
 use regex::Regex;
 use url::Url;
 
-use super::{Context, Probe, ProbeRun, RunState};
 use crate::auth::Identity;
+use crate::engine::Context;
+use crate::engine::{Descriptor, Family};
 use crate::http::{Request, Response};
 use crate::model::Item;
+use crate::model::ProbeRun;
+use crate::model::RunState;
 use crate::model::{Confidence, Finding, Location, Severity};
 
 /// Scripts whose source maps and backups are looked for.
@@ -46,21 +49,52 @@ static SOURCE_MAP_COMMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)[#@]\s*sourceMappingURL\s*=\s*([^\s'\x22*]+)").expect("valid regex")
 });
 
-/// The bundle family.
-pub struct BundleProbe;
+/// What the `bundle` family is: its name (every probe id it reports starts with it),
+/// the items it scores and the probe ids it may report.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "bundle",
+    items: &[Item::Secrets],
+    ids: &["bundle.script-backup", "bundle.source-map-exposed"],
+    runs_last: false,
+};
 
-impl Probe for BundleProbe {
-    fn family(&self) -> &'static str {
-        "bundle"
-    }
+/// The `bundle` family.
+pub struct BundleFamily;
 
-    fn items(&self) -> &'static [Item] {
-        &[Item::Secrets]
+impl Family for BundleFamily {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
     }
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
-        Box::pin(async move { run(ctx).await.map(|r| vec![r]) })
+        Box::pin(async move { run(ctx).await.map(split_signature_matches) })
     }
+}
+
+/// Keys matched inside embedded original sources are the catalog's `secrets.*`
+/// signatures: they are reported in a run of that family, not of this one.
+fn split_signature_matches(mut run: ProbeRun) -> Vec<ProbeRun> {
+    let (mine, matched): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut run.findings)
+        .into_iter()
+        .partition(|f| f.family() == DESCRIPTOR.name);
+    run.findings = mine;
+    let mut out = vec![run];
+    let families: std::collections::BTreeSet<String> =
+        matched.iter().map(|f| f.family().to_string()).collect();
+    for family in families {
+        let mut signatures = ProbeRun::new(&family, Item::Secrets);
+        signatures.findings = matched
+            .iter()
+            .filter(|f| f.family() == family)
+            .cloned()
+            .collect();
+        signatures.checks = signatures.findings.len() as u32;
+        signatures
+            .notes
+            .push("matched in the original sources of inline source maps".to_string());
+        out.push(signatures);
+    }
+    out
 }
 
 struct Budget {
@@ -94,7 +128,7 @@ async fn get(ctx: &Context, who: &Identity, url: &Url) -> Option<Response> {
 }
 
 async fn run(ctx: &Context) -> Result<ProbeRun, String> {
-    let mut run = ProbeRun::new("bundle", Item::Secrets);
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::Secrets);
     let who = reader(ctx);
     let mut budget = Budget { bytes: 0 };
     let scripts: Vec<Url> = ctx
@@ -271,15 +305,15 @@ fn inline_findings(ctx: &Context, script: &Response, sources: &str) -> Vec<Findi
     };
     let mut out = vec![
         Finding::builder(Item::Secrets, "bundle.source-map-exposed")
-.rated(Severity::Low, Confidence::Firm)
-.title("Source map of a production script is public")
-.detail(format!(
+            .rated(Severity::Low, Confidence::Firm)
+            .title("Source map of a production script is public")
+            .detail(format!(
                 "{} carries an inline source map with the original source files                  (sourcesContent).",
                 loc.url
             ))
-.at(loc.clone())
-.discriminator("inline")
-.build()
+            .at(loc.clone())
+            .discriminator("inline")
+            .build()
         .with_evidence(evidence("the script with its inline source map", None))
         .with_remediation("Build production bundles without inline source maps."),
     ];
@@ -450,15 +484,15 @@ fn looks_like_script_copy(resp: &Response) -> bool {
 fn backup_finding(ctx: &Context, copy: &Response) -> Finding {
     let loc = location(ctx, copy);
     Finding::builder(Item::Secrets, "bundle.script-backup")
-.rated(Severity::Low, Confidence::Firm)
-.title("Backup or editor copy of a script is served")
-.detail(format!(
+        .rated(Severity::Low, Confidence::Firm)
+        .title("Backup or editor copy of a script is served")
+        .detail(format!(
             "{} is a backup or editor copy of a served script: the server publishes stray files \
              from its folder, and old copies often hold code or keys since removed.",
             loc.url
         ))
-.at(loc)
-.build()
+        .at(loc)
+        .build()
     .with_evidence(ctx.http.evidence("the copy as served", copy, None))
     .with_remediation(
         "Deploy only build output, and deny backup and swap names (*~, *.bak, *.swp, *.old) in the web server.",

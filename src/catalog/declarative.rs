@@ -8,8 +8,8 @@ use bytes::Bytes;
 use serde::Deserialize;
 use url::Url;
 
-use super::catalog::CatalogError;
-use super::pattern::{self, Pattern};
+use crate::catalog::CatalogError;
+use crate::catalog::pattern::{self, Pattern};
 use crate::http::{Request, Response};
 use crate::model::Item;
 use crate::model::{Confidence, Severity};
@@ -254,7 +254,7 @@ impl RawProbe {
     /// Validates and compiles a probe read from `file`.
     pub(crate) fn compile(self, file: &str) -> Result<DeclarativeProbe, CatalogError> {
         let id = self.id;
-        let item = super::catalog::parse_item(file, &id, &self.item)?;
+        let item = crate::catalog::parse_item(file, &id, &self.item)?;
         let invalid = |message: String| CatalogError::Invalid {
             file: file.to_string(),
             id: id.clone(),

@@ -7,11 +7,14 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use super::owned::{self, new_marker};
-use super::{Context, Probe, ProbeRun, RunState};
 use crate::config::Login;
+use crate::engine::Context;
+use crate::engine::canaries::{self, new_marker};
+use crate::engine::{Descriptor, Family};
 use crate::http::{Request, Response};
 use crate::model::Item;
+use crate::model::ProbeRun;
+use crate::model::RunState;
 use crate::model::{Confidence, Finding, Location, Severity};
 
 /// The first pause between polls of the feed; each pause doubles, up to `audit.wait_secs`.
@@ -54,16 +57,21 @@ const SOURCE: &[&str] = &[
     "address",
 ];
 
-/// The audit trail family.
-pub struct AuditTrail;
+/// What the `audit` family is: its name (every probe id it reports starts with it),
+/// the items it scores and the probe ids it may report.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "audit",
+    items: &[Item::AuditLogging],
+    ids: &["audit.incomplete-record", "audit.missing-record"],
+    runs_last: false,
+};
 
-impl Probe for AuditTrail {
-    fn family(&self) -> &'static str {
-        "audit"
-    }
+/// The `audit` family.
+pub struct AuditFamily;
 
-    fn items(&self) -> &'static [Item] {
-        &[Item::AuditLogging]
+impl Family for AuditFamily {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
     }
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
@@ -84,7 +92,7 @@ struct Expected {
 async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     let Some(feed) = &ctx.config.audit else {
         return Ok(ProbeRun::not_run(
-            "audit",
+            DESCRIPTOR.name,
             Item::AuditLogging,
             "no audit feed is declared",
             Some("audit.feed"),
@@ -94,7 +102,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         .identities
         .get(feed.identity)
         .ok_or_else(|| format!("identity {} is not logged in", feed.identity))?;
-    let mut run = ProbeRun::new("audit", Item::AuditLogging);
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::AuditLogging);
     let mut expected: Vec<Expected> = Vec::new();
 
     // One failed login (a wrong password) for a test account of the feed's tenant: the
@@ -151,7 +159,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     }
 
     // Create and delete the scanner's own object as the feed's identity (same tenant).
-    if let Some(source) = owned::canary_sources(&ctx.inventory, &ctx.config.canaries, 1)
+    if let Some(source) = canaries::canary_sources(&ctx.inventory, &ctx.config.canaries, 1)
         .into_iter()
         .next()
     {
@@ -263,12 +271,12 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         match record {
             None => {
                 let mut f = Finding::builder(Item::AuditLogging, "audit.missing-record")
-.rated(Severity::Medium, Confidence::Firm)
-.title(format!("No audit record for {}", exp.what))
-.detail(format!("After {}, the audit feed showed no matching record within {:.1}s.", exp.what, feed.wait.as_secs_f64()))
-.at(location.clone())
-.discriminator(&exp.what)
-.build()
+                        .rated(Severity::Medium, Confidence::Firm)
+                        .title(format!("No audit record for {}", exp.what))
+                        .detail(format!("After {}, the audit feed showed no matching record within {:.1}s.", exp.what, feed.wait.as_secs_f64()))
+                        .at(location.clone())
+                        .discriminator(&exp.what)
+                        .build()
                 .with_remediation("Record every sensitive action (logins, failed logins, creates, deletes, role changes) with actor, action, time and source address.");
                 if let Some(ev) = &exp.evidence {
                     f = f.with_evidence(ctx.http.evidence(
@@ -295,12 +303,12 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
                         .collect();
                 if !missing.is_empty() {
                     let f = Finding::builder(Item::AuditLogging, "audit.incomplete-record")
-.rated(Severity::Low, Confidence::Firm)
-.title(format!("The audit record of {} lacks {}", exp.what, missing.join(", ")))
-.detail(format!("Record found: {}", ctx.http.redactor().text(&rec.to_string())))
-.at(location.clone())
-.discriminator(&exp.what)
-.build()
+                            .rated(Severity::Low, Confidence::Firm)
+                            .title(format!("The audit record of {} lacks {}", exp.what, missing.join(", ")))
+                            .detail(format!("Record found: {}", ctx.http.redactor().text(&rec.to_string())))
+                            .at(location.clone())
+                            .discriminator(&exp.what)
+                            .build()
                     .with_remediation("Give every audit record the actor, the action, a timestamp and the source address.");
                     run.findings.push(f);
                 }

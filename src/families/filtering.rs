@@ -7,10 +7,13 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 use url::Url;
 
-use super::{Context, Probe, ProbeRun, RunState};
+use crate::engine::Context;
+use crate::engine::{Descriptor, Family};
 use crate::http::{Request, Response};
 use crate::model::IdentityId;
 use crate::model::Item;
+use crate::model::ProbeRun;
+use crate::model::RunState;
 use crate::model::{Confidence, Finding, Location, Severity};
 
 const MAX_COLLECTIONS: usize = 15;
@@ -68,16 +71,21 @@ const SENSITIVE_KEYS: &[&str] = &[
     "cvv",
 ];
 
-/// The server-side filtering family.
-pub struct ServerSideFiltering;
+/// What the `filtering` family is: its name (every probe id it reports starts with it),
+/// the items it scores and the probe ids it may report.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "filtering",
+    items: &[Item::ServerSideFiltering],
+    ids: &["filtering.cross-tenant-rows", "filtering.sensitive-field"],
+    runs_last: false,
+};
 
-impl Probe for ServerSideFiltering {
-    fn family(&self) -> &'static str {
-        "filtering"
-    }
+/// The `filtering` family.
+pub struct FilteringFamily;
 
-    fn items(&self) -> &'static [Item] {
-        &[Item::ServerSideFiltering]
+impl Family for FilteringFamily {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
     }
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
@@ -165,7 +173,7 @@ fn tenant_id(profile: &Value) -> Option<String> {
 }
 
 async fn run(ctx: &Context) -> ProbeRun {
-    let mut run = ProbeRun::new("filtering", Item::ServerSideFiltering);
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::ServerSideFiltering);
     let tenants: Vec<_> = [IdentityId::A, IdentityId::B]
         .iter()
         .filter_map(|n| ctx.identities.get(*n))
@@ -177,7 +185,7 @@ async fn run(ctx: &Context) -> ProbeRun {
             "identities.b"
         };
         return ProbeRun::not_run(
-            "filtering",
+            DESCRIPTOR.name,
             Item::ServerSideFiltering,
             "server-side filtering needs two tenants",
             Some(missing),
@@ -218,7 +226,7 @@ async fn run(ctx: &Context) -> ProbeRun {
                 .find(|p| PAGE_SIZE_PARAMS.contains(&p.as_str()))
             {
                 variants.push((
-                    super::with_query_param(url, p, p, "1000"),
+                    crate::families::with_query_param(url, p, p, "1000"),
                     "with an oversized page",
                 ));
             }
@@ -226,7 +234,7 @@ async fn run(ctx: &Context) -> ProbeRun {
                 for other in &others {
                     if let Some(id) = other.profile().as_ref().and_then(tenant_id) {
                         variants.push((
-                            super::with_query_param(url, p, p, &id),
+                            crate::families::with_query_param(url, p, p, &id),
                             "with the other tenant's id in the tenant parameter",
                         ));
                     }
@@ -258,12 +266,12 @@ async fn run(ctx: &Context) -> ProbeRun {
                             url: ctx.http.redactor().url(&u),
                         };
                         let f = Finding::builder(Item::ServerSideFiltering, "filtering.cross-tenant-rows")
-.rated(Severity::Critical, Confidence::Confirmed)
-.title(format!("A list shows tenant {}'s rows to tenant {}", other.id, caller.id))
-.detail(format!("{} listed {} {how} and the answer carries {}'s private marker `{m}`: the server returns rows of other tenants and leaves filtering to the client.", caller.id, location.url, other.id))
-.at(location)
-.discriminator(how)
-.build()
+                                .rated(Severity::Critical, Confidence::Confirmed)
+                                .title(format!("A list shows tenant {}'s rows to tenant {}", other.id, caller.id))
+                                .detail(format!("{} listed {} {how} and the answer carries {}'s private marker `{m}`: the server returns rows of other tenants and leaves filtering to the client.", caller.id, location.url, other.id))
+                                .at(location)
+                                .discriminator(how)
+                                .build()
                         .with_evidence(ctx.http.evidence(&format!("{} lists {how}", caller.id), &resp, Some(m)))
                         .with_remediation("Filter every list and search query by the caller's tenant on the server; never rely on the UI to hide rows, and cap page sizes.");
                         run.findings.push(f);
@@ -330,12 +338,12 @@ fn check_sensitive(ctx: &Context, resp: &Response, run: &mut ProbeRun) {
         url: ctx.http.redactor().url(&resp.url),
     };
     let f = Finding::builder(Item::ServerSideFiltering, "filtering.sensitive-field")
-.rated(Severity::High, Confidence::Firm)
-.title(format!("JSON answer carries the sensitive field `{key}`"))
-.detail(format!("The answer to {} {} includes `{key}` (value starting `{shown}…`), which no client needs.", location.method, location.url))
-.at(location)
-.discriminator(&key)
-.build()
+            .rated(Severity::High, Confidence::Firm)
+            .title(format!("JSON answer carries the sensitive field `{key}`"))
+            .detail(format!("The answer to {} {} includes `{key}` (value starting `{shown}…`), which no client needs.", location.method, location.url))
+            .at(location)
+            .discriminator(&key)
+            .build()
     .with_remediation("Serialise explicit response types (allow-lists of fields) instead of whole database rows; never send hashes, salts or secret keys.");
     let mut ev = ctx
         .http

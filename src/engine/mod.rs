@@ -1,4 +1,13 @@
-//! The scan engine: config -> identities -> discovery -> probes -> report.
+//! The scan engine: config -> identities -> discovery -> canaries -> probes ->
+//! cleanup -> report. Phases run in that order; the families within the probe phase
+//! run concurrently (those whose descriptor says `runs_last` after the cleanup).
+
+pub mod canaries;
+mod context;
+mod registry;
+
+pub use context::Context;
+pub use registry::{Descriptor, Family, FamilyInfo, families, family_infos, probed_items};
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -7,14 +16,14 @@ use futures_util::FutureExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::auth::{AuthError, Identities};
+use crate::catalog::passive::PassiveScanner;
+use crate::catalog::{CatalogError, ProbeCatalog};
 use crate::config::ScanConfig;
 use crate::discover;
 use crate::http::{HttpError, HttpLayer, HttpSettings, Redactor, Request, labelled};
-use crate::probe::catalog::CatalogError;
-use crate::probe::owned::{self, OwnedObjects};
-use crate::probe::passive::PassiveScanner;
-use crate::probe::{self, Context, ProbeCatalog, ProbeRun};
+use crate::model::ProbeRun;
 use crate::report::{IdentitySummary, InventoryCounts, Report, ReportInput};
+use canaries::OwnedObjects;
 
 /// Why a scan could not run at all (as opposed to findings, which are results).
 #[derive(Debug, thiserror::Error)]
@@ -136,11 +145,12 @@ pub async fn scan(
         catalog,
         owned: Arc::clone(&owned),
     };
-    let families = probe::families();
+    let families = crate::engine::families();
     emit(&events, Event::ProbesPlanned(families.len()));
     // Families that must run last (rate-limit bursts) run after the cleanup, so the
     // limits they trip cannot throttle the deletes, and the scan need not wait them out.
-    let (last, first): (Vec<_>, Vec<_>) = families.into_iter().partition(|f| f.runs_last());
+    let (last, first): (Vec<_>, Vec<_>) =
+        families.into_iter().partition(|f| f.descriptor().runs_last);
     let mut runs = run_phase(&ctx, first, &events).await;
     tracing::debug!(
         elapsed_ms = clock.elapsed().as_millis() as u64,
@@ -214,7 +224,7 @@ async fn create_canaries(
     owned: &OwnedObjects,
 ) -> Vec<String> {
     let mut warnings = Vec::new();
-    let sources = owned::canary_sources(inventory, &config.canaries, MAX_CANARY_SOURCES);
+    let sources = canaries::canary_sources(inventory, &config.canaries, MAX_CANARY_SOURCES);
     let tenants: Vec<_> = identities
         .authenticated()
         .filter(|i| i.id.own_tenant().is_some())
@@ -222,7 +232,7 @@ async fn create_canaries(
         .collect();
     for source in &sources {
         for identity in &tenants {
-            let marker = owned::new_marker();
+            let marker = canaries::new_marker();
             let Some(body) = source.body_for(&marker) else {
                 continue;
             };
@@ -260,7 +270,7 @@ async fn create_canaries(
 /// errored run for each of its items and the others go on.
 async fn run_phase(
     ctx: &Context,
-    families: Vec<Box<dyn probe::Probe>>,
+    families: Vec<Box<dyn crate::engine::Family>>,
     events: &Option<UnboundedSender<Event>>,
 ) -> Vec<ProbeRun> {
     let mut set = tokio::task::JoinSet::new();
@@ -268,8 +278,8 @@ async fn run_phase(
         let ctx = ctx.clone();
         let events = events.clone();
         set.spawn(async move {
-            let name = family.family();
-            let items = family.items();
+            let name = family.descriptor().name;
+            let items = family.descriptor().items;
             // A panicking probe is a bug; the scan records it instead of dying with it.
             let started = Instant::now();
             let result = labelled(

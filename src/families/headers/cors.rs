@@ -13,10 +13,12 @@ use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use url::Url;
 
-use super::{Context, Probe, ProbeRun};
+use crate::engine::Context;
+use crate::engine::{Descriptor, Family};
 use crate::http::{Request, Response};
 use crate::model::IdentityId;
 use crate::model::Item;
+use crate::model::ProbeRun;
 use crate::model::{Confidence, Finding, Location, Severity};
 
 const MAX_ENDPOINTS: usize = 5;
@@ -25,16 +27,26 @@ const MAX_ENDPOINTS: usize = 5;
 const FULL_MATRIX_ENDPOINTS: usize = 2;
 const ATTACKER: &str = "prodready-evil.example";
 
-/// The CORS probe family.
-pub struct CorsProbe;
+/// What the `cors` family is: its name (every probe id it reports starts with it),
+/// the items it scores and the probe ids it may report.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "cors",
+    items: &[Item::SecurityHeaders],
+    ids: &[
+        "cors.null-origin-with-credentials",
+        "cors.reflected-origin",
+        "cors.reflected-origin-with-credentials",
+        "cors.wildcard-on-authenticated-api",
+    ],
+    runs_last: false,
+};
 
-impl Probe for CorsProbe {
-    fn family(&self) -> &'static str {
-        "cors"
-    }
+/// The `cors` family.
+pub struct CorsFamily;
 
-    fn items(&self) -> &'static [Item] {
-        &[Item::SecurityHeaders]
+impl Family for CorsFamily {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
     }
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
@@ -185,7 +197,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     }
     if targets.is_empty() {
         return Ok(ProbeRun::not_run(
-            "cors",
+            DESCRIPTOR.name,
             Item::SecurityHeaders,
             "no authenticated JSON endpoint was discovered to test CORS on",
             Some("identities.a"),
@@ -252,7 +264,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
                 .unwrap_or_default()
         ));
     }
-    let mut run = ProbeRun::new("cors", Item::SecurityHeaders);
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::SecurityHeaders);
     let mut findings: BTreeMap<String, Finding> = BTreeMap::new();
     let mut open_preflights = 0;
     for (trick, origin, preflight, r) in &results {

@@ -8,16 +8,21 @@
 //! created itself. Writes are bounded per identity, because apps rate-limit writes
 //! per user and the other probes need that budget too.
 
+pub mod mass;
+
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::owned::{self, CanarySource, OwnedObject};
-use super::{Context, Probe, ProbeRun, RunState};
 use crate::auth::Identity;
+use crate::engine::Context;
+use crate::engine::canaries::{self, CanarySource, OwnedObject};
+use crate::engine::{Descriptor, Family};
 use crate::http::{Request, Response};
 use crate::model::IdentityId;
 use crate::model::Item;
+use crate::model::ProbeRun;
+use crate::model::RunState;
 use crate::model::path_pattern;
 use crate::model::{Confidence, Finding, Location, Severity};
 
@@ -31,16 +36,21 @@ const MAX_FIELDS: usize = 2;
 /// An oversized string: far above any sane text limit, well below body limits.
 const HUGE_STRING: usize = 20_000;
 
-/// The input-validation family.
-pub struct InputValidationProbe;
+/// What the `input` family is: its name (every probe id it reports starts with it),
+/// the items it scores and the probe ids it may report.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "input",
+    items: &[Item::InputValidation],
+    ids: &["input.server-error"],
+    runs_last: false,
+};
 
-impl Probe for InputValidationProbe {
-    fn family(&self) -> &'static str {
-        "input"
-    }
+/// The `input` family.
+pub struct InputFamily;
 
-    fn items(&self) -> &'static [Item] {
-        &[Item::InputValidation]
+impl Family for InputFamily {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
     }
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
@@ -221,15 +231,15 @@ pub(crate) fn update_methods(ctx: &Context, object: &Url) -> Vec<(String, Option
 
 /// Create sources: declared canaries, else collections with a DELETE route beside them.
 pub(crate) fn sources(ctx: &Context) -> Vec<CanarySource> {
-    owned::canary_sources(&ctx.inventory, &ctx.config.canaries, MAX_SOURCES)
+    canaries::canary_sources(&ctx.inventory, &ctx.config.canaries, MAX_SOURCES)
 }
 
 async fn run(ctx: &Context) -> Result<ProbeRun, String> {
-    let mut run = ProbeRun::new("input", Item::InputValidation);
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::InputValidation);
     let sources = sources(ctx);
     let (Some(creator), Some(updater)) = tenants(ctx) else {
         return Ok(ProbeRun::not_run(
-            "input",
+            DESCRIPTOR.name,
             Item::InputValidation,
             "no tenant identity to send writes as",
             Some("identities.a"),
@@ -237,7 +247,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     };
     if sources.is_empty() {
         return Ok(ProbeRun::not_run(
-            "input",
+            DESCRIPTOR.name,
             Item::InputValidation,
             "no write endpoint with a JSON body and a DELETE route to clean up after it \
              (declare one under [[canaries]])",
@@ -252,7 +262,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         sent: 0,
     };
     for source in &sources {
-        let marker = owned::new_marker();
+        let marker = canaries::new_marker();
         let Some(Value::Object(template)) = source.body_for(&marker) else {
             continue;
         };
@@ -268,7 +278,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         if !updater_sender.has_room() {
             continue;
         }
-        let methods = update_methods(ctx, &owned::item_url_of(&source.create, "1"));
+        let methods = update_methods(ctx, &canaries::item_url_of(&source.create, "1"));
         if methods.is_empty() {
             continue;
         }
@@ -334,7 +344,7 @@ fn update_target(
     create_template: &Map<String, Value>,
 ) -> Target {
     // The example body of the update when the API describes one, else the create body.
-    let template = match example.and_then(|e| owned::body_with_marker(&e, &object.marker)) {
+    let template = match example.and_then(|e| canaries::body_with_marker(&e, &object.marker)) {
         Some(Value::Object(m)) => m,
         _ => create_template.clone(),
     };

@@ -7,12 +7,15 @@ use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::similarity::similarity;
-use super::{Context, Probe, ProbeRun, RunState};
 use crate::discover::Endpoint;
+use crate::engine::Context;
+use crate::engine::{Descriptor, Family};
+use crate::families::similarity::similarity;
 use crate::http::Request;
 use crate::model::IdentityId;
 use crate::model::Item;
+use crate::model::ProbeRun;
+use crate::model::RunState;
 use crate::model::{Confidence, Finding, Location, Severity};
 
 /// Path segments that name administration areas in most frameworks.
@@ -33,16 +36,21 @@ const ADMIN_WORDS: &[&str] = &[
 const MAX_READS: usize = 20;
 const MAX_WRITES: usize = 6;
 
-/// The role enforcement family.
-pub struct RoleEnforcement;
+/// What the `roles` family is: its name (every probe id it reports starts with it),
+/// the items it scores and the probe ids it may report.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "roles",
+    items: &[Item::Authorization],
+    ids: &["roles.member-admin-write", "roles.member-reads-admin"],
+    runs_last: false,
+};
 
-impl Probe for RoleEnforcement {
-    fn family(&self) -> &'static str {
-        "roles"
-    }
+/// The `roles` family.
+pub struct RolesFamily;
 
-    fn items(&self) -> &'static [Item] {
-        &[Item::Authorization]
+impl Family for RolesFamily {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
     }
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
@@ -74,13 +82,13 @@ async fn run(ctx: &Context) -> ProbeRun {
             "identities.member"
         };
         return ProbeRun::not_run(
-            "roles",
+            DESCRIPTOR.name,
             Item::Authorization,
             "role checks need an admin and a member of one tenant",
             Some(missing),
         );
     };
-    let mut run = ProbeRun::new("roles", Item::Authorization);
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::Authorization);
     let mut enforced = 0;
     let mut undecided: Vec<String> = Vec::new();
 
@@ -144,9 +152,9 @@ async fn run(ctx: &Context) -> ProbeRun {
                 url: ctx.http.redactor().url(&url),
             };
             let f = Finding::builder(Item::Authorization, "roles.member-reads-admin")
-.rated(Severity::High, Confidence::Firm)
-.title("A member reads an admin-only resource")
-.detail(format!(
+                    .rated(Severity::High, Confidence::Firm)
+                    .title("A member reads an admin-only resource")
+                    .detail(format!(
                     "{} answers the member {} with the admin's content ({:.0}% alike); the admin role is not enforced on the server.{}",
                     location.url,
                     as_member.status,
@@ -157,8 +165,8 @@ async fn run(ctx: &Context) -> ProbeRun {
                         ""
                     }
                 ))
-.at(location)
-.build()
+                    .at(location)
+                    .build()
             .with_evidence(ctx.http.evidence("the admin's request", &as_admin, None))
             .with_evidence(ctx.http.evidence("the member replays it", &as_member, None))
             .with_remediation("Check the caller's role on the server for every admin route (middleware or a policy per handler), not only by hiding links in the UI.");
@@ -217,11 +225,11 @@ async fn run(ctx: &Context) -> ProbeRun {
                     url: ctx.http.redactor().url(&url),
                 };
                 let f = Finding::builder(Item::Authorization, "roles.member-admin-write")
-.rated(Severity::High, Confidence::Confirmed)
-.title("A member can call an admin-only write")
-.detail(format!("The member sent {} {} (setting its own account to the values it already has) and got {}; the admin role is not checked.", ep.method, location.url, resp.status))
-.at(location)
-.build()
+                        .rated(Severity::High, Confidence::Confirmed)
+                        .title("A member can call an admin-only write")
+                        .detail(format!("The member sent {} {} (setting its own account to the values it already has) and got {}; the admin role is not checked.", ep.method, location.url, resp.status))
+                        .at(location)
+                        .build()
                 .with_evidence(ctx.http.evidence("the member's no-op admin write", &resp, None))
                 .with_remediation("Check the caller's role on the server for every admin action.");
                 run.findings.push(f);

@@ -11,15 +11,18 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 use url::Url;
 
-use super::owned::{OwnedObject, new_marker};
-use super::similarity::similarity;
-use super::{Context, Probe, ProbeRun, RunState};
 use crate::auth::Identity;
 use crate::discover::Markers;
+use crate::engine::Context;
+use crate::engine::canaries::{OwnedObject, new_marker};
+use crate::engine::{Descriptor, Family};
+use crate::families::similarity::similarity;
 use crate::http::{Request, Response};
 use crate::model::EndpointKey;
 use crate::model::IdentityId;
 use crate::model::Item;
+use crate::model::ProbeRun;
+use crate::model::RunState;
 use crate::model::{Confidence, Finding, Location, Severity};
 use crate::model::{IdKind, id_kind};
 
@@ -35,16 +38,28 @@ const READ_VERBS: &[&str] = &[
     "details",
 ];
 
-/// The tenant replay family.
-pub struct TenantReplay;
+/// What the `tenant` family is: its name (every probe id it reports starts with it),
+/// the items it scores and the probe ids it may report.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "tenant",
+    items: &[Item::TenantIsolation],
+    ids: &[
+        "tenant.body-id-replay",
+        "tenant.delete-replay",
+        "tenant.neighbour-id",
+        "tenant.read-replay",
+        "tenant.read-replay-similar",
+        "tenant.write-replay",
+    ],
+    runs_last: false,
+};
 
-impl Probe for TenantReplay {
-    fn family(&self) -> &'static str {
-        "tenant"
-    }
+/// The `tenant` family.
+pub struct TenantFamily;
 
-    fn items(&self) -> &'static [Item] {
-        &[Item::TenantIsolation]
+impl Family for TenantFamily {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
     }
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
@@ -126,7 +141,7 @@ async fn run(ctx: &Context) -> ProbeRun {
             "identities.b"
         };
         return ProbeRun::not_run(
-            "tenant",
+            DESCRIPTOR.name,
             Item::TenantIsolation,
             "tenant isolation needs two tenants",
             Some(missing),
@@ -164,7 +179,7 @@ async fn run(ctx: &Context) -> ProbeRun {
             caller.id, owner.id
         ));
     }
-    let mut run = ProbeRun::new("tenant", Item::TenantIsolation);
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::TenantIsolation);
     run.checks = tally.replayed;
     run.findings = tally.findings;
     run.notes = tally.notes;
@@ -299,11 +314,11 @@ fn read_finding(
         ),
     };
     let mut f = Finding::builder(Item::TenantIsolation, probe)
-.rated(Severity::Critical, confidence)
-.title(format!("Tenant {c} can read tenant {o}'s object"))
-.detail(detail)
-.at(location)
-.build()
+            .rated(Severity::Critical, confidence)
+            .title(format!("Tenant {c} can read tenant {o}'s object"))
+            .detail(detail)
+            .at(location)
+            .build()
         .with_remediation("Scope every object lookup to the caller's tenant on the server (e.g. `WHERE id = ? AND tenant_id = ?`), and answer 404 for objects of other tenants.");
     if let Some(owner) = owner {
         f = f.with_evidence(ctx.http.evidence(
@@ -359,11 +374,11 @@ async fn neighbours(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
                     url: ctx.http.redactor().url(&url),
                 };
                 let f = Finding::builder(Item::TenantIsolation, "tenant.neighbour-id")
-.rated(Severity::Critical, Confidence::Confirmed)
-.title(format!("Tenant {} reaches tenant {}'s objects by guessing sequential ids", pair.caller.id, pair.owner.id))
-.detail(format!("Starting from its own object id {id}, {} requested id {} and got {}'s private marker `{m}`.", pair.caller.id, id + delta, pair.owner.id))
-.at(location)
-.build()
+                        .rated(Severity::Critical, Confidence::Confirmed)
+                        .title(format!("Tenant {} reaches tenant {}'s objects by guessing sequential ids", pair.caller.id, pair.owner.id))
+                        .detail(format!("Starting from its own object id {id}, {} requested id {} and got {}'s private marker `{m}`.", pair.caller.id, id + delta, pair.owner.id))
+                        .at(location)
+                        .build()
                 .with_evidence(ctx.http.evidence("neighbouring id requested by the other tenant", &resp, Some(m)))
                 .with_remediation("Check the caller's tenant on every lookup; opaque ids only slow guessing, they do not authorise.");
                 tally.findings.push(f);
@@ -555,7 +570,8 @@ async fn write_replay(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) -> u32 
         };
         for method in ["PATCH", "PUT"].into_iter().filter(|m| has(m)) {
             let tamper = new_marker().replace("canary", "tamper");
-            let body = super::owned::replace_in_strings(&object.body, &object.marker, &tamper);
+            let body =
+                crate::engine::canaries::replace_in_strings(&object.body, &object.marker, &tamper);
             let req = Request::new(method, object.url.clone())
                 .json(&body)
                 .header("Accept", "application/json");
@@ -644,11 +660,11 @@ fn write_finding(
         url: ctx.http.redactor().url(&object.url),
     };
     Finding::builder(Item::TenantIsolation, probe)
-.rated(Severity::Critical, Confidence::Confirmed)
-.title(title)
-.detail(detail)
-.at(location)
-.build()
+        .rated(Severity::Critical, Confidence::Confirmed)
+        .title(title)
+        .detail(detail)
+        .at(location)
+        .build()
         .with_evidence(ctx.http.evidence(&format!("{c} writes {o}'s object"), attempt, None))
         .with_evidence(ctx.http.evidence(&format!("{o} reads it back"), after, Some(shown)))
         .with_remediation("Scope every update and delete to the caller's tenant (the WHERE clause of the write, not only of the read).")

@@ -7,21 +7,29 @@ use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use url::Url;
 
-use super::declarative::{DeclarativeProbe, IdentityMode};
-use super::{Context, Probe, ProbeRun};
+use crate::catalog::declarative::{DeclarativeProbe, IdentityMode};
+use crate::engine::Context;
+use crate::engine::{Descriptor, Family};
 use crate::model::Item;
 use crate::model::{Finding, Location};
+use crate::model::{ProbeRun, RunState, family_of};
 
-/// The declarative probe family (built-in `probes/http/*.toml` plus `--probes DIR`).
-pub struct DeclarativeProbes;
+/// Not a family of its own: it runs the catalog's declarative probes (built-in
+/// `probes/http/*.toml` plus `--probes DIR`), and each probe's run is named by its
+/// family (`debug`, `exposed`). Its errors are recorded per probe, in those runs.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "catalog",
+    items: &[],
+    ids: &[],
+    runs_last: false,
+};
 
-impl Probe for DeclarativeProbes {
-    fn family(&self) -> &'static str {
-        "declarative"
-    }
+/// Runs the declarative probes.
+pub struct CatalogRunner;
 
-    fn items(&self) -> &'static [Item] {
-        &[]
+impl Family for CatalogRunner {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
     }
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
@@ -114,14 +122,16 @@ async fn run(ctx: &Context) -> Vec<ProbeRun> {
         .collect()
         .await;
 
-    let mut runs: BTreeMap<Item, ProbeRun> = BTreeMap::new();
-    let mut errors: BTreeMap<Item, Vec<String>> = BTreeMap::new();
+    // One run per family and item: `debug` and `exposed` are families of their own.
+    let mut runs: BTreeMap<(&str, Item), ProbeRun> = BTreeMap::new();
+    let mut errors: BTreeMap<(&str, Item), Vec<String>> = BTreeMap::new();
     for o in outcomes {
+        let key = (family_of(&o.probe.id), o.probe.item);
         let run = runs
-            .entry(o.probe.item)
-            .or_insert_with(|| ProbeRun::new("declarative", o.probe.item));
+            .entry(key)
+            .or_insert_with(|| ProbeRun::new(key.0, key.1));
         match o.error {
-            Some(e) => errors.entry(o.probe.item).or_default().push(e),
+            Some(e) => errors.entry(key).or_default().push(e),
             None => run.checks += 1,
         }
         if let Some(f) = o.finding
@@ -130,20 +140,20 @@ async fn run(ctx: &Context) -> Vec<ProbeRun> {
             run.findings.push(f);
         }
     }
-    for (item, run) in runs.iter_mut() {
-        let errs = errors.remove(item).unwrap_or_default();
+    for (key, run) in runs.iter_mut() {
+        let errs = errors.remove(key).unwrap_or_default();
         let probes = ctx
             .catalog
             .probes
             .iter()
-            .filter(|p| p.item == *item)
+            .filter(|p| (family_of(&p.id), p.item) == *key)
             .count();
         run.notes.push(format!(
             "{probes} declarative probes sent {} requests",
             run.checks
         ));
         if !errs.is_empty() && run.checks == 0 {
-            run.state = super::RunState::Errored {
+            run.state = RunState::Errored {
                 error: format!("{} requests failed, e.g. {}", errs.len(), errs[0]),
             };
         } else if !errs.is_empty() {

@@ -10,11 +10,13 @@ use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use url::Url;
 
-use super::{Context, Probe, ProbeRun};
 use crate::discover::Endpoint;
+use crate::engine::Context;
+use crate::engine::{Descriptor, Family};
 use crate::http::Request;
 use crate::model::IdentityId;
 use crate::model::Item;
+use crate::model::ProbeRun;
 
 /// Values that break naive id parsing and query building. None can name a real object.
 const BAD_IDS: &[&str] = &[
@@ -39,16 +41,21 @@ const MAX_QUERY_ENDPOINTS: usize = 6;
 const MAX_BODY_ENDPOINTS: usize = 6;
 const OVERSIZED: usize = 8 * 1024;
 
-/// The error-triggering probe family.
-pub struct ErrorLeakProbe;
+/// What the `errors` family is. Its probe ids are the catalog's `errors.*`
+/// signatures, which judge every response this family provokes (and every other).
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "errors",
+    items: &[Item::ErrorHandling],
+    ids: &[],
+    runs_last: false,
+};
 
-impl Probe for ErrorLeakProbe {
-    fn family(&self) -> &'static str {
-        "errors"
-    }
+/// The `errors` family.
+pub struct ErrorsFamily;
 
-    fn items(&self) -> &'static [Item] {
-        &[Item::ErrorHandling]
+impl Family for ErrorsFamily {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
     }
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
@@ -169,7 +176,12 @@ fn plan(ctx: &Context) -> Vec<(IdentityId, Request)> {
                 VALUES_PER_PARAM - 1,
             ));
             for &(suffix, value) in picks {
-                let u = super::with_query_param(example, name, &format!("{name}{suffix}"), value);
+                let u = crate::families::with_query_param(
+                    example,
+                    name,
+                    &format!("{name}{suffix}"),
+                    value,
+                );
                 out.push((who, Request::get(u).header("Accept", "application/json")));
             }
         }
@@ -247,7 +259,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
             failed[0]
         ));
     }
-    let mut run = ProbeRun::new("errors", Item::ErrorHandling);
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::ErrorHandling);
     run.checks = (total - failed.len()) as u32;
     let server_errors = results
         .iter()

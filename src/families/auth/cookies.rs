@@ -11,12 +11,14 @@ use std::sync::{Arc, Mutex};
 use futures_util::future::BoxFuture;
 use url::Url;
 
-use super::headers::grade::{SetCookie, is_csrf_name, is_session_name, parse_set_cookie};
-use super::headers::is_loopback;
-use super::{Context, Probe, ProbeRun};
 use crate::config::Login;
+use crate::engine::Context;
+use crate::engine::{Descriptor, Family};
+use crate::families::headers::grade::{SetCookie, is_csrf_name, is_session_name, parse_set_cookie};
+use crate::families::headers::is_loopback;
 use crate::http::{Observer, Request, Response, Session};
 use crate::model::Item;
+use crate::model::ProbeRun;
 use crate::model::{Confidence, Finding, Location, Severity};
 
 /// Session names of the throwaway sessions start with this, so the observer keeps only theirs.
@@ -26,16 +28,30 @@ const MAX_KEPT: usize = 40;
 /// A session cookie living longer than this is flagged.
 const MAX_LIFETIME_SECS: i64 = 30 * 24 * 3600;
 
-/// The session-cookie probe family.
-pub struct SessionCookieProbe;
+/// What the `cookies` family is: its name (every probe id it reports starts with it),
+/// the items it scores and the probe ids it may report.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "cookies",
+    items: &[Item::Authentication],
+    ids: &[
+        "cookies.domain-broad",
+        "cookies.long-lived-session",
+        "cookies.samesite-invalid",
+        "cookies.samesite-missing",
+        "cookies.samesite-none",
+        "cookies.session-over-http",
+        "cookies.session-without-httponly",
+        "cookies.without-secure",
+    ],
+    runs_last: false,
+};
 
-impl Probe for SessionCookieProbe {
-    fn family(&self) -> &'static str {
-        "cookies"
-    }
+/// The `cookies` family.
+pub struct CookiesFamily;
 
-    fn items(&self) -> &'static [Item] {
-        &[Item::Authentication]
+impl Family for CookiesFamily {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
     }
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
@@ -181,7 +197,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         .collect();
     if logins.is_empty() {
         return Ok(ProbeRun::not_run(
-            "cookies",
+            DESCRIPTOR.name,
             Item::Authentication,
             "no identity logs in with credentials, so no session cookie is issued to judge",
             Some("identities.a.login"),
@@ -220,7 +236,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
-    let mut run = ProbeRun::new("cookies", Item::Authentication);
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::Authentication);
     let mut findings: std::collections::BTreeMap<String, Finding> = Default::default();
     let mut judged: std::collections::BTreeSet<String> = Default::default();
     let mut notes: std::collections::BTreeSet<String> = Default::default();

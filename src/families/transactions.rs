@@ -9,26 +9,34 @@ use std::collections::BTreeSet;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use super::owned::replace_in_strings;
-use super::{Context, Probe, ProbeRun, RunState};
 use crate::auth::Identity;
 use crate::config::{AtomicWrite, SingleUse};
 use crate::discover::listed_ids;
+use crate::engine::Context;
+use crate::engine::canaries::replace_in_strings;
+use crate::engine::{Descriptor, Family};
 use crate::http::{Request, Response};
 use crate::model::IdentityId;
 use crate::model::Item;
+use crate::model::ProbeRun;
+use crate::model::RunState;
 use crate::model::{Confidence, Finding, Location, Severity};
 
-/// The transaction integrity family.
-pub struct TransactionIntegrity;
+/// What the `transactions` family is: its name (every probe id it reports starts with it),
+/// the items it scores and the probe ids it may report.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "transactions",
+    items: &[Item::TransactionIntegrity],
+    ids: &["transactions.double-use", "transactions.partial-write"],
+    runs_last: false,
+};
 
-impl Probe for TransactionIntegrity {
-    fn family(&self) -> &'static str {
-        "transactions"
-    }
+/// The `transactions` family.
+pub struct TransactionsFamily;
 
-    fn items(&self) -> &'static [Item] {
-        &[Item::TransactionIntegrity]
+impl Family for TransactionsFamily {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
     }
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
@@ -40,13 +48,13 @@ async fn run(ctx: &Context) -> ProbeRun {
     let cfg = &ctx.config;
     if cfg.atomic.is_none() && cfg.single_use.is_none() {
         return ProbeRun::not_run(
-            "transactions",
+            DESCRIPTOR.name,
             Item::TransactionIntegrity,
             "no multi-step write or single-use action is declared",
             Some("transactions.atomic"),
         );
     }
-    let mut run = ProbeRun::new("transactions", Item::TransactionIntegrity);
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::TransactionIntegrity);
     let mut undecided = Vec::new();
     if let Some(atomic) = &cfg.atomic {
         if let Err(why) = check_atomic(ctx, atomic, &mut run).await {
@@ -146,11 +154,11 @@ async fn check_atomic(
         };
         let ids = left.iter().cloned().collect::<Vec<_>>().join(", ");
         let f = Finding::builder(Item::TransactionIntegrity, "transactions.partial-write")
-.rated(Severity::High, Confidence::Confirmed)
-.title("A failed multi-step write leaves a partial record")
-.detail(format!("The write failed with {} on its invalid later part, yet {} now lists a new record ({ids}): the steps before the failure were committed.", partial.status, atomic.effect.path()))
-.at(location)
-.build()
+                .rated(Severity::High, Confidence::Confirmed)
+                .title("A failed multi-step write leaves a partial record")
+                .detail(format!("The write failed with {} on its invalid later part, yet {} now lists a new record ({ids}): the steps before the failure were committed.", partial.status, atomic.effect.path()))
+                .at(location)
+                .build()
         .with_evidence(ctx.http.evidence("the partially invalid write", &partial, None))
         .with_evidence(ctx.http.evidence("the listing afterwards", &listing, left.iter().next().map(String::as_str)))
         .with_remediation("Run every step of the write in one database transaction (or a saga with compensation) so a failure rolls all of it back.");
@@ -245,11 +253,11 @@ async fn check_single_use(
                 url: ctx.http.redactor().url(&single.action.url),
             };
             let mut f = Finding::builder(Item::TransactionIntegrity, "transactions.double-use")
-.rated(Severity::High, Confidence::Confirmed)
-.title("A single-use action succeeded more than once")
-.detail(format!("{} identical requests sent at once: {n} succeeded (statuses {}). The check and the update are not atomic.", responses.len(), statuses.join(", ")))
-.at(location)
-.build()
+                    .rated(Severity::High, Confidence::Confirmed)
+                    .title("A single-use action succeeded more than once")
+                    .detail(format!("{} identical requests sent at once: {n} succeeded (statuses {}). The check and the update are not atomic.", responses.len(), statuses.join(", ")))
+                    .at(location)
+                    .build()
             .with_remediation("Make the check and the state change one atomic step: a conditional UPDATE (`... WHERE redeemed_at IS NULL`) and check the affected row count, or a unique constraint.");
             for w in wins.iter().take(2) {
                 f = f.with_evidence(ctx.http.evidence("an attempt that succeeded", w, None));

@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use super::ProbeRun;
-use super::secret;
-use super::signatures::SignatureSet;
+use crate::catalog::secret;
+use crate::catalog::signatures::SignatureSet;
 use crate::http::{Observer, Redactor, Response, evidence};
 use crate::model::Item;
 use crate::model::path_pattern;
 use crate::model::{Finding, Location};
+use crate::model::{ProbeRun, family_of};
 
 /// Evidence kept per finding: enough to replay, not a log of every hit.
 const EVIDENCE_PER_FINDING: usize = 2;
@@ -38,30 +38,31 @@ impl PassiveScanner {
         }
     }
 
-    /// One run per item the signatures score, with every response scanned as its checks.
+    /// One run per family and item the signatures score (`errors`, `secrets`), with
+    /// every response scanned as its checks.
     pub fn runs(&self) -> Vec<ProbeRun> {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let mut items: Vec<Item> = self
+        let mut scored: Vec<(&str, Item)> = self
             .signatures
             .signatures()
             .iter()
-            .map(|s| s.item)
+            .map(|s| (family_of(&s.id), s.item))
             .collect();
-        items.sort();
-        items.dedup();
-        items
+        scored.sort();
+        scored.dedup();
+        scored
             .into_iter()
-            .map(|item| {
-                let mut run = ProbeRun::new("passive", item);
+            .map(|(family, item)| {
+                let mut run = ProbeRun::new(family, item);
                 run.checks = state.scanned;
                 run.findings = state
                     .findings
                     .values()
-                    .filter(|f| f.item == item)
+                    .filter(|f| f.item == item && f.family() == family)
                     .cloned()
                     .collect();
                 run.notes.push(format!(
-                    "{} responses scanned for leak signatures",
+                    "{} responses scanned for {family}.* signatures",
                     state.scanned
                 ));
                 run

@@ -6,6 +6,14 @@
 //! then lints behaviour: id shape and every example, which is how each built-in
 //! signature's examples run in the test suite.
 
+pub mod declarative;
+pub mod passive;
+pub mod pattern;
+pub mod run;
+pub mod safe_corpus;
+pub mod secret;
+pub mod signatures;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -13,9 +21,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use super::declarative::{DeclarativeProbe, Expect, RawProbe};
-use super::safe_corpus::{COMMON_SAFE_HEADERS, COMMON_SAFE_RESPONSES};
-use super::signatures::{RawSignature, Signature, SignatureSet, Target};
+use crate::catalog::declarative::{DeclarativeProbe, Expect, RawProbe};
+use crate::catalog::safe_corpus::{COMMON_SAFE_HEADERS, COMMON_SAFE_RESPONSES};
+use crate::catalog::signatures::{RawSignature, Signature, SignatureSet, Target};
 use crate::model::Item;
 
 /// The built-in catalog files, embedded with `include_str!` so edits rebuild the

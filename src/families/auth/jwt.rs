@@ -9,14 +9,16 @@ use futures_util::future::BoxFuture;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 
-use super::{Context, Probe, ProbeRun};
 use crate::auth::Identity;
+use crate::engine::Context;
+use crate::engine::{Descriptor, Family};
 use crate::http::{Request, Response, Session};
 use crate::model::Item;
+use crate::model::ProbeRun;
 use crate::model::{Confidence, Evidence, Finding, Location, RequestExcerpt, Severity};
 
 /// Weak HMAC secrets, one per line (data, so it can grow without code changes).
-pub const WEAK_SECRETS: &str = include_str!("../../probes/data/jwt-secrets.txt");
+pub const WEAK_SECRETS: &str = include_str!("../../../probes/data/jwt-secrets.txt");
 
 /// The secrets of [`WEAK_SECRETS`], comments and blank lines skipped.
 pub fn weak_secrets() -> impl Iterator<Item = &'static str> {
@@ -197,16 +199,28 @@ pub fn session_tokens(session: &Session) -> Vec<(Placement, Jwt)> {
     found
 }
 
+/// What the `jwt` family is: its name (every probe id it reports starts with it),
+/// the items it scores and the probe ids it may report.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "jwt",
+    items: &[Item::Authentication],
+    ids: &[
+        "jwt.alg-none-accepted",
+        "jwt.long-lived",
+        "jwt.no-expiry",
+        "jwt.signature-not-verified",
+        "jwt.tampered-claims-accepted",
+        "jwt.weak-secret",
+    ],
+    runs_last: false,
+};
+
 /// The `jwt` family.
-pub struct JwtProbe;
+pub struct JwtFamily;
 
-impl Probe for JwtProbe {
-    fn family(&self) -> &'static str {
-        "jwt"
-    }
-
-    fn items(&self) -> &'static [Item] {
-        &[Item::Authentication]
+impl Family for JwtFamily {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
     }
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
@@ -215,7 +229,7 @@ impl Probe for JwtProbe {
 }
 
 async fn run(ctx: &Context) -> ProbeRun {
-    let mut run = ProbeRun::new("jwt", Item::Authentication);
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::Authentication);
     let mut seen_checks: Vec<&'static str> = Vec::new();
     let mut tested = 0;
     for identity in ctx.identities.authenticated() {
@@ -354,20 +368,20 @@ async fn check_token(
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     match lifetime(token, now, max) {
         Lifetime::NoExpiry => push_once(run, seen, "no-expiry", Finding::builder(Item::Authentication, "jwt.no-expiry")
-.rated(Severity::Medium, Confidence::Firm)
-.title("Access token never expires")
-.detail(format!("The JWT of identity `{}` ({where_}) has no `exp` claim: a stolen token works forever.", identity.id))
-.at(location.clone())
-.discriminator(&where_)
-.build().with_evidence(token_evidence("token without exp"))
+                .rated(Severity::Medium, Confidence::Firm)
+                .title("Access token never expires")
+                .detail(format!("The JWT of identity `{}` ({where_}) has no `exp` claim: a stolen token works forever.", identity.id))
+                .at(location.clone())
+                .discriminator(&where_)
+                .build().with_evidence(token_evidence("token without exp"))
         .with_remediation("Issue access tokens with an `exp` claim, minutes to an hour ahead; use refresh tokens for longer sessions.")),
         Lifetime::TooLong { secs } => push_once(run, seen, "long-lived", Finding::builder(Item::Authentication, "jwt.long-lived")
-.rated(Severity::Medium, Confidence::Firm)
-.title("Access token lives too long")
-.detail(format!("The JWT of identity `{}` ({where_}) is valid for {secs} seconds; the configured maximum is {max} (auth.max_token_lifetime_secs).", identity.id))
-.at(location.clone())
-.discriminator(&where_)
-.build().with_evidence(token_evidence("long-lived token"))
+                .rated(Severity::Medium, Confidence::Firm)
+                .title("Access token lives too long")
+                .detail(format!("The JWT of identity `{}` ({where_}) is valid for {secs} seconds; the configured maximum is {max} (auth.max_token_lifetime_secs).", identity.id))
+                .at(location.clone())
+                .discriminator(&where_)
+                .build().with_evidence(token_evidence("long-lived token"))
         .with_remediation("Shorten access-token lifetimes to an hour or less and renew them with refresh tokens.")),
         Lifetime::Fine { secs } => run.notes.push(format!("{}'s JWT lives {secs} s (max {max} s)", identity.id)),
     }
@@ -378,12 +392,12 @@ async fn check_token(
         if let Some(secret) = token.crack(weak_secrets()) {
             http.redactor().add(secret);
             push_once(run, seen, "weak-secret", Finding::builder(Item::Authentication, "jwt.weak-secret")
-.rated(Severity::Critical, Confidence::Confirmed)
-.title("JWT signed with a well-known weak secret")
-.detail(format!("The {} signature of identity `{}`'s token verifies with a secret from the public weak-secret list ({}); anyone can mint tokens for any user.", token.alg(), identity.id, mask(secret)))
-.at(location.clone())
-.discriminator(&where_)
-.build().with_evidence(token_evidence("token signed with a weak secret"))
+                    .rated(Severity::Critical, Confidence::Confirmed)
+                    .title("JWT signed with a well-known weak secret")
+                    .detail(format!("The {} signature of identity `{}`'s token verifies with a secret from the public weak-secret list ({}); anyone can mint tokens for any user.", token.alg(), identity.id, mask(secret)))
+                    .at(location.clone())
+                    .discriminator(&where_)
+                    .build().with_evidence(token_evidence("token signed with a weak secret"))
             .with_remediation("Sign tokens with a random secret of at least 256 bits kept out of the code (or an asymmetric key), and rotate it now."));
         }
     }
@@ -454,12 +468,12 @@ async fn check_token(
         };
         if accepted(identity, &resp) {
             push_once(run, seen, check, Finding::builder(Item::Authentication, probe_id)
-.rated(Severity::Critical, Confidence::Confirmed)
-.title(format!("Server accepts {what}"))
-.detail(format!("Identity `{}`'s check request succeeded with {what} ({where_}): the server does not verify token signatures properly, so anyone can forge a session.", identity.id))
-.at(location.clone())
-.discriminator(&where_)
-.build().with_evidence(http.evidence(&format!("{what}, accepted"), &resp, None))
+                    .rated(Severity::Critical, Confidence::Confirmed)
+                    .title(format!("Server accepts {what}"))
+                    .detail(format!("Identity `{}`'s check request succeeded with {what} ({where_}): the server does not verify token signatures properly, so anyone can forge a session.", identity.id))
+                    .at(location.clone())
+                    .discriminator(&where_)
+                    .build().with_evidence(http.evidence(&format!("{what}, accepted"), &resp, None))
             .with_remediation("Verify every token's signature with a fixed algorithm allowlist (never `none`) before reading its claims."));
         }
     }

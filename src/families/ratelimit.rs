@@ -16,12 +16,15 @@ use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::login_attempt::{self, Prepared};
-use super::{Context, Probe, ProbeRun, RunState};
+use crate::auth::attempt::{self, Prepared};
 use crate::discover::inventory::Endpoint;
+use crate::engine::Context;
+use crate::engine::{Descriptor, Family};
 use crate::http::{Request, Response, Session};
 use crate::model::IdentityId;
 use crate::model::Item;
+use crate::model::ProbeRun;
+use crate::model::RunState;
 use crate::model::{Confidence, Finding, Location, Severity};
 
 /// What a burst targets.
@@ -158,20 +161,27 @@ pub fn slowed_down(latencies: &[Duration]) -> bool {
     last > first * 3 && last > first + Duration::from_millis(500)
 }
 
+/// What the `ratelimit` family is: its name (every probe id it reports starts with it),
+/// the items it scores and the probe ids it may report.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "ratelimit",
+    items: &[Item::RateLimiting],
+    ids: &[
+        "ratelimit.forwarded-for-bypass",
+        "ratelimit.no-login-limit",
+        "ratelimit.no-reset-limit",
+        "ratelimit.no-signup-limit",
+        "ratelimit.no-write-limit",
+    ],
+    runs_last: true,
+};
+
 /// The `ratelimit` family.
-pub struct RateLimitProbe;
+pub struct RatelimitFamily;
 
-impl Probe for RateLimitProbe {
-    fn family(&self) -> &'static str {
-        "ratelimit"
-    }
-
-    fn items(&self) -> &'static [Item] {
-        &[Item::RateLimiting]
-    }
-
-    fn runs_last(&self) -> bool {
-        true
+impl Family for RatelimitFamily {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
     }
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
@@ -182,7 +192,7 @@ impl Probe for RateLimitProbe {
             for kind in [Kind::Write, Kind::Reset, Kind::Signup, Kind::Login] {
                 match target(ctx, kind).await {
                     Err(reason) => runs.push(ProbeRun::not_run(
-                        "ratelimit",
+                        DESCRIPTOR.name,
                         Item::RateLimiting,
                         reason,
                         Some(kind.config_key()),
@@ -332,16 +342,16 @@ async fn target(ctx: &Context, kind: Kind) -> Result<(Shot, Session, bool), Stri
                 .identities
                 .authenticated()
                 .filter_map(|i| i.config.as_ref())
-                .filter(|c| login_attempt::has_password_flow(c))
+                .filter(|c| attempt::has_password_flow(c))
                 .collect();
             let like = password_ids
                 .first()
-                .and_then(|c| login_attempt::username(c))
+                .and_then(|c| attempt::username(c))
                 .unwrap_or("user@example.invalid");
             let username = rl
                 .login_username
                 .clone()
-                .unwrap_or_else(|| login_attempt::unknown_username(like));
+                .unwrap_or_else(|| attempt::unknown_username(like));
             if let Some(ep) = &rl.login {
                 let (uf, pf) = password_ids
                     .iter()
@@ -368,7 +378,7 @@ async fn target(ctx: &Context, kind: Kind) -> Result<(Shot, Session, bool), Stri
             let cfg = sorted.first().ok_or(
                 "no login endpoint: no identity logs in with a password and none is configured",
             )?;
-            let prepared = login_attempt::prepare(http, &session, cfg).await?;
+            let prepared = attempt::prepare(http, &session, cfg).await?;
             Ok((Shot::Login { prepared, username }, session, false))
         }
         Kind::Signup | Kind::Reset => {
@@ -450,11 +460,11 @@ fn request(shot: &Shot, fresh_user: bool) -> Request {
     match shot {
         Shot::Login { prepared, username } => {
             let user = if fresh_user {
-                login_attempt::unknown_username(username)
+                attempt::unknown_username(username)
             } else {
                 username.clone()
             };
-            login_attempt::request(prepared, &user, &login_attempt::wrong_password())
+            attempt::request(prepared, &user, &attempt::wrong_password())
         }
         Shot::Body {
             method,
@@ -514,7 +524,7 @@ async fn burst(
 ) -> (ProbeRun, Duration) {
     let http = &ctx.http;
     let bound = ctx.config.rate_limit.burst;
-    let mut run = ProbeRun::new("ratelimit", Item::RateLimiting);
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::RateLimiting);
     let mut latencies = Vec::new();
     let mut first: Option<Response> = None;
     let mut last: Option<Response> = None;
@@ -611,13 +621,13 @@ async fn burst(
         }
         None => {
             let mut f = Finding::builder(Item::RateLimiting, kind.probe_id())
-.rated(if kind == Kind::Login {
+                    .rated(if kind == Kind::Login {
                     Severity::High
                 } else {
                     Severity::Medium
                 }, Confidence::Firm)
-.title(format!("No rate limit on {}", kind.name()))
-.detail(format!(
+                    .title(format!("No rate limit on {}", kind.name()))
+                    .detail(format!(
                     "{} {} requests in a row at the scanner's rate got no 429, no Retry-After, no RateLimit headers, no lockout and no slowdown: {} can be automated at will.",
                     run.checks,
                     kind.name(),
@@ -628,9 +638,9 @@ async fn burst(
                         Kind::Write => "writing",
                     }
                 ))
-.at(location)
-.discriminator(kind.name())
-.build();
+                    .at(location)
+                    .discriminator(kind.name())
+                    .build();
             if let Some(first) = &first {
                 f = f.with_evidence(http.evidence("first request of the burst", first, None));
             }
@@ -689,15 +699,15 @@ async fn forwarded_for_check(
         evidence.push(http.evidence("plain request right after, still limited", &plain, None));
     }
     let mut f = Finding::builder(Item::RateLimiting, "ratelimit.forwarded-for-bypass")
-.rated(Severity::Medium, Confidence::Firm)
-.title(format!("{} limit resets with a forged X-Forwarded-For", kind.name()))
-.detail(format!(
+            .rated(Severity::Medium, Confidence::Firm)
+            .title(format!("{} limit resets with a forged X-Forwarded-For", kind.name()))
+            .detail(format!(
             "Once the {} limit was reached, requests claiming another client address in X-Forwarded-For / X-Real-IP went through while plain requests stayed limited: anyone can escape the limit by rotating the header.",
             kind.name()
         ))
-.at(location.clone())
-.discriminator(kind.name())
-.build();
+            .at(location.clone())
+            .discriminator(kind.name())
+            .build();
     for e in evidence {
         f = f.with_evidence(e);
     }

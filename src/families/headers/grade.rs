@@ -14,7 +14,7 @@
 
 use url::Url;
 
-use super::csp::{Evaluation, Weakness};
+use crate::families::headers::csp::{Evaluation, Weakness};
 use crate::http::Response;
 
 /// One graded test: the Observatory test name, its result and the modifier.
@@ -543,8 +543,8 @@ fn same_site(a: &Url, b: &Url) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::csp;
     use super::*;
+    use crate::families::headers::csp;
 
     const HARDENED: &[(&str, &str)] = &[
         (

@@ -7,6 +7,7 @@
 //! version banners. Findings are per route pattern (the finding id hashes it), and the
 //! start page gets an Observatory-compatible grade in the item's headline.
 
+pub mod cors;
 pub mod csp;
 pub mod grade;
 
@@ -16,10 +17,12 @@ use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use url::Url;
 
-use super::{Context, Probe, ProbeRun};
+use crate::engine::Context;
+use crate::engine::{Descriptor, Family};
 use crate::http::{Request, Response};
 use crate::model::IdentityId;
 use crate::model::Item;
+use crate::model::ProbeRun;
 use crate::model::path_pattern;
 use crate::model::{Confidence, Finding, Location, Severity};
 
@@ -30,16 +33,45 @@ const EVIDENCE_PER_FINDING: usize = 2;
 /// Sent on the graded start page, as the Observatory does, to see whether it is reflected.
 const GRADING_ORIGIN: &str = "https://observatory-check.prodready.invalid";
 
-/// The security-headers probe family.
-pub struct HeadersProbe;
+/// What the `headers` family is: its name (every probe id it reports starts with it),
+/// the items it scores and the probe ids it may report.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "headers",
+    items: &[Item::SecurityHeaders],
+    ids: &[
+        "headers.csp-unsafe-eval",
+        "headers.csp-strict-dynamic",
+        "headers.csp-object-src",
+        "headers.csp-base-uri",
+        "headers.cacheable-private-response",
+        "headers.coop",
+        "headers.corp",
+        "headers.csp-broad-source",
+        "headers.csp-insecure-scheme",
+        "headers.csp-invalid",
+        "headers.csp-missing",
+        "headers.csp-report-only",
+        "headers.csp-unsafe-inline",
+        "headers.framing-unprotected",
+        "headers.hsts-invalid",
+        "headers.hsts-missing",
+        "headers.hsts-short",
+        "headers.hsts-subdomains",
+        "headers.no-https",
+        "headers.nosniff-missing",
+        "headers.permissions-policy",
+        "headers.referrer-policy",
+        "headers.version-banner",
+    ],
+    runs_last: false,
+};
 
-impl Probe for HeadersProbe {
-    fn family(&self) -> &'static str {
-        "headers"
-    }
+/// The `headers` family.
+pub struct HeadersFamily;
 
-    fn items(&self) -> &'static [Item] {
-        &[Item::SecurityHeaders]
+impl Family for HeadersFamily {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
     }
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
@@ -471,7 +503,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
             .unwrap_or_else(|| "nothing to request".into());
         return Err(format!("no response to judge headers on: {why}"));
     }
-    let mut run = ProbeRun::new("headers", Item::SecurityHeaders);
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::SecurityHeaders);
     let mut findings: BTreeMap<String, Finding> = BTreeMap::new();
     let mut patterns: BTreeSet<(Kind, String)> = BTreeSet::new();
     let target = &ctx.config.target;

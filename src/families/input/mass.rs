@@ -11,29 +11,40 @@ use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::input_validation::{sources, update_methods};
-use super::owned::{self, OwnedObject};
-use super::{Context, Probe, ProbeRun, RunState};
 use crate::auth::Identity;
+use crate::engine::Context;
+use crate::engine::canaries::{self, OwnedObject};
+use crate::engine::{Descriptor, Family};
+use crate::families::input::{sources, update_methods};
 use crate::http::{Request, Response};
 use crate::model::IdentityId;
 use crate::model::Item;
+use crate::model::ProbeRun;
+use crate::model::RunState;
 use crate::model::path_pattern;
 use crate::model::{Confidence, Finding, Location, Severity};
 
 /// Collections tried (each costs about three writes).
 const MAX_SOURCES: usize = 3;
 
-/// The mass-assignment family.
-pub struct MassAssignmentProbe;
+/// What the `mass` family is: its name (every probe id it reports starts with it),
+/// the items it scores and the probe ids it may report.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "mass",
+    items: &[Item::InputValidation],
+    ids: &[
+        "mass.privileged-field-accepted",
+        "mass.tenant-field-accepted",
+    ],
+    runs_last: false,
+};
 
-impl Probe for MassAssignmentProbe {
-    fn family(&self) -> &'static str {
-        "mass"
-    }
+/// The `mass` family.
+pub struct MassFamily;
 
-    fn items(&self) -> &'static [Item] {
-        &[Item::InputValidation]
+impl Family for MassFamily {
+    fn descriptor(&self) -> &'static Descriptor {
+        &DESCRIPTOR
     }
 
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
@@ -180,7 +191,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         .or_else(|| ctx.identities.get(IdentityId::B));
     let Some(who) = who.map(|i| &**i) else {
         return Ok(ProbeRun::not_run(
-            "mass",
+            DESCRIPTOR.name,
             Item::InputValidation,
             "no tenant identity to write as",
             Some("identities.a"),
@@ -201,14 +212,14 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     };
     // Collections that can also be updated first: they allow both checks.
     let mut sources = sources(ctx);
-    sources.sort_by_key(|s| update_methods(ctx, &owned::item_url_of(&s.create, "1")).is_empty());
+    sources.sort_by_key(|s| update_methods(ctx, &canaries::item_url_of(&s.create, "1")).is_empty());
     for source in sources.iter().take(MAX_SOURCES) {
         objects(ctx, who, other.as_deref(), source, &fields, &mut out).await;
     }
     if let Some(account_owner) = other.as_deref().or(Some(who)) {
         account(ctx, account_owner, &fields, &mut out).await;
     }
-    let mut run = ProbeRun::new("mass", Item::InputValidation);
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::InputValidation);
     run.checks = out.checks;
     run.findings = out.findings;
     run.notes = out.notes;
@@ -241,11 +252,11 @@ async fn objects(
     ctx: &Context,
     who: &Identity,
     other: Option<&Identity>,
-    source: &owned::CanarySource,
+    source: &canaries::CanarySource,
     fields: &[(&'static str, Value)],
     out: &mut Outcome,
 ) {
-    let marker = owned::new_marker();
+    let marker = canaries::new_marker();
     let Some(Value::Object(template)) = source.body_for(&marker) else {
         return;
     };
@@ -275,7 +286,7 @@ async fn objects(
         return;
     };
     // Create with the fields.
-    let marker2 = owned::new_marker();
+    let marker2 = canaries::new_marker();
     if let Some(Value::Object(t2)) = source.body_for(&marker2) {
         let body = with_fields(&t2, fields);
         let req = Request::new("POST", source.create.clone())
@@ -360,7 +371,7 @@ async fn judge_created(
     ctx: &Context,
     who: &Identity,
     other: Option<&Identity>,
-    source: &owned::CanarySource,
+    source: &canaries::CanarySource,
     resp: &Response,
     body: Value,
     marker: &str,

@@ -10,14 +10,14 @@ use std::fmt;
 use regex::bytes::RegexSet;
 use serde::Deserialize;
 
-use super::catalog::CatalogError;
-use super::pattern::{self, Pattern};
-use super::secret;
+use crate::catalog::CatalogError;
+use crate::catalog::pattern::{self, Pattern};
+use crate::catalog::secret;
 use crate::http::Response;
 use crate::model::Item;
 use crate::model::{Confidence, Severity};
 
-pub use super::pattern::MAX_SCAN_BYTES;
+pub use crate::catalog::pattern::MAX_SCAN_BYTES;
 
 /// Where a signature looks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -315,7 +315,7 @@ impl RawSignature {
     /// Validates and compiles a signature read from `file`.
     pub(crate) fn compile(self, file: &str) -> Result<Signature, CatalogError> {
         let id = self.id;
-        let item = super::catalog::parse_item(file, &id, &self.item)?;
+        let item = crate::catalog::parse_item(file, &id, &self.item)?;
         let invalid = |message: String| CatalogError::Invalid {
             file: file.to_string(),
             id: id.clone(),

@@ -1,0 +1,23 @@
+//! What every probe family may use during a scan.
+
+use std::sync::Arc;
+
+use crate::auth::Identities;
+use crate::catalog::ProbeCatalog;
+use crate::config::ScanConfig;
+use crate::discover::Inventory;
+use crate::engine::canaries::OwnedObjects;
+use crate::http::HttpLayer;
+
+/// The one HTTP layer, the logged-in identities, the inventory discovery built, the
+/// config, the catalog, and the objects the scanner created.
+#[derive(Clone)]
+pub struct Context {
+    pub http: HttpLayer,
+    pub identities: Arc<Identities>,
+    pub inventory: Arc<Inventory>,
+    pub config: Arc<ScanConfig>,
+    pub catalog: Arc<ProbeCatalog>,
+    /// The objects the scanner created; the only ones a probe may change or delete.
+    pub owned: Arc<OwnedObjects>,
+}
