@@ -26,78 +26,9 @@ use crate::catalog::safe_corpus::{COMMON_SAFE_HEADERS, COMMON_SAFE_RESPONSES};
 use crate::catalog::signatures::{RawSignature, Signature, SignatureSet, Target};
 use crate::model::Item;
 
-/// The built-in catalog files, embedded with `include_str!` so edits rebuild the
-/// binary. A test keeps this list equal to the `*.toml` files under `probes/`.
-const BUILTIN: &[(&str, &str)] = &[
-    (
-        "probes/signatures/errors-stack-traces.toml",
-        include_str!("../../probes/signatures/errors-stack-traces.toml"),
-    ),
-    (
-        "probes/signatures/errors-debug-pages.toml",
-        include_str!("../../probes/signatures/errors-debug-pages.toml"),
-    ),
-    (
-        "probes/signatures/errors-sql.toml",
-        include_str!("../../probes/signatures/errors-sql.toml"),
-    ),
-    (
-        "probes/signatures/errors-paths.toml",
-        include_str!("../../probes/signatures/errors-paths.toml"),
-    ),
-    (
-        "probes/signatures/errors-banners.toml",
-        include_str!("../../probes/signatures/errors-banners.toml"),
-    ),
-    (
-        "probes/signatures/secrets-keys.toml",
-        include_str!("../../probes/signatures/secrets-keys.toml"),
-    ),
-    (
-        "probes/signatures/secrets-public.toml",
-        include_str!("../../probes/signatures/secrets-public.toml"),
-    ),
-    (
-        "probes/http/exposed-files.toml",
-        include_str!("../../probes/http/exposed-files.toml"),
-    ),
-    (
-        "probes/http/debug-java.toml",
-        include_str!("../../probes/http/debug-java.toml"),
-    ),
-    (
-        "probes/http/debug-python.toml",
-        include_str!("../../probes/http/debug-python.toml"),
-    ),
-    (
-        "probes/http/debug-php.toml",
-        include_str!("../../probes/http/debug-php.toml"),
-    ),
-    (
-        "probes/http/debug-ruby.toml",
-        include_str!("../../probes/http/debug-ruby.toml"),
-    ),
-    (
-        "probes/http/debug-go.toml",
-        include_str!("../../probes/http/debug-go.toml"),
-    ),
-    (
-        "probes/http/debug-dotnet.toml",
-        include_str!("../../probes/http/debug-dotnet.toml"),
-    ),
-    (
-        "probes/http/debug-node.toml",
-        include_str!("../../probes/http/debug-node.toml"),
-    ),
-    (
-        "probes/http/debug-servers.toml",
-        include_str!("../../probes/http/debug-servers.toml"),
-    ),
-    (
-        "probes/http/debug-generic.toml",
-        include_str!("../../probes/http/debug-generic.toml"),
-    ),
-];
+// The built-in catalog files (`BUILTIN`), every `probes/**/*.toml` embedded with
+// `include_str!` by build.rs, so edits rebuild the binary and new files need no list.
+include!(concat!(env!("OUT_DIR"), "/builtin_probes.rs"));
 
 /// Why a catalog could not be loaded. Every variant names the file, and the probe
 /// or signature id where it is known.
@@ -734,7 +665,7 @@ body = '''<!doctype html><div id="root"></div>'''
     }
 
     #[test]
-    fn builtin_list_matches_the_probes_folder() {
+    fn every_probe_file_is_built_in() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut on_disk = Vec::new();
         collect_toml_files(&root.join("probes"), &mut on_disk).unwrap();
@@ -750,7 +681,7 @@ body = '''<!doctype html><div id="root"></div>'''
         on_disk.sort();
         let mut listed: Vec<String> = BUILTIN.iter().map(|(f, _)| f.to_string()).collect();
         listed.sort();
-        assert_eq!(listed, on_disk, "update BUILTIN in src/probe/catalog.rs");
+        assert_eq!(listed, on_disk, "build.rs embeds every probes/**/*.toml");
     }
 
     #[test]
