@@ -1,5 +1,5 @@
 //! The leaf of prodready: the types every layer shares (checklist items and verdicts,
-//! findings and their evidence, probe runs, identities, route patterns). It imports
+//! findings and their evidence, probe runs, identities, route patterns, the scope). It imports
 //! nothing else of the scanner, so the test app can name checklist items by type too.
 
 pub mod checklist;
@@ -7,6 +7,7 @@ pub mod finding;
 pub mod identity;
 pub mod route;
 pub mod run;
+pub mod scope;
 
 pub use checklist::{Attestation, Item, Status};
 pub use finding::{
@@ -16,3 +17,4 @@ pub use finding::{
 pub use identity::{IdentityId, Role, Tenant};
 pub use route::{EndpointKey, IdKind, id_kind, path_pattern};
 pub use run::{ProbeRun, RunState};
+pub use scope::{Scope, ScopeError};

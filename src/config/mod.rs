@@ -13,8 +13,7 @@ use url::Url;
 pub use file::{RawConfig, RawLogin, parse};
 pub use secrets::{MapSource, ProcessSource, Secret, Source, resolve_plain, resolve_secret};
 
-use crate::http::Scope;
-use crate::model::{Attestation, IdentityId, Tenant};
+use crate::model::{Attestation, IdentityId, Scope, Tenant};
 
 /// A config problem, named precisely enough to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -369,9 +368,8 @@ fn resolve_url(key: &str, base: &Url, scope: &Scope, text: &str) -> Result<Url, 
     Ok(url)
 }
 
-/// Step 2: the raw file with secrets resolved and every value validated.
-pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, ConfigError> {
-    let target = parse_target(&raw.target.url)?;
+/// The target's origin plus `target.origins`, less `target.exclude`.
+fn resolve_scope(raw: &RawConfig, target: &Url) -> Result<Scope, ConfigError> {
     let mut origins = vec![target.clone()];
     for (i, o) in raw.target.origins.iter().enumerate() {
         let url = Url::parse(o).map_err(|e| {
@@ -382,23 +380,62 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
         })?;
         origins.push(url);
     }
-    let scope = Scope::new(&origins, &raw.target.exclude);
-    let mut start = Vec::new();
-    for (i, s) in raw.target.start.iter().enumerate() {
-        start.push(resolve_url(
-            &format!("target.start[{i}]"),
-            &target,
-            &scope,
-            s,
-        )?);
-    }
-    if start.is_empty() {
-        start.push(target.clone());
+    Ok(Scope::new(&origins, &raw.target.exclude))
+}
+
+/// What the config's URLs and identity names are resolved against.
+struct Base<'a> {
+    raw: &'a RawConfig,
+    target: &'a Url,
+    scope: &'a Scope,
+}
+
+impl Base<'_> {
+    fn url(&self, key: &str, text: &str) -> Result<Url, ConfigError> {
+        resolve_url(key, self.target, self.scope, text)
     }
 
-    let limits = resolve_limits(&raw.limits)?;
+    /// `METHOD /path` (the method is required).
+    fn endpoint(&self, key: &str, text: &str) -> Result<Endpoint, ConfigError> {
+        let (method, path) = method_and_path(key, text)?;
+        Ok(Endpoint {
+            method,
+            url: self.url(key, path)?,
+        })
+    }
+
+    /// The identity `name` (or `default`), which must be configured.
+    fn identity(
+        &self,
+        key: &str,
+        name: Option<&String>,
+        default: IdentityId,
+    ) -> Result<IdentityId, ConfigError> {
+        let name = name.map_or(default.as_str(), String::as_str);
+        IdentityId::from_name(name)
+            .filter(|_| self.raw.identities.contains_key(name))
+            .ok_or_else(|| {
+                invalid(
+                    key,
+                    format!(
+                        "`{name}` is not a configured identity; add [identities.{name}] or name another"
+                    ),
+                )
+            })
+    }
+}
+
+/// A TOML table as the JSON body it stands for.
+fn table(key: &str, t: &toml::Table) -> Result<serde_json::Value, ConfigError> {
+    serde_json::to_value(t).map_err(|e| invalid(key, e.to_string()))
+}
+
+fn resolve_identities(
+    base: &Base<'_>,
+    source: &dyn Source,
+) -> Result<Vec<IdentityConfig>, ConfigError> {
     let mut identities = Vec::new();
-    for (name, ri) in &raw.identities {
+    for (name, ri) in &base.raw.identities {
         let id = IdentityId::from_name(name)
             .filter(|id| IdentityId::CONFIGURABLE.contains(id))
             .ok_or_else(|| {
@@ -411,20 +448,15 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
                     format!("unknown identity; use {}", names.join(", ")),
                 )
             })?;
-        identities.push(resolve_identity(id, ri, &target, &scope, source)?);
+        identities.push(resolve_identity(id, ri, base.target, base.scope, source)?);
     }
     identities.sort_by_key(|i| i.id);
+    Ok(identities)
+}
 
-    let mut seeds = Vec::new();
-    for (i, s) in raw.seeds.endpoints.iter().enumerate() {
-        let key = format!("seeds.endpoints[{i}]");
-        seeds.push(resolve_endpoint(&key, &target, &scope, s, "GET")?);
-    }
-    let auth_checks = resolve_auth_checks(&raw.auth)?;
-    let rate_limit = resolve_rate_limit(&raw.rate_limit, &target, &scope)?;
-
+fn resolve_canaries(base: &Base<'_>) -> Result<Vec<CanaryConfig>, ConfigError> {
     let mut canaries = Vec::new();
-    for (i, c) in raw.canaries.iter().enumerate() {
+    for (i, c) in base.raw.canaries.iter().enumerate() {
         let key = |k: &str| format!("canaries[{i}].{k}");
         let body =
             serde_json::to_value(&c.body).map_err(|e| invalid(&key("body"), e.to_string()))?;
@@ -443,114 +475,125 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
             ));
         }
         canaries.push(CanaryConfig {
-            create: resolve_url(&key("create"), &target, &scope, &c.create)?,
+            create: base.url(&key("create"), &c.create)?,
             body,
             id_pointer: c.id.clone(),
         });
     }
+    Ok(canaries)
+}
 
-    let configured = |key: &str,
-                      name: Option<&String>,
-                      default: IdentityId|
-     -> Result<IdentityId, ConfigError> {
-        let name = name.map_or(default.as_str(), String::as_str);
-        if let Some(id) = IdentityId::from_name(name).filter(|_| raw.identities.contains_key(name))
-        {
-            Ok(id)
-        } else {
-            Err(invalid(
-                key,
-                format!(
-                    "`{name}` is not a configured identity; add [identities.{name}] or name another"
-                ),
+fn resolve_atomic(base: &Base<'_>) -> Result<Option<AtomicWrite>, ConfigError> {
+    let Some(a) = &base.raw.transactions.atomic else {
+        return Ok(None);
+    };
+    Ok(Some(AtomicWrite {
+        request: base.endpoint("transactions.atomic.request", &a.request)?,
+        valid: table("transactions.atomic.valid", &a.valid)?,
+        partial: table("transactions.atomic.partial", &a.partial)?,
+        effect: base.url("transactions.atomic.effect", &a.effect)?,
+        identity: base.identity(
+            "transactions.atomic.identity",
+            a.identity.as_ref(),
+            IdentityId::A,
+        )?,
+    }))
+}
+
+fn resolve_single_use(base: &Base<'_>) -> Result<Option<SingleUse>, ConfigError> {
+    let Some(s) = &base.raw.transactions.single_use else {
+        return Ok(None);
+    };
+    let setup = match &s.setup {
+        None => None,
+        Some(setup) => {
+            if !setup.token.starts_with('/') {
+                return Err(invalid(
+                    "transactions.single_use.setup.token",
+                    format!(
+                        "`{}` is not a JSON pointer; write it like /code",
+                        setup.token
+                    ),
+                ));
+            }
+            Some((
+                base.endpoint("transactions.single_use.setup.request", &setup.request)?,
+                table("transactions.single_use.setup.body", &setup.body)?,
+                setup.token.clone(),
             ))
         }
     };
-    let table = |key: &str, t: &toml::Table| {
-        serde_json::to_value(t).map_err(|e| invalid(key, e.to_string()))
+    let attempts = s.attempts.unwrap_or(10);
+    if !(2..=50).contains(&attempts) {
+        return Err(invalid(
+            "transactions.single_use.attempts",
+            "must be between 2 and 50",
+        ));
+    }
+    Ok(Some(SingleUse {
+        setup,
+        action: base.endpoint("transactions.single_use.action", &s.action)?,
+        body: table("transactions.single_use.body", &s.body)?,
+        identity: base.identity(
+            "transactions.single_use.identity",
+            s.identity.as_ref(),
+            IdentityId::A,
+        )?,
+        attempts,
+    }))
+}
+
+fn resolve_audit(base: &Base<'_>) -> Result<Option<AuditFeed>, ConfigError> {
+    let Some(a) = &base.raw.audit else {
+        return Ok(None);
     };
-    let endpoint = |key: &str, text: &str| -> Result<Endpoint, ConfigError> {
-        let (method, path) = method_and_path(key, text)?;
-        Ok(Endpoint {
-            method,
-            url: resolve_url(key, &target, &scope, path)?,
-        })
-    };
-    let atomic = match &raw.transactions.atomic {
-        None => None,
-        Some(a) => Some(AtomicWrite {
-            request: endpoint("transactions.atomic.request", &a.request)?,
-            valid: table("transactions.atomic.valid", &a.valid)?,
-            partial: table("transactions.atomic.partial", &a.partial)?,
-            effect: resolve_url("transactions.atomic.effect", &target, &scope, &a.effect)?,
-            identity: configured(
-                "transactions.atomic.identity",
-                a.identity.as_ref(),
-                IdentityId::A,
-            )?,
-        }),
-    };
-    let single_use = match &raw.transactions.single_use {
-        None => None,
-        Some(s) => {
-            let setup = match &s.setup {
-                None => None,
-                Some(setup) => {
-                    if !setup.token.starts_with('/') {
-                        return Err(invalid(
-                            "transactions.single_use.setup.token",
-                            format!(
-                                "`{}` is not a JSON pointer; write it like /code",
-                                setup.token
-                            ),
-                        ));
-                    }
-                    Some((
-                        endpoint("transactions.single_use.setup.request", &setup.request)?,
-                        table("transactions.single_use.setup.body", &setup.body)?,
-                        setup.token.clone(),
-                    ))
-                }
-            };
-            let attempts = s.attempts.unwrap_or(10);
-            if !(2..=50).contains(&attempts) {
-                return Err(invalid(
-                    "transactions.single_use.attempts",
-                    "must be between 2 and 50",
-                ));
-            }
-            Some(SingleUse {
-                setup,
-                action: endpoint("transactions.single_use.action", &s.action)?,
-                body: table("transactions.single_use.body", &s.body)?,
-                identity: configured(
-                    "transactions.single_use.identity",
-                    s.identity.as_ref(),
-                    IdentityId::A,
-                )?,
-                attempts,
-            })
+    let wait = match a.wait_secs {
+        None => Duration::from_secs(3),
+        Some(w) if w.is_finite() && (0.0..=60.0).contains(&w) => Duration::from_secs_f64(w),
+        Some(_) => {
+            return Err(invalid(
+                "audit.wait_secs",
+                "must be between 0 and 60 seconds",
+            ));
         }
     };
-    let audit = match &raw.audit {
-        None => None,
-        Some(a) => Some(AuditFeed {
-            url: resolve_url("audit.feed", &target, &scope, &a.feed)?,
-            identity: configured("audit.identity", a.identity.as_ref(), IdentityId::Admin)?,
-            records: a.records.clone(),
-            wait: match a.wait_secs {
-                None => Duration::from_secs(3),
-                Some(w) if w.is_finite() && (0.0..=60.0).contains(&w) => Duration::from_secs_f64(w),
-                Some(_) => {
-                    return Err(invalid(
-                        "audit.wait_secs",
-                        "must be between 0 and 60 seconds",
-                    ));
-                }
-            },
-        }),
-    };
+    Ok(Some(AuditFeed {
+        url: base.url("audit.feed", &a.feed)?,
+        identity: base.identity("audit.identity", a.identity.as_ref(), IdentityId::Admin)?,
+        records: a.records.clone(),
+        wait,
+    }))
+}
 
+/// Step 2: the raw file with secrets resolved and every value validated.
+pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, ConfigError> {
+    let target = parse_target(&raw.target.url)?;
+    let scope = resolve_scope(raw, &target)?;
+    let base = Base {
+        raw,
+        target: &target,
+        scope: &scope,
+    };
+    let mut start = Vec::new();
+    for (i, s) in raw.target.start.iter().enumerate() {
+        start.push(base.url(&format!("target.start[{i}]"), s)?);
+    }
+    if start.is_empty() {
+        start.push(target.clone());
+    }
+    let limits = resolve_limits(&raw.limits)?;
+    let identities = resolve_identities(&base, source)?;
+    let mut seeds = Vec::new();
+    for (i, s) in raw.seeds.endpoints.iter().enumerate() {
+        let key = format!("seeds.endpoints[{i}]");
+        seeds.push(resolve_endpoint(&key, &target, &scope, s, "GET")?);
+    }
+    let auth_checks = resolve_auth_checks(&raw.auth)?;
+    let rate_limit = resolve_rate_limit(&raw.rate_limit, &target, &scope)?;
+    let canaries = resolve_canaries(&base)?;
+    let atomic = resolve_atomic(&base)?;
+    let single_use = resolve_single_use(&base)?;
+    let audit = resolve_audit(&base)?;
     let trusted_origins = resolve_trusted_origins(&raw.target.trusted_origins)?;
     let attestation = raw.attestation.as_ref().map(|a| Attestation {
         attested_by: a.attested_by.clone(),

@@ -17,9 +17,9 @@ use url::Url;
 use super::jar::CookieJar;
 use super::message::{Request, Response, SentRequest};
 use super::redact::Redactor;
-use super::scope::{Scope, ScopeError};
 use crate::model::IdentityId;
 use crate::model::{Evidence, RequestExcerpt, ResponseExcerpt};
+use crate::model::{Scope, ScopeError};
 
 /// Why a request produced no response.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -4,12 +4,13 @@ mod client;
 mod jar;
 mod message;
 mod redact;
-mod scope;
 mod tally;
 
 pub use client::{HttpError, HttpLayer, HttpSettings, Observer, Session, evidence};
 pub use jar::{CookieJar, StoredCookie};
 pub use message::{Body, Request, Response, SentRequest};
 pub use redact::{REDACTED, Redactor, is_sensitive_header};
-pub use scope::{Scope, ScopeError};
+// The scope is a value the config builds and this layer enforces; it lives in the
+// model so the config does not depend on the HTTP layer.
+pub use crate::model::{Scope, ScopeError};
 pub use tally::labelled;
