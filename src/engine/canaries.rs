@@ -9,12 +9,11 @@ use std::sync::Mutex;
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::auth::Identity;
-use crate::config::CanaryConfig;
-use crate::discover::{Endpoint, Inventory};
+use crate::auth::{Identities, Identity};
+use crate::config::{CanaryConfig, ScanConfig};
+use crate::discover::{Endpoint, Inventory, Origin};
 use crate::http::{HttpLayer, Request, Response};
-use crate::model::EndpointKey;
-use crate::model::IdentityId;
+use crate::model::{EndpointKey, IdentityId};
 
 /// Field names whose value is free text the app stores and shows back: the marker goes here.
 const TEXT_FIELDS: &[&str] = &[
@@ -518,6 +517,61 @@ pub fn canary_sources(
 /// Whether a response shows `marker` (for probes judging replays).
 pub fn shows(resp: &Response, marker: &str) -> bool {
     resp.text().contains(marker)
+}
+
+/// Canary sources tried per scan, so a large API does not get hundreds of writes.
+const MAX_CANARY_SOURCES: usize = 4;
+
+/// Creates one canary per source for each tenant identity; their markers join the
+/// identity's private markers. Returns warnings for sources that did not work.
+pub async fn create(
+    http: &HttpLayer,
+    identities: &Identities,
+    config: &ScanConfig,
+    inventory: &mut Inventory,
+    owned: &OwnedObjects,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let sources = canary_sources(inventory, &config.canaries, MAX_CANARY_SOURCES);
+    let tenants: Vec<_> = identities
+        .authenticated()
+        .filter(|i| i.id.own_tenant().is_some())
+        .cloned()
+        .collect();
+    for source in &sources {
+        for identity in &tenants {
+            let marker = new_marker();
+            let Some(body) = source.body_for(&marker) else {
+                continue;
+            };
+            match owned
+                .create(
+                    http,
+                    identity,
+                    &source.create,
+                    body,
+                    &marker,
+                    source.id_pointer.as_deref(),
+                )
+                .await
+            {
+                Ok(object) => {
+                    inventory
+                        .markers
+                        .entry(identity.id)
+                        .or_default()
+                        .add(&object.marker);
+                    inventory.add("GET", &object.url, Origin::Seed);
+                }
+                Err(why) => warnings.push(format!(
+                    "canary as {} through {}: {why}",
+                    identity.id,
+                    source.create.path()
+                )),
+            }
+        }
+    }
+    warnings
 }
 
 #[cfg(test)]

@@ -73,7 +73,7 @@ pub fn load_catalog(config: &ScanConfig) -> Result<ProbeCatalog, CatalogError> {
     }
 }
 
-/// Runs a whole scan.
+/// Runs a whole scan, phase after phase.
 pub async fn scan(
     config: ScanConfig,
     events: Option<UnboundedSender<Event>>,
@@ -81,7 +81,6 @@ pub async fn scan(
     let started_at = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
     let catalog = Arc::new(load_catalog(&config)?);
-
     let redactor = Redactor::new();
     for s in config.secrets() {
         redactor.add(&s);
@@ -98,22 +97,8 @@ pub async fn scan(
     ));
     http.add_observer(passive.clone());
 
-    // Reachability first, so an unreachable target is one clear error, not twelve.
-    emit(&events, Event::Phase("connect"));
-    let identities = Identities::from_config(&config);
-    identities
-        .anonymous()
-        .send(&http, Request::get(config.target.clone()))
-        .await
-        .map_err(|e| ScanError::Unreachable {
-            url: redactor.url(&config.target),
-            reason: e.to_string(),
-        })?;
-
-    emit(&events, Event::Phase("login"));
-    labelled("login", identities.login_all(&http)).await?;
+    let identities = Arc::new(connect_and_login(&http, &config, &events).await?);
     tracing::debug!(elapsed_ms = clock.elapsed().as_millis() as u64, "logged in");
-    let identities = Arc::new(identities);
 
     emit(&events, Event::Phase("discovery"));
     let mut inventory =
@@ -128,78 +113,48 @@ pub async fn scan(
     warnings.extend(
         labelled(
             "canaries",
-            create_canaries(&http, &identities, &config, &mut inventory, &owned),
+            canaries::create(&http, &identities, &config, &mut inventory, &owned),
         )
         .await,
     );
-    let inventory = Arc::new(inventory);
     emit(&events, Event::Requests(http.requests_sent()));
 
-    emit(&events, Event::Phase("probes"));
-    let config = Arc::new(config);
     let ctx = Context {
         http: http.clone(),
-        identities: Arc::clone(&identities),
-        inventory: Arc::clone(&inventory),
-        config: Arc::clone(&config),
+        identities,
+        inventory: Arc::new(inventory),
+        config: Arc::new(config),
         catalog,
-        owned: Arc::clone(&owned),
+        owned,
     };
-    let families = crate::engine::families();
-    emit(&events, Event::ProbesPlanned(families.len()));
-    // Families that must run last (rate-limit bursts) run after the cleanup, so the
-    // limits they trip cannot throttle the deletes, and the scan need not wait them out.
-    let (last, first): (Vec<_>, Vec<_>) =
-        families.into_iter().partition(|f| f.descriptor().runs_last);
-    let mut runs = run_phase(&ctx, first, &events).await;
-    tracing::debug!(
-        elapsed_ms = clock.elapsed().as_millis() as u64,
-        "probes done"
-    );
-
-    emit(&events, Event::Phase("cleanup"));
-    warnings.extend(labelled("cleanup", owned.cleanup(&http, &identities)).await);
-    runs.extend(run_phase(&ctx, last, &events).await);
+    let (mut runs, cleanup_warnings) = probe_and_clean_up(&ctx, &events).await;
+    warnings.extend(cleanup_warnings);
     runs.extend(passive.runs());
     tracing::debug!(
         elapsed_ms = clock.elapsed().as_millis() as u64,
         requests = ?http.requests_by_label(),
         "requests per phase and family"
     );
-    let refused = http.refused();
     warnings.extend(
-        refused
+        http.refused()
             .iter()
             .take(20)
             .map(|r| format!("scope guard refused: {r}")),
     );
 
     emit(&events, Event::Phase("report"));
-    let identity_summaries = identities
-        .all()
-        .iter()
-        .map(|i| IdentitySummary {
-            name: i.id,
-            login: i.login_kind().to_string(),
-            status: if i.is_anonymous() {
-                "anonymous".to_string()
-            } else {
-                "logged-in".to_string()
-            },
-        })
-        .collect();
     let report = Report::new(ReportInput {
-        target: redactor.url(&config.target),
+        target: redactor.url(&ctx.config.target),
         started_at,
         duration: clock.elapsed(),
         requests_sent: http.requests_sent(),
         runs,
-        attestation: config.attestation.clone(),
-        identities: identity_summaries,
+        attestation: ctx.config.attestation.clone(),
+        identities: identity_summaries(&ctx.identities),
         inventory: InventoryCounts {
-            pages: inventory.pages.len() as u64,
-            endpoints: inventory.endpoints.len() as u64,
-            scripts: inventory.scripts.len() as u64,
+            pages: ctx.inventory.pages.len() as u64,
+            endpoints: ctx.inventory.endpoints.len() as u64,
+            scripts: ctx.inventory.scripts.len() as u64,
         },
         warnings,
     });
@@ -211,59 +166,61 @@ pub async fn scan(
     })
 }
 
-/// Canary sources tried per scan, so a large API does not get hundreds of writes.
-const MAX_CANARY_SOURCES: usize = 4;
-
-/// Creates one canary per source for each tenant identity; their markers join the
-/// identity's private markers. Returns warnings for sources that did not work.
-async fn create_canaries(
+/// Reachability first, so an unreachable target is one clear error, not twelve; then
+/// every identity logs in.
+async fn connect_and_login(
     http: &HttpLayer,
-    identities: &Identities,
     config: &ScanConfig,
-    inventory: &mut discover::Inventory,
-    owned: &OwnedObjects,
-) -> Vec<String> {
-    let mut warnings = Vec::new();
-    let sources = canaries::canary_sources(inventory, &config.canaries, MAX_CANARY_SOURCES);
-    let tenants: Vec<_> = identities
-        .authenticated()
-        .filter(|i| i.id.own_tenant().is_some())
-        .cloned()
-        .collect();
-    for source in &sources {
-        for identity in &tenants {
-            let marker = canaries::new_marker();
-            let Some(body) = source.body_for(&marker) else {
-                continue;
-            };
-            match owned
-                .create(
-                    http,
-                    identity,
-                    &source.create,
-                    body,
-                    &marker,
-                    source.id_pointer.as_deref(),
-                )
-                .await
-            {
-                Ok(object) => {
-                    inventory
-                        .markers
-                        .entry(identity.id)
-                        .or_default()
-                        .add(&object.marker);
-                    inventory.add("GET", &object.url, discover::Origin::Seed);
-                }
-                Err(why) => warnings.push(format!(
-                    "canary as {} through {}: {why}",
-                    identity.id,
-                    source.create.path()
-                )),
-            }
-        }
-    }
-    warnings
+    events: &Option<UnboundedSender<Event>>,
+) -> Result<Identities, ScanError> {
+    emit(events, Event::Phase("connect"));
+    let identities = Identities::from_config(config);
+    identities
+        .anonymous()
+        .send(http, Request::get(config.target.clone()))
+        .await
+        .map_err(|e| ScanError::Unreachable {
+            url: http.redactor().url(&config.target),
+            reason: e.to_string(),
+        })?;
+    emit(events, Event::Phase("login"));
+    labelled("login", identities.login_all(http)).await?;
+    Ok(identities)
+}
+
+/// Runs the families, then removes the scanner's objects. Families that must run
+/// last (rate-limit bursts) run after the cleanup, so the limits they trip cannot
+/// throttle the deletes and the scan need not wait them out.
+async fn probe_and_clean_up(
+    ctx: &Context,
+    events: &Option<UnboundedSender<Event>>,
+) -> (Vec<ProbeRun>, Vec<String>) {
+    emit(events, Event::Phase("probes"));
+    let families = families();
+    emit(events, Event::ProbesPlanned(families.len()));
+    let (last, first): (Vec<_>, Vec<_>) =
+        families.into_iter().partition(|f| f.descriptor().runs_last);
+    let mut runs = run_phase(ctx, first, events).await;
+    emit(events, Event::Phase("cleanup"));
+    let warnings = labelled("cleanup", ctx.owned.cleanup(&ctx.http, &ctx.identities)).await;
+    runs.extend(run_phase(ctx, last, events).await);
+    (runs, warnings)
+}
+
+fn identity_summaries(identities: &Identities) -> Vec<IdentitySummary> {
+    identities
+        .all()
+        .iter()
+        .map(|i| IdentitySummary {
+            name: i.id,
+            login: i.login_kind().to_string(),
+            status: if i.is_anonymous() {
+                "anonymous".to_string()
+            } else {
+                "logged-in".to_string()
+            },
+        })
+        .collect()
 }
 
 /// Runs families concurrently; a family that errors or panics is recorded as an
