@@ -4,7 +4,7 @@
 #
 #   scripts/observatory-compare.sh [FLAW-SETS...]      (default: none no-security-headers weak-csp)
 #
-# Known, documented differences (see src/probe/headers/grade.rs):
+# Known, documented differences (see src/families/headers/grade.rs):
 # - the test app is plain http on loopback: prodready does not judge HSTS or the
 #   http->https redirection there (0), the Observatory charges -20 for each;
 # - measured 2026-11 on `--flaws none`: every other test agrees modifier for modifier
