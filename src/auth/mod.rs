@@ -2,6 +2,7 @@
 
 pub mod attempt;
 pub mod login;
+pub mod token;
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -87,6 +88,21 @@ impl Identity {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The claims of every JWT the session carries (its bearer token, its cookies).
+    pub fn token_claims(&self) -> Vec<Value> {
+        let mut tokens: Vec<String> = self
+            .session
+            .headers()
+            .into_iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+            .filter_map(|(_, v)| v.split_once(' ').map(|(_, t)| t.to_string()))
+            .collect();
+        self.session.with_jar(|jar| {
+            tokens.extend(jar.cookies().iter().map(|c| c.value.clone()));
+        });
+        tokens.iter().filter_map(|t| token::claims(t)).collect()
     }
 
     /// Logs in and proves the session with the check request.

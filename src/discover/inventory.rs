@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::model::{EndpointKey, IdKind, IdentityId, id_kind, path_pattern};
+use super::refs::ObjectRef;
+use crate::model::{EndpointKey, IdentityId, has_placeholder, path_pattern};
 use serde_json::Value;
 use url::Url;
 
@@ -103,8 +104,8 @@ pub struct Inventory {
     pub openapi: Option<String>,
     /// Private markers per identity name.
     pub markers: BTreeMap<IdentityId, Markers>,
-    /// Object ids seen per identity: (id kind, value).
-    pub object_ids: BTreeMap<IdentityId, BTreeSet<(IdKind, String)>>,
+    /// Object ids each identity saw, with where it saw them.
+    pub object_refs: BTreeMap<IdentityId, Vec<ObjectRef>>,
     /// Discovery stopped at a bound somewhere (pages, scripts, links).
     pub truncated: Vec<String>,
     /// Same-origin links each identity's pages showed (bounded), to tell links a UI
@@ -115,6 +116,7 @@ pub struct Inventory {
 const MAX_EXAMPLES: usize = 5;
 const MAX_OBSERVATIONS: usize = 40;
 const MAX_LINKS_SEEN: usize = 2000;
+const MAX_REFS: usize = 500;
 
 impl Inventory {
     /// Records that `method url` exists, learned from `origin`. Returns its key.
@@ -135,7 +137,8 @@ impl Inventory {
                 observations: Vec::new(),
             });
         ep.origins.insert(origin);
-        let concrete = !url.path().contains('{');
+        // A template (`/carts/{id}`) is filled from ids an identity saw, never sent as is.
+        let concrete = !has_placeholder(url);
         if concrete && ep.examples.len() < MAX_EXAMPLES && !ep.examples.contains(url) {
             ep.examples.push(url.clone());
         }
@@ -169,10 +172,25 @@ impl Inventory {
             .collect()
     }
 
-    /// Remembers ids found in a JSON response as belonging to `identity`.
-    pub fn collect_ids(&mut self, identity: IdentityId, json: &Value) {
-        let ids = self.object_ids.entry(identity).or_default();
-        collect_ids_into(json, ids, 0);
+    /// Remembers object ids `identity` saw (one per value and field, bounded).
+    pub fn add_refs(&mut self, identity: IdentityId, refs: impl IntoIterator<Item = ObjectRef>) {
+        let known = self.object_refs.entry(identity).or_default();
+        for r in refs {
+            if known.len() >= MAX_REFS {
+                return;
+            }
+            if !known
+                .iter()
+                .any(|k| k.value == r.value && k.field == r.field)
+            {
+                known.push(r);
+            }
+        }
+    }
+
+    /// The object ids `identity` saw.
+    pub fn refs_of(&self, identity: IdentityId) -> &[ObjectRef] {
+        self.object_refs.get(&identity).map_or(&[], Vec::as_slice)
     }
 
     /// Remembers that `identity`'s pages link to `url`.
@@ -188,47 +206,10 @@ impl Inventory {
     }
 }
 
-fn collect_ids_into(v: &Value, out: &mut BTreeSet<(IdKind, String)>, depth: usize) {
-    if depth > 8 || out.len() > 500 {
-        return;
-    }
-    match v {
-        Value::Object(map) => {
-            for (k, val) in map {
-                let k = k.to_ascii_lowercase();
-                let id_key = k == "id"
-                    || k == "uuid"
-                    || k == "slug"
-                    || k.ends_with("_id")
-                    || k.ends_with("id") && k.len() <= 12;
-                if id_key {
-                    let text = match val {
-                        Value::String(s) => Some(s.clone()),
-                        Value::Number(n) => Some(n.to_string()),
-                        _ => None,
-                    };
-                    if let Some(t) = text {
-                        let kind = id_kind(&t).or((k == "slug" && !t.is_empty() && t.len() <= 128)
-                            .then_some(IdKind::Slug));
-                        if let Some(kind) = kind {
-                            out.insert((kind, t));
-                        }
-                    }
-                }
-                collect_ids_into(val, out, depth + 1);
-            }
-        }
-        Value::Array(items) => items
-            .iter()
-            .take(200)
-            .for_each(|i| collect_ids_into(i, out, depth + 1)),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{IdKind, id_kind};
 
     #[test]
     fn ids_are_classified_and_templated() {
@@ -261,13 +242,28 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_collected_from_json() {
+    fn ids_are_collected_from_json_with_their_fields() {
         let mut inv = Inventory::default();
         let json = serde_json::json!({"items":[{"id":7,"name":"x"},{"invoice_id":"3f2b8c1e-9a4d-4e1f-8b2a-1c3d4e5f6a7b","slug":"q3-plan"}]});
-        inv.collect_ids(IdentityId::A, &json);
-        let ids = &inv.object_ids[&IdentityId::A];
-        assert!(ids.contains(&(IdKind::Integer, "7".into())));
-        assert!(ids.contains(&(IdKind::Uuid, "3f2b8c1e-9a4d-4e1f-8b2a-1c3d4e5f6a7b".into())));
-        assert!(ids.contains(&(IdKind::Slug, "q3-plan".into())));
+        let refs = super::super::refs::refs_in_json(
+            &json,
+            "invoices",
+            super::super::refs::RefSource::Response,
+        );
+        inv.add_refs(IdentityId::A, refs.clone());
+        inv.add_refs(IdentityId::A, refs);
+        let seen: Vec<(&str, &str)> = inv
+            .refs_of(IdentityId::A)
+            .iter()
+            .map(|r| (r.field.as_str(), r.value.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("invoices", "7"),
+                ("invoice_id", "3f2b8c1e-9a4d-4e1f-8b2a-1c3d4e5f6a7b"),
+                ("invoices", "q3-plan")
+            ]
+        );
     }
 }

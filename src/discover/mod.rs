@@ -4,6 +4,7 @@
 pub mod html;
 pub mod inventory;
 pub mod openapi;
+pub mod refs;
 pub mod scripts;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
@@ -15,6 +16,7 @@ use serde_json::Value;
 use url::Url;
 
 pub use inventory::{Endpoint, Inventory, Markers, Observation, Origin, Param};
+pub use refs::{ObjectRef, RefSource};
 
 use crate::auth::{Identities, Identity};
 use crate::config::ScanConfig;
@@ -57,6 +59,7 @@ pub async fn discover(http: &HttpLayer, identities: &Identities, config: &ScanCo
         listed: BTreeMap::new(),
     };
     crawl.learn_markers(identities);
+    crawl.learn_session_refs(identities);
     for identity in identities.all() {
         crawl.crawl_as(identity).await;
     }
@@ -107,6 +110,21 @@ impl Crawl<'_> {
             .collect();
     }
 
+    /// The ids each identity's own session hands it: its profile (the check answer)
+    /// and its token's claims.
+    fn learn_session_refs(&mut self, identities: &Identities) {
+        for identity in identities.authenticated() {
+            let mut found = Vec::new();
+            if let Some(profile) = identity.profile() {
+                found.extend(refs::refs_in_json(&profile, "user", RefSource::Profile));
+            }
+            for claims in identity.token_claims() {
+                found.extend(refs::refs_in_json(&claims, "", RefSource::Token));
+            }
+            self.inventory.add_refs(identity.id, found);
+        }
+    }
+
     fn allowed(&self, url: &Url, identity: &Identity) -> bool {
         if !self.http.scope().contains(url) || UNSAFE_LINK.is_match(url.path()) {
             return false;
@@ -154,6 +172,11 @@ impl Crawl<'_> {
         resp: &Response,
     ) {
         let key = self.inventory.add(method, url, origin);
+        if let Some(created) = resp.header("location").and_then(|l| url.join(l).ok())
+            && let Some(r) = refs::ref_in_path(&created, RefSource::Location)
+        {
+            self.inventory.add_refs(identity.id, [r]);
+        }
         let text = resp.text();
         let obs = Observation {
             identity: identity.id,
@@ -180,7 +203,11 @@ impl Crawl<'_> {
         if resp.is_success()
             && let Some(json) = resp.json()
         {
-            self.inventory.collect_ids(identity.id, &json);
+            let root = refs::collection_of(url);
+            self.inventory.add_refs(
+                identity.id,
+                refs::refs_in_json(&json, &root, RefSource::Response),
+            );
             let ids = listed_ids(&json);
             if !ids.is_empty() {
                 self.listed.insert(
@@ -257,6 +284,9 @@ impl Crawl<'_> {
                     for link in page.links {
                         if self.http.scope().contains(&link) {
                             self.inventory.saw_link(identity.id, &link);
+                            if let Some(r) = refs::ref_in_path(&link, RefSource::Link) {
+                                self.inventory.add_refs(identity.id, [r]);
+                            }
                         } else if off_scope.len() < 5 {
                             off_scope.insert(self.http.redactor().url(&link));
                         }
@@ -468,7 +498,8 @@ impl Crawl<'_> {
     }
 
     /// Concrete URLs for a pattern with one `{id}` at the end, from ids that `identity`
-    /// saw in the matching collection.
+    /// saw in the matching collection, or else ids it saw under a name that fits the
+    /// collection (`cartId` for `/carts/{id}`).
     fn instantiate(&self, pattern: &str, identity: IdentityId) -> Vec<Url> {
         let Some(prefix) = pattern.strip_suffix("/{id}") else {
             return Vec::new();
@@ -476,10 +507,18 @@ impl Crawl<'_> {
         if prefix.contains("{id}") {
             return Vec::new();
         }
-        let Some(ids) = self.listed.get(&(identity, prefix.to_string())) else {
-            return Vec::new();
+        let collection = prefix.rsplit('/').next().unwrap_or_default();
+        let ids: Vec<&str> = match self.listed.get(&(identity, prefix.to_string())) {
+            Some(ids) => ids.iter().map(String::as_str).collect(),
+            None => self
+                .inventory
+                .refs_of(identity)
+                .iter()
+                .filter(|r| refs::fit(&r.field, collection) > 0)
+                .map(|r| r.value.as_str())
+                .collect(),
         };
-        ids.iter()
+        ids.into_iter()
             .take(SWEEP_PER_PATTERN)
             .filter_map(|id| {
                 self.config
