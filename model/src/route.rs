@@ -68,8 +68,7 @@ pub fn path_pattern(path: &str) -> String {
 /// Whether a URL still holds a template placeholder (`/carts/{id}`, `?id={id}`), so it
 /// must be filled in before it is requested.
 pub fn has_placeholder(url: &url::Url) -> bool {
-    url.path().split('/').any(is_placeholder)
-        || url.query_pairs().any(|(_, v)| is_placeholder(&v))
+    url.path().split('/').any(is_placeholder) || url.query_pairs().any(|(_, v)| is_placeholder(&v))
 }
 
 /// `{id}` as written in a template, or percent-encoded in a URL.

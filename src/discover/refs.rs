@@ -65,8 +65,7 @@ const ENVELOPES: &[&str] = &[
 pub fn collection_of(url: &Url) -> String {
     url.path()
         .split('/')
-        .filter(|s| !s.is_empty() && id_kind(s).is_none())
-        .next_back()
+        .rfind(|s| !s.is_empty() && id_kind(s).is_none())
         .unwrap_or_default()
         .to_string()
 }
