@@ -15,6 +15,6 @@ pub use finding::{
     Severity, family_of,
 };
 pub use identity::{IdentityId, Role, Tenant};
-pub use route::{EndpointKey, IdKind, has_placeholder, id_kind, path_pattern};
+pub use route::{EndpointKey, IdKind, has_placeholder, id_kind, path_pattern, path_segment};
 pub use run::{ProbeRun, RunState};
 pub use scope::{Scope, ScopeError};

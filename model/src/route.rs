@@ -65,6 +65,21 @@ pub fn path_pattern(path: &str) -> String {
         .join("/")
 }
 
+/// `id` as one path segment: unreserved characters (letters, digits, `-._~`) as they
+/// are, everything else percent-encoded, so a UUID stays a UUID in the URL (and in its
+/// route pattern).
+pub fn path_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Whether a URL still holds a template placeholder (`/carts/{id}`, `?id={id}`), so it
 /// must be filled in before it is requested.
 pub fn has_placeholder(url: &url::Url) -> bool {
@@ -98,5 +113,17 @@ impl EndpointKey {
 impl std::fmt::Display for EndpointKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.method, self.pattern)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn segments_keep_unreserved_characters() {
+        assert_eq!(
+            super::path_segment("3f2b8c1e-9a4d-4e1f-8b2a-1c3d4e5f6a7b"),
+            "3f2b8c1e-9a4d-4e1f-8b2a-1c3d4e5f6a7b"
+        );
+        assert_eq!(super::path_segment("a/b c"), "a%2Fb%20c");
     }
 }

@@ -168,6 +168,9 @@ pub struct RawLimits {
 pub struct RawSafety {
     /// Writes and deletes only on objects the scanner created (default true).
     pub safe_mode: Option<bool>,
+    /// Tenant B sends tenant A's objects back unchanged (PUT/PATCH) to prove a missing
+    /// write check (default true).
+    pub noop_writes: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

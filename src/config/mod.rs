@@ -51,6 +51,8 @@ pub struct ScanConfig {
     pub start: Vec<Url>,
     pub limits: Limits,
     pub safe_mode: bool,
+    /// B sends A's objects back exactly as A read them (`safety.noop_writes`).
+    pub noop_writes: bool,
     pub identities: Vec<IdentityConfig>,
     pub seeds: Vec<SeedEndpoint>,
     pub canaries: Vec<CanaryConfig>,
@@ -605,6 +607,7 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
         start,
         limits,
         safe_mode: raw.safety.safe_mode.unwrap_or(true),
+        noop_writes: raw.safety.noop_writes.unwrap_or(true),
         identities,
         seeds,
         canaries,

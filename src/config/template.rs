@@ -26,6 +26,7 @@ timeout_secs = 10
 
 [safety]
 safe_mode = true              # writes and deletes only on objects the scanner created
+noop_writes = true            # B sends A's objects back unchanged to test write checks
 
 # Two test tenants make items 1 (tenant isolation) and 5 (server-side filtering)
 # testable. Use dedicated test accounts, never real users.

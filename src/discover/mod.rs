@@ -523,13 +523,7 @@ impl Crawl<'_> {
             .filter_map(|id| {
                 self.config
                     .target
-                    .join(&format!(
-                        "{prefix}/{}",
-                        percent_encoding::utf8_percent_encode(
-                            id,
-                            percent_encoding::NON_ALPHANUMERIC
-                        )
-                    ))
+                    .join(&format!("{prefix}/{}", crate::model::path_segment(id)))
                     .ok()
             })
             .collect()

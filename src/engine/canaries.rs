@@ -348,7 +348,7 @@ fn item_url(create: &Url, id: &str) -> Url {
     let path = format!(
         "{}/{}",
         create.path().trim_end_matches('/'),
-        percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+        crate::model::path_segment(id)
     );
     u.set_path(&path);
     u.set_query(None);

@@ -4,6 +4,8 @@
 //! bodies are replayed once A's own request proves the lookup works. Writes and deletes
 //! are replayed only against A's canaries, then A reads them back.
 
+mod objects;
+
 use std::sync::Arc;
 
 use futures_util::StreamExt;
@@ -47,6 +49,7 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
         "tenant.body-id-replay",
         "tenant.delete-replay",
         "tenant.neighbour-id",
+        "tenant.noop-write-replay",
         "tenant.read-replay",
         "tenant.read-replay-similar",
         "tenant.write-replay",
@@ -156,32 +159,59 @@ async fn run(ctx: &Context) -> ProbeRun {
             owner_markers: markers(owner.id),
             caller_markers: markers(caller.id),
         };
+        let before = tally.replayed;
         if pair.owner_markers.values.is_empty() {
             tally.undecided.push(format!(
                 "no private marker of {} is known (no profile, no canary)",
                 owner.id
             ));
-            continue;
+        } else {
+            read_replay(ctx, &pair, &mut tally).await;
+            neighbours(ctx, &pair, &mut tally).await;
+            body_ids(ctx, &pair, &mut tally).await;
+            query_ids(ctx, &pair, &mut tally).await;
         }
-        let before = tally.replayed;
-        read_replay(ctx, &pair, &mut tally).await;
-        neighbours(ctx, &pair, &mut tally).await;
-        body_ids(ctx, &pair, &mut tally).await;
-        query_ids(ctx, &pair, &mut tally).await;
-        let reads = tally.replayed - before;
-        let writes = if ctx.config.safe_mode {
+        let objects = objects::replay(ctx, &pair, &mut tally).await;
+        let reads = tally.replayed - before - objects.noop_writes;
+        let writes = if ctx.config.safe_mode && !pair.owner_markers.values.is_empty() {
             write_replay(ctx, &pair, &mut tally).await
         } else {
             0
         };
+        let sources: Vec<String> = objects
+            .sources
+            .iter()
+            .map(|(source, n)| format!("{} {n}", source.describe()))
+            .collect();
         tally.notes.push(format!(
-            "{} replayed {reads} reads and {writes} writes of {}",
-            caller.id, owner.id
+            "{} replayed {reads} reads of {}'s objects ({} found by ids {} saw{}), {} no-op writes and {writes} canary writes",
+            caller.id,
+            owner.id,
+            objects.reads,
+            owner.id,
+            if sources.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", sources.join(", "))
+            },
+            objects.noop_writes,
         ));
+        if objects.public > 0 {
+            tally.notes.push(format!(
+                "{} of {}'s objects were readable anonymously too (public), not replayed",
+                objects.public, owner.id
+            ));
+        }
     }
     let mut run = ProbeRun::new(DESCRIPTOR.name, Item::TenantIsolation);
     run.checks = tally.replayed;
-    run.findings = tally.findings;
+    // One finding per probe and route: more objects of one route are more of the same.
+    let mut ids = std::collections::BTreeSet::new();
+    run.findings = tally
+        .findings
+        .into_iter()
+        .filter(|f| ids.insert(f.id.clone()))
+        .collect();
     run.notes = tally.notes;
     if !tally.undecided.is_empty() {
         run.notes.push(format!(
