@@ -2,14 +2,17 @@
 //! origin, as the identities the probe names, judged by its matcher.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use url::Url;
 
+use crate::auth::Identity;
 use crate::catalog::declarative::{DeclarativeProbe, IdentityMode};
 use crate::engine::Context;
 use crate::engine::{Descriptor, Family};
+use crate::http::Response;
 use crate::model::Item;
 use crate::model::{Finding, Location};
 use crate::model::{ProbeRun, RunState, family_of};
@@ -43,7 +46,24 @@ struct Outcome<'a> {
     error: Option<String>,
 }
 
+/// One request of one probe against one origin as one identity, by indices into the
+/// catalog: indices, not references, keep the futures below free of higher-ranked
+/// lifetimes.
+type Work = (usize, Url, usize, Arc<Identity>);
+
 async fn run(ctx: &Context) -> Vec<ProbeRun> {
+    let work = plan(ctx);
+    let parallel = ctx.http.settings().concurrency.max(1);
+    let outcomes: Vec<Outcome<'_>> = futures_util::stream::iter(work)
+        .map(|(pi, origin, ri, identity)| send(ctx, pi, origin, ri, identity))
+        .buffer_unordered(parallel)
+        .collect()
+        .await;
+    into_runs(ctx, outcomes)
+}
+
+/// Each probe's requests against each in-scope origin, as each identity it names.
+fn plan(ctx: &Context) -> Vec<Work> {
     let origins: Vec<Url> = ctx
         .http
         .scope()
@@ -52,7 +72,6 @@ async fn run(ctx: &Context) -> Vec<ProbeRun> {
         .filter_map(|o| Url::parse(o).ok())
         .collect();
     let mut work = Vec::new();
-    // Indices, not references, keep the futures below free of higher-ranked lifetimes.
     for (pi, probe) in ctx.catalog.probes.iter().enumerate() {
         let identities: Vec<_> = match probe.identity {
             IdentityMode::Anonymous => vec![ctx.identities.anonymous().clone()],
@@ -66,63 +85,71 @@ async fn run(ctx: &Context) -> Vec<ProbeRun> {
             }
         }
     }
-    let parallel = ctx.http.settings().concurrency.max(1);
-    let outcomes: Vec<Outcome<'_>> = futures_util::stream::iter(work)
-        .map(|(pi, origin, ri, identity)| async move {
-            let probe = &ctx.catalog.probes[pi];
-            let request = &probe.requests()[ri];
-            let req = match request.to_request(&origin) {
-                Ok(r) => r,
-                Err(e) => {
-                    return Outcome {
-                        probe,
-                        finding: None,
-                        error: Some(format!("{}: bad path {}: {e}", probe.id, request.path)),
-                    };
-                }
-            };
-            match identity.send(&ctx.http, req).await {
-                Err(e) => Outcome {
-                    probe,
-                    finding: None,
-                    error: Some(format!("{}: {e}", probe.id)),
-                },
-                Ok(resp) => {
-                    let finding = probe.evaluate(&resp).map(|matched| {
-                        let location = Location {
-                            method: resp.sent.method.clone(),
-                            url: ctx.http.redactor().url(&resp.url),
-                        };
-                        let detail = format!(
-                            "{} {} {} answered {}.",
-                            probe.detail, location.method, location.url, resp.status
-                        );
-                        Finding::builder(probe.item, &probe.id)
-                            .rated(probe.severity, probe.confidence)
-                            .title(&probe.title)
-                            .detail(detail)
-                            .at(location)
-                            .build()
-                            .with_evidence(ctx.http.evidence(
-                                &format!("{} matched", probe.id),
-                                &resp,
-                                Some(&matched),
-                            ))
-                            .with_remediation(&probe.remediation)
-                    });
-                    Outcome {
-                        probe,
-                        finding,
-                        error: None,
-                    }
-                }
-            }
-        })
-        .buffer_unordered(parallel)
-        .collect()
-        .await;
+    work
+}
 
-    // One run per family and item: `debug` and `exposed` are families of their own.
+/// Sends one request of a probe and judges the answer by the probe's matcher.
+async fn send(
+    ctx: &Context,
+    pi: usize,
+    origin: Url,
+    ri: usize,
+    identity: Arc<Identity>,
+) -> Outcome<'_> {
+    let probe = &ctx.catalog.probes[pi];
+    let request = &probe.requests()[ri];
+    let req = match request.to_request(&origin) {
+        Ok(r) => r,
+        Err(e) => {
+            return Outcome {
+                probe,
+                finding: None,
+                error: Some(format!("{}: bad path {}: {e}", probe.id, request.path)),
+            };
+        }
+    };
+    match identity.send(&ctx.http, req).await {
+        Err(e) => Outcome {
+            probe,
+            finding: None,
+            error: Some(format!("{}: {e}", probe.id)),
+        },
+        Ok(resp) => Outcome {
+            probe,
+            finding: judge(ctx, probe, &resp),
+            error: None,
+        },
+    }
+}
+
+/// The finding a response deserves when the probe's matcher matches it.
+fn judge(ctx: &Context, probe: &DeclarativeProbe, resp: &Response) -> Option<Finding> {
+    let matched = probe.evaluate(resp)?;
+    let location = Location {
+        method: resp.sent.method.clone(),
+        url: ctx.http.redactor().url(&resp.url),
+    };
+    let detail = format!(
+        "{} {} {} answered {}.",
+        probe.detail, location.method, location.url, resp.status
+    );
+    let f = Finding::builder(probe.item, &probe.id)
+        .rated(probe.severity, probe.confidence)
+        .title(&probe.title)
+        .detail(detail)
+        .at(location)
+        .evidence(
+            ctx.http
+                .evidence(&format!("{} matched", probe.id), resp, Some(&matched)),
+        )
+        .remediation(&probe.remediation)
+        .build();
+    Some(f)
+}
+
+/// One run per family and item (`debug` and `exposed` are families of their own): a
+/// check per answered request, each finding once, and errored when nothing answered.
+fn into_runs(ctx: &Context, outcomes: Vec<Outcome<'_>>) -> Vec<ProbeRun> {
     let mut runs: BTreeMap<(&str, Item), ProbeRun> = BTreeMap::new();
     let mut errors: BTreeMap<(&str, Item), Vec<String>> = BTreeMap::new();
     for o in outcomes {

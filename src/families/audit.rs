@@ -7,7 +7,8 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use crate::config::Login;
+use crate::auth::Identity;
+use crate::config::{AuditFeed, Login};
 use crate::engine::Context;
 use crate::engine::canaries::{self, new_marker};
 use crate::engine::{Descriptor, Family};
@@ -89,6 +90,14 @@ struct Expected {
     evidence: Option<Response>,
 }
 
+/// What polling the feed saw: per expected action its record, if one showed up.
+struct Sightings {
+    found: Vec<Option<Value>>,
+    /// The feed's last answer, shown as evidence when a record is missing.
+    last: Option<Response>,
+    polls: u32,
+}
+
 async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     let Some(feed) = &ctx.config.audit else {
         return Ok(ProbeRun::not_run(
@@ -104,9 +113,45 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         .ok_or_else(|| format!("identity {} is not logged in", feed.identity))?;
     let mut run = ProbeRun::new(DESCRIPTOR.name, Item::AuditLogging);
     let mut expected: Vec<Expected> = Vec::new();
+    match fail_login(ctx, reader).await? {
+        Some(action) => {
+            run.checks += 1;
+            expected.push(action);
+        }
+        None => run.notes.push(
+            "no JSON login of the feed's tenant is configured, so no failed login was performed"
+                .into(),
+        ),
+    }
+    for action in create_and_delete(ctx, reader).await {
+        run.checks += 1;
+        expected.push(action);
+    }
+    if expected.is_empty() {
+        return Ok(ProbeRun {
+            state: RunState::Inconclusive {
+                reason:
+                    "no sensitive action could be performed (no JSON login, no creatable object)"
+                        .into(),
+            },
+            ..run
+        });
+    }
+    let seen = poll_feed(ctx, feed, reader, &expected).await?;
+    run.checks += seen.polls;
+    run.findings.extend(judge(ctx, feed, &expected, &seen));
+    run.notes.push(format!(
+        "{} sensitive actions performed, {} found in the feed",
+        expected.len(),
+        seen.found.iter().filter(|f| f.is_some()).count()
+    ));
+    Ok(run)
+}
 
-    // One failed login (a wrong password) for a test account of the feed's tenant: the
-    // record then belongs to that tenant, and one attempt locks nobody out.
+/// One failed login (a wrong password) for a test account of the feed's tenant: the
+/// record then belongs to that tenant, and one attempt locks nobody out. `None` when no
+/// JSON login of that tenant is configured.
+async fn fail_login(ctx: &Context, reader: &Identity) -> Result<Option<Expected>, String> {
     let tenant = reader.tenant();
     let json_login = ctx
         .config
@@ -128,92 +173,95 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
             )),
             _ => None,
         });
-    if let Some((url, username, user_field, pass_field)) = json_login {
-        let body = serde_json::json!({ user_field: username, pass_field: format!("prodready-wrong-{:08x}", rand::random::<u32>()) });
-        let resp = ctx
-            .identities
-            .anonymous()
-            .send(&ctx.http, Request::new("POST", url).json(&body))
-            .await
-            .map_err(|e| e.to_string())?;
-        run.checks += 1;
-        expected.push(Expected {
-            what: "a failed login".into(),
-            token: username,
-            verbs: &[
-                "fail",
-                "denied",
-                "invalid",
-                "reject",
-                "wrong",
-                "unsuccessful",
-                "error",
-            ],
-            evidence: Some(resp),
-        });
-    } else {
-        run.notes.push(
-            "no JSON login of the feed's tenant is configured, so no failed login was performed"
-                .into(),
-        );
-    }
+    let Some((url, username, user_field, pass_field)) = json_login else {
+        return Ok(None);
+    };
+    let wrong = format!("prodready-wrong-{:08x}", rand::random::<u32>());
+    let body = serde_json::json!({ user_field: username, pass_field: wrong });
+    let resp = ctx
+        .identities
+        .anonymous()
+        .send(&ctx.http, Request::new("POST", url).json(&body))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Some(Expected {
+        what: "a failed login".into(),
+        token: username,
+        verbs: &[
+            "fail",
+            "denied",
+            "invalid",
+            "reject",
+            "wrong",
+            "unsuccessful",
+            "error",
+        ],
+        evidence: Some(resp),
+    }))
+}
 
-    // Create and delete the scanner's own object as the feed's identity (same tenant).
-    if let Some(source) = canaries::canary_sources(&ctx.inventory, &ctx.config.canaries, 1)
+/// Creates and deletes the scanner's own object as the feed's identity (same tenant);
+/// the actions that succeeded, in order. A failure here only means fewer actions.
+async fn create_and_delete(ctx: &Context, reader: &Identity) -> Vec<Expected> {
+    let mut actions = Vec::new();
+    let Some(source) = canaries::canary_sources(&ctx.inventory, &ctx.config.canaries, 1)
         .into_iter()
         .next()
+    else {
+        return actions;
+    };
+    let marker = new_marker();
+    let Some(body) = source.body_for(&marker) else {
+        return actions;
+    };
+    let Ok(object) = ctx
+        .owned
+        .create(
+            &ctx.http,
+            reader,
+            &source.create,
+            body,
+            &marker,
+            source.id_pointer.as_deref(),
+        )
+        .await
+    else {
+        return actions;
+    };
+    actions.push(Expected {
+        what: format!("creating {}", object.url.path()),
+        token: object.id.clone(),
+        verbs: &["creat", "add", "new", "insert", "post"],
+        evidence: None,
+    });
+    if let Ok(resp) = reader
+        .send(&ctx.http, Request::new("DELETE", object.url.clone()))
+        .await
+        && resp.is_success()
     {
-        let marker = new_marker();
-        if let Some(body) = source.body_for(&marker)
-            && let Ok(object) = ctx
-                .owned
-                .create(
-                    &ctx.http,
-                    reader,
-                    &source.create,
-                    body,
-                    &marker,
-                    source.id_pointer.as_deref(),
-                )
-                .await
-        {
-            run.checks += 1;
-            expected.push(Expected {
-                what: format!("creating {}", object.url.path()),
-                token: object.id.clone(),
-                verbs: &["creat", "add", "new", "insert", "post"],
-                evidence: None,
-            });
-            if let Ok(resp) = reader
-                .send(&ctx.http, Request::new("DELETE", object.url.clone()))
-                .await
-                && resp.is_success()
-            {
-                ctx.owned.mark_gone(&object.url);
-                run.checks += 1;
-                expected.push(Expected {
-                    what: format!("deleting {}", object.url.path()),
-                    token: object.id.clone(),
-                    verbs: &["delet", "remov", "destroy", "trash"],
-                    evidence: Some(resp),
-                });
-            }
-        }
-    }
-    if expected.is_empty() {
-        return Ok(ProbeRun {
-            state: RunState::Inconclusive {
-                reason:
-                    "no sensitive action could be performed (no JSON login, no creatable object)"
-                        .into(),
-            },
-            ..run
+        ctx.owned.mark_gone(&object.url);
+        actions.push(Expected {
+            what: format!("deleting {}", object.url.path()),
+            token: object.id.clone(),
+            verbs: &["delet", "remov", "destroy", "trash"],
+            evidence: Some(resp),
         });
     }
+    actions
+}
 
-    // Poll the feed until every action shows up or the wait is over.
-    let mut found: Vec<Option<Value>> = vec![None; expected.len()];
-    let mut last = None;
+/// Polls the feed until every action shows up or the wait is over.
+async fn poll_feed(
+    ctx: &Context,
+    feed: &AuditFeed,
+    reader: &Identity,
+    expected: &[Expected],
+) -> Result<Sightings, String> {
+    let mut seen = Sightings {
+        found: vec![None; expected.len()],
+        last: None,
+        polls: 0,
+    };
     let deadline = tokio::time::Instant::now() + feed.wait;
     let mut pause = FIRST_PAUSE;
     for attempt in 0.. {
@@ -233,94 +281,142 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
             )
             .await
             .map_err(|e| e.to_string())?;
-        run.checks += 1;
-        if !resp.is_success() {
-            return Err(format!(
-                "the audit feed {} answered {} to {}",
-                feed.url.path(),
-                resp.status,
-                reader.id
-            ));
-        }
-        let json = resp
-            .json()
-            .ok_or_else(|| format!("the audit feed {} is not JSON", feed.url.path()))?;
-        let records = match &feed.records {
-            Some(p) => json
-                .pointer(p)
-                .and_then(Value::as_array)
-                .cloned()
-                .ok_or_else(|| format!("no array at {p} in the feed (audit.records)"))?,
-            None => first_array(&json).unwrap_or_default(),
-        };
-        for (slot, exp) in found.iter_mut().zip(&expected) {
+        seen.polls += 1;
+        let records = feed_records(feed, reader, &resp)?;
+        for (slot, exp) in seen.found.iter_mut().zip(expected) {
             if slot.is_none() {
                 *slot = records.iter().find(|r| matches(r, exp)).cloned();
             }
         }
-        last = Some(resp);
-        if found.iter().all(Option::is_some) {
+        seen.last = Some(resp);
+        if seen.found.iter().all(Option::is_some) {
             break;
         }
     }
+    Ok(seen)
+}
+
+/// The records of one answer of the feed: at `audit.records` when declared, else the
+/// first array found.
+fn feed_records(
+    feed: &AuditFeed,
+    reader: &Identity,
+    resp: &Response,
+) -> Result<Vec<Value>, String> {
+    if !resp.is_success() {
+        return Err(format!(
+            "the audit feed {} answered {} to {}",
+            feed.url.path(),
+            resp.status,
+            reader.id
+        ));
+    }
+    let json = resp
+        .json()
+        .ok_or_else(|| format!("the audit feed {} is not JSON", feed.url.path()))?;
+    match &feed.records {
+        Some(p) => json
+            .pointer(p)
+            .and_then(Value::as_array)
+            .cloned()
+            .ok_or_else(|| format!("no array at {p} in the feed (audit.records)")),
+        None => Ok(first_array(&json).unwrap_or_default()),
+    }
+}
+
+/// A finding per action without a record, or whose record lacks a part.
+fn judge(ctx: &Context, feed: &AuditFeed, expected: &[Expected], seen: &Sightings) -> Vec<Finding> {
     let location = Location {
         method: "GET".into(),
         url: ctx.http.redactor().url(&feed.url),
     };
-    for (exp, record) in expected.iter().zip(&found) {
-        match record {
-            None => {
-                let mut f = Finding::builder(Item::AuditLogging, "audit.missing-record")
-                        .rated(Severity::Medium, Confidence::Firm)
-                        .title(format!("No audit record for {}", exp.what))
-                        .detail(format!("After {}, the audit feed showed no matching record within {:.1}s.", exp.what, feed.wait.as_secs_f64()))
-                        .at(location.clone())
-                        .discriminator(&exp.what)
-                        .build()
-                .with_remediation("Record every sensitive action (logins, failed logins, creates, deletes, role changes) with actor, action, time and source address.");
-                if let Some(ev) = &exp.evidence {
-                    f = f.with_evidence(ctx.http.evidence(
-                        &format!("the action: {}", exp.what),
-                        ev,
-                        None,
-                    ));
-                }
-                if let Some(feed_resp) = &last {
-                    f = f.with_evidence(ctx.http.evidence(
-                        "the audit feed afterwards",
-                        feed_resp,
-                        None,
-                    ));
-                }
-                run.findings.push(f);
-            }
-            Some(rec) => {
-                let missing: Vec<&str> =
-                    [("actor", ACTOR), ("time", TIME), ("source address", SOURCE)]
-                        .into_iter()
-                        .filter(|(_, names)| !has_field(rec, names))
-                        .map(|(part, _)| part)
-                        .collect();
-                if !missing.is_empty() {
-                    let f = Finding::builder(Item::AuditLogging, "audit.incomplete-record")
-                            .rated(Severity::Low, Confidence::Firm)
-                            .title(format!("The audit record of {} lacks {}", exp.what, missing.join(", ")))
-                            .detail(format!("Record found: {}", ctx.http.redactor().text(&rec.to_string())))
-                            .at(location.clone())
-                            .discriminator(&exp.what)
-                            .build()
-                    .with_remediation("Give every audit record the actor, the action, a timestamp and the source address.");
-                    run.findings.push(f);
-                }
-            }
-        }
+    expected
+        .iter()
+        .zip(&seen.found)
+        .filter_map(|(exp, record)| match record {
+            None => Some(missing_record(
+                ctx,
+                feed,
+                &location,
+                exp,
+                seen.last.as_ref(),
+            )),
+            Some(rec) => incomplete_record(ctx, &location, exp, rec),
+        })
+        .collect()
+}
+
+/// A finding for an action the feed never showed, with the action's answer and the feed.
+fn missing_record(
+    ctx: &Context,
+    feed: &AuditFeed,
+    location: &Location,
+    exp: &Expected,
+    last_feed: Option<&Response>,
+) -> Finding {
+    let mut f = Finding::builder(Item::AuditLogging, "audit.missing-record")
+        .rated(Severity::Medium, Confidence::Firm)
+        .title(format!("No audit record for {}", exp.what))
+        .detail(format!(
+            "After {}, the audit feed showed no matching record within {:.1}s.",
+            exp.what,
+            feed.wait.as_secs_f64()
+        ))
+        .at(location.clone())
+        .discriminator(&exp.what)
+        .remediation(concat!(
+            "Record every sensitive action (logins, failed logins, creates, deletes, ",
+            "role changes) with actor, action, time and source address."
+        ))
+        .build();
+    if let Some(ev) = &exp.evidence {
+        f = f.with_evidence(
+            ctx.http
+                .evidence(&format!("the action: {}", exp.what), ev, None),
+        );
     }
-    run.notes.push(format!(
-        "{} sensitive actions performed, {} found in the feed",
-        expected.len(),
-        found.iter().filter(|f| f.is_some()).count()
-    ));
-    Ok(run)
+    if let Some(feed_resp) = last_feed {
+        f = f.with_evidence(
+            ctx.http
+                .evidence("the audit feed afterwards", feed_resp, None),
+        );
+    }
+    f
+}
+
+/// A finding when the action's record lacks the actor, the time or the source address.
+fn incomplete_record(
+    ctx: &Context,
+    location: &Location,
+    exp: &Expected,
+    rec: &Value,
+) -> Option<Finding> {
+    let missing: Vec<&str> = [("actor", ACTOR), ("time", TIME), ("source address", SOURCE)]
+        .into_iter()
+        .filter(|(_, names)| !has_field(rec, names))
+        .map(|(part, _)| part)
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let record = ctx.http.redactor().text(&rec.to_string());
+    Some(
+        Finding::builder(Item::AuditLogging, "audit.incomplete-record")
+            .rated(Severity::Low, Confidence::Firm)
+            .title(format!(
+                "The audit record of {} lacks {}",
+                exp.what,
+                missing.join(", ")
+            ))
+            .detail(format!("Record found: {record}"))
+            .at(location.clone())
+            .discriminator(&exp.what)
+            .remediation(concat!(
+                "Give every audit record the actor, the action, a timestamp and the source ",
+                "address."
+            ))
+            .build(),
+    )
 }
 
 fn first_array(v: &Value) -> Option<Vec<Value>> {

@@ -85,12 +85,27 @@ fn with_id(base: &Url, pattern: &str, value: &str) -> Option<Url> {
     Url::parse(&u.as_str().replace("%27", "'")).ok()
 }
 
-fn plan(ctx: &Context) -> Vec<(IdentityId, Request)> {
-    let mut out: Vec<(IdentityId, Request)> = Vec::new();
-    let target = &ctx.config.target;
+/// A request to send, and who sends it.
+type Planned = (IdentityId, Request);
+
+fn plan(ctx: &Context) -> Vec<Planned> {
+    let endpoints: Vec<&Endpoint> = ctx.inventory.endpoints().collect();
+    let mut out = unknown_routes(ctx);
+    out.extend(unknown_methods(ctx, &endpoints));
+    out.extend(bad_ids(ctx, &endpoints));
+    out.extend(bad_query_values(ctx, &endpoints));
+    out.extend(malformed_bodies(ctx, &endpoints));
+    out
+}
+
+/// Routes that cannot exist (a random token, as a page, an API path, a script and a
+/// traversal), anonymously as HTML and as an identity as JSON, and an unknown method on
+/// the origin.
+fn unknown_routes(ctx: &Context) -> Vec<Planned> {
+    let mut out: Vec<Planned> = Vec::new();
     let token = format!("prodready-{:08x}", rand::random::<u32>());
     let mut origins: BTreeSet<String> = BTreeSet::new();
-    origins.insert(target.origin().ascii_serialization());
+    origins.insert(ctx.config.target.origin().ascii_serialization());
     for o in &origins {
         if let Ok(base) = Url::parse(o) {
             for path in [
@@ -115,17 +130,25 @@ fn plan(ctx: &Context) -> Vec<(IdentityId, Request)> {
             ));
         }
     }
-    let endpoints: Vec<&Endpoint> = ctx.inventory.endpoints().collect();
-    // An unknown method on known routes exercises method-not-allowed handling safely.
-    for ep in endpoints
+    out
+}
+
+/// An unknown method on known routes exercises method-not-allowed handling safely.
+fn unknown_methods(ctx: &Context, endpoints: &[&Endpoint]) -> Vec<Planned> {
+    endpoints
         .iter()
         .filter(|e| e.method == "GET" && !e.has_path_id())
         .take(3)
-    {
-        if let Some(u) = ep.examples.first() {
-            out.push((sender(ctx, ep).id, Request::new("PRODREADY", u.clone())));
-        }
-    }
+        .filter_map(|ep| {
+            let u = ep.examples.first()?;
+            Some((sender(ctx, ep).id, Request::new("PRODREADY", u.clone())))
+        })
+        .collect()
+}
+
+/// Ids no object can have, in the path of GET routes with an id.
+fn bad_ids(ctx: &Context, endpoints: &[&Endpoint]) -> Vec<Planned> {
+    let mut out: Vec<Planned> = Vec::new();
     let mut turn = 0;
     for ep in endpoints
         .iter()
@@ -140,11 +163,18 @@ fn plan(ctx: &Context) -> Vec<(IdentityId, Request)> {
             IDS_PER_ENDPOINT - 1,
         ));
         for bad in picks {
-            if let Some(u) = with_id(target, &ep.pattern, bad) {
+            if let Some(u) = with_id(&ctx.config.target, &ep.pattern, bad) {
                 out.push((who, Request::get(u).header("Accept", "application/json")));
             }
         }
     }
+    out
+}
+
+/// Quotes, an oversized value and type confusion (`name[]`, `name[$ne]`) in the query
+/// parameters of GET routes.
+fn bad_query_values(ctx: &Context, endpoints: &[&Endpoint]) -> Vec<Planned> {
+    let mut out: Vec<Planned> = Vec::new();
     let with_query = endpoints
         .iter()
         .filter(|e| e.method == "GET" && e.params.iter().any(|p| p.location == "query"));
@@ -186,8 +216,13 @@ fn plan(ctx: &Context) -> Vec<(IdentityId, Request)> {
             }
         }
     }
-    // Malformed JSON to create endpoints (collections): a body no parser accepts
-    // cannot create anything.
+    out
+}
+
+/// Malformed JSON to create endpoints (collections): a body no parser accepts cannot
+/// create anything.
+fn malformed_bodies(ctx: &Context, endpoints: &[&Endpoint]) -> Vec<Planned> {
+    let mut out: Vec<Planned> = Vec::new();
     // Never a logout or other session-ending route: a junk body there still ends the
     // sender's session (the handler need not read the body).
     let logouts: Vec<&str> = ctx
@@ -208,7 +243,7 @@ fn plan(ctx: &Context) -> Vec<(IdentityId, Request)> {
             .examples
             .first()
             .cloned()
-            .or_else(|| target.join(&ep.pattern).ok())
+            .or_else(|| ctx.config.target.join(&ep.pattern).ok())
         else {
             continue;
         };

@@ -7,6 +7,7 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 use url::Url;
 
+use crate::auth::Identity;
 use crate::engine::Context;
 use crate::engine::{Descriptor, Family};
 use crate::http::{Request, Response};
@@ -174,9 +175,10 @@ fn tenant_id(profile: &Value) -> Option<String> {
 
 async fn run(ctx: &Context) -> ProbeRun {
     let mut run = ProbeRun::new(DESCRIPTOR.name, Item::ServerSideFiltering);
-    let tenants: Vec<_> = [IdentityId::A, IdentityId::B]
+    let tenants: Vec<&Identity> = [IdentityId::A, IdentityId::B]
         .iter()
         .filter_map(|n| ctx.identities.get(*n))
+        .map(|i| i.as_ref())
         .collect();
     if tenants.len() < 2 {
         let missing = if ctx.identities.get(IdentityId::A).is_none() {
@@ -191,9 +193,25 @@ async fn run(ctx: &Context) -> ProbeRun {
             Some(missing),
         );
     }
-    // Collections: GET routes without an object id that answered JSON.
-    let collections: Vec<(Url, Vec<String>)> = ctx
-        .inventory
+    let leaks = check_lists(ctx, &tenants, &mut run).await;
+    check_own_objects(ctx, &mut run).await;
+    run.notes.push(format!(
+        "{} list and object requests checked across tenants, {leaks} leaking",
+        run.checks
+    ));
+    if run.checks == 0 {
+        run.state = RunState::NotRun {
+            reason: "no JSON list endpoint was found".into(),
+            config_key: Some("seeds.endpoints".into()),
+        };
+    }
+    run
+}
+
+/// Collections: GET routes without an object id that answered JSON, each with an
+/// example URL and its query parameters (lower-case).
+fn json_collections(ctx: &Context) -> Vec<(Url, Vec<String>)> {
+    ctx.inventory
         .endpoints()
         .filter(|e| e.method == "GET" && !e.has_path_id())
         .filter(|e| {
@@ -215,32 +233,23 @@ async fn run(ctx: &Context) -> ProbeRun {
             ))
         })
         .take(MAX_COLLECTIONS)
-        .collect();
+        .collect()
+}
+
+/// Lists every collection as each tenant, as listed and in the variants that widen it,
+/// and looks for the other tenants' markers (and secrets) in the answers. Returns how
+/// many answers leaked another tenant's rows.
+async fn check_lists(ctx: &Context, tenants: &[&Identity], run: &mut ProbeRun) -> usize {
+    let collections = json_collections(ctx);
     let mut leaks = 0;
-    for caller in &tenants {
-        let others: Vec<_> = tenants.iter().filter(|t| t.id != caller.id).collect();
+    for caller in tenants {
+        let others: Vec<&Identity> = tenants
+            .iter()
+            .filter(|t| t.id != caller.id)
+            .copied()
+            .collect();
         for (url, params) in &collections {
-            let mut variants = vec![(url.clone(), "as listed")];
-            if let Some(p) = params
-                .iter()
-                .find(|p| PAGE_SIZE_PARAMS.contains(&p.as_str()))
-            {
-                variants.push((
-                    crate::families::with_query_param(url, p, p, "1000"),
-                    "with an oversized page",
-                ));
-            }
-            if let Some(p) = params.iter().find(|p| TENANT_PARAMS.contains(&p.as_str())) {
-                for other in &others {
-                    if let Some(id) = other.profile().as_ref().and_then(tenant_id) {
-                        variants.push((
-                            crate::families::with_query_param(url, p, p, &id),
-                            "with the other tenant's id in the tenant parameter",
-                        ));
-                    }
-                }
-            }
-            for (u, how) in variants {
+            for (u, how) in list_variants(url, params, &others) {
                 let Ok(resp) = caller
                     .send(
                         &ctx.http,
@@ -251,36 +260,94 @@ async fn run(ctx: &Context) -> ProbeRun {
                     continue;
                 };
                 run.checks += 1;
-                check_sensitive(ctx, &resp, &mut run);
+                check_sensitive(ctx, &resp, run);
                 for other in &others {
-                    let markers = ctx
-                        .inventory
-                        .markers
-                        .get(&other.id)
-                        .cloned()
-                        .unwrap_or_default();
-                    if let Some(m) = markers.found_in(&resp.text()) {
+                    if let Some(f) = cross_tenant_rows(ctx, caller, other, &u, how, &resp) {
                         leaks += 1;
-                        let location = Location {
-                            method: "GET".into(),
-                            url: ctx.http.redactor().url(&u),
-                        };
-                        let f = Finding::builder(Item::ServerSideFiltering, "filtering.cross-tenant-rows")
-                                .rated(Severity::Critical, Confidence::Confirmed)
-                                .title(format!("A list shows tenant {}'s rows to tenant {}", other.id, caller.id))
-                                .detail(format!("{} listed {} {how} and the answer carries {}'s private marker `{m}`: the server returns rows of other tenants and leaves filtering to the client.", caller.id, location.url, other.id))
-                                .at(location)
-                                .discriminator(how)
-                                .build()
-                        .with_evidence(ctx.http.evidence(&format!("{} lists {how}", caller.id), &resp, Some(m)))
-                        .with_remediation("Filter every list and search query by the caller's tenant on the server; never rely on the UI to hide rows, and cap page sizes.");
                         run.findings.push(f);
                     }
                 }
             }
         }
     }
-    // Each identity's own profile and its canaries are JSON the UI renders too.
+    leaks
+}
+
+/// The collection as listed, with an oversized page when it takes a page size, and with
+/// each other tenant's id when it takes a tenant parameter.
+fn list_variants(url: &Url, params: &[String], others: &[&Identity]) -> Vec<(Url, &'static str)> {
+    let mut variants = vec![(url.clone(), "as listed")];
+    if let Some(p) = params
+        .iter()
+        .find(|p| PAGE_SIZE_PARAMS.contains(&p.as_str()))
+    {
+        variants.push((
+            crate::families::with_query_param(url, p, p, "1000"),
+            "with an oversized page",
+        ));
+    }
+    if let Some(p) = params.iter().find(|p| TENANT_PARAMS.contains(&p.as_str())) {
+        for other in others {
+            if let Some(id) = other.profile().as_ref().and_then(tenant_id) {
+                variants.push((
+                    crate::families::with_query_param(url, p, p, &id),
+                    "with the other tenant's id in the tenant parameter",
+                ));
+            }
+        }
+    }
+    variants
+}
+
+/// A finding when `caller`'s list answer carries one of `other`'s private markers.
+fn cross_tenant_rows(
+    ctx: &Context,
+    caller: &Identity,
+    other: &Identity,
+    url: &Url,
+    how: &str,
+    resp: &Response,
+) -> Option<Finding> {
+    let markers = ctx
+        .inventory
+        .markers
+        .get(&other.id)
+        .cloned()
+        .unwrap_or_default();
+    let m = markers.found_in(&resp.text())?;
+    let location = Location {
+        method: "GET".into(),
+        url: ctx.http.redactor().url(url),
+    };
+    let detail = format!(
+        "{} listed {} {how} and the answer carries {}'s private marker `{m}`: \
+         the server returns rows of other tenants and leaves filtering to the client.",
+        caller.id, location.url, other.id
+    );
+    let f = Finding::builder(Item::ServerSideFiltering, "filtering.cross-tenant-rows")
+        .rated(Severity::Critical, Confidence::Confirmed)
+        .title(format!(
+            "A list shows tenant {}'s rows to tenant {}",
+            other.id, caller.id
+        ))
+        .detail(detail)
+        .at(location)
+        .discriminator(how)
+        .evidence(
+            ctx.http
+                .evidence(&format!("{} lists {how}", caller.id), resp, Some(m)),
+        )
+        .remediation(
+            "Filter every list and search query by the caller's tenant on the server; \
+             never rely on the UI to hide rows, and cap page sizes.",
+        )
+        .build();
+    Some(f)
+}
+
+/// Each identity's own profile and its canaries are JSON the UI renders too: checked
+/// for secrets.
+async fn check_own_objects(ctx: &Context, run: &mut ProbeRun) {
     for identity in ctx.identities.authenticated() {
         let mut urls: Vec<Url> = ctx
             .owned
@@ -301,21 +368,10 @@ async fn run(ctx: &Context) -> ProbeRun {
                 .await
             {
                 run.checks += 1;
-                check_sensitive(ctx, &resp, &mut run);
+                check_sensitive(ctx, &resp, run);
             }
         }
     }
-    run.notes.push(format!(
-        "{} list and object requests checked across tenants, {leaks} leaking",
-        run.checks
-    ));
-    if run.checks == 0 {
-        run.state = RunState::NotRun {
-            reason: "no JSON list endpoint was found".into(),
-            config_key: Some("seeds.endpoints".into()),
-        };
-    }
-    run
 }
 
 fn check_sensitive(ctx: &Context, resp: &Response, run: &mut ProbeRun) {
@@ -337,21 +393,30 @@ fn check_sensitive(ctx: &Context, resp: &Response, run: &mut ProbeRun) {
         method: resp.sent.method.clone(),
         url: ctx.http.redactor().url(&resp.url),
     };
-    let f = Finding::builder(Item::ServerSideFiltering, "filtering.sensitive-field")
-            .rated(Severity::High, Confidence::Firm)
-            .title(format!("JSON answer carries the sensitive field `{key}`"))
-            .detail(format!("The answer to {} {} includes `{key}` (value starting `{shown}…`), which no client needs.", location.method, location.url))
-            .at(location)
-            .discriminator(&key)
-            .build()
-    .with_remediation("Serialise explicit response types (allow-lists of fields) instead of whole database rows; never send hashes, salts or secret keys.");
     let mut ev = ctx
         .http
         .evidence("the answer with the field", resp, Some(&key));
     if let Some(r) = ev.response.as_mut() {
         r.body = r.body.replace(&value, "[REDACTED]");
     }
-    run.findings.push(f.with_evidence(ev));
+    let detail = format!(
+        "The answer to {} {} includes `{key}` (value starting `{shown}…`), \
+         which no client needs.",
+        location.method, location.url
+    );
+    let f = Finding::builder(Item::ServerSideFiltering, "filtering.sensitive-field")
+        .rated(Severity::High, Confidence::Firm)
+        .title(format!("JSON answer carries the sensitive field `{key}`"))
+        .detail(detail)
+        .at(location)
+        .discriminator(&key)
+        .evidence(ev)
+        .remediation(
+            "Serialise explicit response types (allow-lists of fields) instead of whole \
+             database rows; never send hashes, salts or secret keys.",
+        )
+        .build();
+    run.findings.push(f);
 }
 
 #[cfg(test)]

@@ -3,10 +3,13 @@
 //! admin's content fails), and admin writes are replayed only as no-ops on the member's
 //! own account (its own current values), so nothing changes even when they succeed.
 
+use std::collections::BTreeSet;
+
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use url::Url;
 
+use crate::auth::Identity;
 use crate::discover::Endpoint;
 use crate::engine::Context;
 use crate::engine::{Descriptor, Family};
@@ -71,6 +74,16 @@ fn status_of(ep: &Endpoint, identity: IdentityId) -> Option<u16> {
         .map(|o| o.status)
 }
 
+/// What replaying one admin request as the member showed.
+enum Replay {
+    /// The member was refused: the role is enforced there.
+    Refused,
+    /// The member got what only the admin should.
+    Granted(Finding),
+    /// Neither; why, as the run's reason when nothing else decides.
+    Undecided(String),
+}
+
 async fn run(ctx: &Context) -> ProbeRun {
     let (Some(admin), Some(member)) = (
         ctx.identities.get(IdentityId::Admin),
@@ -88,11 +101,24 @@ async fn run(ctx: &Context) -> ProbeRun {
             Some(missing),
         );
     };
-    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::Authorization);
-    let mut enforced = 0;
-    let mut undecided: Vec<String> = Vec::new();
+    let hidden = hidden_links(ctx);
+    let mut replays = Vec::new();
+    for url in admin_reads(ctx, &hidden) {
+        let linked_only_for_admin = is_hidden(&hidden, &url);
+        replays.extend(replay_read(ctx, admin, member, url, linked_only_for_admin).await);
+    }
+    // Admin writes, replayed as no-ops on the member's own account.
+    if let Some(profile) = member.profile() {
+        for ep in admin_writes(ctx) {
+            replays.extend(replay_write(ctx, member, ep, &profile).await);
+        }
+    }
+    conclude(replays, hidden.len())
+}
 
-    // Links the admin's pages show and the member's do not: a UI that hides them.
+/// Links the admin's pages show and the member's do not: a UI that hides them. Empty
+/// when the member's pages showed no links at all (nothing to compare).
+fn hidden_links(ctx: &Context) -> BTreeSet<String> {
     let links = |who: IdentityId| {
         ctx.inventory
             .links_seen
@@ -101,24 +127,27 @@ async fn run(ctx: &Context) -> ProbeRun {
             .unwrap_or_default()
     };
     let (admin_links, member_links) = (links(IdentityId::Admin), links(IdentityId::Member));
-    let hidden: std::collections::BTreeSet<&String> = if member_links.is_empty() {
-        Default::default()
-    } else {
-        admin_links.difference(&member_links).collect()
-    };
-    let is_hidden = |u: &Url| hidden.iter().any(|h| h.as_str() == u.as_str());
+    if member_links.is_empty() {
+        return BTreeSet::new();
+    }
+    admin_links.difference(&member_links).cloned().collect()
+}
 
-    // Reads the admin reached: refused to the member during discovery, admin-looking, or
-    // linked only from the admin's pages.
-    let reads: Vec<Url> = ctx
-        .inventory
+fn is_hidden(hidden: &BTreeSet<String>, u: &Url) -> bool {
+    hidden.iter().any(|h| h.as_str() == u.as_str())
+}
+
+/// Reads the admin reached: refused to the member during discovery, admin-looking, or
+/// linked only from the admin's pages.
+fn admin_reads(ctx: &Context, hidden: &BTreeSet<String>) -> Vec<Url> {
+    ctx.inventory
         .endpoints()
         .filter(|e| e.method == "GET")
         .filter(|e| status_of(e, IdentityId::Admin).is_some_and(|s| (200..300).contains(&s)))
         .filter(|e| {
             admin_looking(&e.pattern)
                 || status_of(e, IdentityId::Member).is_some_and(|s| s == 401 || s == 403)
-                || e.examples.iter().any(&is_hidden)
+                || e.examples.iter().any(|u| is_hidden(hidden, u))
         })
         .filter_map(|e| {
             e.observations
@@ -127,139 +156,181 @@ async fn run(ctx: &Context) -> ProbeRun {
                 .and_then(|o| Url::parse(&o.url).ok())
         })
         .take(MAX_READS)
-        .collect();
-    for url in reads {
-        let req = Request::get(url.clone()).header("Accept", "application/json, text/html;q=0.9");
-        let (Ok(as_admin), Ok(as_member)) = (
-            admin.send(&ctx.http, req.clone()).await,
-            member.send(&ctx.http, req).await,
-        ) else {
-            continue;
-        };
-        run.checks += 1;
-        if !as_admin.is_success() {
-            undecided.push(format!("{} no longer answers the admin", url.path()));
-            continue;
-        }
-        if matches!(as_member.status, 401 | 403 | 404) || as_member.is_redirect() {
-            enforced += 1;
-            continue;
-        }
-        let alike = similarity(&as_admin.text(), &as_member.text());
-        if as_member.is_success() && alike >= 0.8 {
-            let location = Location {
-                method: "GET".into(),
-                url: ctx.http.redactor().url(&url),
-            };
-            let f = Finding::builder(Item::Authorization, "roles.member-reads-admin")
-                    .rated(Severity::High, Confidence::Firm)
-                    .title("A member reads an admin-only resource")
-                    .detail(format!(
-                    "{} answers the member {} with the admin's content ({:.0}% alike); the admin role is not enforced on the server.{}",
-                    location.url,
-                    as_member.status,
-                    alike * 100.0,
-                    if is_hidden(&url) {
-                        " The admin's pages link to it and the member's do not: the UI hides it, the server does not refuse it."
-                    } else {
-                        ""
-                    }
-                ))
-                    .at(location)
-                    .build()
-            .with_evidence(ctx.http.evidence("the admin's request", &as_admin, None))
-            .with_evidence(ctx.http.evidence("the member replays it", &as_member, None))
-            .with_remediation("Check the caller's role on the server for every admin route (middleware or a policy per handler), not only by hiding links in the UI.");
-            run.findings.push(f);
-        } else {
-            undecided.push(format!(
-                "{} answered the member {} with different content",
-                url.path(),
-                as_member.status
-            ));
-        }
-    }
+        .collect()
+}
 
-    // Admin writes, replayed as no-ops on the member's own account.
-    if let Some(profile) = member.profile() {
-        let writes: Vec<&Endpoint> = ctx
-            .inventory
-            .endpoints()
-            .filter(|e| {
-                e.is_write() && admin_looking(&e.pattern) && e.pattern.matches("{id}").count() == 1
-            })
-            .take(MAX_WRITES)
-            .collect();
-        for ep in writes {
-            let Some(body) = no_op_body(ep, &profile) else {
-                continue;
-            };
-            let Some(id) = profile.get("id").and_then(|v| {
-                v.as_i64()
-                    .map(|n| n.to_string())
-                    .or_else(|| v.as_str().map(str::to_string))
-            }) else {
-                continue;
-            };
-            let Ok(url) = ctx.config.target.join(&ep.pattern.replace("{id}", &id)) else {
-                continue;
-            };
-            if ep.method == "DELETE" || !ctx.http.scope().contains(&url) {
-                continue; // A delete is never a no-op.
-            }
-            let Ok(resp) = member
-                .send(
-                    &ctx.http,
-                    Request::new(&ep.method, url.clone())
-                        .json(&body)
-                        .header("Accept", "application/json"),
-                )
-                .await
-            else {
-                continue;
-            };
-            run.checks += 1;
-            if resp.is_success() {
-                let location = Location {
-                    method: ep.method.clone(),
-                    url: ctx.http.redactor().url(&url),
-                };
-                let f = Finding::builder(Item::Authorization, "roles.member-admin-write")
-                        .rated(Severity::High, Confidence::Confirmed)
-                        .title("A member can call an admin-only write")
-                        .detail(format!("The member sent {} {} (setting its own account to the values it already has) and got {}; the admin role is not checked.", ep.method, location.url, resp.status))
-                        .at(location)
-                        .build()
-                .with_evidence(ctx.http.evidence("the member's no-op admin write", &resp, None))
-                .with_remediation("Check the caller's role on the server for every admin action.");
-                run.findings.push(f);
-            } else if matches!(resp.status, 401 | 403 | 404) {
-                enforced += 1;
-            } else {
-                undecided.push(format!(
-                    "{} {} answered the member {}",
-                    ep.method,
-                    url.path(),
-                    resp.status
-                ));
-            }
+/// Sends one admin read as the admin and as the member. A member's 2xx with the admin's
+/// content fails; `None` when either got no response.
+async fn replay_read(
+    ctx: &Context,
+    admin: &Identity,
+    member: &Identity,
+    url: Url,
+    linked_only_for_admin: bool,
+) -> Option<Replay> {
+    let req = Request::get(url.clone()).header("Accept", "application/json, text/html;q=0.9");
+    let (Ok(as_admin), Ok(as_member)) = (
+        admin.send(&ctx.http, req.clone()).await,
+        member.send(&ctx.http, req).await,
+    ) else {
+        return None;
+    };
+    if !as_admin.is_success() {
+        return Some(Replay::Undecided(format!(
+            "{} no longer answers the admin",
+            url.path()
+        )));
+    }
+    if matches!(as_member.status, 401 | 403 | 404) || as_member.is_redirect() {
+        return Some(Replay::Refused);
+    }
+    let alike = similarity(&as_admin.text(), &as_member.text());
+    if !(as_member.is_success() && alike >= 0.8) {
+        return Some(Replay::Undecided(format!(
+            "{} answered the member {} with different content",
+            url.path(),
+            as_member.status
+        )));
+    }
+    let location = Location {
+        method: "GET".into(),
+        url: ctx.http.redactor().url(&url),
+    };
+    let ui_hides = if linked_only_for_admin {
+        " The admin's pages link to it and the member's do not: \
+         the UI hides it, the server does not refuse it."
+    } else {
+        ""
+    };
+    let detail = format!(
+        "{} answers the member {} with the admin's content ({:.0}% alike); \
+         the admin role is not enforced on the server.{ui_hides}",
+        location.url,
+        as_member.status,
+        alike * 100.0,
+    );
+    let f = Finding::builder(Item::Authorization, "roles.member-reads-admin")
+        .rated(Severity::High, Confidence::Firm)
+        .title("A member reads an admin-only resource")
+        .detail(detail)
+        .at(location)
+        .evidence(ctx.http.evidence("the admin's request", &as_admin, None))
+        .evidence(ctx.http.evidence("the member replays it", &as_member, None))
+        .remediation(
+            "Check the caller's role on the server for every admin route (middleware or a \
+             policy per handler), not only by hiding links in the UI.",
+        )
+        .build();
+    Some(Replay::Granted(f))
+}
+
+/// Admin-looking writes on one object, the member's own account standing in for it.
+fn admin_writes(ctx: &Context) -> Vec<&Endpoint> {
+    ctx.inventory
+        .endpoints()
+        .filter(|e| {
+            e.is_write() && admin_looking(&e.pattern) && e.pattern.matches("{id}").count() == 1
+        })
+        .take(MAX_WRITES)
+        .collect()
+}
+
+/// Sends one admin write as the member, on its own account with the values it already
+/// has. `None` when it cannot be made a no-op, is out of scope, or got no response.
+async fn replay_write(
+    ctx: &Context,
+    member: &Identity,
+    ep: &Endpoint,
+    profile: &Value,
+) -> Option<Replay> {
+    let body = no_op_body(ep, profile)?;
+    let id = profile.get("id").and_then(|v| {
+        v.as_i64()
+            .map(|n| n.to_string())
+            .or_else(|| v.as_str().map(str::to_string))
+    })?;
+    let url = ctx
+        .config
+        .target
+        .join(&ep.pattern.replace("{id}", &id))
+        .ok()?;
+    if ep.method == "DELETE" || !ctx.http.scope().contains(&url) {
+        return None; // A delete is never a no-op.
+    }
+    let resp = member
+        .send(
+            &ctx.http,
+            Request::new(&ep.method, url.clone())
+                .json(&body)
+                .header("Accept", "application/json"),
+        )
+        .await
+        .ok()?;
+    if matches!(resp.status, 401 | 403 | 404) {
+        return Some(Replay::Refused);
+    }
+    if !resp.is_success() {
+        return Some(Replay::Undecided(format!(
+            "{} {} answered the member {}",
+            ep.method,
+            url.path(),
+            resp.status
+        )));
+    }
+    let location = Location {
+        method: ep.method.clone(),
+        url: ctx.http.redactor().url(&url),
+    };
+    let detail = format!(
+        "The member sent {} {} (setting its own account to the values it already has) \
+         and got {}; the admin role is not checked.",
+        ep.method, location.url, resp.status
+    );
+    let f = Finding::builder(Item::Authorization, "roles.member-admin-write")
+        .rated(Severity::High, Confidence::Confirmed)
+        .title("A member can call an admin-only write")
+        .detail(detail)
+        .at(location)
+        .evidence(
+            ctx.http
+                .evidence("the member's no-op admin write", &resp, None),
+        )
+        .remediation("Check the caller's role on the server for every admin action.")
+        .build();
+    Some(Replay::Granted(f))
+}
+
+/// The run from the replays, one check each; when none found a flaw or a refusal, the
+/// first undecided reason (or that nothing was admin-only) becomes its state.
+fn conclude(replays: Vec<Replay>, hidden: usize) -> ProbeRun {
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::Authorization);
+    let mut enforced = 0;
+    let mut undecided: Vec<String> = Vec::new();
+    for replay in replays {
+        run.checks += 1;
+        match replay {
+            Replay::Refused => enforced += 1,
+            Replay::Granted(f) => run.findings.push(f),
+            Replay::Undecided(why) => undecided.push(why),
         }
     }
     run.notes.push(format!(
         "{} admin requests replayed as the member, {enforced} refused",
         run.checks
     ));
-    if !hidden.is_empty() {
-        run.notes.push(format!(
-            "{} links appear only in the admin's pages",
-            hidden.len()
-        ));
+    if hidden > 0 {
+        run.notes
+            .push(format!("{hidden} links appear only in the admin's pages"));
     }
     if run.findings.is_empty() && enforced == 0 {
         run.state = match undecided.first() {
-            Some(why) => RunState::Inconclusive { reason: why.clone() },
+            Some(why) => RunState::Inconclusive {
+                reason: why.clone(),
+            },
             None => RunState::NotRun {
-                reason: "no admin-only request was found (none refused to the member, none under an admin path)".into(),
+                reason: "no admin-only request was found \
+                         (none refused to the member, none under an admin path)"
+                    .into(),
                 config_key: Some("seeds.endpoints".into()),
             },
         };

@@ -6,17 +6,18 @@
 //! login page, the submission, its redirects and the start page afterwards) is judged:
 //! Secure, HttpOnly, SameSite, Domain scope and lifetime.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use futures_util::future::BoxFuture;
 use url::Url;
 
-use crate::config::Login;
+use crate::config::{IdentityConfig, Login};
 use crate::engine::Context;
 use crate::engine::{Descriptor, Family};
 use crate::families::headers::grade::{SetCookie, is_csrf_name, is_session_name, parse_set_cookie};
 use crate::families::headers::is_loopback;
-use crate::http::{Observer, Request, Response, Session};
+use crate::http::{Observer, Request, Response, Session, StoredCookie};
 use crate::model::Item;
 use crate::model::ProbeRun;
 use crate::model::{Confidence, Finding, Location, Severity};
@@ -188,8 +189,27 @@ pub fn judge(
     (out, notes)
 }
 
+/// What replaying the logins in throwaway sessions gave.
+struct FreshLogins {
+    logged_in: u32,
+    /// The throwaway jars' cookies: set on redirect hops, which the observer does not see.
+    jar_cookies: Vec<StoredCookie>,
+    /// The first login's proof response, the evidence for cookies only a jar saw.
+    proof: Option<Response>,
+    errors: Vec<String>,
+}
+
+/// The cookies judged so far: each name judged once, one finding per finding id.
+#[derive(Default)]
+struct Verdicts {
+    checks: u32,
+    findings: BTreeMap<String, Finding>,
+    judged: BTreeSet<String>,
+    notes: BTreeSet<String>,
+}
+
 async fn run(ctx: &Context) -> Result<ProbeRun, String> {
-    let logins: Vec<_> = ctx
+    let logins: Vec<&IdentityConfig> = ctx
         .config
         .identities
         .iter()
@@ -205,113 +225,147 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     }
     let recorder = Arc::new(SetCookieRecorder::default());
     ctx.http.add_observer(recorder.clone());
-    let mut logged_in = 0;
-    let mut jar_cookies: Vec<crate::http::StoredCookie> = Vec::new();
-    let mut proof_resp: Option<Response> = None;
-    let mut errors = Vec::new();
-    for cfg in &logins {
-        let session = Session::scratch(cfg.id, COOKIE_AUDIT);
-        match crate::auth::login::login(&ctx.http, &session, cfg).await {
-            Ok(proof) => {
-                logged_in += 1;
-                if proof_resp.is_none() {
-                    proof_resp = proof;
-                }
-                // Cookies set on redirect hops reach the jar but not the observer.
-                jar_cookies.extend(session.with_jar(|j| j.cookies().to_vec()));
-                // Cookies some apps set only once a page is visited (CSRF tokens).
-                if let Some(start) = ctx.config.start.first() {
-                    let req = Request::get(start.clone()).header("Accept", "text/html");
-                    let _ = ctx.http.send(&session, req).await;
-                }
-            }
-            Err(e) => errors.push(format!("{}: {e}", cfg.id)),
-        }
-    }
-    if logged_in == 0 {
-        return Err(format!("no fresh login succeeded: {}", errors.join("; ")));
+    let fresh = fresh_logins(ctx, &logins).await;
+    if fresh.logged_in == 0 {
+        return Err(format!(
+            "no fresh login succeeded: {}",
+            fresh.errors.join("; ")
+        ));
     }
     let seen = recorder
         .seen
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
-    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::Authentication);
-    let mut findings: std::collections::BTreeMap<String, Finding> = Default::default();
-    let mut judged: std::collections::BTreeSet<String> = Default::default();
-    let mut notes: std::collections::BTreeSet<String> = Default::default();
-    for resp in &seen {
-        let submit = resp.sent.method == "POST";
-        for c in resp
-            .headers_named("set-cookie")
-            .filter_map(parse_set_cookie)
-        {
-            // Cookies being cleared carry nothing.
-            if c.max_age == Some(0) || c.value_len == 0 {
+    let mut verdicts = Verdicts::default();
+    verdicts.judge_responses(ctx, &seen);
+    verdicts.judge_jar(ctx, &fresh.jar_cookies, fresh.proof.as_ref());
+    Ok(report(verdicts, &fresh))
+}
+
+/// Logs each identity in once more in a throwaway session, then visits the start page
+/// (some apps set CSRF cookies only there); the observer records what they set.
+async fn fresh_logins(ctx: &Context, logins: &[&IdentityConfig]) -> FreshLogins {
+    let mut fresh = FreshLogins {
+        logged_in: 0,
+        jar_cookies: Vec::new(),
+        proof: None,
+        errors: Vec::new(),
+    };
+    for cfg in logins {
+        let session = Session::scratch(cfg.id, COOKIE_AUDIT);
+        match crate::auth::login::login(&ctx.http, &session, cfg).await {
+            Ok(proof) => {
+                fresh.logged_in += 1;
+                if fresh.proof.is_none() {
+                    fresh.proof = proof;
+                }
+                // Cookies set on redirect hops reach the jar but not the observer.
+                fresh
+                    .jar_cookies
+                    .extend(session.with_jar(|j| j.cookies().to_vec()));
+                // Cookies some apps set only once a page is visited (CSRF tokens).
+                if let Some(start) = ctx.config.start.first() {
+                    let req = Request::get(start.clone()).header("Accept", "text/html");
+                    let _ = ctx.http.send(&session, req).await;
+                }
+            }
+            Err(e) => fresh.errors.push(format!("{}: {e}", cfg.id)),
+        }
+    }
+    fresh
+}
+
+impl Verdicts {
+    /// Judges the session and CSRF cookies of the responses the observer kept, each
+    /// with the response that set it as evidence.
+    fn judge_responses(&mut self, ctx: &Context, seen: &[Response]) {
+        for resp in seen {
+            let submit = resp.sent.method == "POST";
+            for c in resp
+                .headers_named("set-cookie")
+                .filter_map(parse_set_cookie)
+            {
+                // Cookies being cleared carry nothing.
+                if c.max_age == Some(0) || c.value_len == 0 {
+                    continue;
+                }
+                let Some(role) = role_of(&c, submit) else {
+                    continue;
+                };
+                if !self.judged.insert(c.name.clone()) {
+                    continue;
+                }
+                self.checks += 1;
+                let (problems, n) = judge(&c, role, &resp.url);
+                self.notes.extend(n);
+                for (check, severity, detail) in problems {
+                    let location = Location {
+                        method: resp.sent.method.clone(),
+                        url: resp.url.to_string(),
+                    };
+                    let f = cookie_finding(check, severity, &detail, location, &c.name)
+                        .with_evidence(ctx.http.evidence(&detail, resp, None));
+                    self.findings.entry(f.id.clone()).or_insert(f);
+                }
+            }
+        }
+    }
+
+    /// Judges the jar's cookies not seen in a response (set on a redirect hop): their
+    /// SameSite is unknown, and the login's proof response stands in as evidence.
+    fn judge_jar(&mut self, ctx: &Context, jar_cookies: &[StoredCookie], proof: Option<&Response>) {
+        let base = ctx.config.target.clone();
+        for sc in jar_cookies {
+            if self.judged.contains(&sc.name) || sc.value.is_empty() {
                 continue;
             }
-            let Some(role) = role_of(&c, submit) else {
+            let c = SetCookie {
+                name: sc.name.clone(),
+                value_len: sc.value.len(),
+                secure: sc.secure,
+                http_only: sc.http_only,
+                same_site: Some("unknown".into()),
+                domain: sc.domain_wide.then(|| sc.domain.clone()),
+                path: Some(sc.path.clone()),
+                max_age: None,
+                expires: None,
+            };
+            let Some(role) = role_of(&c, true) else {
                 continue;
             };
-            if !judged.insert(c.name.clone()) {
-                continue;
-            }
-            run.checks += 1;
-            let (problems, n) = judge(&c, role, &resp.url);
-            notes.extend(n);
+            self.judged.insert(c.name.clone());
+            self.checks += 1;
+            let (problems, n) = judge(&c, role, &base);
+            self.notes.extend(n);
             for (check, severity, detail) in problems {
                 let location = Location {
-                    method: resp.sent.method.clone(),
-                    url: resp.url.to_string(),
+                    method: "POST".into(),
+                    url: base.to_string(),
                 };
-                let f = cookie_finding(check, severity, &detail, location, &c.name)
-                    .with_evidence(ctx.http.evidence(&detail, resp, None));
-                findings.entry(f.id.clone()).or_insert(f);
+                let f = cookie_finding(check, severity, &detail, location, &c.name);
+                let f = match proof {
+                    Some(r) => f.with_evidence(ctx.http.evidence(
+                        &format!("{detail} (attributes as stored from the login's redirect hop)"),
+                        r,
+                        None,
+                    )),
+                    None => f,
+                };
+                self.findings.entry(f.id.clone()).or_insert(f);
             }
         }
     }
-    let base = ctx.config.target.clone();
-    for sc in jar_cookies {
-        if judged.contains(&sc.name) || sc.value.is_empty() {
-            continue;
-        }
-        let c = SetCookie {
-            name: sc.name.clone(),
-            value_len: sc.value.len(),
-            secure: sc.secure,
-            http_only: sc.http_only,
-            same_site: Some("unknown".into()),
-            domain: sc.domain_wide.then(|| sc.domain.clone()),
-            path: Some(sc.path.clone()),
-            max_age: None,
-            expires: None,
-        };
-        let Some(role) = role_of(&c, true) else {
-            continue;
-        };
-        judged.insert(c.name.clone());
-        run.checks += 1;
-        let (problems, n) = judge(&c, role, &base);
-        notes.extend(n);
-        for (check, severity, detail) in problems {
-            let location = Location {
-                method: "POST".into(),
-                url: base.to_string(),
-            };
-            let f = cookie_finding(check, severity, &detail, location, &c.name);
-            let f = match &proof_resp {
-                Some(r) => f.with_evidence(ctx.http.evidence(
-                    &format!("{detail} (attributes as stored from the login's redirect hop)"),
-                    r,
-                    None,
-                )),
-                None => f,
-            };
-            findings.entry(f.id.clone()).or_insert(f);
-        }
-    }
-    run.findings = findings.into_values().collect();
-    if judged.is_empty() {
+}
+
+/// The run: the findings, which cookies were judged from how many logins, and why some
+/// could not be.
+fn report(verdicts: Verdicts, fresh: &FreshLogins) -> ProbeRun {
+    let logged_in = fresh.logged_in;
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::Authentication);
+    run.checks = verdicts.checks;
+    run.findings = verdicts.findings.into_values().collect();
+    if verdicts.judged.is_empty() {
         // The logins worked without any cookie: sessions ride on tokens.
         run.checks = logged_in;
         run.notes.push(format!(
@@ -320,16 +374,16 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     } else {
         run.notes.push(format!(
             "{} session/CSRF cookies judged from {logged_in} fresh logins: {}",
-            judged.len(),
-            judged.into_iter().collect::<Vec<_>>().join(", ")
+            verdicts.judged.len(),
+            verdicts.judged.into_iter().collect::<Vec<_>>().join(", ")
         ));
     }
-    run.notes.extend(notes);
-    if !errors.is_empty() {
+    run.notes.extend(verdicts.notes);
+    if !fresh.errors.is_empty() {
         run.notes
-            .push(format!("fresh logins failed: {}", errors.join("; ")));
+            .push(format!("fresh logins failed: {}", fresh.errors.join("; ")));
     }
-    Ok(run)
+    run
 }
 
 /// A cookie-flag finding on `name` (evidence is added by the caller).

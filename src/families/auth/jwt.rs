@@ -15,7 +15,9 @@ use crate::engine::{Descriptor, Family};
 use crate::http::{Request, Response, Session};
 use crate::model::Item;
 use crate::model::ProbeRun;
-use crate::model::{Confidence, Evidence, Finding, Location, RequestExcerpt, Severity};
+use crate::model::{
+    Confidence, Evidence, Finding, FindingBuilder, Location, RequestExcerpt, Severity,
+};
 
 /// Weak HMAC secrets, one per line (data, so it can grow without code changes).
 pub const WEAK_SECRETS: &str = include_str!("../../../probes/data/jwt-secrets.txt");
@@ -322,6 +324,60 @@ fn token_summary(token: &Jwt) -> String {
     )
 }
 
+/// One token under test: whose it is, where it travels, the check request's answer to
+/// it, and where its findings are located.
+struct TokenUnderTest<'a> {
+    ctx: &'a Context,
+    identity: &'a Identity,
+    placement: &'a Placement,
+    token: &'a Jwt,
+    /// The check request sent with the token itself, when the identity has one.
+    baseline: Option<Response>,
+    location: Location,
+    /// What the token's header and times say, shown instead of the token.
+    summary: String,
+    where_: String,
+}
+
+impl TokenUnderTest<'_> {
+    /// Evidence of a decoded token: the exchange that presented it (credential redacted)
+    /// and what its header and times say; never the token itself.
+    fn evidence(&self, label: &str) -> Evidence {
+        match &self.baseline {
+            Some(r) => self
+                .ctx
+                .http
+                .evidence(label, r, None)
+                .with_matched(&self.summary),
+            None => Evidence {
+                label: label.to_string(),
+                request: RequestExcerpt {
+                    identity: self.identity.id,
+                    method: "-".into(),
+                    url: self.location.url.clone(),
+                    headers: Vec::new(),
+                    body: None,
+                },
+                response: None,
+                matched: Some(self.summary.clone()),
+            },
+        }
+    }
+
+    /// A finding about this token, located at its check request.
+    fn finding(
+        &self,
+        probe_id: &str,
+        severity: Severity,
+        confidence: Confidence,
+    ) -> FindingBuilder {
+        Finding::builder(Item::Authentication, probe_id)
+            .rated(severity, confidence)
+            .at(self.location.clone())
+            .discriminator(&self.where_)
+    }
+}
+
 async fn check_token(
     ctx: &Context,
     identity: &Identity,
@@ -330,108 +386,115 @@ async fn check_token(
     run: &mut ProbeRun,
     seen: &mut Vec<&'static str>,
 ) {
-    let http = &ctx.http;
     let baseline = check_with(ctx, identity, placement, &token.raw).await;
     let location = match &baseline {
         Some(r) => Location {
             method: r.sent.method.clone(),
-            url: http.redactor().url(&r.sent.url),
+            url: ctx.http.redactor().url(&r.sent.url),
         },
         None => Location {
             method: "GET".into(),
-            url: http.redactor().url(&ctx.config.target),
+            url: ctx.http.redactor().url(&ctx.config.target),
         },
     };
-    let summary = token_summary(token);
-    // Evidence of a decoded token: the exchange that presented it (credential redacted)
-    // and what its header and times say; never the token itself.
-    let token_evidence = |label: &str| match &baseline {
-        Some(r) => http.evidence(label, r, None).with_matched(&summary),
-        None => Evidence {
-            label: label.to_string(),
-            request: RequestExcerpt {
-                identity: identity.id,
-                method: "-".into(),
-                url: location.url.clone(),
-                headers: Vec::new(),
-                body: None,
-            },
-            response: None,
-            matched: Some(summary.clone()),
-        },
+    let t = TokenUnderTest {
+        ctx,
+        identity,
+        placement,
+        token,
+        baseline,
+        location,
+        summary: token_summary(token),
+        where_: placement.describe(),
     };
-    let where_ = placement.describe();
+    check_lifetime(&t, run, seen);
+    check_weak_secret(&t, run, seen);
+    check_forgeries(&t, run, seen).await;
+}
 
-    // Lifetime.
+/// The token's `exp`: missing, or further ahead than the configured maximum.
+fn check_lifetime(t: &TokenUnderTest<'_>, run: &mut ProbeRun, seen: &mut Vec<&'static str>) {
     run.checks += 1;
-    let max = ctx.config.auth_checks.max_token_lifetime.as_secs() as i64;
+    let id = t.identity.id;
+    let where_ = &t.where_;
+    let max = t.ctx.config.auth_checks.max_token_lifetime.as_secs() as i64;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    match lifetime(token, now, max) {
-        Lifetime::NoExpiry => push_once(run, seen, "no-expiry", Finding::builder(Item::Authentication, "jwt.no-expiry")
-                .rated(Severity::Medium, Confidence::Firm)
+    match lifetime(t.token, now, max) {
+        Lifetime::NoExpiry => {
+            let f = t
+                .finding("jwt.no-expiry", Severity::Medium, Confidence::Firm)
                 .title("Access token never expires")
-                .detail(format!("The JWT of identity `{}` ({where_}) has no `exp` claim: a stolen token works forever.", identity.id))
-                .at(location.clone())
-                .discriminator(&where_)
-                .build().with_evidence(token_evidence("token without exp"))
-        .with_remediation("Issue access tokens with an `exp` claim, minutes to an hour ahead; use refresh tokens for longer sessions.")),
-        Lifetime::TooLong { secs } => push_once(run, seen, "long-lived", Finding::builder(Item::Authentication, "jwt.long-lived")
-                .rated(Severity::Medium, Confidence::Firm)
-                .title("Access token lives too long")
-                .detail(format!("The JWT of identity `{}` ({where_}) is valid for {secs} seconds; the configured maximum is {max} (auth.max_token_lifetime_secs).", identity.id))
-                .at(location.clone())
-                .discriminator(&where_)
-                .build().with_evidence(token_evidence("long-lived token"))
-        .with_remediation("Shorten access-token lifetimes to an hour or less and renew them with refresh tokens.")),
-        Lifetime::Fine { secs } => run.notes.push(format!("{}'s JWT lives {secs} s (max {max} s)", identity.id)),
-    }
-
-    // Weak HMAC secret, offline.
-    if token.alg().starts_with("HS") {
-        run.checks += 1;
-        if let Some(secret) = token.crack(weak_secrets()) {
-            http.redactor().add(secret);
-            push_once(run, seen, "weak-secret", Finding::builder(Item::Authentication, "jwt.weak-secret")
-                    .rated(Severity::Critical, Confidence::Confirmed)
-                    .title("JWT signed with a well-known weak secret")
-                    .detail(format!("The {} signature of identity `{}`'s token verifies with a secret from the public weak-secret list ({}); anyone can mint tokens for any user.", token.alg(), identity.id, mask(secret)))
-                    .at(location.clone())
-                    .discriminator(&where_)
-                    .build().with_evidence(token_evidence("token signed with a weak secret"))
-            .with_remediation("Sign tokens with a random secret of at least 256 bits kept out of the code (or an asymmetric key), and rotate it now."));
+                .detail(format!(
+                    "The JWT of identity `{id}` ({where_}) has no `exp` claim: \
+                     a stolen token works forever."
+                ))
+                .evidence(t.evidence("token without exp"))
+                .remediation(
+                    "Issue access tokens with an `exp` claim, minutes to an hour ahead; \
+                     use refresh tokens for longer sessions.",
+                )
+                .build();
+            push_once(run, seen, "no-expiry", f);
         }
+        Lifetime::TooLong { secs } => {
+            let f = t
+                .finding("jwt.long-lived", Severity::Medium, Confidence::Firm)
+                .title("Access token lives too long")
+                .detail(format!(
+                    "The JWT of identity `{id}` ({where_}) is valid for {secs} seconds; \
+                     the configured maximum is {max} (auth.max_token_lifetime_secs)."
+                ))
+                .evidence(t.evidence("long-lived token"))
+                .remediation(
+                    "Shorten access-token lifetimes to an hour or less \
+                     and renew them with refresh tokens.",
+                )
+                .build();
+            push_once(run, seen, "long-lived", f);
+        }
+        Lifetime::Fine { secs } => run
+            .notes
+            .push(format!("{id}'s JWT lives {secs} s (max {max} s)")),
     }
+}
 
-    // Forgeries: only meaningful when the check request tells a good token from a bad one.
-    let Some(baseline) = baseline else {
-        run.notes.push(format!(
-            "{}: no check request, forged tokens not tried (set identities.{}.check)",
-            identity.id, identity.id
-        ));
+/// An HMAC signature tried offline against the weak-secret list (no request spent).
+fn check_weak_secret(t: &TokenUnderTest<'_>, run: &mut ProbeRun, seen: &mut Vec<&'static str>) {
+    if !t.token.alg().starts_with("HS") {
+        return;
+    }
+    run.checks += 1;
+    let Some(secret) = t.token.crack(weak_secrets()) else {
         return;
     };
-    if !accepted(identity, &baseline) {
-        run.notes.push(format!(
-            "{}: the check request refused the identity's own token; forgeries not tried",
-            identity.id
-        ));
+    t.ctx.http.redactor().add(secret);
+    let f = t
+        .finding("jwt.weak-secret", Severity::Critical, Confidence::Confirmed)
+        .title("JWT signed with a well-known weak secret")
+        .detail(format!(
+            "The {} signature of identity `{}`'s token verifies with a secret from the public \
+             weak-secret list ({}); anyone can mint tokens for any user.",
+            t.token.alg(),
+            t.identity.id,
+            mask(secret)
+        ))
+        .evidence(t.evidence("token signed with a weak secret"))
+        .remediation(
+            "Sign tokens with a random secret of at least 256 bits kept out of the code \
+             (or an asymmetric key), and rotate it now.",
+        )
+        .build();
+    push_once(run, seen, "weak-secret", f);
+}
+
+/// Forged tokens the server must refuse: `alg: none`, a stripped signature, a tampered
+/// claim. Sent only when the check request tells a good token from a bad one.
+async fn check_forgeries(t: &TokenUnderTest<'_>, run: &mut ProbeRun, seen: &mut Vec<&'static str>) {
+    if let Err(why) = forgeries_judgeable(t).await {
+        run.notes.push(why);
         return;
     }
-    let garbage = format!(
-        "{}.{}.AAAA",
-        token.parts().0,
-        encode(&json!({"sub": "prodready"}))
-    );
-    match check_with(ctx, identity, placement, &garbage).await {
-        Some(r) if !accepted(identity, &r) => {}
-        _ => {
-            run.notes.push(format!(
-                "{}: the check request accepts an invalid token too; forgeries cannot be judged",
-                identity.id
-            ));
-            return;
-        }
-    }
+    let token = t.token;
     let forgeries: [(&'static str, &'static str, String, &str); 4] = [
         (
             "alg-none",
@@ -463,19 +526,58 @@ async fn check_token(
             continue;
         }
         run.checks += 1;
-        let Some(resp) = check_with(ctx, identity, placement, &forged).await else {
+        let Some(resp) = check_with(t.ctx, t.identity, t.placement, &forged).await else {
             continue;
         };
-        if accepted(identity, &resp) {
-            push_once(run, seen, check, Finding::builder(Item::Authentication, probe_id)
-                    .rated(Severity::Critical, Confidence::Confirmed)
-                    .title(format!("Server accepts {what}"))
-                    .detail(format!("Identity `{}`'s check request succeeded with {what} ({where_}): the server does not verify token signatures properly, so anyone can forge a session.", identity.id))
-                    .at(location.clone())
-                    .discriminator(&where_)
-                    .build().with_evidence(http.evidence(&format!("{what}, accepted"), &resp, None))
-            .with_remediation("Verify every token's signature with a fixed algorithm allowlist (never `none`) before reading its claims."));
+        if !accepted(t.identity, &resp) {
+            continue;
         }
+        let f = t
+            .finding(probe_id, Severity::Critical, Confidence::Confirmed)
+            .title(format!("Server accepts {what}"))
+            .detail(format!(
+                "Identity `{}`'s check request succeeded with {what} ({}): the server does not \
+                 verify token signatures properly, so anyone can forge a session.",
+                t.identity.id, t.where_
+            ))
+            .evidence(
+                t.ctx
+                    .http
+                    .evidence(&format!("{what}, accepted"), &resp, None),
+            )
+            .remediation(
+                "Verify every token's signature with a fixed algorithm allowlist (never `none`) \
+                 before reading its claims.",
+            )
+            .build();
+        push_once(run, seen, check, f);
+    }
+}
+
+/// Whether forgeries can be judged: the check request accepts the identity's own token
+/// and refuses an invalid one. The error is the run's note saying why not.
+async fn forgeries_judgeable(t: &TokenUnderTest<'_>) -> Result<(), String> {
+    let id = t.identity.id;
+    let Some(baseline) = &t.baseline else {
+        return Err(format!(
+            "{id}: no check request, forged tokens not tried (set identities.{id}.check)"
+        ));
+    };
+    if !accepted(t.identity, baseline) {
+        return Err(format!(
+            "{id}: the check request refused the identity's own token; forgeries not tried"
+        ));
+    }
+    let garbage = format!(
+        "{}.{}.AAAA",
+        t.token.parts().0,
+        encode(&json!({"sub": "prodready"}))
+    );
+    match check_with(t.ctx, t.identity, t.placement, &garbage).await {
+        Some(r) if !accepted(t.identity, &r) => Ok(()),
+        _ => Err(format!(
+            "{id}: the check request accepts an invalid token too; forgeries cannot be judged"
+        )),
     }
 }
 

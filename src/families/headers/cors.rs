@@ -171,10 +171,86 @@ pub fn preflight_is_open(headers: &[(String, String)]) -> bool {
         && get("access-control-allow-headers").is_some_and(|v| v == "*")
 }
 
+/// One CORS request of the plan: who sends it where, with which origin, and whether it
+/// is a preflight.
+struct Attempt {
+    who: IdentityId,
+    trick: String,
+    origin: String,
+    preflight: bool,
+    url: Url,
+}
+
+/// An attempt's answer, with what the judge needs to describe it.
+struct Answer {
+    trick: String,
+    origin: String,
+    preflight: bool,
+    result: Result<Response, String>,
+}
+
 async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     let mut trusted = ctx.config.trusted_origins.clone();
     trusted.extend(ctx.config.scope.origins());
-    // Authenticated JSON endpoints: seen with success by an identity, not anonymously.
+    let targets = authenticated_json_endpoints(ctx);
+    if targets.is_empty() {
+        return Ok(ProbeRun::not_run(
+            DESCRIPTOR.name,
+            Item::SecurityHeaders,
+            "no authenticated JSON endpoint was discovered to test CORS on",
+            Some("identities.a"),
+        ));
+    }
+    let matrix = origin_matrix(&ctx.config.target);
+    let planned = plan(&targets, &matrix);
+    let total = planned.len();
+    let answers = send(ctx, planned).await;
+    let failed = answers.iter().filter(|a| a.result.is_err()).count();
+    if failed == total {
+        return Err(format!(
+            "no CORS request got a response, e.g. {}",
+            answers
+                .iter()
+                .find_map(|a| a.result.as_ref().err().cloned())
+                .unwrap_or_default()
+        ));
+    }
+    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::SecurityHeaders);
+    let mut findings: BTreeMap<String, Finding> = BTreeMap::new();
+    let mut open_preflights = 0;
+    for answer in &answers {
+        let Ok(resp) = &answer.result else { continue };
+        run.checks += 1;
+        if answer.preflight && preflight_is_open(&resp.headers) {
+            open_preflights += 1;
+        }
+        let Some((f, detail)) = judge(answer, resp, &trusted) else {
+            continue;
+        };
+        let entry = findings.entry(f.id.clone()).or_insert(f);
+        if entry.evidence.len() < 2 {
+            entry.evidence.push(ctx.http.evidence(&detail, resp, None));
+        }
+    }
+    run.findings = findings.into_values().collect();
+    run.notes.push(format!(
+        "{} CORS requests ({} origins, simple and preflight) on {} authenticated API route \
+         patterns",
+        run.checks,
+        matrix.len(),
+        targets.len()
+    ));
+    if open_preflights > 0 {
+        run.notes.push(format!(
+            "{open_preflights} preflights allow every method and header (`*`)"
+        ));
+    }
+    Ok(run)
+}
+
+/// Authenticated JSON endpoints: seen with success by an identity, not anonymously; one
+/// example each, with the identity that reached it.
+fn authenticated_json_endpoints(ctx: &Context) -> Vec<(IdentityId, Url)> {
     let mut targets: Vec<(IdentityId, Url)> = Vec::new();
     for ep in ctx.inventory.endpoints() {
         if targets.len() >= MAX_ENDPOINTS || ep.method != "GET" {
@@ -195,141 +271,114 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
             targets.push((o.identity, u.clone()));
         }
     }
-    if targets.is_empty() {
-        return Ok(ProbeRun::not_run(
-            DESCRIPTOR.name,
-            Item::SecurityHeaders,
-            "no authenticated JSON endpoint was discovered to test CORS on",
-            Some("identities.a"),
-        ));
-    }
-    let matrix = origin_matrix(&ctx.config.target);
+    targets
+}
+
+/// A simple request and a preflight per endpoint and origin: the whole matrix for the
+/// first endpoints, the arbitrary and `null` origins for the others.
+fn plan(targets: &[(IdentityId, Url)], matrix: &[(&'static str, String)]) -> Vec<Attempt> {
     let mut planned = Vec::new();
     for (i, (who, u)) in targets.iter().enumerate() {
         let origins = if i < FULL_MATRIX_ENDPOINTS {
-            &matrix[..]
+            matrix
         } else {
             &matrix[..2] // arbitrary and null
         };
         for (trick, origin) in origins {
             for preflight in [false, true] {
-                planned.push((
-                    *who,
-                    trick.to_string(),
-                    origin.clone(),
+                planned.push(Attempt {
+                    who: *who,
+                    trick: trick.to_string(),
+                    origin: origin.clone(),
                     preflight,
-                    u.clone(),
-                ));
+                    url: u.clone(),
+                });
             }
         }
     }
-    let total = planned.len();
+    planned
+}
+
+/// Sends the attempts with their identity's credentials, redirects not followed.
+async fn send(ctx: &Context, planned: Vec<Attempt>) -> Vec<Answer> {
     let parallel = ctx.http.settings().concurrency.max(1);
-    let results: Vec<(String, String, bool, Result<Response, String>)> =
-        futures_util::stream::iter(planned)
-            .map(|(who, trick, origin, preflight, u)| async move {
-                let identity = ctx
-                    .identities
-                    .get(who)
-                    .unwrap_or_else(|| ctx.identities.anonymous());
-                let req = if preflight {
-                    Request::new("OPTIONS", u)
-                        .header("Access-Control-Request-Method", "PUT")
-                        .header(
-                            "Access-Control-Request-Headers",
-                            "authorization, content-type, x-prodready",
-                        )
-                } else {
-                    Request::get(u).header("Accept", "application/json")
-                };
-                let r = identity
-                    .send(
-                        &ctx.http,
-                        req.header("Origin", origin.clone()).no_redirects(),
+    futures_util::stream::iter(planned)
+        .map(|a| async move {
+            let identity = ctx
+                .identities
+                .get(a.who)
+                .unwrap_or_else(|| ctx.identities.anonymous());
+            let req = if a.preflight {
+                Request::new("OPTIONS", a.url)
+                    .header("Access-Control-Request-Method", "PUT")
+                    .header(
+                        "Access-Control-Request-Headers",
+                        "authorization, content-type, x-prodready",
                     )
-                    .await
-                    .map_err(|e| e.to_string());
-                (trick, origin, preflight, r)
-            })
-            .buffer_unordered(parallel)
-            .collect()
-            .await;
-    let failed = results.iter().filter(|r| r.3.is_err()).count();
-    if failed == total {
-        return Err(format!(
-            "no CORS request got a response, e.g. {}",
-            results
-                .iter()
-                .find_map(|r| r.3.as_ref().err().cloned())
-                .unwrap_or_default()
-        ));
-    }
-    let mut run = ProbeRun::new(DESCRIPTOR.name, Item::SecurityHeaders);
-    let mut findings: BTreeMap<String, Finding> = BTreeMap::new();
-    let mut open_preflights = 0;
-    for (trick, origin, preflight, r) in &results {
-        let Ok(resp) = r else { continue };
-        run.checks += 1;
-        if *preflight && preflight_is_open(&resp.headers) {
-            open_preflights += 1;
-        }
-        let grant = classify(origin, &resp.headers, &trusted);
-        let Some((check, severity, title)) = verdict(&grant) else {
-            continue;
-        };
-        let kind = if *preflight {
-            "preflight"
-        } else {
-            "simple request"
-        };
-        let detail = format!(
-            "a {kind} with `Origin: {origin}` ({trick}) was answered with \
-             Access-Control-Allow-Origin `{}`{}",
-            resp.header("access-control-allow-origin").unwrap_or(""),
-            if resp
-                .header("access-control-allow-credentials")
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-            {
-                " and Access-Control-Allow-Credentials `true`: any page on that origin can read \
-                 this authenticated response with the victim's session"
             } else {
-                ""
+                Request::get(a.url).header("Accept", "application/json")
+            };
+            let result = identity
+                .send(
+                    &ctx.http,
+                    req.header("Origin", a.origin.clone()).no_redirects(),
+                )
+                .await
+                .map_err(|e| e.to_string());
+            Answer {
+                trick: a.trick,
+                origin: a.origin,
+                preflight: a.preflight,
+                result,
             }
-        );
-        let location = Location {
-            method: "GET".into(),
-            url: resp.url.to_string(),
-        };
-        let f = Finding::builder(Item::SecurityHeaders, check)
-            .rated(severity, Confidence::Firm)
-            .title(title)
-            .detail(detail.clone())
-            .at(location)
-            .discriminator(check)
-            .build()
-            .with_remediation(
-                "Allow only a fixed list of trusted origins (exact string match, never a prefix, \
+        })
+        .buffer_unordered(parallel)
+        .collect()
+        .await
+}
+
+/// The finding one answer deserves, with its detail (the evidence's label), or none.
+fn judge(answer: &Answer, resp: &Response, trusted: &[String]) -> Option<(Finding, String)> {
+    let grant = classify(&answer.origin, &resp.headers, trusted);
+    let (check, severity, title) = verdict(&grant)?;
+    let kind = if answer.preflight {
+        "preflight"
+    } else {
+        "simple request"
+    };
+    let with_credentials = if resp
+        .header("access-control-allow-credentials")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    {
+        " and Access-Control-Allow-Credentials `true`: any page on that origin can read \
+         this authenticated response with the victim's session"
+    } else {
+        ""
+    };
+    let detail = format!(
+        "a {kind} with `Origin: {}` ({}) was answered with \
+         Access-Control-Allow-Origin `{}`{with_credentials}",
+        answer.origin,
+        answer.trick,
+        resp.header("access-control-allow-origin").unwrap_or(""),
+    );
+    let location = Location {
+        method: "GET".into(),
+        url: resp.url.to_string(),
+    };
+    let f = Finding::builder(Item::SecurityHeaders, check)
+        .rated(severity, Confidence::Firm)
+        .title(title)
+        .detail(detail.clone())
+        .at(location)
+        .discriminator(check)
+        .remediation(
+            "Allow only a fixed list of trusted origins (exact string match, never a prefix, \
              suffix or regex without anchors); never allow `null`; send \
              Access-Control-Allow-Credentials only to those origins.",
-            );
-        let entry = findings.entry(f.id.clone()).or_insert(f);
-        if entry.evidence.len() < 2 {
-            entry.evidence.push(ctx.http.evidence(&detail, resp, None));
-        }
-    }
-    run.findings = findings.into_values().collect();
-    run.notes.push(format!(
-        "{} CORS requests ({} origins, simple and preflight) on {} authenticated API route patterns",
-        run.checks,
-        matrix.len(),
-        targets.len()
-    ));
-    if open_preflights > 0 {
-        run.notes.push(format!(
-            "{open_preflights} preflights allow every method and header (`*`)"
-        ));
-    }
-    Ok(run)
+        )
+        .build();
+    Some((f, detail))
 }
 
 #[cfg(test)]

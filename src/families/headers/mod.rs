@@ -276,185 +276,224 @@ fn has_version(v: &str) -> bool {
 pub fn judge(resp: &Response, authenticated: bool) -> Vec<Issue> {
     let mut out = Vec::new();
     let kind = kind_of(resp);
-    let https = resp.url.scheme() == "https";
     if kind == Kind::Document {
-        let ev = csp_of(resp);
-        for w in &ev.weaknesses {
-            let (check, detail) = w.describe();
-            out.push(issue(
-                check,
-                csp_severity(check),
-                format!("Weak Content-Security-Policy: {check}"),
-                detail,
-                "Send a Content-Security-Policy header with script-src restricted to 'self' or \
-                 nonces/hashes (no 'unsafe-inline', no broad sources), object-src 'none' and \
-                 base-uri 'none' or 'self'.",
-            ));
-        }
-        let xfo = resp
-            .header("x-frame-options")
-            .map(|v| v.trim().to_ascii_uppercase());
-        let xfo_ok = xfo
-            .as_deref()
-            .is_some_and(|v| v == "DENY" || v == "SAMEORIGIN");
-        if !ev.frame_ancestors_protect && !xfo_ok {
-            out.push(issue(
-                "headers.framing-unprotected",
-                Severity::Medium,
-                "Page can be framed by any site (clickjacking)",
-                format!(
-                    "no CSP frame-ancestors in a header and X-Frame-Options is {}",
-                    xfo.map_or("missing".into(), |v| format!("`{v}`"))
-                ),
-                "Send `Content-Security-Policy: frame-ancestors 'none'` (or 'self') and \
-                 `X-Frame-Options: DENY` for older browsers.",
-            ));
-        }
-        match grade::referrer_policy(resp) {
-            None => out.push(issue(
-                "headers.referrer-policy",
-                Severity::Low,
-                "No Referrer-Policy",
-                "browsers fall back to their default; older ones leak full URLs to other sites",
-                "Send `Referrer-Policy: strict-origin-when-cross-origin` or stricter.",
-            )),
-            Some(Ok(p))
-                if [
-                    "origin",
-                    "origin-when-cross-origin",
-                    "unsafe-url",
-                    "no-referrer-when-downgrade",
-                ]
-                .contains(&p.as_str()) =>
-            {
-                out.push(issue(
-                    "headers.referrer-policy",
-                    Severity::Low,
-                    "Unsafe Referrer-Policy",
-                    format!("Referrer-Policy `{p}` sends URLs or origins to other sites"),
-                    "Send `Referrer-Policy: strict-origin-when-cross-origin` or stricter.",
-                ))
-            }
-            Some(Err(v)) => out.push(issue(
-                "headers.referrer-policy",
-                Severity::Low,
-                "Unrecognised Referrer-Policy",
-                format!("no known policy in `{v}`"),
-                "Send `Referrer-Policy: strict-origin-when-cross-origin` or stricter.",
-            )),
-            _ => {}
-        }
-        if resp.header("permissions-policy").is_none() {
-            out.push(issue(
-                "headers.permissions-policy",
-                Severity::Info,
-                "No Permissions-Policy",
-                "powerful features (camera, geolocation...) are not switched off for this page",
-                "Send a Permissions-Policy that disables features the app does not use.",
-            ));
-        }
-        if resp.header("cross-origin-opener-policy").is_none() {
-            out.push(issue(
-                "headers.coop",
-                Severity::Info,
-                "No Cross-Origin-Opener-Policy",
-                "pages opened by other sites keep a handle to this window",
-                "Send `Cross-Origin-Opener-Policy: same-origin`.",
-            ));
-        }
+        out.extend(document_issues(resp));
     }
     if kind != Kind::Redirect {
-        let nosniff = resp
-            .header("x-content-type-options")
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("nosniff"));
-        if !nosniff {
-            out.push(issue(
-                "headers.nosniff-missing",
-                Severity::Low,
-                "No X-Content-Type-Options: nosniff",
-                "browsers may sniff this response as another content type (e.g. run JSON as script)",
-                "Send `X-Content-Type-Options: nosniff` on every response.",
-            ));
-        }
-        if resp.header("cross-origin-resource-policy").is_none() && kind == Kind::Api {
-            out.push(issue(
-                "headers.corp",
-                Severity::Info,
-                "No Cross-Origin-Resource-Policy",
-                "other sites may embed this response as a no-cors resource",
-                "Send `Cross-Origin-Resource-Policy: same-origin`.",
-            ));
-        }
+        out.extend(content_type_issues(resp, kind));
     }
     // Private data must not be stored by shared or browser caches.
     if authenticated && (200..300).contains(&resp.status) {
-        let cc = resp
-            .header("cache-control")
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let directives: Vec<&str> = cc.split(',').map(str::trim).collect();
-        let private = directives
-            .iter()
-            .any(|d| *d == "no-store" || *d == "private");
-        if !private {
-            let shared = directives.contains(&"public")
-                || directives.iter().any(|d| d.starts_with("s-maxage"));
-            out.push(issue(
-                "headers.cacheable-private-response",
-                if shared {
-                    Severity::Medium
-                } else {
-                    Severity::Low
-                },
-                "Authenticated response may be cached",
-                format!(
-                    "a response sent with credentials has Cache-Control `{}`: {}",
-                    resp.header("cache-control").unwrap_or("(none)"),
-                    if shared {
-                        "shared caches may store it and serve it to another user"
-                    } else {
-                        "the browser (and heuristic caches) may keep it after logout"
-                    }
-                ),
-                "Send `Cache-Control: no-store` on responses that carry a user's data.",
-            ));
-        }
+        out.extend(cache_issue(resp));
     }
-    if https {
-        match resp.header("strict-transport-security") {
-            None => out.push(issue(
-                "headers.hsts-missing",
-                Severity::Medium,
-                "No Strict-Transport-Security",
-                "the first plain-http request can be intercepted and downgraded",
-                "Send `Strict-Transport-Security: max-age=31536000; includeSubDomains`.",
-            )),
-            Some(v) => match grade::hsts_max_age(v) {
-                None => out.push(issue(
-                    "headers.hsts-invalid",
-                    Severity::Medium,
-                    "Invalid Strict-Transport-Security",
-                    format!("`{v}` has no valid max-age, so browsers ignore it"),
-                    "Send `Strict-Transport-Security: max-age=31536000; includeSubDomains`.",
-                )),
-                Some(age) if age < 15_768_000 => out.push(issue(
-                    "headers.hsts-short",
-                    Severity::Low,
-                    "Short HSTS max-age",
-                    format!("max-age={age} is under six months (15768000)"),
-                    "Raise max-age to at least 31536000.",
-                )),
-                Some(_) if !v.to_ascii_lowercase().contains("includesubdomains") => out.push(issue(
-                    "headers.hsts-subdomains",
-                    Severity::Info,
-                    "HSTS without includeSubDomains",
-                    "subdomains can still be reached over plain http (and set cookies for this host)",
-                    "Add includeSubDomains once every subdomain serves https.",
-                )),
-                _ => {}
-            },
-        }
+    if resp.url.scheme() == "https" {
+        out.extend(hsts_issue(resp));
     }
+    out.extend(banner_issues(resp));
+    out
+}
+
+/// What a document needs: a strong CSP, frame protection, a referrer policy, a
+/// permissions policy and an opener policy.
+fn document_issues(resp: &Response) -> Vec<Issue> {
+    let mut out = Vec::new();
+    let ev = csp_of(resp);
+    for w in &ev.weaknesses {
+        let (check, detail) = w.describe();
+        out.push(issue(
+            check,
+            csp_severity(check),
+            format!("Weak Content-Security-Policy: {check}"),
+            detail,
+            "Send a Content-Security-Policy header with script-src restricted to 'self' or \
+             nonces/hashes (no 'unsafe-inline', no broad sources), object-src 'none' and \
+             base-uri 'none' or 'self'.",
+        ));
+    }
+    let xfo = resp
+        .header("x-frame-options")
+        .map(|v| v.trim().to_ascii_uppercase());
+    let xfo_ok = xfo
+        .as_deref()
+        .is_some_and(|v| v == "DENY" || v == "SAMEORIGIN");
+    if !ev.frame_ancestors_protect && !xfo_ok {
+        out.push(issue(
+            "headers.framing-unprotected",
+            Severity::Medium,
+            "Page can be framed by any site (clickjacking)",
+            format!(
+                "no CSP frame-ancestors in a header and X-Frame-Options is {}",
+                xfo.map_or("missing".into(), |v| format!("`{v}`"))
+            ),
+            "Send `Content-Security-Policy: frame-ancestors 'none'` (or 'self') and \
+             `X-Frame-Options: DENY` for older browsers.",
+        ));
+    }
+    out.extend(referrer_issue(resp));
+    if resp.header("permissions-policy").is_none() {
+        out.push(issue(
+            "headers.permissions-policy",
+            Severity::Info,
+            "No Permissions-Policy",
+            "powerful features (camera, geolocation...) are not switched off for this page",
+            "Send a Permissions-Policy that disables features the app does not use.",
+        ));
+    }
+    if resp.header("cross-origin-opener-policy").is_none() {
+        out.push(issue(
+            "headers.coop",
+            Severity::Info,
+            "No Cross-Origin-Opener-Policy",
+            "pages opened by other sites keep a handle to this window",
+            "Send `Cross-Origin-Opener-Policy: same-origin`.",
+        ));
+    }
+    out
+}
+
+/// A missing, leaky or unrecognised Referrer-Policy.
+fn referrer_issue(resp: &Response) -> Option<Issue> {
+    const REMEDIATION: &str =
+        "Send `Referrer-Policy: strict-origin-when-cross-origin` or stricter.";
+    const LEAKY: &[&str] = &[
+        "origin",
+        "origin-when-cross-origin",
+        "unsafe-url",
+        "no-referrer-when-downgrade",
+    ];
+    match grade::referrer_policy(resp) {
+        None => Some(issue(
+            "headers.referrer-policy",
+            Severity::Low,
+            "No Referrer-Policy",
+            "browsers fall back to their default; older ones leak full URLs to other sites",
+            REMEDIATION,
+        )),
+        Some(Ok(p)) if LEAKY.contains(&p.as_str()) => Some(issue(
+            "headers.referrer-policy",
+            Severity::Low,
+            "Unsafe Referrer-Policy",
+            format!("Referrer-Policy `{p}` sends URLs or origins to other sites"),
+            REMEDIATION,
+        )),
+        Some(Err(v)) => Some(issue(
+            "headers.referrer-policy",
+            Severity::Low,
+            "Unrecognised Referrer-Policy",
+            format!("no known policy in `{v}`"),
+            REMEDIATION,
+        )),
+        _ => None,
+    }
+}
+
+/// What every non-redirect needs: `nosniff`; and an API response, a resource policy.
+fn content_type_issues(resp: &Response, kind: Kind) -> Vec<Issue> {
+    let mut out = Vec::new();
+    let nosniff = resp
+        .header("x-content-type-options")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("nosniff"));
+    if !nosniff {
+        out.push(issue(
+            "headers.nosniff-missing",
+            Severity::Low,
+            "No X-Content-Type-Options: nosniff",
+            "browsers may sniff this response as another content type \
+             (e.g. run JSON as script)",
+            "Send `X-Content-Type-Options: nosniff` on every response.",
+        ));
+    }
+    if resp.header("cross-origin-resource-policy").is_none() && kind == Kind::Api {
+        out.push(issue(
+            "headers.corp",
+            Severity::Info,
+            "No Cross-Origin-Resource-Policy",
+            "other sites may embed this response as a no-cors resource",
+            "Send `Cross-Origin-Resource-Policy: same-origin`.",
+        ));
+    }
+    out
+}
+
+/// An authenticated success that caches may keep: Medium when shared caches may.
+fn cache_issue(resp: &Response) -> Option<Issue> {
+    let cc = resp
+        .header("cache-control")
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let directives: Vec<&str> = cc.split(',').map(str::trim).collect();
+    let private = directives
+        .iter()
+        .any(|d| *d == "no-store" || *d == "private");
+    if private {
+        return None;
+    }
+    let shared =
+        directives.contains(&"public") || directives.iter().any(|d| d.starts_with("s-maxage"));
+    Some(issue(
+        "headers.cacheable-private-response",
+        if shared {
+            Severity::Medium
+        } else {
+            Severity::Low
+        },
+        "Authenticated response may be cached",
+        format!(
+            "a response sent with credentials has Cache-Control `{}`: {}",
+            resp.header("cache-control").unwrap_or("(none)"),
+            if shared {
+                "shared caches may store it and serve it to another user"
+            } else {
+                "the browser (and heuristic caches) may keep it after logout"
+            }
+        ),
+        "Send `Cache-Control: no-store` on responses that carry a user's data.",
+    ))
+}
+
+/// A missing, invalid, short or host-only Strict-Transport-Security (https only).
+fn hsts_issue(resp: &Response) -> Option<Issue> {
+    const REMEDIATION: &str =
+        "Send `Strict-Transport-Security: max-age=31536000; includeSubDomains`.";
+    let Some(v) = resp.header("strict-transport-security") else {
+        return Some(issue(
+            "headers.hsts-missing",
+            Severity::Medium,
+            "No Strict-Transport-Security",
+            "the first plain-http request can be intercepted and downgraded",
+            REMEDIATION,
+        ));
+    };
+    match grade::hsts_max_age(v) {
+        None => Some(issue(
+            "headers.hsts-invalid",
+            Severity::Medium,
+            "Invalid Strict-Transport-Security",
+            format!("`{v}` has no valid max-age, so browsers ignore it"),
+            REMEDIATION,
+        )),
+        Some(age) if age < 15_768_000 => Some(issue(
+            "headers.hsts-short",
+            Severity::Low,
+            "Short HSTS max-age",
+            format!("max-age={age} is under six months (15768000)"),
+            "Raise max-age to at least 31536000.",
+        )),
+        Some(_) if !v.to_ascii_lowercase().contains("includesubdomains") => Some(issue(
+            "headers.hsts-subdomains",
+            Severity::Info,
+            "HSTS without includeSubDomains",
+            "subdomains can still be reached over plain http \
+             (and set cookies for this host)",
+            "Add includeSubDomains once every subdomain serves https.",
+        )),
+        _ => None,
+    }
+}
+
+/// Headers that name the server's software with its version.
+fn banner_issues(resp: &Response) -> Vec<Issue> {
+    let mut out = Vec::new();
     for name in [
         "server",
         "x-powered-by",
@@ -476,25 +515,14 @@ pub fn judge(resp: &Response, authenticated: bool) -> Vec<Issue> {
     out
 }
 
+/// One planned request's outcome: why it was sent, whether an identity sent it, and
+/// the response or the error.
+type Sent = (Role, bool, Result<Response, String>);
+
 async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     let planned = plan(ctx);
     let total = planned.len();
-    let parallel = ctx.http.settings().concurrency.max(1);
-    let results: Vec<(Role, bool, Result<Response, String>)> = futures_util::stream::iter(planned)
-        .map(|(role, who, req)| async move {
-            let identity = ctx
-                .identities
-                .get(who)
-                .unwrap_or_else(|| ctx.identities.anonymous());
-            let r = identity
-                .send(&ctx.http, req)
-                .await
-                .map_err(|e| e.to_string());
-            (role, !identity.is_anonymous(), r)
-        })
-        .buffer_unordered(parallel)
-        .collect()
-        .await;
+    let results = send(ctx, planned).await;
     let failed = results.iter().filter(|r| r.2.is_err()).count();
     if total == 0 || failed == total {
         let why = results
@@ -518,47 +546,10 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
             graded = Some(resp);
             // Over http (not loopback), the start page must send users to https.
             if target.scheme() == "http" && !loopback_http {
-                let to_https = resp
-                    .redirects
-                    .first()
-                    .is_some_and(|u| u.scheme() == "https")
-                    || resp
-                        .blocked_redirect
-                        .as_ref()
-                        .is_some_and(|u| u.scheme() == "https");
-                if !to_https {
-                    issues.push(issue(
-                        "headers.no-https",
-                        Severity::Medium,
-                        "Served over plain http without a redirect to https",
-                        "the start page answers over http and does not redirect to https, so \
-                         sessions and data travel in clear text",
-                        "Serve the app over https and redirect every http request to it.",
-                    ));
-                }
+                issues.extend(https_redirect_issue(resp));
             }
         }
-        for i in issues {
-            let location = Location {
-                method: resp.sent.method.clone(),
-                url: resp.url.to_string(),
-            };
-            let f = Finding::builder(Item::SecurityHeaders, i.check)
-                .rated(i.severity, i.confidence)
-                .title(i.title.clone())
-                .detail(i.detail.clone())
-                .at(location)
-                .discriminator(i.check)
-                .build();
-            let entry = findings
-                .entry(f.id.clone())
-                .or_insert_with(|| f.with_remediation(i.remediation));
-            if entry.evidence.len() < EVIDENCE_PER_FINDING {
-                entry
-                    .evidence
-                    .push(ctx.http.evidence(&i.detail, resp, None));
-            }
-        }
+        record(ctx, &mut findings, resp, issues);
     }
     run.findings = findings.into_values().collect();
     let count = |k: Kind| patterns.iter().filter(|(x, _)| *x == k).count();
@@ -575,32 +566,109 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
             "HSTS and the http->https redirect not judged: plain http on a loopback host".into(),
         );
     }
-    if let Some(resp) = graded {
-        let ev = csp_of(resp);
-        let g = grade::grade(
-            resp,
-            &ev,
-            &grade::Context {
-                loopback_http,
-                http_redirect: None,
-                origin_sent: Some(GRADING_ORIGIN.into()),
-            },
-        );
-        let mut headline = format!(
-            "Observatory-compatible grade {} (score {}) for {}",
-            g.grade,
-            g.score,
-            resp.url.path()
-        );
-        if !g.not_judged.is_empty() {
-            headline.push_str(&format!(", not judged: {}", g.not_judged.join(", ")));
-        }
-        run.headline = Some(headline);
-    } else {
-        run.notes
-            .push("the start page gave no response: no grade".into());
+    match graded {
+        Some(resp) => run.headline = Some(grade_headline(resp, loopback_http)),
+        None => run
+            .notes
+            .push("the start page gave no response: no grade".into()),
     }
     Ok(run)
+}
+
+/// Sends the planned requests, each as its identity (anonymous when it is not logged in).
+async fn send(ctx: &Context, planned: Vec<(Role, IdentityId, Request)>) -> Vec<Sent> {
+    let parallel = ctx.http.settings().concurrency.max(1);
+    futures_util::stream::iter(planned)
+        .map(|(role, who, req)| async move {
+            let identity = ctx
+                .identities
+                .get(who)
+                .unwrap_or_else(|| ctx.identities.anonymous());
+            let r = identity
+                .send(&ctx.http, req)
+                .await
+                .map_err(|e| e.to_string());
+            (role, !identity.is_anonymous(), r)
+        })
+        .buffer_unordered(parallel)
+        .collect()
+        .await
+}
+
+/// The graded start page over plain http must redirect to https.
+fn https_redirect_issue(resp: &Response) -> Option<Issue> {
+    let to_https = resp
+        .redirects
+        .first()
+        .is_some_and(|u| u.scheme() == "https")
+        || resp
+            .blocked_redirect
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https");
+    (!to_https).then(|| {
+        issue(
+            "headers.no-https",
+            Severity::Medium,
+            "Served over plain http without a redirect to https",
+            "the start page answers over http and does not redirect to https, so \
+             sessions and data travel in clear text",
+            "Serve the app over https and redirect every http request to it.",
+        )
+    })
+}
+
+/// Turns one response's issues into findings, one per route pattern and check (the
+/// finding id hashes both), each with up to `EVIDENCE_PER_FINDING` responses.
+fn record(
+    ctx: &Context,
+    findings: &mut BTreeMap<String, Finding>,
+    resp: &Response,
+    issues: Vec<Issue>,
+) {
+    for i in issues {
+        let location = Location {
+            method: resp.sent.method.clone(),
+            url: resp.url.to_string(),
+        };
+        let f = Finding::builder(Item::SecurityHeaders, i.check)
+            .rated(i.severity, i.confidence)
+            .title(i.title.clone())
+            .detail(i.detail.clone())
+            .at(location)
+            .discriminator(i.check)
+            .remediation(i.remediation)
+            .build();
+        let entry = findings.entry(f.id.clone()).or_insert(f);
+        if entry.evidence.len() < EVIDENCE_PER_FINDING {
+            entry
+                .evidence
+                .push(ctx.http.evidence(&i.detail, resp, None));
+        }
+    }
+}
+
+/// The item's headline: the start page's Observatory-compatible grade.
+fn grade_headline(resp: &Response, loopback_http: bool) -> String {
+    let ev = csp_of(resp);
+    let g = grade::grade(
+        resp,
+        &ev,
+        &grade::Context {
+            loopback_http,
+            http_redirect: None,
+            origin_sent: Some(GRADING_ORIGIN.into()),
+        },
+    );
+    let mut headline = format!(
+        "Observatory-compatible grade {} (score {}) for {}",
+        g.grade,
+        g.score,
+        resp.url.path()
+    );
+    if !g.not_judged.is_empty() {
+        headline.push_str(&format!(", not judged: {}", g.not_judged.join(", ")));
+    }
+    headline
 }
 
 #[cfg(test)]
