@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::config::{IdentityConfig, Login};
-use crate::discover::html;
+use crate::html;
 use crate::http::{HttpError, HttpLayer, Request, Response, Session};
 
 /// A login flow ready to take credentials: the form page is fetched once (its CSRF

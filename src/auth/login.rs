@@ -5,7 +5,7 @@ use url::Url;
 
 use super::AuthError;
 use crate::config::{CsrfOrigin, CsrfSource, IdentityConfig, Login, TokenPlacement};
-use crate::discover::html;
+use crate::html;
 use crate::http::{HttpLayer, Request, Response, Session};
 
 /// Header names frameworks expect a CSRF token in, keyed by where the token comes from.
