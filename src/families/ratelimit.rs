@@ -16,7 +16,8 @@ use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::auth::attempt::{self, Prepared};
+use crate::auth::attempt;
+use crate::auth::flow::{self, Prepared};
 use crate::discover::inventory::Endpoint;
 use crate::engine::Context;
 use crate::engine::{Descriptor, Family};
@@ -342,11 +343,11 @@ async fn target(ctx: &Context, kind: Kind) -> Result<(Shot, Session, bool), Stri
                 .identities
                 .authenticated()
                 .filter_map(|i| i.config.as_ref())
-                .filter(|c| attempt::has_password_flow(c))
+                .filter(|c| flow::has_password_flow(c))
                 .collect();
             let like = password_ids
                 .first()
-                .and_then(|c| attempt::username(c))
+                .and_then(|c| flow::username(c))
                 .unwrap_or("user@example.invalid");
             let username = rl
                 .login_username
