@@ -76,3 +76,38 @@ pub fn unknown_username(like: &str) -> String {
 pub fn wrong_password() -> String {
     format!("prodready-wrong-{}", rand::random::<u64>())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use url::Url;
+
+    #[test]
+    fn probes_keep_a_form_logins_own_answer_while_identities_follow_it() {
+        let page = Url::parse("http://127.0.0.1:1/login").unwrap();
+        let form = Prepared::Form {
+            page: page.clone(),
+            method: "POST".into(),
+            action: page.join("/session").unwrap(),
+            fields: vec![("csrf".into(), "c1".into())],
+            username_field: "email".into(),
+            password_field: "password".into(),
+        };
+        let login = form.request("u@x", "pw");
+        assert!(login.follow_redirects);
+        assert_eq!(login.header_value("referer"), Some(page.as_str()));
+        let body = login.body.as_ref().unwrap();
+        assert_eq!(&body.bytes[..], b"csrf=c1&email=u%40x&password=pw");
+        let probe = request(&form, "u@x", "pw");
+        assert!(!probe.follow_redirects);
+        assert_eq!(probe.body.unwrap().bytes, body.bytes);
+
+        let json = Prepared::Json {
+            url: page.join("/api/login").unwrap(),
+            base: serde_json::Map::new(),
+            username_field: "email".into(),
+            password_field: "password".into(),
+        };
+        assert!(request(&json, "u@x", "pw").follow_redirects);
+    }
+}

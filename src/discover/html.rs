@@ -32,7 +32,7 @@ pub fn parse_bounded(html: &str) -> (Html, bool) {
     (doc, end < html.len())
 }
 
-/// The parts of a page discovery and login care about.
+/// The parts of a page discovery cares about.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
     pub title: Option<String>,
