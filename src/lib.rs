@@ -11,6 +11,7 @@ pub mod discover;
 pub mod engine;
 pub mod families;
 pub mod fuzzing;
+pub mod html;
 pub mod http;
 /// The leaf types every layer shares; a crate of its own so the test app uses them too.
 pub use prodready_model as model;

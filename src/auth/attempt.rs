@@ -1,71 +1,11 @@
-//! One login attempt with chosen credentials, following an identity's configured flow
-//! (JSON or HTML form), returning the app's answer whatever it is. Enumeration checks,
-//! session fixation and login bursts need the response, not just success or failure.
+//! One login attempt with chosen credentials, through an identity's configured flow
+//! (the shared [`flow`](super::flow)), returning the app's answer whatever it is.
+//! Enumeration checks, session fixation and login bursts need the response, not just
+//! success or failure.
 
-use serde_json::{Map, Value};
-use url::Url;
-
-use crate::config::{IdentityConfig, Login};
-use crate::discover::html;
+use super::flow::{self, MissingField, PageCheck, PrepareError, Prepared};
+use crate::config::IdentityConfig;
 use crate::http::{HttpError, HttpLayer, Request, Response, Session};
-
-/// A login flow ready to take credentials: the form page is fetched once (its CSRF
-/// token and pre-session cookie are reused), so a burst of N attempts is N requests.
-#[derive(Debug, Clone)]
-pub enum Prepared {
-    Json {
-        url: Url,
-        base: Map<String, Value>,
-        username_field: String,
-        password_field: String,
-    },
-    Form {
-        page: Url,
-        method: String,
-        action: Url,
-        fields: Vec<(String, String)>,
-        username_field: String,
-        password_field: String,
-    },
-}
-
-impl Prepared {
-    /// Where credentials are submitted.
-    pub fn url(&self) -> &Url {
-        match self {
-            Prepared::Json { url, .. } => url,
-            Prepared::Form { action, .. } => action,
-        }
-    }
-
-    pub fn method(&self) -> &str {
-        match self {
-            Prepared::Json { .. } => "POST",
-            Prepared::Form { method, .. } => method,
-        }
-    }
-}
-
-/// Whether an identity logs in with a username and password (the flows that can be attempted).
-pub fn has_password_flow(cfg: &IdentityConfig) -> bool {
-    matches!(cfg.login, Login::Json { .. } | Login::Form { .. })
-}
-
-/// The configured username of a password flow.
-pub fn username(cfg: &IdentityConfig) -> Option<&str> {
-    match &cfg.login {
-        Login::Json { username, .. } | Login::Form { username, .. } => Some(username),
-        _ => None,
-    }
-}
-
-/// The configured password of a password flow.
-pub fn password(cfg: &IdentityConfig) -> Option<&str> {
-    match &cfg.login {
-        Login::Json { password, .. } | Login::Form { password, .. } => Some(password.expose()),
-        _ => None,
-    }
-}
 
 /// Readies the identity's login flow in `session` (form flows fetch the page once).
 pub async fn prepare(
@@ -73,95 +13,39 @@ pub async fn prepare(
     session: &Session,
     cfg: &IdentityConfig,
 ) -> Result<Prepared, String> {
-    match &cfg.login {
-        Login::Json {
-            url,
-            username_field,
-            password_field,
-            extra,
-            ..
-        } => Ok(Prepared::Json {
-            url: url.clone(),
-            base: extra.clone(),
-            username_field: username_field.clone(),
-            password_field: password_field.clone(),
-        }),
-        Login::Form {
-            page,
-            username_field,
-            password_field,
-            selector,
-            ..
-        } => {
-            let resp = http
-                .send(session, Request::get(page.clone()))
-                .await
-                .map_err(|e| e.to_string())?;
-            let form = html::login_form(&resp.url, &resp.text(), selector.as_deref())
-                .map_err(|e| format!("login page {}: {e}", http.redactor().url(&resp.url)))?;
-            let crate::auth::login::FormFields { user, pass, fields } =
-                crate::auth::login::form_fields(
-                    &form,
-                    username_field.as_deref(),
-                    password_field.as_deref(),
-                )
-                .map_err(|m| match m {
-                    crate::auth::login::MissingField::Username => {
-                        "cannot tell the username field of the login form"
-                    }
-                    crate::auth::login::MissingField::Password => {
-                        "the login form has no password field"
-                    }
-                })?;
-            Ok(Prepared::Form {
-                page: page.clone(),
-                method: form.method.clone(),
-                action: form.action.clone(),
-                fields,
-                username_field: user,
-                password_field: pass,
-            })
-        }
-        _ => Err("the identity does not log in with a password".to_string()),
-    }
+    flow::prepare(http, session, cfg, PageCheck::AnyStatus)
+        .await
+        .map_err(|e| match e {
+            PrepareError::NoPasswordFlow => {
+                "the identity does not log in with a password".to_string()
+            }
+            PrepareError::Http(e) => e.to_string(),
+            // Not raised under `PageCheck::AnyStatus`; worded like a missing form.
+            PrepareError::PageStatus(resp) => format!(
+                "login page {}: answered {}",
+                http.redactor().url(&resp.url),
+                resp.status
+            ),
+            PrepareError::NoForm { url, reason } => {
+                format!("login page {}: {reason}", http.redactor().url(&url))
+            }
+            PrepareError::Missing(MissingField::Username) => {
+                "cannot tell the username field of the login form".to_string()
+            }
+            PrepareError::Missing(MissingField::Password) => {
+                "the login form has no password field".to_string()
+            }
+        })
 }
 
 /// The request that submits `username` and `password` through a prepared flow.
 pub fn request(prepared: &Prepared, username: &str, password: &str) -> Request {
+    let req = prepared.request(username, password);
     match prepared {
-        Prepared::Json {
-            url,
-            base,
-            username_field,
-            password_field,
-        } => {
-            let mut body = base.clone();
-            body.insert(username_field.clone(), Value::String(username.to_string()));
-            body.insert(password_field.clone(), Value::String(password.to_string()));
-            Request::new("POST", url.clone())
-                .json(&Value::Object(body))
-                .header("Accept", "application/json")
-        }
-        Prepared::Form {
-            page,
-            method,
-            action,
-            fields,
-            username_field,
-            password_field,
-        } => {
-            let mut fields = fields.clone();
-            fields.push((username_field.clone(), username.to_string()));
-            fields.push((password_field.clone(), password.to_string()));
-            let req = if method == "GET" {
-                let mut u = action.clone();
-                u.query_pairs_mut().extend_pairs(&fields);
-                Request::get(u)
-            } else {
-                Request::new(method, action.clone()).form(&fields)
-            };
-            req.header("Referer", page.as_str()).no_redirects()
-        }
+        // The form's own answer (its status and Set-Cookie) is what probes judge, not
+        // the page it redirects to.
+        Prepared::Form { .. } => req.no_redirects(),
+        Prepared::Json { .. } => req,
     }
 }
 
@@ -191,4 +75,39 @@ pub fn unknown_username(like: &str) -> String {
 /// A password no account has.
 pub fn wrong_password() -> String {
     format!("prodready-wrong-{}", rand::random::<u64>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use url::Url;
+
+    #[test]
+    fn probes_keep_a_form_logins_own_answer_while_identities_follow_it() {
+        let page = Url::parse("http://127.0.0.1:1/login").unwrap();
+        let form = Prepared::Form {
+            page: page.clone(),
+            method: "POST".into(),
+            action: page.join("/session").unwrap(),
+            fields: vec![("csrf".into(), "c1".into())],
+            username_field: "email".into(),
+            password_field: "password".into(),
+        };
+        let login = form.request("u@x", "pw");
+        assert!(login.follow_redirects);
+        assert_eq!(login.header_value("referer"), Some(page.as_str()));
+        let body = login.body.as_ref().unwrap();
+        assert_eq!(&body.bytes[..], b"csrf=c1&email=u%40x&password=pw");
+        let probe = request(&form, "u@x", "pw");
+        assert!(!probe.follow_redirects);
+        assert_eq!(probe.body.unwrap().bytes, body.bytes);
+
+        let json = Prepared::Json {
+            url: page.join("/api/login").unwrap(),
+            base: serde_json::Map::new(),
+            username_field: "email".into(),
+            password_field: "password".into(),
+        };
+        assert!(request(&json, "u@x", "pw").follow_redirects);
+    }
 }

@@ -1,12 +1,14 @@
-//! The login flows: JSON with a token or cookie, an HTML form with CSRF, static credentials.
+//! Logging an identity in: static credentials placed as configured, or its password sent
+//! through the shared [`flow`](super::flow) and the answer checked (token, cookie, CSRF).
 
 use serde_json::Value;
 use url::Url;
 
 use super::AuthError;
+use super::flow::{self, MissingField, PageCheck, PrepareError};
 use crate::config::{CsrfOrigin, CsrfSource, IdentityConfig, Login, TokenPlacement};
-use crate::discover::html;
-use crate::http::{HttpLayer, Request, Response, Session};
+use crate::html;
+use crate::http::{HttpLayer, Response, Session};
 
 /// Header names frameworks expect a CSRF token in, keyed by where the token comes from.
 const CSRF_COOKIES: &[(&str, &str)] = &[
@@ -24,10 +26,6 @@ pub async fn login(
     identity: &IdentityConfig,
 ) -> Result<Option<Response>, AuthError> {
     session.reset();
-    let fail = |detail: String| AuthError::LoginFailed {
-        identity: identity.id,
-        detail,
-    };
     let landing = match &identity.login {
         Login::Token { token, send } => {
             http.redactor().add(token.expose());
@@ -40,116 +38,18 @@ pub async fn login(
             None
         }
         Login::Json {
-            url,
-            username,
-            password,
-            username_field,
-            password_field,
-            extra,
-            token_pointer,
-            send,
-        } => {
-            let mut body = extra.clone();
-            body.insert(username_field.clone(), Value::String(username.clone()));
-            body.insert(
-                password_field.clone(),
-                Value::String(password.expose().to_string()),
-            );
-            let req = Request::new("POST", url.clone())
-                .json(&Value::Object(body))
-                .header("Accept", "application/json");
-            let resp = http
-                .send(session, req)
-                .await
-                .map_err(|e| fail(e.to_string()))?;
-            if !resp.is_success() {
-                return Err(fail(describe(http, &resp)));
-            }
-            match token_pointer {
-                Some(pointer) => {
-                    let json = resp.json().ok_or_else(|| {
-                        fail(format!(
-                            "the response is not JSON; {}",
-                            describe(http, &resp)
-                        ))
-                    })?;
-                    let token = json.pointer(pointer).and_then(Value::as_str).ok_or_else(|| {
-                        fail(format!("no string at JSON pointer {pointer} (set identities.{}.login.token); {}", identity.id, describe(http, &resp)))
-                    })?;
-                    http.redactor().add(token);
-                    place_token(session, send, token, url);
-                }
-                None if session.with_jar(|j| j.cookies().is_empty()) => {
-                    return Err(fail(format!(
-                        "login answered {} but set no cookie and no token pointer is configured (set identities.{}.login.token)",
-                        resp.status, identity.id
-                    )));
-                }
-                None => {}
-            }
-            Some(resp)
+            username, password, ..
         }
-        Login::Form {
-            page,
-            username,
-            password,
-            username_field,
-            password_field,
-            selector,
-        } => {
-            let resp = http
-                .send(session, Request::get(page.clone()))
+        | Login::Form {
+            username, password, ..
+        } => Some(
+            password_login(http, session, identity, username, password.expose())
                 .await
-                .map_err(|e| fail(e.to_string()))?;
-            if !resp.is_success() {
-                return Err(fail(format!("login page: {}", describe(http, &resp))));
-            }
-            let form =
-                html::login_form(&resp.url, &resp.text(), selector.as_deref()).map_err(|e| {
-                    fail(format!(
-                        "login page {}: {e} (set identities.{}.login.selector)",
-                        resp.url, identity.id
-                    ))
-                })?;
-            let FormFields { user: user_field, pass: pass_field, mut fields } =
-                form_fields(&form, username_field.as_deref(), password_field.as_deref()).map_err(|missing| {
-                    fail(match missing {
-                        MissingField::Username => format!(
-                            "cannot tell the username field of the form; set identities.{}.login.username_field",
-                            identity.id
-                        ),
-                        MissingField::Password => {
-                            format!("no password field; set identities.{}.login.password_field", identity.id)
-                        }
-                    })
-                })?;
-            fields.push((user_field, username.clone()));
-            fields.push((pass_field, password.expose().to_string()));
-            let req = if form.method == "GET" {
-                let mut u = form.action.clone();
-                u.query_pairs_mut().extend_pairs(&fields);
-                Request::get(u)
-            } else {
-                Request::new(&form.method, form.action.clone()).form(&fields)
-            };
-            let resp = http
-                .send(session, req.header("Referer", page.as_str()))
-                .await
-                .map_err(|e| fail(e.to_string()))?;
-            if resp.status >= 400 {
-                return Err(fail(describe(http, &resp)));
-            }
-            if resp.is_html()
-                && html::login_form(&resp.url, &resp.text(), selector.as_deref()).is_ok()
-                && identity.check.is_none()
-            {
-                return Err(fail(format!(
-                    "the login form came back after submitting it (wrong credentials?); {}",
-                    describe(http, &resp)
-                )));
-            }
-            Some(resp)
-        }
+                .map_err(|detail| AuthError::LoginFailed {
+                    identity: identity.id,
+                    detail,
+                })?,
+        ),
     };
     for c in session.with_jar(|j| j.cookies().to_vec()) {
         http.redactor().add(&c.value);
@@ -158,6 +58,130 @@ pub async fn login(
         setup_csrf(session, identity.csrf.as_ref(), resp);
     }
     Ok(landing)
+}
+
+/// Sends the identity's own credentials through the flow probes use too, then checks
+/// that the app took them (and places the token a JSON login answered with).
+async fn password_login(
+    http: &HttpLayer,
+    session: &Session,
+    identity: &IdentityConfig,
+    username: &str,
+    password: &str,
+) -> Result<Response, String> {
+    let prepared = flow::prepare(http, session, identity, PageCheck::MustSucceed)
+        .await
+        .map_err(|e| prepare_failure(http, identity, e))?;
+    let resp = http
+        .send(session, prepared.request(username, password))
+        .await
+        .map_err(|e| e.to_string())?;
+    match &identity.login {
+        Login::Json {
+            url,
+            token_pointer,
+            send,
+            ..
+        } => accept_json(
+            http,
+            session,
+            identity,
+            &resp,
+            url,
+            token_pointer.as_deref(),
+            send,
+        )?,
+        Login::Form { selector, .. } => {
+            accept_form(http, identity, &resp, selector.as_deref())?;
+        }
+        Login::Token { .. } | Login::Cookie { .. } => {}
+    }
+    Ok(resp)
+}
+
+/// Why the flow could not be readied, with the config key that fixes it.
+fn prepare_failure(http: &HttpLayer, identity: &IdentityConfig, e: PrepareError) -> String {
+    let id = identity.id;
+    match e {
+        PrepareError::NoPasswordFlow => "the identity does not log in with a password".to_string(),
+        PrepareError::Http(e) => e.to_string(),
+        PrepareError::PageStatus(resp) => format!("login page: {}", describe(http, &resp)),
+        PrepareError::NoForm { url, reason } => {
+            format!("login page {url}: {reason} (set identities.{id}.login.selector)")
+        }
+        PrepareError::Missing(MissingField::Username) => format!(
+            "cannot tell the username field of the form; set identities.{id}.login.username_field"
+        ),
+        PrepareError::Missing(MissingField::Password) => {
+            format!("no password field; set identities.{id}.login.password_field")
+        }
+    }
+}
+
+/// A JSON login took the credentials when it answered 2xx with the configured token (which
+/// is then placed) or, without a token pointer, set a cookie.
+fn accept_json(
+    http: &HttpLayer,
+    session: &Session,
+    identity: &IdentityConfig,
+    resp: &Response,
+    url: &Url,
+    token_pointer: Option<&str>,
+    send: &TokenPlacement,
+) -> Result<(), String> {
+    if !resp.is_success() {
+        return Err(describe(http, resp));
+    }
+    match token_pointer {
+        Some(pointer) => {
+            let json = resp
+                .json()
+                .ok_or_else(|| format!("the response is not JSON; {}", describe(http, resp)))?;
+            let token = json
+                .pointer(pointer)
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    format!(
+                        "no string at JSON pointer {pointer} (set identities.{}.login.token); {}",
+                        identity.id,
+                        describe(http, resp)
+                    )
+                })?;
+            http.redactor().add(token);
+            place_token(session, send, token, url);
+        }
+        None if session.with_jar(|j| j.cookies().is_empty()) => {
+            return Err(format!(
+                "login answered {} but set no cookie and no token pointer is configured (set identities.{}.login.token)",
+                resp.status, identity.id
+            ));
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+/// A form login took the credentials unless it answered an error or, with no check
+/// request to judge by, showed the login form again.
+fn accept_form(
+    http: &HttpLayer,
+    identity: &IdentityConfig,
+    resp: &Response,
+    selector: Option<&str>,
+) -> Result<(), String> {
+    if resp.status >= 400 {
+        return Err(describe(http, resp));
+    }
+    if resp.is_html()
+        && html::login_form(&resp.url, &resp.text(), selector).is_ok()
+        && identity.check.is_none()
+    {
+        return Err(format!(
+            "the login form came back after submitting it (wrong credentials?); {}",
+            describe(http, resp)
+        ));
+    }
+    Ok(())
 }
 
 impl IdentityConfig {
@@ -174,74 +198,12 @@ impl IdentityConfig {
     }
 }
 
-/// The inputs of a login form: which take the username and the password, and every
-/// other field (hidden CSRF tokens included) as the page set it.
-pub struct FormFields {
-    pub user: String,
-    pub pass: String,
-    pub fields: Vec<(String, String)>,
-}
-
-/// The form input a login could not place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MissingField {
-    Username,
-    Password,
-}
-
-/// Resolves a login form's fields: the configured names, else the form's email or
-/// username-like input and its password input.
-pub fn form_fields(
-    form: &html::Form,
-    username_field: Option<&str>,
-    password_field: Option<&str>,
-) -> Result<FormFields, MissingField> {
-    let user = username_field
-        .map(str::to_string)
-        .or_else(|| guess_username_field(form))
-        .ok_or(MissingField::Username)?;
-    let pass = password_field
-        .map(str::to_string)
-        .or_else(|| {
-            form.inputs
-                .iter()
-                .find(|i| i.kind == "password")
-                .map(|i| i.name.clone())
-        })
-        .ok_or(MissingField::Password)?;
-    let fields = form
-        .inputs
-        .iter()
-        .filter(|i| i.name != user && i.name != pass)
-        .map(|i| (i.name.clone(), i.value.clone()))
-        .collect();
-    Ok(FormFields { user, pass, fields })
-}
-
 fn place_token(session: &Session, send: &TokenPlacement, token: &str, url: &Url) {
     match send {
         TokenPlacement::Bearer => session.set_header("Authorization", &format!("Bearer {token}")),
         TokenPlacement::Header(name) => session.set_header(name, token),
         TokenPlacement::Cookie(name) => session.with_jar(|j| j.insert(url, name, token)),
     }
-}
-
-fn guess_username_field(form: &html::Form) -> Option<String> {
-    let by_kind = form.inputs.iter().find(|i| i.kind == "email");
-    let by_name = || {
-        form.inputs.iter().find(|i| {
-            let n = i.name.to_ascii_lowercase();
-            matches!(i.kind.as_str(), "text" | "email" | "tel")
-                && ["user", "email", "login", "account", "name"]
-                    .iter()
-                    .any(|k| n.contains(k))
-        })
-    };
-    let first_text = || form.inputs.iter().find(|i| i.kind == "text");
-    by_kind
-        .or_else(by_name)
-        .or_else(first_text)
-        .map(|i| i.name.clone())
 }
 
 /// Finds the CSRF token a cookie session must echo on unsafe requests: from the config,

@@ -1,6 +1,7 @@
 //! Identities and their sessions: login, proof of a live session, re-login when it lapses.
 
 pub mod attempt;
+pub mod flow;
 pub mod login;
 pub mod token;
 

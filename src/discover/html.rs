@@ -1,7 +1,9 @@
 //! What an HTML page exposes: links, forms, scripts and meta tags, parsed with scraper.
 
-use scraper::{ElementRef, Html, Selector};
+use scraper::Html;
 use url::Url;
+
+use crate::html::{Form, base_of, parse_form, selector};
 
 /// Bounds per page, so a hostile page with 100,000 links costs little.
 const MAX_LINKS: usize = 2000;
@@ -30,7 +32,7 @@ pub fn parse_bounded(html: &str) -> (Html, bool) {
     (doc, end < html.len())
 }
 
-/// The parts of a page discovery and login care about.
+/// The parts of a page discovery cares about.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
     pub title: Option<String>,
@@ -44,46 +46,6 @@ pub struct Page {
     pub links_truncated: bool,
     /// The page was longer than [`MAX_PARSE_BYTES`]; only its start was read.
     pub parse_truncated: bool,
-}
-
-/// An HTML form with its inputs and their default values.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Form {
-    pub action: Url,
-    pub method: String,
-    pub enctype: Option<String>,
-    pub inputs: Vec<FormInput>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FormInput {
-    pub name: String,
-    /// `text`, `password`, `hidden`, `email`, `select`, `textarea`...
-    pub kind: String,
-    pub value: String,
-}
-
-impl Form {
-    pub fn has_password(&self) -> bool {
-        self.inputs.iter().any(|i| i.kind == "password")
-    }
-
-    pub fn input(&self, name: &str) -> Option<&FormInput> {
-        self.inputs.iter().find(|i| i.name == name)
-    }
-}
-
-fn selector(s: &str) -> Selector {
-    // The selectors below are constants; a failure here is a programming error caught by tests.
-    Selector::parse(s).unwrap_or_else(|e| panic!("invalid built-in selector {s}: {e}"))
-}
-
-fn base_of(doc: &Html, url: &Url) -> Url {
-    doc.select(&selector("base[href]"))
-        .next()
-        .and_then(|b| b.value().attr("href"))
-        .and_then(|h| url.join(h).ok())
-        .unwrap_or_else(|| url.clone())
 }
 
 fn join(base: &Url, href: &str) -> Option<Url> {
@@ -172,116 +134,10 @@ fn push_unique(list: &mut Vec<Url>, u: Url, max: usize) {
     }
 }
 
-fn parse_form(base: &Url, page_url: &Url, form: ElementRef<'_>) -> Form {
-    let v = form.value();
-    let action = v
-        .attr("action")
-        .filter(|a| !a.trim().is_empty())
-        .and_then(|a| base.join(a.trim()).ok())
-        .unwrap_or_else(|| page_url.clone());
-    let method = v
-        .attr("method")
-        .unwrap_or("GET")
-        .trim()
-        .to_ascii_uppercase();
-    let mut inputs = Vec::new();
-    for el in form.select(&selector(
-        "input[name], select[name], textarea[name], button[name]",
-    )) {
-        let e = el.value();
-        let name = e.attr("name").unwrap_or("").to_string();
-        let (kind, value) = match e.name() {
-            "select" => {
-                let chosen = el
-                    .select(&selector("option[selected]"))
-                    .next()
-                    .or_else(|| el.select(&selector("option")).next())
-                    .map(|o| {
-                        o.value()
-                            .attr("value")
-                            .map(str::to_string)
-                            .unwrap_or_else(|| o.text().collect())
-                    })
-                    .unwrap_or_default();
-                ("select".to_string(), chosen)
-            }
-            "textarea" => ("textarea".to_string(), el.text().collect()),
-            "button" => (
-                "submit".to_string(),
-                e.attr("value").unwrap_or("").to_string(),
-            ),
-            _ => (
-                e.attr("type").unwrap_or("text").to_ascii_lowercase(),
-                e.attr("value").unwrap_or("").to_string(),
-            ),
-        };
-        // Unchecked boxes and unpressed buttons are not submitted by a browser.
-        if (kind == "checkbox" || kind == "radio") && e.attr("checked").is_none() {
-            continue;
-        }
-        if kind == "submit"
-            || kind == "image"
-            || kind == "button"
-            || kind == "reset"
-            || kind == "file"
-        {
-            continue;
-        }
-        inputs.push(FormInput { name, kind, value });
-    }
-    Form {
-        action,
-        method,
-        enctype: v.attr("enctype").map(str::to_string),
-        inputs,
-    }
-}
-
-/// Picks the form matching `css` (when given) or the first form with a password input.
-pub fn login_form(url: &Url, html: &str, css: Option<&str>) -> Result<Form, String> {
-    let doc = Html::parse_document(html);
-    let base = base_of(&doc, url);
-    match css {
-        Some(css) => {
-            let sel =
-                Selector::parse(css).map_err(|e| format!("invalid CSS selector `{css}`: {e}"))?;
-            let el = doc
-                .select(&sel)
-                .next()
-                .ok_or_else(|| format!("no element matches `{css}`"))?;
-            let form = if el.value().name() == "form" {
-                el
-            } else {
-                el.ancestors()
-                    .filter_map(ElementRef::wrap)
-                    .find(|a| a.value().name() == "form")
-                    .ok_or_else(|| format!("`{css}` is not a form or inside one"))?
-            };
-            Ok(parse_form(&base, url, form))
-        }
-        None => doc
-            .select(&selector("form"))
-            .map(|f| parse_form(&base, url, f))
-            .find(Form::has_password)
-            .ok_or_else(|| "the page has no form with a password field".to_string()),
-    }
-}
-
-/// The `content` of a `<meta name=NAME>` tag.
-pub fn meta_content(html: &str, name: &str) -> Option<String> {
-    let doc = Html::parse_document(html);
-    doc.select(&selector("meta[name][content]"))
-        .find(|m| {
-            m.value()
-                .attr("name")
-                .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        })
-        .and_then(|m| m.value().attr("content").map(str::to_string))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::html::{login_form, meta_content};
 
     #[test]
     fn big_pages_are_parsed_from_a_bounded_prefix() {

@@ -16,7 +16,8 @@ use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::auth::attempt::{self, Prepared};
+use crate::auth::attempt;
+use crate::auth::flow::{self, Prepared};
 use crate::discover::inventory::Endpoint;
 use crate::engine::Context;
 use crate::engine::{Descriptor, Family};
@@ -332,128 +333,134 @@ fn harmless_body(kind: Kind, fields: &[String], reset_email: &str) -> Value {
 /// The request each kind's burst repeats, the session it is sent in, and whether that
 /// session is an identity's own (writes).
 async fn target(ctx: &Context, kind: Kind) -> Result<(Shot, Session, bool), String> {
-    let http = &ctx.http;
-    let rl = &ctx.config.rate_limit;
-    let reset_email = format!("prodready-{}@example.invalid", rand::random::<u32>());
     let session = Session::scratch(IdentityId::Anonymous, "rate-limit burst");
     match kind {
         Kind::Login => {
-            let password_ids: Vec<_> = ctx
-                .identities
-                .authenticated()
-                .filter_map(|i| i.config.as_ref())
-                .filter(|c| attempt::has_password_flow(c))
-                .collect();
-            let like = password_ids
-                .first()
-                .and_then(|c| attempt::username(c))
-                .unwrap_or("user@example.invalid");
-            let username = rl
-                .login_username
-                .clone()
-                .unwrap_or_else(|| attempt::unknown_username(like));
-            if let Some(ep) = &rl.login {
-                let (uf, pf) = password_ids
-                    .iter()
-                    .find_map(|c| match &c.login {
-                        crate::config::Login::Json {
-                            username_field,
-                            password_field,
-                            ..
-                        } => Some((username_field.clone(), password_field.clone())),
-                        _ => None,
-                    })
-                    .unwrap_or(("email".into(), "password".into()));
-                let prepared = Prepared::Json {
-                    url: ep.url.clone(),
-                    base: Map::new(),
-                    username_field: uf,
-                    password_field: pf,
-                };
-                return Ok((Shot::Login { prepared, username }, session, false));
-            }
-            // JSON flows first: no page to fetch, no CSRF token to carry.
-            let mut sorted = password_ids.clone();
-            sorted.sort_by_key(|c| !matches!(c.login, crate::config::Login::Json { .. }));
-            let cfg = sorted.first().ok_or(
-                "no login endpoint: no identity logs in with a password and none is configured",
-            )?;
-            let prepared = attempt::prepare(http, &session, cfg).await?;
-            Ok((Shot::Login { prepared, username }, session, false))
+            let shot = login_shot(ctx, &session).await?;
+            Ok((shot, session, false))
         }
-        Kind::Signup | Kind::Reset => {
-            let (configured, words) = if kind == Kind::Signup {
-                (&rl.signup, SIGNUP_WORDS)
-            } else {
-                (&rl.reset, RESET_WORDS)
-            };
-            let (method, url, fields, form) = match configured {
-                Some(ep) => (ep.method.clone(), ep.url.clone(), Vec::new(), false),
-                None => {
-                    let (url, fields, form) = discovered(ctx, words)
-                        .ok_or_else(|| format!("no {} endpoint found by discovery", kind.name()))?;
-                    ("POST".to_string(), url, fields, form)
-                }
-            };
-            let body = harmless_body(kind, &fields, &reset_email);
-            Ok((
-                Shot::Body {
-                    method,
-                    url,
-                    body,
-                    form,
-                },
-                session,
-                false,
-            ))
-        }
-        Kind::Write => {
-            let (method, url) = match &rl.write {
-                Some(ep) => (ep.method.clone(), ep.url.clone()),
-                None => {
-                    // A create endpoint of a collection some identity could list.
-                    let listed = |pattern: &str| {
-                        ctx.inventory.endpoints().any(|g| {
-                            g.method == "GET"
-                                && g.pattern == pattern
-                                && g.observations.iter().any(|o| {
-                                    o.identity != IdentityId::Anonymous
-                                        && (200..300).contains(&o.status)
-                                })
-                        })
-                    };
-                    let e = ctx
-                        .inventory
-                        .endpoints()
-                        .find(|e| {
-                            e.method == "POST"
-                                && !e.has_path_id()
-                                && !has_word(&e.pattern, AUTH_WORDS)
-                                && e.requires_auth != Some(false)
-                                && listed(&e.pattern)
-                        })
-                        .ok_or("no write endpoint found by discovery")?;
-                    let url = e
-                        .examples
-                        .first()
-                        .cloned()
-                        .or_else(|| ctx.config.target.join(&e.pattern).ok())
-                        .ok_or("no URL for the write endpoint")?;
-                    ("POST".to_string(), url)
-                }
-            };
-            Ok((
-                Shot::Body {
-                    method,
-                    url,
-                    body: Value::Object(Map::new()),
-                    form: false,
-                },
-                session,
-                true,
-            ))
-        }
+        Kind::Signup | Kind::Reset => Ok((refused_body_shot(ctx, kind)?, session, false)),
+        Kind::Write => Ok((empty_write_shot(ctx)?, session, true)),
     }
+}
+
+/// Login attempts for an account that does not exist (or the configured sacrificial
+/// one): through the configured login endpoint, else an identity's own login flow.
+async fn login_shot(ctx: &Context, session: &Session) -> Result<Shot, String> {
+    let rl = &ctx.config.rate_limit;
+    let password_ids: Vec<_> = ctx
+        .identities
+        .authenticated()
+        .filter_map(|i| i.config.as_ref())
+        .filter(|c| flow::has_password_flow(c))
+        .collect();
+    let like = password_ids
+        .first()
+        .and_then(|c| flow::username(c))
+        .unwrap_or("user@example.invalid");
+    let username = rl
+        .login_username
+        .clone()
+        .unwrap_or_else(|| attempt::unknown_username(like));
+    if let Some(ep) = &rl.login {
+        let (uf, pf) = password_ids
+            .iter()
+            .find_map(|c| match &c.login {
+                crate::config::Login::Json {
+                    username_field,
+                    password_field,
+                    ..
+                } => Some((username_field.clone(), password_field.clone())),
+                _ => None,
+            })
+            .unwrap_or(("email".into(), "password".into()));
+        let prepared = Prepared::Json {
+            url: ep.url.clone(),
+            base: Map::new(),
+            username_field: uf,
+            password_field: pf,
+        };
+        return Ok(Shot::Login { prepared, username });
+    }
+    // JSON flows first: no page to fetch, no CSRF token to carry.
+    let mut sorted = password_ids.clone();
+    sorted.sort_by_key(|c| !matches!(c.login, crate::config::Login::Json { .. }));
+    let cfg = sorted
+        .first()
+        .ok_or("no login endpoint: no identity logs in with a password and none is configured")?;
+    let prepared = attempt::prepare(&ctx.http, session, cfg).await?;
+    Ok(Shot::Login { prepared, username })
+}
+
+/// A signup or reset body the endpoint must refuse: to the configured endpoint, else
+/// to the one discovery found.
+fn refused_body_shot(ctx: &Context, kind: Kind) -> Result<Shot, String> {
+    let rl = &ctx.config.rate_limit;
+    let reset_email = format!("prodready-{}@example.invalid", rand::random::<u32>());
+    let (configured, words) = if kind == Kind::Signup {
+        (&rl.signup, SIGNUP_WORDS)
+    } else {
+        (&rl.reset, RESET_WORDS)
+    };
+    let (method, url, fields, form) = match configured {
+        Some(ep) => (ep.method.clone(), ep.url.clone(), Vec::new(), false),
+        None => {
+            let (url, fields, form) = discovered(ctx, words)
+                .ok_or_else(|| format!("no {} endpoint found by discovery", kind.name()))?;
+            ("POST".to_string(), url, fields, form)
+        }
+    };
+    let body = harmless_body(kind, &fields, &reset_email);
+    Ok(Shot::Body {
+        method,
+        url,
+        body,
+        form,
+    })
+}
+
+/// An empty object to the configured write endpoint, else to a create endpoint
+/// discovery found.
+fn empty_write_shot(ctx: &Context) -> Result<Shot, String> {
+    let (method, url) = match &ctx.config.rate_limit.write {
+        Some(ep) => (ep.method.clone(), ep.url.clone()),
+        None => ("POST".to_string(), discovered_write(ctx)?),
+    };
+    Ok(Shot::Body {
+        method,
+        url,
+        body: Value::Object(Map::new()),
+        form: false,
+    })
+}
+
+/// A create endpoint of a collection some identity could list.
+fn discovered_write(ctx: &Context) -> Result<Url, String> {
+    let listed = |pattern: &str| {
+        ctx.inventory.endpoints().any(|g| {
+            g.method == "GET"
+                && g.pattern == pattern
+                && g.observations
+                    .iter()
+                    .any(|o| o.identity != IdentityId::Anonymous && (200..300).contains(&o.status))
+        })
+    };
+    let e = ctx
+        .inventory
+        .endpoints()
+        .find(|e| {
+            e.method == "POST"
+                && !e.has_path_id()
+                && !has_word(&e.pattern, AUTH_WORDS)
+                && e.requires_auth != Some(false)
+                && listed(&e.pattern)
+        })
+        .ok_or("no write endpoint found by discovery")?;
+    e.examples
+        .first()
+        .cloned()
+        .or_else(|| ctx.config.target.join(&e.pattern).ok())
+        .ok_or_else(|| "no URL for the write endpoint".to_string())
 }
 
 fn request(shot: &Shot, fresh_user: bool) -> Request {
@@ -514,6 +521,16 @@ fn limited(s: &Signal) -> bool {
     matches!(s, Signal::Throttled | Signal::Lockout)
 }
 
+/// What the requests of one burst got back.
+struct Volley {
+    latencies: Vec<Duration>,
+    statuses: Vec<u16>,
+    first: Option<Response>,
+    last: Option<Response>,
+    /// The request that showed a limit, and the sign it showed.
+    outcome: Option<(u32, Signal)>,
+}
+
 /// One bounded burst; returns its run and how long its limit asks to wait.
 async fn burst(
     ctx: &Context,
@@ -523,44 +540,11 @@ async fn burst(
     via_identity: bool,
 ) -> (ProbeRun, Duration) {
     let http = &ctx.http;
-    let bound = ctx.config.rate_limit.burst;
     let mut run = ProbeRun::new(DESCRIPTOR.name, Item::RateLimiting);
-    let mut latencies = Vec::new();
-    let mut first: Option<Response> = None;
-    let mut last: Option<Response> = None;
-    let mut outcome: Option<(u32, Signal)> = None;
-    let mut statuses = Vec::new();
-    for i in 1..=bound {
-        let Some(resp) = send(ctx, kind, session, via_identity, request(shot, false)).await else {
-            continue;
-        };
-        run.checks += 1;
-        latencies.push(resp.elapsed);
-        statuses.push(resp.status);
-        let created = matches!(kind, Kind::Signup | Kind::Write)
-            && (resp.is_success() || (kind == Kind::Signup && resp.is_redirect()));
-        if created {
-            let note = cleanup(ctx, kind, &resp, via_identity).await;
-            run.state = RunState::Inconclusive {
-                reason: format!(
-                    "the {} endpoint accepted a body meant to be refused ({}); the burst stopped after {i} request(s) so nothing more gets created{note}",
-                    kind.name(),
-                    resp.status
-                ),
-            };
-            return (run, Duration::ZERO);
-        }
-        let signal = classify(&resp);
-        if first.is_none() {
-            first = Some(resp.clone());
-        }
-        last = Some(resp);
-        if signal != Signal::None {
-            outcome = Some((i, signal));
-            break;
-        }
-    }
-    let Some(last) = last else {
+    let Some(volley) = fire(ctx, kind, shot, session, via_identity, &mut run).await else {
+        return (run, Duration::ZERO);
+    };
+    let Some(last) = &volley.last else {
         run.state = RunState::Inconclusive {
             reason: format!("no {} request of the burst got an answer", kind.name()),
         };
@@ -570,27 +554,27 @@ async fn burst(
         method: last.sent.method.clone(),
         url: http.redactor().url(&last.sent.url),
     };
-    match outcome {
+    match &volley.outcome {
         Some((i, Signal::Announced(headers))) => {
             run.notes.push(format!(
                 "{}: a quota is announced at request {i} ({})",
                 kind.name(),
-                http.redactor().text(&headers)
+                http.redactor().text(headers)
             ));
             (run, Duration::ZERO)
         }
         Some((i, signal)) => {
-            let wait = retry_after(&last).unwrap_or(Duration::from_secs(5));
+            let wait = retry_after(last).unwrap_or(Duration::from_secs(5));
             run.notes.push(format!(
                 "{}: limited at request {i} ({}, status {}{}) after {} allowed",
                 kind.name(),
-                if signal == Signal::Throttled {
+                if *signal == Signal::Throttled {
                     "throttled"
                 } else {
                     "lockout or challenge"
                 },
                 last.status,
-                retry_after(&last)
+                retry_after(last)
                     .map(|d| format!(", Retry-After {} s", d.as_secs()))
                     .unwrap_or_default(),
                 i - 1
@@ -598,16 +582,16 @@ async fn burst(
             forwarded_for_check(ctx, kind, shot, session, via_identity, &location, &mut run).await;
             (run, wait)
         }
-        None if slowed_down(&latencies) => {
+        None if slowed_down(&volley.latencies) => {
             run.notes.push(format!(
                 "{}: answers slowed down progressively over {} requests",
                 kind.name(),
-                latencies.len()
+                volley.latencies.len()
             ));
             (run, Duration::ZERO)
         }
-        None if statuses.iter().all(|s| matches!(s, 403 | 419))
-            || (kind != Kind::Login && statuses.iter().all(|s| *s == 401)) =>
+        None if volley.statuses.iter().all(|s| matches!(s, 403 | 419))
+            || (kind != Kind::Login && volley.statuses.iter().all(|s| *s == 401)) =>
         {
             run.state = RunState::Inconclusive {
                 reason: format!(
@@ -620,37 +604,100 @@ async fn burst(
             (run, Duration::ZERO)
         }
         None => {
-            let mut f = Finding::builder(Item::RateLimiting, kind.probe_id())
-                    .rated(if kind == Kind::Login {
-                    Severity::High
-                } else {
-                    Severity::Medium
-                }, Confidence::Firm)
-                    .title(format!("No rate limit on {}", kind.name()))
-                    .detail(format!(
-                    "{} {} requests in a row at the scanner's rate got no 429, no Retry-After, no RateLimit headers, no lockout and no slowdown: {} can be automated at will.",
-                    run.checks,
-                    kind.name(),
-                    match kind {
-                        Kind::Login => "password guessing",
-                        Kind::Signup => "account creation",
-                        Kind::Reset => "reset-mail flooding",
-                        Kind::Write => "writing",
-                    }
-                ))
-                    .at(location)
-                    .discriminator(kind.name())
-                    .build();
-            if let Some(first) = &first {
-                f = f.with_evidence(http.evidence("first request of the burst", first, None));
-            }
-            f = f
-                .with_evidence(http.evidence("last request of the burst", &last, None))
-                .with_remediation(format!("Throttle {} per client and per account (answer 429 with Retry-After once the limit is reached).", kind.name()));
-            run.findings.push(f);
+            let finding = no_limit_finding(ctx, kind, run.checks, location, &volley, last);
+            run.findings.push(finding);
             (run, Duration::ZERO)
         }
     }
+}
+
+/// Sends the burst's requests until one shows a limit or the bound is reached. `None`
+/// when the endpoint accepted a body meant to be refused: the burst stopped at once and
+/// `run` says why.
+async fn fire(
+    ctx: &Context,
+    kind: Kind,
+    shot: &Shot,
+    session: &Session,
+    via_identity: bool,
+    run: &mut ProbeRun,
+) -> Option<Volley> {
+    let mut volley = Volley {
+        latencies: Vec::new(),
+        statuses: Vec::new(),
+        first: None,
+        last: None,
+        outcome: None,
+    };
+    for i in 1..=ctx.config.rate_limit.burst {
+        let Some(resp) = send(ctx, kind, session, via_identity, request(shot, false)).await else {
+            continue;
+        };
+        run.checks += 1;
+        volley.latencies.push(resp.elapsed);
+        volley.statuses.push(resp.status);
+        let created = matches!(kind, Kind::Signup | Kind::Write)
+            && (resp.is_success() || (kind == Kind::Signup && resp.is_redirect()));
+        if created {
+            let note = cleanup(ctx, kind, &resp, via_identity).await;
+            run.state = RunState::Inconclusive {
+                reason: format!(
+                    "the {} endpoint accepted a body meant to be refused ({}); the burst stopped after {i} request(s) so nothing more gets created{note}",
+                    kind.name(),
+                    resp.status
+                ),
+            };
+            return None;
+        }
+        let signal = classify(&resp);
+        if volley.first.is_none() {
+            volley.first = Some(resp.clone());
+        }
+        volley.last = Some(resp);
+        if signal != Signal::None {
+            volley.outcome = Some((i, signal));
+            break;
+        }
+    }
+    Some(volley)
+}
+
+/// The finding for a burst that met no limit, with its first and last requests as evidence.
+fn no_limit_finding(
+    ctx: &Context,
+    kind: Kind,
+    requests: u32,
+    location: Location,
+    volley: &Volley,
+    last: &Response,
+) -> Finding {
+    let http = &ctx.http;
+    let mut f = Finding::builder(Item::RateLimiting, kind.probe_id())
+            .rated(if kind == Kind::Login {
+            Severity::High
+        } else {
+            Severity::Medium
+        }, Confidence::Firm)
+            .title(format!("No rate limit on {}", kind.name()))
+            .detail(format!(
+            "{} {} requests in a row at the scanner's rate got no 429, no Retry-After, no RateLimit headers, no lockout and no slowdown: {} can be automated at will.",
+            requests,
+            kind.name(),
+            match kind {
+                Kind::Login => "password guessing",
+                Kind::Signup => "account creation",
+                Kind::Reset => "reset-mail flooding",
+                Kind::Write => "writing",
+            }
+        ))
+            .at(location)
+            .discriminator(kind.name())
+            .build();
+    if let Some(first) = &volley.first {
+        f = f.with_evidence(http.evidence("first request of the burst", first, None));
+    }
+    f.with_evidence(http.evidence("last request of the burst", last, None))
+        .with_remediation(format!("Throttle {} per client and per account (answer 429 with Retry-After once the limit is reached).", kind.name()))
 }
 
 /// With a limit in force: a request claiming another client address (documentation

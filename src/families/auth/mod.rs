@@ -12,7 +12,8 @@ use futures_util::future::BoxFuture;
 use regex::Regex;
 
 use crate::auth::Identity;
-use crate::auth::attempt::{self, Prepared};
+use crate::auth::attempt;
+use crate::auth::flow::{self, Prepared};
 use crate::config::{ConfigRequest, IdentityConfig, Login};
 use crate::engine::Context;
 use crate::engine::{Descriptor, Family};
@@ -334,7 +335,7 @@ async fn fixation_and_echo(ctx: &Context, run: &mut ProbeRun) {
         let Some(cfg) = identity.config.as_ref() else {
             continue;
         };
-        if !attempt::has_password_flow(cfg) || done_kinds.contains(&cfg.login.kind()) {
+        if !flow::has_password_flow(cfg) || done_kinds.contains(&cfg.login.kind()) {
             continue;
         }
         done_kinds.push(cfg.login.kind());
@@ -346,7 +347,7 @@ async fn fixation_and_echo(ctx: &Context, run: &mut ProbeRun) {
                 continue;
             }
         };
-        let (Some(user), Some(pass)) = (attempt::username(cfg), attempt::password(cfg)) else {
+        let (Some(user), Some(pass)) = (flow::username(cfg), flow::password(cfg)) else {
             continue;
         };
         if let Prepared::Form { method, .. } = &prepared
@@ -444,7 +445,7 @@ async fn enumeration(ctx: &Context, run: &mut ProbeRun) {
             .push("no identity logs in with a password; account enumeration not tested".into());
         return;
     };
-    let Some(known) = attempt::username(cfg) else {
+    let Some(known) = flow::username(cfg) else {
         return;
     };
     let session = Session::scratch(identity.id, "enumeration test");
@@ -510,7 +511,7 @@ fn pick_password_identity(ctx: &Context) -> Option<(Arc<Identity>, &IdentityConf
     let mut ids: Vec<&Arc<Identity>> = ctx
         .identities
         .authenticated()
-        .filter(|i| i.config.as_ref().is_some_and(attempt::has_password_flow))
+        .filter(|i| i.config.as_ref().is_some_and(flow::has_password_flow))
         .collect();
     ids.sort_by_key(|i| {
         !matches!(
