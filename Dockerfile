@@ -1,9 +1,11 @@
 # A small image with the prodready binary: build with the Rust toolchain, run on a slim
 # Debian with only CA certificates (reqwest uses rustls, so no OpenSSL is needed).
+# The scanner alone: without the default `demo` feature the test app (axum, SQLite,
+# argon2) is not compiled in, and `prodready demo` says so.
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked --bin prodready
+RUN cargo build --release --locked --no-default-features --bin prodready
 
 FROM debian:bookworm-slim
 RUN apt-get update \

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod checklist;
 pub mod cli;
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod discover;
 pub mod engine;

@@ -47,6 +47,7 @@ pub enum Command {
         gate: GateArgs,
     },
     /// Start the bundled flawed test app in-process and scan it with its bundled config.
+    #[cfg(feature = "demo")]
     Demo {
         /// Flaws to switch on: `all`, `none`, or comma-separated names (see `testserver --list-flaws`).
         #[arg(long, default_value = "all")]
@@ -57,6 +58,14 @@ pub enum Command {
         output: OutputArgs,
         #[command(flatten)]
         gate: GateArgs,
+    },
+    /// Stands in for `demo` in a build without the test app: hidden from --help, it takes
+    /// any arguments and says how to get the demo instead of clap's "unrecognized subcommand".
+    #[cfg(not(feature = "demo"))]
+    #[command(hide = true, disable_help_flag = true)]
+    Demo {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
     /// Compare two JSON reports: what is new, fixed and unchanged (exit 1 when anything is new).
     Diff {
@@ -260,6 +269,7 @@ pub async fn run(cli: Cli) -> Outcome {
                 Err(e) => Outcome::Usage(e.to_string()),
             }
         }
+        #[cfg(feature = "demo")]
         Command::Demo {
             flaws,
             tuning,
@@ -285,6 +295,8 @@ pub async fn run(cli: Cli) -> Outcome {
             server.shutdown().await;
             outcome
         }
+        #[cfg(not(feature = "demo"))]
+        Command::Demo { .. } => Outcome::Usage(NO_DEMO.into()),
         Command::Diff { old, new } => diff(&old, &new),
         Command::Render {
             report,
@@ -314,6 +326,10 @@ pub async fn run(cli: Cli) -> Outcome {
         }
     }
 }
+
+/// What `prodready demo` says in a build without the test app.
+#[cfg(not(feature = "demo"))]
+const NO_DEMO: &str = "this build has no demo; build with the default `demo` feature";
 
 /// `prodready diff OLD NEW`: exit 1 when the newer report has findings the older lacks.
 fn read_report(p: &std::path::Path) -> Result<Report, String> {
@@ -439,5 +455,58 @@ fn init(url: &str, output: &std::path::Path, force: bool) -> Outcome {
             Outcome::Passed
         }
         Err(e) => Outcome::Usage(format!("cannot write {}: {e}", output.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// The subcommands `prodready --help` lists.
+    fn listed_commands() -> Vec<String> {
+        Cli::command()
+            .get_subcommands()
+            .filter(|c| !c.is_hide_set())
+            .map(|c| c.get_name().to_string())
+            .collect()
+    }
+
+    #[cfg(feature = "demo")]
+    #[test]
+    fn demo_is_listed_with_the_feature() {
+        assert!(listed_commands().iter().any(|c| c == "demo"));
+    }
+
+    // Runs only in `--no-default-features` builds; .ci/run runs it there.
+    #[cfg(not(feature = "demo"))]
+    #[tokio::test]
+    async fn without_the_feature_demo_is_not_listed_and_names_the_fix() {
+        assert!(!listed_commands().iter().any(|c| c == "demo"));
+        let help = Cli::command().render_help().to_string();
+        assert!(!help.contains("demo"), "{help}");
+        for args in [
+            &["prodready", "demo"][..],
+            &[
+                "prodready",
+                "demo",
+                "--flaws",
+                "none",
+                "-q",
+                "--format",
+                "json",
+            ],
+            &["prodready", "demo", "--help"],
+        ] {
+            let cli = Cli::try_parse_from(args).expect("`demo` parses whatever follows");
+            match run(cli).await {
+                Outcome::Usage(msg) => assert_eq!(
+                    msg,
+                    "this build has no demo; build with the default `demo` feature"
+                ),
+                other => panic!("{args:?}: {other:?}"),
+            }
+        }
     }
 }

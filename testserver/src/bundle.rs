@@ -18,77 +18,14 @@ use crate::state::SharedState;
 /// public by design; secret keys (`sk_...`) never reach the bundle.
 const STRIPE_PUBLISHABLE_KEY: &str = "pk_test_51PfR2xKq8Zt4LmN7vW3yB9c";
 
-const STYLESHEET: &str = r#"body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2433;background:#f7f8fa}
-header nav{display:flex;gap:1rem;align-items:center;padding:.75rem 2rem;background:#14213d}
-header nav a,header nav button{color:#fff;text-decoration:none;background:none;border:0;font:inherit;cursor:pointer}
-header nav .brand{font-weight:700;margin-right:auto}
-header nav .button{background:#fca311;color:#14213d;padding:.35rem .8rem;border-radius:4px}
-form.inline{display:inline;margin:0}
-main{max-width:960px;margin:2rem auto;padding:0 1rem}
-label{display:block;margin:.75rem 0}
-input{display:block;padding:.4rem;width:20rem;max-width:100%}
-table{border-collapse:collapse;width:100%;background:#fff}
-th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e3e6ec}
-.error{color:#b00020}
-pre{background:#fff;padding:1rem;overflow:auto;font-size:.8rem}
-footer{max-width:960px;margin:3rem auto;padding:0 1rem;color:#667}
-"#;
-
-const ADMIN_CHUNK: &str = r#"// Admin console, loaded on demand for users with the admin role.
-export function mountAdmin(root, api) {
-  if (!root) return;
-  root.hidden = false;
-  const table = document.createElement("table");
-  root.appendChild(table);
-  function row(user) {
-    const tr = document.createElement("tr");
-    for (const value of [user.id, user.name, user.email, user.role]) {
-      const td = document.createElement("td");
-      td.textContent = String(value);
-      tr.appendChild(td);
-    }
-    const td = document.createElement("td");
-    const toggle = document.createElement("button");
-    const next = user.role === "admin" ? "member" : "admin";
-    toggle.textContent = "Make " + next;
-    toggle.addEventListener("click", () => changeRole(user.id, next));
-    td.appendChild(toggle);
-    tr.appendChild(td);
-    return tr;
-  }
-  function load() {
-    return api("GET", "/api/admin/users").then((data) => {
-      table.replaceChildren(...data.users.map(row));
-    });
-  }
-  function changeRole(id, role) {
-    return api("POST", "/api/admin/users/" + encodeURIComponent(id) + "/role", { role: role }).then(load);
-  }
-  function loadAudit() {
-    return api("GET", "/api/audit?limit=20").then((data) => {
-      const list = document.createElement("ul");
-      for (const e of data.events) {
-        const li = document.createElement("li");
-        li.textContent = e.at + " " + e.actor + " " + e.action + " " + e.target + " from " + e.ip;
-        list.appendChild(li);
-      }
-      root.appendChild(list);
-    });
-  }
-  load().then(loadAudit);
-}
-"#;
-
+// The assets' text lives in `testserver/assets/`, readable as the JavaScript and CSS
+// they are; only what the flaws change is assembled here.
+const STYLESHEET: &str = include_str!("../assets/app.css");
+const ADMIN_CHUNK: &str = include_str!("../assets/chunks/admin.js");
 /// The reports view, loaded lazily through the bundle's webpack-style chunk map.
-const REPORTS_CHUNK: &str = r#"// Reports, loaded on demand from the dashboard.
-export function mountReports(root, api) {
-  if (!root) return;
-  return api("GET", "/api/invoices").then((data) => {
-    const total = data.invoices.reduce((sum, i) => sum + i.amount_cents, 0);
-    root.textContent = "Invoiced: " + (total / 100).toFixed(2);
-  });
-}
-"#;
+const REPORTS_CHUNK: &str = include_str!("../assets/chunks/reports.js");
+/// The main bundle, with `{{name}}` placeholders that [`app_bundle`] fills in.
+const APP_TEMPLATE: &str = include_str!("../assets/app.js");
 
 /// The app's static assets, named by content hash.
 pub(crate) struct Assets {
@@ -150,130 +87,26 @@ fn app_bundle(chunk_name: &str, reports_hash: &str, flaws: FlawSet) -> String {
     } else {
         String::new()
     };
-    format!(
-        r#"/*! Ledgerline web app 2.14.0 | (c) Ledgerline Inc. */
-(function () {{
-  "use strict";
-  var config = {{
-    apiBase: "",
-    stripeKey: "{STRIPE_PUBLISHABLE_KEY}",{secret}
-    release: "2.14.0"
-  }};
-  var __webpack_require__ = {{}};
-  __webpack_require__.p = "/static/";
-  __webpack_require__.u = function (chunkId) {{
-    return "chunks/" + chunkId + "." + {{"reports":"{reports_hash}"}}[chunkId] + ".js";
-  }};
-  function loadChunk(chunkId) {{
-    return import(__webpack_require__.p + __webpack_require__.u(chunkId));
-  }}
-  var meta = document.querySelector('meta[name="csrf-token"]');
-  var csrfToken = meta ? meta.getAttribute("content") : "";
-
-  function api(method, path, body) {{
-    var init = {{ method: method, credentials: "same-origin", headers: {{ Accept: "application/json" }} }};
-    if (body !== undefined) {{
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }}
-    if (method !== "GET") {{
-      init.headers["X-CSRF-Token"] = csrfToken;
-    }}
-    return fetch(config.apiBase + path, init).then(function (res) {{
-      if (res.status === 401) {{
-        window.location.assign("/login");
-        throw new Error("signed out");
-      }}
-      if (!res.ok) {{
-        return res.json().then(function (e) {{ throw new Error(e.error || res.statusText); }});
-      }}
-      return res.status === 204 ? null : res.json();
-    }});
-  }}
-
-  var Api = {{
-    me: function () {{ return api("GET", "/api/me"); }},
-    updateProfile: function (name) {{ return api("PATCH", "/api/me", {{ name: name }}); }},
-    catalog: function () {{ return api("GET", "/api/catalog"); }},
-    projects: function (q) {{ return api("GET", "/api/projects" + (q ? "?q=" + encodeURIComponent(q) : "")); }},
-    searchProjects: function (q) {{ return api("GET", "/api/projects/search?q=" + encodeURIComponent(q)); }},
-    project: function (id) {{ return api("GET", "/api/projects/" + id); }},
-    createProject: function (name, description) {{ return api("POST", "/api/projects", {{ name: name, description: description }}); }},
-    renameProject: function (id, name) {{ return api("PATCH", "/api/projects/" + id, {{ name: name }}); }},
-    deleteProject: function (id) {{ return api("DELETE", "/api/projects/" + id); }},
-    invoices: function () {{ return api("GET", "/api/invoices"); }},
-    invoice: function (id) {{ return api("GET", "/api/invoices/" + id); }},
-    createInvoice: function (inv) {{ return api("POST", "/api/invoices", inv); }},
-    deleteInvoice: function (id) {{ return api("DELETE", "/api/invoices/" + id); }},
-    documents: function () {{ return api("GET", "/api/documents"); }},
-    document: function (slug) {{ return api("POST", "/api/documents/lookup", {{ slug: slug }}); }},
-    createDocument: function (title, body) {{ return api("POST", "/api/documents", {{ title: title, body: body }}); }},
-    orders: function () {{ return api("GET", "/api/orders"); }},
-    placeOrder: function (items) {{ return api("POST", "/api/orders", {{ items: items }}); }},
-    coupons: function () {{ return api("GET", "/api/coupons"); }},
-    redeemCoupon: function (code) {{ return api("POST", "/api/coupons/redeem", {{ code: code }}); }},
-    logout: function () {{ return api("POST", "/api/auth/logout"); }}
-  }};
-
-  function list(el, items, label) {{
-    if (!el) return;
-    el.replaceChildren();
-    items.forEach(function (item) {{
-      var li = document.createElement("li");
-      li.textContent = label(item);
-      el.appendChild(li);
-    }});
-  }}
-
-  function money(cents, currency) {{
-    return (cents / 100).toLocaleString(undefined, {{ minimumFractionDigits: 2 }}) + " " + currency;
-  }}
-
-  function start() {{
-    Api.me().then(function (me) {{
-      var greeting = document.getElementById("greeting");
-      if (greeting) greeting.textContent = "Welcome back, " + me.name + " (" + me.organization.name + ")";
-      if (me.role === "admin") {{
-        import("./chunks/{chunk_name}").then(function (mod) {{
-          mod.mountAdmin(document.getElementById("admin-panel"), api);
-        }});
-      }}
-    }});
-    Api.projects().then(function (data) {{
-      list(document.getElementById("recent-projects"), data.projects.slice(0, 5), function (p) {{
-        return p.name + " - " + p.status;
-      }});
-    }});
-    Api.invoices().then(function (data) {{
-      list(document.getElementById("open-invoices"), data.invoices.filter(function (i) {{
-        return i.status !== "paid";
-      }}), function (i) {{
-        return i.number + " " + i.customer + " " + money(i.amount_cents, i.currency);
-      }});
-    }});
-    var reports = document.getElementById("reports");
-    if (reports) {{
-      loadChunk("reports").then(function (mod) {{ mod.mountReports(reports, api); }});
-    }}
-    var search = document.getElementById("project-search");
-    if (search) {{
-      search.addEventListener("change", function () {{
-        Api.searchProjects(search.value).then(function (data) {{
-          list(document.getElementById("recent-projects"), data.projects, function (p) {{ return p.name; }});
-        }});
-      }});
-    }}
-  }}
-
-  window.Ledgerline = {{ api: Api, config: config }};
-  if (document.readyState === "loading") {{
-    document.addEventListener("DOMContentLoaded", start);
-  }} else {{
-    start();
-  }}
-}})();
-"#
+    fill(
+        APP_TEMPLATE,
+        &[
+            ("stripe_key", STRIPE_PUBLISHABLE_KEY),
+            ("stripe_secret", &secret),
+            ("reports_hash", reports_hash),
+            ("admin_chunk", chunk_name),
+        ],
     )
+}
+
+/// Replaces each `{{name}}` of `template` with its value.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    values
+        .iter()
+        .fold(template.to_string(), |text, (name, value)| {
+            let marker = format!("{{{{{name}}}}}");
+            debug_assert!(text.contains(&marker), "{marker} missing from the template");
+            text.replace(&marker, value)
+        })
 }
 
 /// `GET /app`: the app shell. Needs a session; the CSRF token for API writes is in a meta tag.
@@ -375,6 +208,10 @@ mod tests {
         )));
         assert!(!assets.bundle.contains("sk_live_") && !assets.reports.contains("sk-proj-"));
         assert!(assets.source_map.is_none());
+        assert!(
+            !assets.bundle.contains("{{"),
+            "a placeholder is left unfilled"
+        );
         let flawed = Assets::build(FlawSet::all());
         assert!(flawed.bundle.contains(leaks::STRIPE_SECRET_KEY));
         assert!(flawed.reports.contains(leaks::OPENAI_API_KEY));

@@ -126,7 +126,31 @@ fn text(max: usize) -> Value {
     json!({ "type": "string", "maxLength": max })
 }
 
+/// The components' schemas, grouped by concern like the paths.
 fn schemas() -> Value {
+    merged([
+        account_schemas(),
+        resource_schemas(),
+        order_schemas(),
+        admin_schemas(),
+    ])
+}
+
+/// The members of every group in one object, group after group: the document keeps
+/// its key order whether or not serde_json preserves insertion order.
+fn merged<const N: usize>(groups: [Value; N]) -> Value {
+    let mut all = Map::new();
+    for group in groups {
+        let Value::Object(members) = group else {
+            unreachable!("every group is an object literal")
+        };
+        all.extend(members);
+    }
+    Value::Object(all)
+}
+
+/// Errors, sign-in, signup, password reset and the caller's account.
+fn account_schemas() -> Value {
     json!({
         "Error": {
             "type": "object",
@@ -174,7 +198,13 @@ fn schemas() -> Value {
                 "role": { "type": "string" }, "organization": schema_ref("Organization")
             }
         },
-        "ProfileUpdate": object(&["name"], json!({ "name": text(200) })),
+        "ProfileUpdate": object(&["name"], json!({ "name": text(200) }))
+    })
+}
+
+/// The catalogue and the tenant-scoped resources: projects, invoices, documents.
+fn resource_schemas() -> Value {
+    json!({
         "Product": {
             "type": "object",
             "properties": {
@@ -227,7 +257,13 @@ fn schemas() -> Value {
             }
         },
         "DocumentCreate": object(&["title", "body"], json!({ "title": text(200), "body": text(10000) })),
-        "DocumentLookup": object(&["slug"], json!({ "slug": text(200) })),
+        "DocumentLookup": object(&["slug"], json!({ "slug": text(200) }))
+    })
+}
+
+/// Orders and coupons.
+fn order_schemas() -> Value {
+    json!({
         "Order": {
             "type": "object",
             "properties": {
@@ -262,7 +298,13 @@ fn schemas() -> Value {
             "code": { "type": "string", "maxLength": 40, "pattern": "^[A-Za-z0-9-]+$" },
             "percent_off": { "type": "integer", "minimum": 1, "maximum": 100 }
         })),
-        "CouponRedeem": object(&["code"], json!({ "code": text(40) })),
+        "CouponRedeem": object(&["code"], json!({ "code": text(40) }))
+    })
+}
+
+/// Role changes and audit events.
+fn admin_schemas() -> Value {
+    json!({
         "RoleChange": object(&["role"], json!({ "role": { "type": "string", "enum": ["admin", "member"] } })),
         "AuditEvent": {
             "type": "object",
@@ -278,15 +320,9 @@ fn wrapped(key: &str, item: &str) -> Value {
     json!({ "type": "object", "properties": { key: { "type": "array", "items": schema_ref(item) } } })
 }
 
-/// The whole document.
-pub(crate) fn document() -> Value {
-    let project_id = || path_param("id", json!({ "type": "integer", "format": "int64" }));
-    let invoice_id = || path_param("id", json!({ "type": "string", "format": "uuid" }));
-    let order_id = || path_param("id", json!({ "type": "integer", "format": "int64" }));
-    let slug = || path_param("slug", json!({ "type": "string" }));
-    let user_id = || path_param("id", json!({ "type": "integer", "format": "int64" }));
-
-    let paths = json!({
+/// Sign-in, signup, password reset, the public catalogue and the caller's account.
+fn account_paths() -> Value {
+    json!({
         "/api/auth/login": { "post": Op::new("auth", "Exchange email and password for a 15-minute access token")
             .body("LoginRequest").ok("200", Some(schema_ref("TokenResponse"))).public().render() },
         "/api/auth/logout": { "post": Op::new("auth", "Revoke the access token used (or end the session)")
@@ -302,7 +338,16 @@ pub(crate) fn document() -> Value {
         "/api/me": {
             "get": Op::new("account", "The caller, with their role and organisation").ok("200", Some(schema_ref("Me"))).render(),
             "patch": Op::new("account", "Change the caller's display name").body("ProfileUpdate").ok("200", Some(schema_ref("Me"))).render()
-        },
+        }
+    })
+}
+
+/// The tenant-scoped resources: projects, invoices, documents.
+fn resource_paths() -> Value {
+    let project_id = || path_param("id", json!({ "type": "integer", "format": "int64" }));
+    let invoice_id = || path_param("id", json!({ "type": "string", "format": "uuid" }));
+    let slug = || path_param("slug", json!({ "type": "string" }));
+    json!({
         "/api/projects": {
             "get": Op::new("projects", "List the organisation's projects").params(list_params())
                 .ok("200", Some(wrapped("projects", "Project"))).render(),
@@ -350,7 +395,14 @@ pub(crate) fn document() -> Value {
         "/api/documents/{slug}": {
             "get": Op::new("documents", "Get a document").params(vec![slug()]).ok("200", Some(schema_ref("Document"))).render(),
             "delete": Op::new("documents", "Delete a document").params(vec![slug()]).ok("204", None).render()
-        },
+        }
+    })
+}
+
+/// Orders and coupons.
+fn order_paths() -> Value {
+    let order_id = || path_param("id", json!({ "type": "integer", "format": "int64" }));
+    json!({
         "/api/orders": {
             "get": Op::new("orders", "List the organisation's orders").ok("200", Some(wrapped("orders", "Order"))).render(),
             "post": Op::new("orders", "Place an order with its line items (all or nothing)").body("OrderCreate")
@@ -367,7 +419,14 @@ pub(crate) fn document() -> Value {
         "/api/coupons/redeem": {
             "post": Op::new("coupons", "Redeem a single-use coupon; 409 once used").body("CouponRedeem")
                 .ok("200", Some(schema_ref("Coupon"))).render()
-        },
+        }
+    })
+}
+
+/// Role changes and the audit trail (admins).
+fn admin_paths() -> Value {
+    let user_id = || path_param("id", json!({ "type": "integer", "format": "int64" }));
+    json!({
         "/api/admin/users": {
             "get": Op::new("admin", "List the organisation's users (admins)").ok("200", Some(wrapped("users", "User"))).render()
         },
@@ -381,7 +440,17 @@ pub(crate) fn document() -> Value {
                              query_param("action", false, json!({ "type": "string" }))])
                 .ok("200", Some(wrapped("events", "AuditEvent"))).render()
         }
-    });
+    })
+}
+
+/// The whole document.
+pub(crate) fn document() -> Value {
+    let paths = merged([
+        account_paths(),
+        resource_paths(),
+        order_paths(),
+        admin_paths(),
+    ]);
 
     json!({
         "openapi": "3.0.3",

@@ -31,6 +31,13 @@ struct Routes {
 }
 
 impl Routes {
+    fn new() -> Self {
+        Routes {
+            router: Router::new(),
+            table: Vec::new(),
+        }
+    }
+
     fn at(
         mut self,
         methods: &'static str,
@@ -46,42 +53,37 @@ impl Routes {
         });
         self
     }
-}
 
-/// Request bodies above this size are refused with 413.
-const BODY_LIMIT: usize = 64 * 1024;
+    /// The public site: marketing pages, robots.txt, health, the partner link, the API description.
+    fn site(self) -> Self {
+        self.at("GET", "/", "pages::landing", get(pages::landing))
+            .at("GET", "/pricing", "pages::pricing", get(pages::pricing))
+            .at("GET", "/docs", "pages::docs", get(pages::docs))
+            .at(
+                "GET",
+                "/catalog",
+                "pages::catalog_page",
+                get(pages::catalog_page),
+            )
+            .at("GET", "/robots.txt", "pages::robots", get(pages::robots))
+            .at("GET", "/healthz", "pages::healthz", get(pages::healthz))
+            .at(
+                "GET",
+                "/go/partner",
+                "pages::go_partner",
+                get(pages::go_partner),
+            )
+            .at(
+                "GET",
+                "/openapi.json",
+                "openapi::serve",
+                get(openapi::serve),
+            )
+    }
 
-/// The application's routes (without state) and their table.
-pub(crate) fn table(flaws: FlawSet, size: usize) -> (Router<SharedState>, Vec<RouteInfo>) {
-    let r = Routes {
-        router: Router::new(),
-        table: Vec::new(),
-    };
-    let r = r
-        .at("GET", "/", "pages::landing", get(pages::landing))
-        .at("GET", "/pricing", "pages::pricing", get(pages::pricing))
-        .at("GET", "/docs", "pages::docs", get(pages::docs))
-        .at(
-            "GET",
-            "/catalog",
-            "pages::catalog_page",
-            get(pages::catalog_page),
-        )
-        .at("GET", "/robots.txt", "pages::robots", get(pages::robots))
-        .at("GET", "/healthz", "pages::healthz", get(pages::healthz))
-        .at(
-            "GET",
-            "/go/partner",
-            "pages::go_partner",
-            get(pages::go_partner),
-        )
-        .at(
-            "GET",
-            "/openapi.json",
-            "openapi::serve",
-            get(openapi::serve),
-        )
-        .at(
+    /// Sign-in, sign-out and sign-up for the web app (HTML forms).
+    fn sign_in_pages(self) -> Self {
+        self.at(
             "GET POST",
             "/login",
             "auth::login_page / auth::login_submit",
@@ -99,39 +101,47 @@ pub(crate) fn table(flaws: FlawSet, size: usize) -> (Router<SharedState>, Vec<Ro
             "auth::signup_page / auth::signup_submit",
             get(authh::signup_page).post(authh::signup_submit),
         )
-        .at("GET", "/app", "bundle::app_shell", get(bundle::app_shell))
-        .at(
-            "GET",
-            "/app/projects",
-            "pages::app_projects",
-            get(pages::app_projects),
-        )
-        .at(
-            "GET",
-            "/app/invoices",
-            "pages::app_invoices",
-            get(pages::app_invoices),
-        )
-        .at(
-            "GET",
-            "/app/settings",
-            "pages::app_settings",
-            get(pages::app_settings),
-        )
-        .at("GET", "/admin", "admin::page", get(admin::page))
-        .at(
-            "GET",
-            "/static/{name}",
-            "bundle::static_file",
-            get(bundle::static_file),
-        )
-        .at(
-            "GET",
-            "/static/chunks/{name}",
-            "bundle::chunk_file",
-            get(bundle::chunk_file),
-        )
-        .at(
+    }
+
+    /// The signed-in web app: its pages, the admin console and the bundle's assets.
+    fn app_pages(self) -> Self {
+        self.at("GET", "/app", "bundle::app_shell", get(bundle::app_shell))
+            .at(
+                "GET",
+                "/app/projects",
+                "pages::app_projects",
+                get(pages::app_projects),
+            )
+            .at(
+                "GET",
+                "/app/invoices",
+                "pages::app_invoices",
+                get(pages::app_invoices),
+            )
+            .at(
+                "GET",
+                "/app/settings",
+                "pages::app_settings",
+                get(pages::app_settings),
+            )
+            .at("GET", "/admin", "admin::page", get(admin::page))
+            .at(
+                "GET",
+                "/static/{name}",
+                "bundle::static_file",
+                get(bundle::static_file),
+            )
+            .at(
+                "GET",
+                "/static/chunks/{name}",
+                "bundle::chunk_file",
+                get(bundle::chunk_file),
+            )
+    }
+
+    /// The public JSON catalogue, then login, logout, signup and password reset for API clients.
+    fn auth_api(self) -> Self {
+        self.at(
             "GET",
             "/api/catalog",
             "pages::catalog_json",
@@ -167,7 +177,11 @@ pub(crate) fn table(flaws: FlawSet, size: usize) -> (Router<SharedState>, Vec<Ro
             "auth::api_password_reset_confirm",
             post(authh::api_password_reset_confirm),
         )
-        .at(
+    }
+
+    /// The caller's account and the tenant-scoped resources: projects, invoices, documents.
+    fn tenant_api(self) -> Self {
+        self.at(
             "GET PATCH",
             "/api/me",
             "tenants::me / tenants::update_me",
@@ -232,7 +246,11 @@ pub(crate) fn table(flaws: FlawSet, size: usize) -> (Router<SharedState>, Vec<Ro
             "documents::get / documents::delete",
             get(resources::documents::get).delete(resources::documents::delete),
         )
-        .at(
+    }
+
+    /// Orders and single-use coupons.
+    fn orders_api(self) -> Self {
+        self.at(
             "GET POST",
             "/api/orders",
             "orders::list / orders::create",
@@ -256,7 +274,11 @@ pub(crate) fn table(flaws: FlawSet, size: usize) -> (Router<SharedState>, Vec<Ro
             "orders::redeem",
             post(orders::redeem),
         )
-        .at(
+    }
+
+    /// Role management and the audit trail (admins).
+    fn admin_api(self) -> Self {
+        self.at(
             "GET",
             "/api/admin/users",
             "admin::list_users",
@@ -268,20 +290,30 @@ pub(crate) fn table(flaws: FlawSet, size: usize) -> (Router<SharedState>, Vec<Ro
             "admin::set_role",
             post(admin::set_role),
         )
-        .at("GET", "/api/audit", "audit::feed", get(audit::feed));
-    let r = if flaws.contains(Flaw::DotenvExposed) {
-        r.at("GET", "/.env", "leaks::dotenv", get(leaks::dotenv))
-    } else {
-        r
-    };
-    let r = if flaws.contains(Flaw::DebugPage) {
-        r.at("GET", "/debug/vars", "debug::vars", get(debug::vars))
-            .at("GET", "/debug/routes", "debug::routes", get(debug::routes))
-    } else {
-        r
-    };
-    let r = if size > 0 {
-        r.at(
+        .at("GET", "/api/audit", "audit::feed", get(audit::feed))
+    }
+
+    /// Routes that exist only with their flaw: the leaked `.env` and the debug pages.
+    fn flawed(self, flaws: FlawSet) -> Self {
+        let r = if flaws.contains(Flaw::DotenvExposed) {
+            self.at("GET", "/.env", "leaks::dotenv", get(leaks::dotenv))
+        } else {
+            self
+        };
+        if flaws.contains(Flaw::DebugPage) {
+            r.at("GET", "/debug/vars", "debug::vars", get(debug::vars))
+                .at("GET", "/debug/routes", "debug::routes", get(debug::routes))
+        } else {
+            r
+        }
+    }
+
+    /// The scaling benchmark's generated endpoints (`--size N`), none by default.
+    fn generated(self, size: usize) -> Self {
+        if size == 0 {
+            return self;
+        }
+        self.at(
             "GET",
             "/api/t/{family}/items",
             "scale::list",
@@ -293,9 +325,25 @@ pub(crate) fn table(flaws: FlawSet, size: usize) -> (Router<SharedState>, Vec<Ro
             "scale::get",
             get(scale::get),
         )
-    } else {
-        r
-    };
+    }
+}
+
+/// Request bodies above this size are refused with 413.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// The application's routes (without state) and their table, in the order the debug
+/// pages list them.
+pub(crate) fn table(flaws: FlawSet, size: usize) -> (Router<SharedState>, Vec<RouteInfo>) {
+    let r = Routes::new()
+        .site()
+        .sign_in_pages()
+        .app_pages()
+        .auth_api()
+        .tenant_api()
+        .orders_api()
+        .admin_api()
+        .flawed(flaws)
+        .generated(size);
     (r.router, r.table)
 }
 
