@@ -210,6 +210,7 @@ impl From<&Tuning> for Overrides {
             rate: t.rate,
             concurrency: t.concurrency,
             probes_dir: t.probes.clone(),
+            ..Overrides::default()
         }
     }
 }
