@@ -167,7 +167,11 @@ pub async fn scan(
         warnings,
     });
     // The last line of defence: nothing the scan used as a credential leaves it.
-    let report = report.redact_with(&redactor.secrets());
+    let mut report = report.redact_with(&redactor.secrets());
+    if ctx.config.tls.insecure {
+        report.tls_insecure = true;
+        report.warnings.insert(0, INSECURE_WARNING.to_string());
+    }
     Ok(ScanResult {
         report,
         refused: http.refused(),
@@ -205,6 +209,10 @@ async fn connect_and_login(
     labelled("login", identities.login_all(http)).await?;
     Ok(identities)
 }
+
+/// The report's warning for a scan that accepted any certificate.
+const INSECURE_WARNING: &str = "TLS certificates were not verified (target.tls.insecure = true): \
+     any certificate was accepted, so the scan cannot tell it reached the real server";
 
 /// What to change when the handshake fails on a certificate, in the config's words.
 fn tls_fix(problem: TlsProblem) -> String {
