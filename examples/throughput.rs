@@ -122,6 +122,7 @@ async fn main() {
                 timeout: Duration::from_secs(10),
                 body_cap: 4 * 1024 * 1024,
                 retries: 0,
+                tls: Default::default(),
             };
             let scope = Scope::new(std::slice::from_ref(&args.url), &[]);
             let http = HttpLayer::new(settings, scope, Redactor::new()).expect("http layer");

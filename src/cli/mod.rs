@@ -42,6 +42,8 @@ pub enum Command {
         #[command(flatten)]
         tuning: Tuning,
         #[command(flatten)]
+        tls: TlsArgs,
+        #[command(flatten)]
         output: OutputArgs,
         #[command(flatten)]
         gate: GateArgs,
@@ -124,6 +126,17 @@ pub struct Tuning {
     /// A folder of extra declarative probes and signatures (`*.toml`).
     #[arg(long)]
     pub probes: Option<PathBuf>,
+}
+
+/// TLS for a staging target (override `[target.tls]`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct TlsArgs {
+    /// A PEM bundle of CA certificates to trust besides the system's (overrides `target.tls.ca`).
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Accept any server certificate (throwaway staging only; shown on the scorecard).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// Where and how the report goes.
@@ -219,6 +232,7 @@ impl From<&Tuning> for Overrides {
             rate: t.rate,
             concurrency: t.concurrency,
             probes_dir: t.probes.clone(),
+            ..Overrides::default()
         }
     }
 }
@@ -251,6 +265,7 @@ pub async fn run(cli: Cli) -> Outcome {
             config,
             url,
             tuning,
+            tls,
             output,
             gate,
         } => {
@@ -258,7 +273,11 @@ pub async fn run(cli: Cli) -> Outcome {
                 Ok(p) => p,
                 Err(e) => return Outcome::Usage(e),
             };
-            let overrides = Overrides::from(&tuning);
+            let overrides = Overrides {
+                ca_cert: tls.ca_cert,
+                insecure: tls.insecure,
+                ..Overrides::from(&tuning)
+            };
             let loaded = match (config, url) {
                 (Some(path), _) => config::load(&path, &ProcessSource, &overrides),
                 (None, Some(url)) => config::for_url(&url, &overrides),

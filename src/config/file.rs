@@ -148,6 +148,23 @@ pub struct RawTarget {
     /// Origins the app deliberately lets call it cross-origin (CORS); never reported.
     #[serde(default)]
     pub trusted_origins: Vec<String>,
+    /// How to trust a staging server's certificate (and present a client one).
+    pub tls: Option<RawTls>,
+}
+
+/// `[target.tls]`: file paths, read when the config resolves.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawTls {
+    /// A PEM bundle of CA certificates trusted besides the platform's roots.
+    pub ca: Option<String>,
+    /// A PEM client certificate (chain) for servers that require mTLS.
+    pub client_cert: Option<String>,
+    /// The PEM private key of `client_cert`.
+    pub client_key: Option<String>,
+    /// Accept any server certificate; for throwaway staging boxes only.
+    #[serde(default)]
+    pub insecure: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

@@ -3,6 +3,7 @@
 mod file;
 mod secrets;
 pub mod template;
+mod tls;
 
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use url::Url;
 
 pub use file::{RawConfig, RawLogin, parse};
 pub use secrets::{MapSource, ProcessSource, Secret, Source, resolve_plain, resolve_secret};
+pub use tls::TlsConfig;
 
 use crate::model::{Attestation, IdentityId, Scope, Tenant};
 
@@ -66,6 +68,8 @@ pub struct ScanConfig {
     pub trusted_origins: Vec<String>,
     pub auth_checks: AuthChecks,
     pub rate_limit: RateLimitConfig,
+    /// Extra trusted CAs, the mTLS client certificate, or no verification (`[target.tls]`).
+    pub tls: TlsConfig,
 }
 
 /// Item 2 settings (`[auth]`).
@@ -297,6 +301,10 @@ pub struct Overrides {
     pub rate: Option<u32>,
     pub concurrency: Option<u32>,
     pub probes_dir: Option<PathBuf>,
+    /// A CA bundle trusted instead of `target.tls.ca` (`--ca-cert`).
+    pub ca_cert: Option<PathBuf>,
+    /// Accept any server certificate (`--insecure`), as `target.tls.insecure = true`.
+    pub insecure: bool,
 }
 
 /// Reads and resolves a config file.
@@ -321,7 +329,7 @@ pub fn from_text(
 ) -> Result<ScanConfig, ConfigError> {
     let raw = parse(text, name)?;
     let config = resolve(&raw, source)?;
-    apply_overrides(config, overrides)
+    override_with(config, overrides, source)
 }
 
 /// The config for `prodready scan URL`: anonymous checks only.
@@ -597,6 +605,7 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
     let single_use = resolve_single_use(&base)?;
     let audit = resolve_audit(&base)?;
     let trusted_origins = resolve_trusted_origins(&raw.target.trusted_origins)?;
+    let tls = tls::resolve(raw.target.tls.as_ref(), source)?;
     let attestation = raw.attestation.as_ref().map(|a| Attestation {
         attested_by: a.attested_by.clone(),
         repository: a.repository.clone(),
@@ -619,6 +628,7 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
         trusted_origins,
         auth_checks,
         rate_limit,
+        tls,
     })
 }
 
@@ -921,8 +931,17 @@ fn parse_placement(key: &str, send: Option<&str>) -> Result<TokenPlacement, Conf
 
 /// Step 3: command-line values win over the file.
 pub fn apply_overrides(
+    config: ScanConfig,
+    overrides: &Overrides,
+) -> Result<ScanConfig, ConfigError> {
+    override_with(config, overrides, &ProcessSource)
+}
+
+/// [`apply_overrides`] reading the files the flags name through `source`.
+fn override_with(
     mut config: ScanConfig,
     overrides: &Overrides,
+    source: &dyn Source,
 ) -> Result<ScanConfig, ConfigError> {
     if let Some(rate) = overrides.rate {
         config.limits.rate =
@@ -937,6 +956,11 @@ pub fn apply_overrides(
     if let Some(dir) = &overrides.probes_dir {
         config.probes_dir = Some(dir.clone());
     }
+    if let Some(path) = &overrides.ca_cert {
+        config.tls.extra_roots = tls::read_ca("--ca-cert", &path.to_string_lossy(), source)?;
+    }
+    // The flag can switch verification off, never back on over the file's explicit choice.
+    config.tls.insecure |= overrides.insecure;
     Ok(config)
 }
 

@@ -16,6 +16,15 @@ start = ["/"]                 # where the crawl starts (paths or in-scope URLs)
 # exclude = ["/billing/cancel"]              # path prefixes never requested
 # trusted_origins = ["https://app.example.com"]   # CORS origins you allow on purpose
 
+# A staging deploy on an internal CA or a client-certificate (mTLS) gate.
+# Paths are PEM files, relative to the directory you run prodready from.
+# [target.tls]
+# ca = "certs/staging-ca.pem"         # CA bundle trusted besides the system roots
+# client_cert = "certs/scanner.pem"   # mTLS: both client_cert and client_key, or neither
+# client_key = "certs/scanner-key.pem"
+# insecure = true                     # accept ANY certificate; throwaway boxes only,
+#                                     # printed on the scorecard and in the report
+
 [limits]
 rate = 10                     # requests per second per host; never exceeded
 concurrency = 4
@@ -133,7 +142,7 @@ mod tests {
             &text,
             "init",
             &MapSource {
-                vars,
+                vars: vars.clone(),
                 fallback: &NoFiles,
             },
             &Overrides::default(),
@@ -141,6 +150,27 @@ mod tests {
         .unwrap();
         assert_eq!(config.target.as_str(), "https://staging.example.com/");
         assert_eq!(config.identities.len(), 2);
+        assert!(!config.tls.insecure);
+        // The commented TLS example names real keys: uncommented, it reads its files.
+        let tls = text
+            .replace("# [target.tls]", "[target.tls]")
+            .replace("# ca = ", "ca = ")
+            .replace("# insecure = true", "insecure = true");
+        let err = from_text(
+            &tls,
+            "init",
+            &MapSource {
+                vars,
+                fallback: &NoFiles,
+            },
+            &Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("`target.tls.ca`: certs/staging-ca.pem"),
+            "{err}"
+        );
         assert!(render("staging.example.com").is_err());
     }
 }

@@ -20,7 +20,7 @@ use crate::catalog::passive::PassiveScanner;
 use crate::catalog::{CatalogError, ProbeCatalog};
 use crate::config::ScanConfig;
 use crate::discover;
-use crate::http::{HttpError, HttpLayer, HttpSettings, Redactor, Request, labelled};
+use crate::http::{HttpError, HttpLayer, HttpSettings, Redactor, Request, TlsProblem, labelled};
 use crate::model::ProbeRun;
 use crate::report::{IdentitySummary, InventoryCounts, Report, ReportInput};
 use canaries::OwnedObjects;
@@ -32,6 +32,14 @@ pub enum ScanError {
     Catalog(#[from] CatalogError),
     #[error("target {url} is unreachable: {reason}")]
     Unreachable { url: String, reason: String },
+    /// The target answered, but its certificate (or the server's view of ours) stopped
+    /// the TLS handshake; `fix` names the setting that helps.
+    #[error("TLS with target {url} failed: {reason}. {fix}")]
+    Tls {
+        url: String,
+        reason: String,
+        fix: String,
+    },
     #[error(transparent)]
     Login(#[from] AuthError),
     #[error("cannot start the HTTP client: {0}")]
@@ -85,12 +93,12 @@ pub async fn scan(
     for s in config.secrets() {
         redactor.add(&s);
     }
-    let http = HttpLayer::new(
-        HttpSettings::from(&config.limits),
-        config.scope.clone(),
-        redactor.clone(),
-    )
-    .map_err(ScanError::Client)?;
+    let settings = HttpSettings {
+        tls: config.tls.clone(),
+        ..HttpSettings::from(&config.limits)
+    };
+    let http = HttpLayer::new(settings, config.scope.clone(), redactor.clone())
+        .map_err(ScanError::Client)?;
     let passive = Arc::new(PassiveScanner::new(
         Arc::new(catalog.signatures.clone()),
         redactor.clone(),
@@ -159,7 +167,11 @@ pub async fn scan(
         warnings,
     });
     // The last line of defence: nothing the scan used as a credential leaves it.
-    let report = report.redact_with(&redactor.secrets());
+    let mut report = report.redact_with(&redactor.secrets());
+    if ctx.config.tls.insecure {
+        report.tls_insecure = true;
+        report.warnings.insert(0, INSECURE_WARNING.to_string());
+    }
     Ok(ScanResult {
         report,
         refused: http.refused(),
@@ -179,13 +191,61 @@ async fn connect_and_login(
         .anonymous()
         .send(http, Request::get(config.target.clone()))
         .await
-        .map_err(|e| ScanError::Unreachable {
-            url: http.redactor().url(&config.target),
-            reason: e.to_string(),
+        .map_err(|e| {
+            let url = http.redactor().url(&config.target);
+            match e {
+                HttpError::Tls { problem, .. } => ScanError::Tls {
+                    url,
+                    reason: e.to_string(),
+                    fix: tls_fix(problem),
+                },
+                e => ScanError::Unreachable {
+                    url,
+                    reason: e.to_string(),
+                },
+            }
         })?;
     emit(events, Event::Phase("login"));
     labelled("login", identities.login_all(http)).await?;
     Ok(identities)
+}
+
+/// The report's warning for a scan that accepted any certificate.
+const INSECURE_WARNING: &str = "TLS certificates were not verified (target.tls.insecure = true): \
+     any certificate was accepted, so the scan cannot tell it reached the real server";
+
+/// What to change when the handshake fails on a certificate, in the config's words.
+fn tls_fix(problem: TlsProblem) -> String {
+    const INSECURE: &str = "for a throwaway staging box, `insecure = true` under [target.tls] \
+         (or --insecure) accepts any certificate";
+    match problem {
+        TlsProblem::UnknownIssuer | TlsProblem::OtherCertificate => format!(
+            "If the server's certificate comes from an internal CA or is self-signed, set \
+             `target.tls.ca` to that CA's certificate (a PEM file; --ca-cert FILE on the \
+             command line); {INSECURE}"
+        ),
+        TlsProblem::CaAsServerCertificate => format!(
+            "The server presents a CA certificate (CA:TRUE, as `openssl req -x509` makes by \
+             default) as its own, which is refused even when trusted: serve a leaf certificate \
+             (CA:FALSE) signed by a CA and set `target.tls.ca` to that CA's PEM file; {INSECURE}"
+        ),
+        TlsProblem::Expired => format!(
+            "The server's certificate has expired or is not valid yet: renew it \
+             (`target.tls.ca` cannot help); {INSECURE}"
+        ),
+        TlsProblem::WrongName => format!(
+            "The server's certificate is not issued for this host name: scan a URL with a name \
+             the certificate carries; {INSECURE}"
+        ),
+        TlsProblem::ClientCertificateRequired => "The server requires a client certificate \
+             (mTLS): set `target.tls.client_cert` and `target.tls.client_key` to the PEM files \
+             of a certificate it accepts"
+            .to_string(),
+        TlsProblem::ClientCertificateRejected => "The server refused the client certificate: \
+             check that `target.tls.client_cert` is signed by a CA the server trusts, is not \
+             expired, and is paired with `target.tls.client_key`"
+            .to_string(),
+    }
 }
 
 /// Runs the families, then removes the scanner's objects. Families that must run

@@ -17,6 +17,7 @@ use url::Url;
 use super::jar::CookieJar;
 use super::message::{Request, Response, SentRequest};
 use super::redact::Redactor;
+use super::tls::{self, TlsProblem};
 use crate::model::IdentityId;
 use crate::model::{Evidence, RequestExcerpt, ResponseExcerpt};
 use crate::model::{Scope, ScopeError};
@@ -44,6 +45,15 @@ pub enum HttpError {
         url: String,
         message: String,
     },
+    /// The TLS handshake failed on a certificate: the server's (not trusted, expired,
+    /// wrong name) or the client's (required, refused). Not retried.
+    #[error("{method} {url}: {message}")]
+    Tls {
+        method: String,
+        url: String,
+        problem: TlsProblem,
+        message: String,
+    },
 }
 
 /// The politeness and resource bounds of the layer.
@@ -56,6 +66,8 @@ pub struct HttpSettings {
     pub body_cap: usize,
     /// Transport-error retries per request.
     pub retries: u32,
+    /// Which server certificates to trust and which client certificate to present.
+    pub tls: crate::config::TlsConfig,
 }
 
 impl From<&crate::config::Limits> for HttpSettings {
@@ -67,6 +79,7 @@ impl From<&crate::config::Limits> for HttpSettings {
             timeout: l.timeout,
             body_cap: l.body_cap,
             retries: 2,
+            tls: Default::default(),
         }
     }
 }
@@ -186,20 +199,22 @@ impl HttpLayer {
         scope: Scope,
         redactor: Redactor,
     ) -> Result<HttpLayer, HttpError> {
-        let client = reqwest::Client::builder()
+        let setup_error = |e: reqwest::Error| HttpError::Transport {
+            method: String::new(),
+            url: String::new(),
+            message: error_chain(&e),
+        };
+        let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             // gzip and deflate only: a brotli decoder holds a window of up to 16 MiB per
             // response in flight, which a hostile server can demand at every request.
             .no_brotli()
             .user_agent(USER_AGENT)
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
-            .pool_max_idle_per_host(settings.concurrency.max(1))
-            .build()
-            .map_err(|e| HttpError::Transport {
-                method: String::new(),
-                url: String::new(),
-                message: e.to_string(),
-            })?;
+            .pool_max_idle_per_host(settings.concurrency.max(1));
+        let client = tls::configure(builder, &settings.tls)
+            .and_then(|b| b.build())
+            .map_err(setup_error)?;
         let quota = Quota::per_second(settings.rate).allow_burst(settings.burst);
         Ok(HttpLayer {
             inner: Arc::new(Inner {
@@ -479,6 +494,17 @@ impl HttpLayer {
                 return Err((err, idempotent));
             }
             Ok(Err(e)) => {
+                let client_certificate = inner.settings.tls.client_identity.is_some();
+                if let Some((problem, message)) = tls::problem(&e, client_certificate) {
+                    // A certificate verdict is the same on every attempt.
+                    let err = HttpError::Tls {
+                        method: method.to_string(),
+                        url: inner.redactor.url(url),
+                        problem,
+                        message,
+                    };
+                    return Err((err, false));
+                }
                 let retryable =
                     e.is_connect() || (idempotent && (e.is_timeout() || e.is_request()));
                 let err = HttpError::Transport {

@@ -5,6 +5,7 @@ mod jar;
 mod message;
 mod redact;
 mod tally;
+mod tls;
 
 pub use client::{HttpError, HttpLayer, HttpSettings, Observer, Session, evidence};
 pub use jar::{CookieJar, StoredCookie};
@@ -14,3 +15,4 @@ pub use redact::{REDACTED, Redactor, is_sensitive_header};
 // model so the config does not depend on the HTTP layer.
 pub use crate::model::{Scope, ScopeError};
 pub use tally::labelled;
+pub use tls::TlsProblem;

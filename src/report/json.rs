@@ -66,6 +66,18 @@ mod tests {
     }
 
     #[test]
+    fn insecure_tls_is_recorded_only_when_on_and_reads_back() {
+        let mut report = Report::new(fixture::input());
+        assert!(!render(&report).contains("tls_insecure"));
+        report.tls_insecure = true;
+        let text = render(&report);
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["tls_insecure"], true);
+        assert_eq!(errors(&value), Vec::<String>::new());
+        assert!(Report::from_json(&text).unwrap().tls_insecure);
+    }
+
+    #[test]
     fn the_schema_rejects_what_breaks_the_contract() {
         let mut missing_item = rendered();
         missing_item["items"].as_array_mut().unwrap().pop();

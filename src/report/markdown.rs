@@ -26,6 +26,11 @@ pub(super) fn render(report: &Report) -> String {
         report.duration_ms as f64 / 1000.0,
         report.tool.version
     );
+    if report.tls_insecure {
+        out.push_str(
+            "⚠️ TLS certificates were not verified (`target.tls.insecure = true`): any server could have answered this scan.\n\n",
+        );
+    }
     for reason in &report.gate.reasons {
         let _ = writeln!(out, "- {}", cell(reason));
     }

@@ -36,6 +36,10 @@ pub struct Report {
     pub duration_ms: u64,
     /// Requests that actually went out, counted by the HTTP layer.
     pub requests_sent: u64,
+    /// True when the scan accepted any TLS certificate (`target.tls.insecure`); absent
+    /// otherwise, so reports of verified scans are unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tls_insecure: bool,
     /// Whether the scan passes as a release gate; decides the exit code.
     pub gate: Gate,
     /// Who the scanner acted as, and whether each login worked.
@@ -379,6 +383,7 @@ impl Report {
             started_at: normalise_time(started_at),
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
             requests_sent,
+            tls_insecure: false,
             gate: Gate {
                 passed: true,
                 reasons: Vec::new(),

@@ -22,6 +22,9 @@ const ITEM_MIN_WIDTH: u16 = 14;
 const SUMMARY_MIN_WIDTH: u16 = 20;
 /// Narrower than this and the table stops being readable, so wrap as if it were this.
 const MIN_WIDTH: u16 = 72;
+/// The scorecard's warning for a scan that accepted any certificate.
+const INSECURE_LINE: &str = "WARNING: TLS certificates were not verified (target.tls.insecure = true); \
+     any server could have answered this scan";
 /// Findings are listed as "  severity  probe  title", details indented under the title.
 const FINDING_INDENT: &str = "            ";
 
@@ -34,6 +37,12 @@ pub(super) fn render(report: &Report, style: &Style) -> String {
 
     for line in header(report) {
         push_wrapped(&mut out, &line, cols, "  ");
+    }
+    // Above the verdicts, where nobody reads past it: they rest on an unverified peer.
+    if report.tls_insecure {
+        for line in wrap(INSECURE_LINE, cols, "    ") {
+            let _ = writeln!(out, "{}", paint.paint("1;33", &line));
+        }
     }
     out.push('\n');
     out.push_str(&scorecard(report, style.color, width));
@@ -344,6 +353,20 @@ mod tests {
         // Pin the version so a release does not churn the snapshot.
         report.tool.version = "0.0.0-test".into();
         insta::assert_snapshot!(render(&report, &plain(100)));
+    }
+
+    #[test]
+    fn an_insecure_scan_is_flagged_above_the_verdicts_only_when_it_was() {
+        let mut report = Report::new(fixture::input());
+        assert!(!render(&report, &plain(100)).contains("not verified"));
+        report.tls_insecure = true;
+        let text = render(&report, &plain(72));
+        let warning = text
+            .find("WARNING: TLS certificates were not verified")
+            .unwrap();
+        assert!(warning < text.find("Tenant isolation").unwrap(), "{text}");
+        assert!(text.contains("(target.tls.insecure ="), "{text}");
+        assert!(text.lines().all(|l| l.chars().count() <= 72), "{text}");
     }
 
     #[test]

@@ -17,3 +17,4 @@ mod redaction;
 mod report;
 mod secrets_and_input;
 mod tenant;
+mod tls;
