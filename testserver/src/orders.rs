@@ -406,7 +406,9 @@ async fn redeem_check_then_set(
     if !unredeemed {
         return Err(ApiError::Conflict("coupon already redeemed".to_string()));
     }
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    // Wide enough that a scan's simultaneous attempts overlap even when its other
+    // families hold most of its connections (50 ms missed one demo run in ten).
+    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     let conn = state.db();
     conn.execute(
         "UPDATE coupons SET redeemed_at = ?1, redeemed_by = ?2 WHERE code = ?3 AND org_id = ?4",
