@@ -48,6 +48,9 @@ pub struct Identity {
     relogin_lock: tokio::sync::Mutex<()>,
     /// What the check request answered: the identity's own profile (`/me`).
     profile: Mutex<Option<Value>>,
+    /// What the login request answered, when it was JSON (ids such as `cartId` live
+    /// there). Never reported: it holds the session's token.
+    login_answer: Mutex<Option<Value>>,
 }
 
 impl Identity {
@@ -64,6 +67,7 @@ impl Identity {
             relogins: AtomicU32::new(0),
             relogin_lock: tokio::sync::Mutex::new(()),
             profile: Mutex::new(None),
+            login_answer: Mutex::new(None),
         }
     }
 
@@ -91,6 +95,14 @@ impl Identity {
             .clone()
     }
 
+    /// The JSON the login request answered.
+    pub fn login_answer(&self) -> Option<Value> {
+        self.login_answer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// The claims of every JWT the session carries (its bearer token, its cookies).
     pub fn token_claims(&self) -> Vec<Value> {
         let mut tokens: Vec<String> = self
@@ -111,7 +123,10 @@ impl Identity {
         let Some(config) = &self.config else {
             return Ok(());
         };
-        login::login(http, &self.session, config).await?;
+        let landing = login::login(http, &self.session, config).await?;
+        if let Some(answer) = landing.as_ref().and_then(Response::json) {
+            *self.login_answer.lock().unwrap_or_else(|e| e.into_inner()) = Some(answer);
+        }
         self.generation.fetch_add(1, Ordering::SeqCst);
         if let Some(check) = &config.check {
             let resp = http

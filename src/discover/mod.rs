@@ -110,13 +110,16 @@ impl Crawl<'_> {
             .collect();
     }
 
-    /// The ids each identity's own session hands it: its profile (the check answer)
-    /// and its token's claims.
+    /// The ids each identity's own session hands it: its profile (the check answer),
+    /// its login answer and its token's claims.
     fn learn_session_refs(&mut self, identities: &Identities) {
         for identity in identities.authenticated() {
             let mut found = Vec::new();
             if let Some(profile) = identity.profile() {
                 found.extend(refs::refs_in_json(&profile, "user", RefSource::Profile));
+            }
+            if let Some(answer) = identity.login_answer() {
+                found.extend(refs::refs_in_json(&answer, "user", RefSource::Login));
             }
             for claims in identity.token_claims() {
                 found.extend(refs::refs_in_json(&claims, "", RefSource::Token));
