@@ -11,6 +11,7 @@ mod gate;
 mod golden;
 mod hostile;
 mod http_layer;
+mod layers;
 mod login;
 mod recipes;
 mod redaction;
