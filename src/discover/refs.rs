@@ -75,10 +75,20 @@ fn is_own_id_key(k: &str) -> bool {
     matches!(k, "id" | "uuid" | "slug" | "_id" | "pk" | "key")
 }
 
-/// Keys that name another object's id (`cartId`, `owner_id`, `bid`).
+/// Whether a key names another object's id: `cart_id`, `cartId`, `owner-uuid`, and
+/// the short `bid`/`uid` forms; not words that merely end in "id" (`valid`, `paid`).
+pub fn names_an_id(k: &str) -> bool {
+    let lower = k.to_ascii_lowercase();
+    k.len() <= 24
+        && (lower.ends_with("_id")
+            || lower.ends_with("-id")
+            || lower.ends_with("uuid")
+            || (k.len() > 2 && k.ends_with("Id"))
+            || (lower.len() == 3 && lower.ends_with("id")))
+}
+
 fn is_ref_key(k: &str) -> bool {
-    let k = k.to_ascii_lowercase();
-    k.len() <= 24 && (k.ends_with("_id") || k.ends_with("id") || k.ends_with("uuid"))
+    names_an_id(k)
 }
 
 /// Claims and keys that carry the caller's own user id.

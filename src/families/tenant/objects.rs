@@ -17,6 +17,7 @@ use crate::discover::refs::fit;
 use crate::discover::{ObjectRef, RefSource};
 use crate::engine::Context;
 use crate::families::similarity::similarity;
+use crate::families::with_query_param;
 use crate::http::{Request, Response};
 use crate::model::{Confidence, EndpointKey, Finding, Item, Location, Severity, path_segment};
 
@@ -56,22 +57,89 @@ pub(super) struct Counts {
     pub public: u32,
 }
 
-/// `{id}` routes that can be read with one id at their end, with the collection that
-/// names them (`/api/carts/{id}` -> `carts`).
-fn object_routes(ctx: &Context) -> Vec<(String, String)> {
-    ctx.inventory
-        .endpoints()
-        .filter(|e| e.method == "GET" && e.pattern.matches("{id}").count() == 1)
-        .filter_map(|e| {
-            let prefix = e.pattern.strip_suffix("/{id}")?;
-            let collection = prefix.rsplit('/').next()?.to_string();
-            Some((e.pattern.clone(), collection))
-        })
-        .collect()
+/// Where an object id goes in a route.
+enum Fill {
+    /// The one `{id}` of the pattern.
+    Path,
+    /// A query parameter of a known example (`/experiments/get?experiment_id=1`).
+    Query { example: Url, param: String },
+}
+
+/// A readable route that takes one object id, and the name the id must fit
+/// (`/api/carts/{id}` -> `carts`; `?experiment_id=` -> `experiment_id`).
+struct Slot {
+    pattern: String,
+    name: String,
+    fill: Fill,
+}
+
+impl Slot {
+    fn url(&self, ctx: &Context, value: &str) -> Option<Url> {
+        match &self.fill {
+            Fill::Path => ctx
+                .config
+                .target
+                .join(&self.pattern.replacen("{id}", &path_segment(value), 1))
+                .ok(),
+            Fill::Query { example, param } => Some(with_query_param(example, param, param, value)),
+        }
+    }
+}
+
+/// Whether a query parameter names an object id (`id`, `experiment_id`, `projectId`).
+fn is_id_param(name: &str) -> bool {
+    matches!(name.to_ascii_lowercase().as_str(), "id" | "uuid" | "slug")
+        || crate::discover::refs::names_an_id(name)
+}
+
+/// GET routes that take one object id: a `{id}` path, or an id-named query parameter of
+/// an example the inventory holds.
+fn object_routes(ctx: &Context) -> Vec<Slot> {
+    let mut slots = Vec::new();
+    for e in ctx.inventory.endpoints().filter(|e| e.method == "GET") {
+        match e.pattern.matches("{id}").count() {
+            1 => {
+                if let Some(name) = e
+                    .pattern
+                    .strip_suffix("/{id}")
+                    .and_then(|prefix| prefix.rsplit('/').next())
+                {
+                    slots.push(Slot {
+                        pattern: e.pattern.clone(),
+                        name: name.to_string(),
+                        fill: Fill::Path,
+                    });
+                }
+            }
+            0 => {
+                let Some(example) = e.examples.first() else {
+                    continue;
+                };
+                for (param, _) in example.query_pairs().filter(|(k, _)| is_id_param(k)) {
+                    let name =
+                        if matches!(param.to_ascii_lowercase().as_str(), "id" | "uuid" | "slug") {
+                            crate::discover::refs::collection_of(example)
+                        } else {
+                            param.to_string()
+                        };
+                    slots.push(Slot {
+                        pattern: e.pattern.clone(),
+                        name,
+                        fill: Fill::Query {
+                            example: example.clone(),
+                            param: param.into_owned(),
+                        },
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    slots
 }
 
 /// Candidate URLs for the owner's ids, best fit first: a name that fits the route, then
-/// ids from the owner's own session (login answer, token) on any route.
+/// ids from the owner's own session (login answer, token) on any `{id}` route.
 fn candidates<'a>(
     ctx: &Context,
     pair: &Pair<'_>,
@@ -90,25 +158,25 @@ fn candidates<'a>(
         .map(|o| o.url.to_string())
         .collect();
     let mut scored: Vec<(u8, Url, String, &ObjectRef)> = Vec::new();
-    for (pattern, collection) in object_routes(ctx) {
+    for slot in object_routes(ctx) {
         for r in refs {
             // An id the other tenant saw too is shared, not the owner's.
             if caller_values.contains(r.value.as_str()) {
                 continue;
             }
-            let score = match fit(&r.field, &collection) {
-                0 if matches!(r.source, RefSource::Login | RefSource::Token) => 1,
+            let own_session = matches!(r.source, RefSource::Login | RefSource::Token);
+            let score = match fit(&r.field, &slot.name) {
+                0 if own_session && matches!(slot.fill, Fill::Path) => 1,
                 0 => continue,
                 n => n + 1,
             };
-            let path = pattern.replacen("{id}", &path_segment(&r.value), 1);
-            let Ok(url) = ctx.config.target.join(&path) else {
+            let Some(url) = slot.url(ctx, &r.value) else {
                 continue;
             };
             if canaries.contains(url.as_str()) || !ctx.http.scope().contains(&url) {
                 continue;
             }
-            scored.push((score, url, pattern.clone(), r));
+            scored.push((score, url, slot.pattern.clone(), r));
         }
     }
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.3.source.cmp(&b.3.source)));
@@ -398,6 +466,16 @@ fn noop_finding(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn id_named_query_parameters_take_object_ids() {
+        for name in ["id", "experiment_id", "projectId", "uuid"] {
+            assert!(is_id_param(name), "{name}");
+        }
+        for name in ["page", "valid", "q", "sort"] {
+            assert!(!is_id_param(name), "{name}");
+        }
+    }
 
     #[test]
     fn ids_are_found_as_strings_or_numbers_at_any_depth() {
