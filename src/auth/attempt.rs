@@ -61,14 +61,16 @@ pub async fn attempt(
         .await
 }
 
-/// A username that exists nowhere, shaped like `like` (an email when `like` is one).
+/// A username that exists nowhere, shaped like `like` so that the app judges both the
+/// same way: an email at `like`'s own domain (apps reject reserved or odd domains as
+/// malformed before any lookup), a plain lower-case alphanumeric name otherwise.
 pub fn unknown_username(like: &str) -> String {
     let tag: u64 = rand::random::<u64>() % 1_000_000_000;
-    if like.contains('@') {
-        // `.invalid` is reserved (RFC 2606): no such account or mailbox can exist.
-        format!("prodready-nouser-{tag}@example.invalid")
-    } else {
-        format!("prodready-nouser-{tag}")
+    let local = format!("prnouser{tag}");
+    match like.rsplit_once('@') {
+        Some((_, domain)) if !domain.is_empty() => format!("{local}@{domain}"),
+        Some(_) => format!("{local}@example.com"),
+        None => local,
     }
 }
 
@@ -109,5 +111,19 @@ mod tests {
             password_field: "password".into(),
         };
         assert!(request(&json, "u@x", "pw").follow_redirects);
+    }
+
+    #[test]
+    fn unknown_usernames_take_the_known_accounts_shape() {
+        let email = unknown_username("alice@corp.example.org");
+        let (local, domain) = email.split_once('@').unwrap();
+        assert_eq!(domain, "corp.example.org");
+        assert!(local.chars().all(|c| c.is_ascii_alphanumeric()), "{email}");
+        assert_ne!(email, unknown_username("alice@corp.example.org"));
+
+        let plain = unknown_username("alice");
+        assert!(!plain.contains('@'));
+        assert!(plain.chars().all(|c| c.is_ascii_alphanumeric()), "{plain}");
+        assert!(plain.len() <= 20, "{plain}");
     }
 }

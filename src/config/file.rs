@@ -75,7 +75,10 @@ pub struct RawTransactions {
 pub struct RawAtomic {
     /// `POST /api/orders`
     pub request: String,
+    /// A write that succeeds; `{unique}` in a string becomes a fresh marker.
     pub valid: toml::Table,
+    /// A write invalid in a later part; `{unique}` in a string becomes a fresh marker,
+    /// by which the scanner tells its own records from anyone else's.
     pub partial: toml::Table,
     /// The list that shows the write's records, e.g. `/api/orders`.
     pub effect: String,

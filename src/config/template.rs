@@ -77,8 +77,8 @@ password = "${PRODREADY_B_PASSWORD}"
 # Item 9: a multi-step write and a single-use action.
 # [transactions.atomic]
 # request = "POST /api/orders"
-# valid = { items = [{ sku = "A", quantity = 1 }] }
-# partial = { items = [{ sku = "A", quantity = 1 }, { sku = "NO-SUCH", quantity = 1 }] }
+# valid = { note = "{unique}", items = [{ sku = "A", quantity = 1 }] }
+# partial = { note = "{unique}", items = [{ sku = "A", quantity = 1 }, { sku = "NO-SUCH", quantity = 1 }] }
 # effect = "/api/orders"
 # [transactions.single_use]
 # action = "POST /api/invites/accept"

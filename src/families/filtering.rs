@@ -94,8 +94,28 @@ impl Family for FilteringFamily {
     }
 }
 
-/// A JSON key or value that should never reach a client, if `v` has one.
-pub fn sensitive_field(v: &Value, depth: usize) -> Option<(String, String)> {
+/// Whether a JSON object holding a sensitive-named field belongs to someone other than
+/// the caller reading it.
+pub trait Foreign {
+    fn foreign(&self, object: &serde_json::Map<String, Value>) -> bool;
+}
+
+/// Nobody else's: only credential-shaped values count (the caller reads its own data).
+pub struct OwnData;
+
+impl Foreign for OwnData {
+    fn foreign(&self, _: &serde_json::Map<String, Value>) -> bool {
+        false
+    }
+}
+
+/// A JSON key and value that should never reach this client, if `v` has one.
+///
+/// A value is a credential by shape (a password hash, a hex digest or a random key under
+/// a sensitive name) wherever it appears. A sensitive name alone (`secret`, `password`)
+/// counts only with a real value in an object that is not the caller's own: masked,
+/// empty or placeholder values, and the owner's own content, are no finding.
+pub fn sensitive_field(v: &Value, depth: usize, owner: &dyn Foreign) -> Option<(String, String)> {
     if depth > 12 {
         return None;
     }
@@ -106,23 +126,22 @@ pub fn sensitive_field(v: &Value, depth: usize) -> Option<(String, String)> {
                 .filter(|c| *c != '_' && *c != '-')
                 .collect::<String>()
                 .to_ascii_lowercase();
+            let named = SENSITIVE_KEYS.contains(&norm.as_str());
             match val {
-                Value::String(s)
-                    if SENSITIVE_KEYS.contains(&norm.as_str())
-                        && !s.is_empty()
-                        && !s.contains("REDACTED")
-                        && s != "********" =>
-                {
+                Value::String(s) if is_password_hash(s) => Some((k.clone(), s.clone())),
+                Value::String(s) if named && is_credential_shaped(s) => {
                     Some((k.clone(), s.clone()))
                 }
-                Value::String(s) if is_password_hash(s) => Some((k.clone(), s.clone())),
-                _ => sensitive_field(val, depth + 1),
+                Value::String(s) if named && !is_masked(s) && owner.foreign(m) => {
+                    Some((k.clone(), s.clone()))
+                }
+                _ => sensitive_field(val, depth + 1, owner),
             }
         }),
         Value::Array(a) => a
             .iter()
             .take(500)
-            .find_map(|x| sensitive_field(x, depth + 1)),
+            .find_map(|x| sensitive_field(x, depth + 1, owner)),
         _ => None,
     }
 }
@@ -135,8 +154,69 @@ fn is_password_hash(s: &str) -> bool {
         || s.starts_with("$argon2")
         || s.starts_with("$scrypt$")
         || s.starts_with("pbkdf2_sha256$")
+        || s.starts_with("pbkdf2_sha1$")
+        || s.starts_with("$pbkdf2")
         || s.starts_with("$6$")
         || s.starts_with("$5$")
+        || s.starts_with("$1$")
+}
+
+/// A hex digest (MD5 to SHA-512) or a random key or token: long, no spaces, and with
+/// the entropy of random text rather than of words.
+fn is_credential_shaped(s: &str) -> bool {
+    let hex = s.chars().all(|c| c.is_ascii_hexdigit());
+    if hex && [32, 40, 56, 64, 96, 128].contains(&s.len()) {
+        return true;
+    }
+    s.len() >= 20
+        && !s.chars().any(char::is_whitespace)
+        && !crate::catalog::secret::looks_like_placeholder(s)
+        && crate::catalog::secret::entropy(s) >= 3.5
+        && s.chars().any(|c| c.is_ascii_digit())
+        && s.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+/// Empty, masked (`********`, `xxxx`, `•••`) or placeholder values hide the secret.
+fn is_masked(s: &str) -> bool {
+    let t = s.trim();
+    if t.is_empty() {
+        return true;
+    }
+    let mut chars = t.chars();
+    let first = chars.next().unwrap_or('*');
+    let one_char = chars.all(|c| c == first);
+    (one_char && (!first.is_alphanumeric() || t.len() >= 4))
+        || t.eq_ignore_ascii_case("null")
+        || t.eq_ignore_ascii_case("hidden")
+        || t.eq_ignore_ascii_case("[hidden]")
+        || crate::catalog::secret::looks_like_placeholder(t)
+}
+
+/// Objects of other identities (they carry one of their private markers and none of the
+/// caller's) or of other named users (an `email`/`username` that is not the caller's).
+struct OtherOwners<'a> {
+    caller: Option<&'a str>,
+    mine: Option<&'a crate::discover::Markers>,
+    others: Vec<&'a crate::discover::Markers>,
+}
+
+impl Foreign for OtherOwners<'_> {
+    fn foreign(&self, object: &serde_json::Map<String, Value>) -> bool {
+        let text = Value::Object(object.clone()).to_string();
+        if self.mine.is_some_and(|m| m.found_in(&text).is_some()) {
+            return false;
+        }
+        if self.others.iter().any(|m| m.found_in(&text).is_some()) {
+            return true;
+        }
+        let Some(caller) = self.caller else {
+            return false;
+        };
+        ["email", "username", "login", "user_name"]
+            .iter()
+            .filter_map(|k| object.get(*k).and_then(Value::as_str))
+            .any(|name| !name.eq_ignore_ascii_case(caller))
+    }
 }
 
 /// A tenant id of `identity` from its profile: `org_id`, `organization.id`, `tenant_id`...
@@ -260,7 +340,7 @@ async fn check_lists(ctx: &Context, tenants: &[&Identity], run: &mut ProbeRun) -
                     continue;
                 };
                 run.checks += 1;
-                check_sensitive(ctx, &resp, run);
+                check_sensitive(ctx, &resp, &other_owners(ctx, caller), run);
                 for other in &others {
                     if let Some(f) = cross_tenant_rows(ctx, caller, other, &u, how, &resp) {
                         leaks += 1;
@@ -368,15 +448,33 @@ async fn check_own_objects(ctx: &Context, run: &mut ProbeRun) {
                 .await
             {
                 run.checks += 1;
-                check_sensitive(ctx, &resp, run);
+                check_sensitive(ctx, &resp, &OwnData, run);
             }
         }
     }
 }
 
-fn check_sensitive(ctx: &Context, resp: &Response, run: &mut ProbeRun) {
+/// Who owns what `caller` reads: the other identities (by their markers) and other
+/// named users.
+fn other_owners<'a>(ctx: &'a Context, caller: &'a Identity) -> OtherOwners<'a> {
+    OtherOwners {
+        caller: caller
+            .config
+            .as_ref()
+            .and_then(|c| crate::auth::flow::username(c)),
+        mine: ctx.inventory.markers.get(&caller.id),
+        others: ctx
+            .identities
+            .authenticated()
+            .filter(|i| i.id != caller.id)
+            .filter_map(|i| ctx.inventory.markers.get(&i.id))
+            .collect(),
+    }
+}
+
+fn check_sensitive(ctx: &Context, resp: &Response, owner: &dyn Foreign, run: &mut ProbeRun) {
     let Some(json) = resp.json() else { return };
-    let Some((key, value)) = sensitive_field(&json, 0) else {
+    let Some((key, value)) = sensitive_field(&json, 0, owner) else {
         return;
     };
     let pattern = crate::model::path_pattern(resp.url.path());
@@ -424,21 +522,78 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Every object belongs to someone else.
+    struct Everyone;
+    impl Foreign for Everyone {
+        fn foreign(&self, _: &serde_json::Map<String, Value>) -> bool {
+            true
+        }
+    }
+
     #[test]
     fn sensitive_keys_and_hash_values_are_found() {
-        assert!(
-            sensitive_field(&json!({"user": {"password_hash": "$argon2id$v=19$x"}}), 0).is_some()
-        );
-        assert!(sensitive_field(&json!([{"name": "a", "pwd": "$2b$12$abc"}]), 0).is_some());
-        assert!(sensitive_field(&json!({"passwordSalt": "abc"}), 0).is_some());
-        assert!(sensitive_field(&json!({"password": ""}), 0).is_none());
-        assert!(
-            sensitive_field(
-                &json!({"name": "x", "has_password": true, "token_type": "Bearer"}),
-                0
-            )
-            .is_none()
-        );
+        let found = |v: Value| sensitive_field(&v, 0, &OwnData).is_some();
+        assert!(found(
+            json!({"user": {"password_hash": "$argon2id$v=19$x"}})
+        ));
+        assert!(found(json!([{"name": "a", "pwd": "$2b$12$abc"}])));
+        assert!(found(json!({"salt": "5f4dcc3b5aa765d61d8327deb882cf99"})));
+        assert!(found(
+            json!({"client_secret": "sk_9fQ2xLr7Tb4mWz8KpV3nHc6Yd1"})
+        ));
+        assert!(!found(json!({"password": ""})));
+        assert!(!found(
+            json!({"name": "x", "has_password": true, "token_type": "Bearer"})
+        ));
+    }
+
+    #[test]
+    fn a_sensitive_name_alone_needs_a_real_value_that_reaches_another_owner() {
+        let own = |v: Value| sensitive_field(&v, 0, &OwnData).is_some();
+        let others = |v: Value| sensitive_field(&v, 0, &Everyone).is_some();
+        // Masks, empty and placeholder values hide the secret, whoever reads them.
+        for masked in [
+            "**********",
+            "********",
+            "",
+            "•••••",
+            "xxxxxxxx",
+            "your-secret-here",
+        ] {
+            assert!(!others(json!({"password": masked})), "{masked}");
+        }
+        assert!(!others(json!({"password": null, "token": null})));
+        // The owner reading its own object's content field named `secret`.
+        assert!(!own(
+            json!({"id": 3, "title": "note", "secret": "my locker code is behind the door"})
+        ));
+        assert!(!own(json!({"passwordSalt": "abc"})));
+        // The same plain value reaching someone else is a finding.
+        assert!(others(json!({"email": "b@x.test", "password": "hunter2!"})));
+    }
+
+    #[test]
+    fn other_users_objects_are_told_apart_from_the_callers() {
+        let mut mine = crate::discover::Markers::default();
+        mine.add("alice@corp.test");
+        let mut theirs = crate::discover::Markers::default();
+        theirs.add("bob@corp.test");
+        let owners = OtherOwners {
+            caller: Some("alice@corp.test"),
+            mine: Some(&mine),
+            others: vec![&theirs],
+        };
+        let found = |v: Value| sensitive_field(&v, 0, &owners).is_some();
+        assert!(!found(
+            json!([{"email": "alice@corp.test", "secret": "my own text"}])
+        ));
+        assert!(found(
+            json!([{"email": "bob@corp.test", "secret": "bob's plain text"}])
+        ));
+        assert!(found(
+            json!([{"username": "carol", "password": "plain-pw"}])
+        ));
+        assert!(!found(json!([{"title": "a note", "secret": "content"}])));
     }
 
     #[test]

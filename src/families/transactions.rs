@@ -108,8 +108,98 @@ async fn ids_in(
     Ok((listed_ids(&json).into_iter().collect(), resp))
 }
 
-/// Sends the partially invalid write, looks for records it left, then proves with the
-/// valid write that the effect request would show a record at all.
+/// The placeholder in `transactions.atomic` bodies that becomes a fresh marker.
+const UNIQUE: &str = "{unique}";
+
+/// `body` with `{unique}` replaced by a fresh marker, and the marker (None when the
+/// body has no placeholder).
+fn marked(body: &Value) -> (Value, Option<String>) {
+    if !body.to_string().contains(UNIQUE) {
+        return (body.clone(), None);
+    }
+    let marker = format!("prodready-{:016x}", rand::random::<u64>());
+    (replace_in_strings(body, UNIQUE, &marker), Some(marker))
+}
+
+/// Which of `ids` the listing shows carrying `marker`, and which it shows without it
+/// (a listing may summarise records; those are looked up one by one).
+fn marked_in_listing(
+    listing: &Value,
+    ids: &BTreeSet<String>,
+    marker: &str,
+) -> (BTreeSet<String>, BTreeSet<String>) {
+    fn walk(v: &Value, ids: &BTreeSet<String>, marker: &str, out: &mut BTreeSet<String>) {
+        match v {
+            Value::Object(o) => {
+                let id = ["id", "uuid", "slug", "key"]
+                    .iter()
+                    .find_map(|k| match o.get(*k)? {
+                        Value::String(s) => Some(s.clone()),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    });
+                if let Some(id) = id.filter(|id| ids.contains(id))
+                    && v.to_string().contains(marker)
+                {
+                    out.insert(id);
+                }
+                o.values().for_each(|x| walk(x, ids, marker, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, ids, marker, out)),
+            _ => {}
+        }
+    }
+    let mut marked = BTreeSet::new();
+    walk(listing, ids, marker, &mut marked);
+    let unseen = ids.difference(&marked).cloned().collect();
+    (marked, unseen)
+}
+
+/// At most this many new records are fetched one by one to look for a marker.
+const MAX_LOOKUPS: usize = 10;
+
+/// The URL of record `id` under the effect list.
+fn record_url(effect: &url::Url, id: &str) -> Option<url::Url> {
+    effect
+        .join(&format!("{}/{id}", effect.path().trim_end_matches('/')))
+        .ok()
+}
+
+/// The records among `new` that carry `marker`: in the listing, or else in the record
+/// itself. Records without it were made by someone else (another identity's canary, a
+/// real user) in the meantime, whatever the listing shows.
+async fn carrying(
+    ctx: &Context,
+    who: &Identity,
+    effect: &url::Url,
+    listing: &Response,
+    new: &BTreeSet<String>,
+    marker: &str,
+) -> BTreeSet<String> {
+    let json = listing.json().unwrap_or(Value::Null);
+    let (mut mine, unseen) = marked_in_listing(&json, new, marker);
+    for id in unseen.iter().take(MAX_LOOKUPS) {
+        let Some(url) = record_url(effect, id) else {
+            continue;
+        };
+        if let Ok(r) = who
+            .send(
+                &ctx.http,
+                Request::get(url).header("Accept", "application/json"),
+            )
+            .await
+            && r.is_success()
+            && r.text().contains(marker)
+        {
+            mine.insert(id.clone());
+        }
+    }
+    mine
+}
+
+/// Sends the partially invalid write, looks for records it left (told apart by the
+/// marker it carries), then proves with the valid write that the effect request would
+/// show a record at all.
 async fn check_atomic(
     ctx: &Context,
     atomic: &AtomicWrite,
@@ -121,30 +211,40 @@ async fn check_atomic(
             .json(body)
             .header("Accept", "application/json")
     };
+    // Only records the probe can prove its own are adopted (and removed at cleanup).
     let adopt = |ids: &BTreeSet<String>| {
         for id in ids {
-            if let Ok(url) = atomic.effect.join(&format!(
-                "{}/{id}",
-                atomic.effect.path().trim_end_matches('/')
-            )) {
+            if let Some(url) = record_url(&atomic.effect, id) {
                 ctx.owned
                     .adopt_url(who.id, atomic.effect.path(), url, id, "");
             }
         }
     };
+    let (partial_body, partial_marker) = marked(&atomic.partial);
     let (before, _) = ids_in(ctx, who, &atomic.effect).await?;
     let partial = who
-        .send(&ctx.http, send(&atomic.partial))
+        .send(&ctx.http, send(&partial_body))
         .await
         .map_err(|e| e.to_string())?;
     let (after_partial, listing) = ids_in(ctx, who, &atomic.effect).await?;
     run.checks += 2;
-    let left: BTreeSet<String> = after_partial.difference(&before).cloned().collect();
+    let appeared: BTreeSet<String> = after_partial.difference(&before).cloned().collect();
+    let left = match &partial_marker {
+        Some(m) => carrying(ctx, who, &atomic.effect, &listing, &appeared, m).await,
+        None => BTreeSet::new(),
+    };
     adopt(&left);
     if partial.is_success() {
         return Err(format!(
             "the app accepted the partially invalid write ({}); make `transactions.atomic.partial` invalid in a later part",
             partial.status
+        ));
+    }
+    if partial_marker.is_none() && !appeared.is_empty() {
+        return Err(format!(
+            "{} new record(s) appeared in {} after the failed write, but nothing tells them from records others made meanwhile; put `{UNIQUE}` in a text field of `transactions.atomic.partial`",
+            appeared.len(),
+            atomic.effect.path()
         ));
     }
     if !left.is_empty() {
@@ -156,23 +256,38 @@ async fn check_atomic(
         let f = Finding::builder(Item::TransactionIntegrity, "transactions.partial-write")
                 .rated(Severity::High, Confidence::Confirmed)
                 .title("A failed multi-step write leaves a partial record")
-                .detail(format!("The write failed with {} on its invalid later part, yet {} now lists a new record ({ids}): the steps before the failure were committed.", partial.status, atomic.effect.path()))
+                .detail(format!("The write failed with {} on its invalid later part, yet {} now lists a record carrying the write's own marker ({ids}): the steps before the failure were committed.", partial.status, atomic.effect.path()))
                 .at(location)
                 .build()
         .with_evidence(ctx.http.evidence("the partially invalid write", &partial, None))
-        .with_evidence(ctx.http.evidence("the listing afterwards", &listing, left.iter().next().map(String::as_str)))
+        .with_evidence(ctx.http.evidence("the listing afterwards", &listing, partial_marker.as_deref()))
         .with_remediation("Run every step of the write in one database transaction (or a saga with compensation) so a failure rolls all of it back.");
         run.findings.push(f);
         return Ok(());
     }
+    if appeared.len() > left.len() {
+        run.notes.push(format!(
+            "{} record(s) others made meanwhile in {} were not counted (they lack the write's marker)",
+            appeared.len() - left.len(),
+            atomic.effect.path()
+        ));
+    }
     // The control: a valid write must show up, or the check above proved nothing.
+    let (valid_body, valid_marker) = marked(&atomic.valid);
     let valid = who
-        .send(&ctx.http, send(&atomic.valid))
+        .send(&ctx.http, send(&valid_body))
         .await
         .map_err(|e| e.to_string())?;
-    let (after_valid, _) = ids_in(ctx, who, &atomic.effect).await?;
+    let (after_valid, valid_listing) = ids_in(ctx, who, &atomic.effect).await?;
     run.checks += 1;
-    let created: BTreeSet<String> = after_valid.difference(&after_partial).cloned().collect();
+    let appeared: BTreeSet<String> = after_valid.difference(&after_partial).cloned().collect();
+    // With a marker in the partial write, the control must show its marker too: that
+    // proves a partial record would have been recognised.
+    let created = match &valid_marker {
+        Some(m) => carrying(ctx, who, &atomic.effect, &valid_listing, &appeared, m).await,
+        None if partial_marker.is_some() => BTreeSet::new(),
+        None => appeared,
+    };
     adopt(&created);
     if !valid.is_success() {
         return Err(format!(
@@ -181,10 +296,18 @@ async fn check_atomic(
         ));
     }
     if created.is_empty() {
-        return Err(format!(
-            "{} did not show the valid write's record, so it cannot show a partial one",
-            atomic.effect.path()
-        ));
+        let why = if partial_marker.is_some() {
+            format!(
+                "{} did not show the valid write's record with its marker (put `{UNIQUE}` in a text field of `transactions.atomic.valid` that the record keeps), so it cannot show a partial one",
+                atomic.effect.path()
+            )
+        } else {
+            format!(
+                "{} did not show the valid write's record, so it cannot show a partial one",
+                atomic.effect.path()
+            )
+        };
+        return Err(why);
     }
     run.notes.push(format!(
         "a partially invalid write left nothing in {}; the control write showed up",
@@ -265,5 +388,50 @@ async fn check_single_use(
             run.findings.push(f);
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn bodies_get_a_fresh_marker_only_where_they_ask_for_one() {
+        let (body, marker) = marked(&json!({"note": "{unique}", "items": [{"sku": "A"}]}));
+        let marker = marker.expect("a marker");
+        assert_eq!(body["note"], Value::String(marker.clone()));
+        assert_ne!(
+            marked(&json!({"note": "{unique}"})).1,
+            Some(marker),
+            "each write has its own marker"
+        );
+        let plain = json!({"items": [{"sku": "A"}]});
+        assert_eq!(marked(&plain), (plain.clone(), None));
+    }
+
+    #[test]
+    fn records_others_made_meanwhile_are_not_the_probes() {
+        // Two records appeared while the failed write ran: another identity's canary
+        // and nothing of the probe's own.
+        let listing = json!({"data": [
+            {"id": 7, "title": "prodready-canary-b created by prodready"},
+            {"id": 8, "title": "someone else's", "note": null},
+            {"id": 3, "title": "older"},
+        ]});
+        let new: BTreeSet<String> = ["7".to_string(), "8".to_string()].into();
+        let (mine, unseen) = marked_in_listing(&listing, &new, "prodready-00ff00ff00ff00ff");
+        assert!(mine.is_empty());
+        assert_eq!(unseen, new);
+
+        // The probe's own partial record is recognised by its marker.
+        let listing = json!({"orders": [
+            {"id": 9, "note": "prodready-00ff00ff00ff00ff", "items": []},
+            {"id": 7, "title": "prodready-canary-b created by prodready"},
+        ]});
+        let new: BTreeSet<String> = ["7".to_string(), "9".to_string()].into();
+        let (mine, unseen) = marked_in_listing(&listing, &new, "prodready-00ff00ff00ff00ff");
+        assert_eq!(mine, BTreeSet::from(["9".to_string()]));
+        assert_eq!(unseen, BTreeSet::from(["7".to_string()]));
     }
 }

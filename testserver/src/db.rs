@@ -76,6 +76,7 @@ CREATE TABLE orders (
     status       TEXT NOT NULL DEFAULT 'placed',
     total_cents  INTEGER NOT NULL DEFAULT 0,
     currency     TEXT NOT NULL,
+    note         TEXT,
     created_at   TEXT NOT NULL
 );
 CREATE INDEX orders_org ON orders(org_id);

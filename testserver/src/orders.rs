@@ -32,6 +32,8 @@ pub(crate) struct Order {
     status: String,
     total_cents: i64,
     currency: String,
+    /// The customer's own reference for the order (a PO number, a note).
+    note: Option<String>,
     created_at: String,
     items: Vec<OrderItem>,
 }
@@ -39,12 +41,12 @@ pub(crate) struct Order {
 fn fetch(conn: &Connection, org_id: i64, id: i64) -> rusqlite::Result<Option<Order>> {
     let head = conn
         .query_row(
-            "SELECT id, status, total_cents, currency, created_at FROM orders WHERE id = ?1 AND org_id = ?2",
+            "SELECT id, status, total_cents, currency, note, created_at FROM orders WHERE id = ?1 AND org_id = ?2",
             params![id, org_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )
         .optional()?;
-    let Some((id, status, total_cents, currency, created_at)) = head else {
+    let Some((id, status, total_cents, currency, note, created_at)) = head else {
         return Ok(None);
     };
     let mut stmt = conn.prepare(
@@ -67,6 +69,7 @@ fn fetch(conn: &Connection, org_id: i64, id: i64) -> rusqlite::Result<Option<Ord
         status,
         total_cents,
         currency,
+        note,
         created_at,
         items,
     }))
@@ -107,14 +110,17 @@ pub(crate) struct NewItem {
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewOrder {
     items: Vec<NewItem>,
+    #[serde(default)]
+    note: Option<String>,
 }
 
 /// Insert the order, then its items one by one; the first bad item stops the
 /// write with an error. Callers run this inside a transaction.
-fn place(conn: &Connection, caller: &CurrentUser, items: &[NewItem]) -> Result<i64, ApiError> {
+fn place(conn: &Connection, caller: &CurrentUser, order: &NewOrder) -> Result<i64, ApiError> {
+    let items = &order.items;
     conn.execute(
-        "INSERT INTO orders (org_id, user_id, status, currency, created_at) VALUES (?1, ?2, 'placed', 'USD', ?3)",
-        params![caller.user.org_id, caller.user.id, now_rfc3339()],
+        "INSERT INTO orders (org_id, user_id, status, currency, note, created_at) VALUES (?1, ?2, 'placed', 'USD', ?3, ?4)",
+        params![caller.user.org_id, caller.user.id, order.note, now_rfc3339()],
     )?;
     let order_id = conn.last_insert_rowid();
     let mut total: i64 = 0;
@@ -166,11 +172,14 @@ pub(crate) async fn create(
     for (n, item) in body.items.iter().enumerate() {
         check_text(&format!("items[{n}].sku"), &item.sku, true, 64)?;
     }
+    if let Some(note) = &body.note {
+        check_text("note", note, false, 200)?;
+    }
     let org_id = caller.user.org_id;
     let mut conn = state.db();
     let order_id = if state.flaw(Flaw::NonAtomicOrder) {
         // The bug: each statement commits on its own, so an error leaves what came before.
-        let order_id = place(&conn, &caller, &body.items)?;
+        let order_id = place(&conn, &caller, &body)?;
         audit::record(
             &conn,
             Some(org_id),
@@ -183,7 +192,7 @@ pub(crate) async fn create(
     } else {
         let tx = conn.transaction()?;
         // Dropping `tx` on the error path rolls the order and its items back.
-        let order_id = place(&tx, &caller, &body.items)?;
+        let order_id = place(&tx, &caller, &body)?;
         audit::record(
             &tx,
             Some(org_id),

@@ -466,31 +466,33 @@ async fn enumeration(ctx: &Context, run: &mut ProbeRun) {
     };
     run.checks += 1;
     echo_check(ctx, run, &r_known, &wrong, "a failed login response");
-    if [r_known.status, r_unknown.status]
-        .iter()
-        .any(|s| *s == 429 || *s == 503)
-    {
-        run.state = crate::model::RunState::Inconclusive {
-            reason: "a login was throttled during the account-enumeration check".into(),
-        };
-        return;
-    }
-    let same_status = r_known.status == r_unknown.status;
-    let same_body =
-        normalize(&r_known.text(), known, &wrong) == normalize(&r_unknown.text(), &unknown, &wrong);
-    if same_status && same_body {
-        run.notes
-            .push("a wrong password and an unknown account get the same answer".into());
-        return;
-    }
-    // A different status is machine-readable: enumeration scripts need nothing more.
-    let (severity, what) = if same_status {
-        (Severity::Low, "a different message".to_string())
-    } else {
-        (
-            Severity::Medium,
-            format!("status {} vs {}", r_known.status, r_unknown.status),
-        )
+    let verdict = compare(
+        r_known.status,
+        &normalize(&r_known.text(), known, &wrong),
+        r_unknown.status,
+        &normalize(&r_unknown.text(), &unknown, &wrong),
+    );
+    let (severity, what) = match verdict {
+        Compared::Same => {
+            run.notes
+                .push("a wrong password and an unknown account get the same answer".into());
+            return;
+        }
+        Compared::Throttled => {
+            run.state = crate::model::RunState::Inconclusive {
+                reason: "a login was throttled during the account-enumeration check".into(),
+            };
+            return;
+        }
+        Compared::Rejected(status) => {
+            run.state = crate::model::RunState::Inconclusive {
+                reason: format!(
+                    "the unknown account was refused as malformed ({status}) before any account lookup, so account enumeration was not decided"
+                ),
+            };
+            return;
+        }
+        Compared::Differs { severity, what } => (severity, what),
     };
     run.findings.push(
         Finding::builder(Item::Authentication, "auth.account-enumeration")
@@ -504,6 +506,46 @@ async fn enumeration(ctx: &Context, run: &mut ProbeRun) {
         .with_evidence(http.evidence("unknown account", &r_unknown, None))
         .with_remediation("Answer every failed login with the same status and message (and similar timing)."),
     );
+}
+
+/// How the answers to a wrong password and to an unknown account compare.
+#[derive(Debug, PartialEq, Eq)]
+enum Compared {
+    Same,
+    Throttled,
+    /// The unknown account was refused with a validation status (400, 422) while the
+    /// known one was not: the input was judged, not the account's existence.
+    Rejected(u16),
+    /// A different status (machine-readable, medium) or only a different message (low).
+    Differs {
+        severity: Severity,
+        what: String,
+    },
+}
+
+/// Compares the known account's answer with the unknown account's (bodies normalized).
+fn compare(known: u16, known_body: &str, unknown: u16, unknown_body: &str) -> Compared {
+    if [known, unknown].iter().any(|s| *s == 429 || *s == 503) {
+        return Compared::Throttled;
+    }
+    if known == unknown {
+        return if known_body == unknown_body {
+            Compared::Same
+        } else {
+            Compared::Differs {
+                severity: Severity::Low,
+                what: "a different message".into(),
+            }
+        };
+    }
+    if unknown == 400 || unknown == 422 {
+        return Compared::Rejected(unknown);
+    }
+    // A different status is machine-readable: enumeration scripts need nothing more.
+    Compared::Differs {
+        severity: Severity::Medium,
+        what: format!("status {known} vs {unknown}"),
+    }
 }
 
 /// The identity whose login flow account checks use: JSON flows first (their answers compare cleanly).
@@ -558,6 +600,31 @@ mod tests {
         );
         let d = normalize(r#"{"error":"invalid email or password"}"#, "x", "y");
         assert_ne!(c, d);
+    }
+
+    #[test]
+    fn a_validation_refusal_of_the_unknown_account_is_not_enumeration() {
+        let body = r#"{"error":"invalid email or password"}"#;
+        let malformed = r#"{"errors":[{"message":"\"email\" must be a valid email"}]}"#;
+        assert_eq!(compare(401, body, 400, malformed), Compared::Rejected(400));
+        assert_eq!(compare(401, body, 422, malformed), Compared::Rejected(422));
+        assert_eq!(compare(401, body, 401, body), Compared::Same);
+        assert_eq!(compare(401, body, 429, body), Compared::Throttled);
+        let unknown = r#"{"error":"no account is registered with this email"}"#;
+        assert!(matches!(
+            compare(401, body, 404, unknown),
+            Compared::Differs {
+                severity: Severity::Medium,
+                ..
+            }
+        ));
+        assert!(matches!(
+            compare(401, body, 401, unknown),
+            Compared::Differs {
+                severity: Severity::Low,
+                ..
+            }
+        ));
     }
 
     #[test]
