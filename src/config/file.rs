@@ -32,6 +32,17 @@ pub struct RawConfig {
     pub auth: RawAuthChecks,
     #[serde(default)]
     pub rate_limit: RawRateLimit,
+    #[serde(default)]
+    pub roles: RawRoles,
+}
+
+/// Item 3's role matrix: what only the admin may call.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawRoles {
+    /// `GET /api/admin/*`, `/admin/*` (any method); `*` matches any run of characters.
+    #[serde(default)]
+    pub admin_only: Vec<String>,
 }
 
 /// Item 2 settings.

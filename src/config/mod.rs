@@ -68,6 +68,8 @@ pub struct ScanConfig {
     pub trusted_origins: Vec<String>,
     pub auth_checks: AuthChecks,
     pub rate_limit: RateLimitConfig,
+    /// Requests only the admin may make (`roles.admin_only`).
+    pub admin_only: Vec<RoutePattern>,
     /// Extra trusted CAs, the mTLS client certificate, or no verification (`[target.tls]`).
     pub tls: TlsConfig,
 }
@@ -114,6 +116,45 @@ impl Default for RateLimitConfig {
             login_username: None,
         }
     }
+}
+
+/// A method and path pattern from the role matrix: `GET /api/admin/*`. `*` in the path
+/// matches any run of characters (slashes included); no method means any method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutePattern {
+    /// Upper case; `None` for any method.
+    pub method: Option<String>,
+    pub path: String,
+}
+
+impl RoutePattern {
+    /// Whether `method path` is covered. The path is matched without its query.
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        self.method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && glob(&self.path, path)
+    }
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+fn glob(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty(); // No `*`: an exact match.
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.ends_with(last)
 }
 
 /// Politeness and resource bounds.
@@ -600,6 +641,7 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
     }
     let auth_checks = resolve_auth_checks(&raw.auth)?;
     let rate_limit = resolve_rate_limit(&raw.rate_limit, &target, &scope)?;
+    let admin_only = resolve_admin_only(&raw.roles)?;
     let canaries = resolve_canaries(&base)?;
     let atomic = resolve_atomic(&base)?;
     let single_use = resolve_single_use(&base)?;
@@ -628,6 +670,7 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
         trusted_origins,
         auth_checks,
         rate_limit,
+        admin_only,
         tls,
     })
 }
@@ -695,6 +738,34 @@ fn resolve_endpoint(
         method,
         url: resolve_url(key, target, scope, path)?,
     })
+}
+
+/// `roles.admin_only`: `METHOD /path*` or `/path*` (any method), paths absolute.
+fn resolve_admin_only(raw: &file::RawRoles) -> Result<Vec<RoutePattern>, ConfigError> {
+    raw.admin_only
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let key = format!("roles.admin_only[{i}]");
+            let (method, path) = match text.trim().split_once(char::is_whitespace) {
+                Some((m, p)) => (Some(m.to_ascii_uppercase()), p.trim()),
+                None => (None, text.trim()),
+            };
+            let method_ok = method
+                .as_deref()
+                .is_none_or(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_uppercase()));
+            if !method_ok || !path.starts_with('/') {
+                return Err(invalid(
+                    &key,
+                    format!("`{text}` should look like `GET /api/admin/*` or `/admin/*`"),
+                ));
+            }
+            Ok(RoutePattern {
+                method,
+                path: path.to_string(),
+            })
+        })
+        .collect()
 }
 
 fn resolve_auth_checks(raw: &file::RawAuthChecks) -> Result<AuthChecks, ConfigError> {
@@ -1172,6 +1243,34 @@ mod tests {
             let err =
                 from_text(&format!("{GOOD}\n{bad}\n"), "t", &e, &Overrides::default()).unwrap_err();
             assert!(err.to_string().contains(key), "expected {key} in: {err}");
+        }
+    }
+
+    #[test]
+    fn role_matrix_resolves_and_matches() {
+        let e = env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]);
+        let c = from_text(GOOD, "t", &e, &Overrides::default()).unwrap();
+        assert!(c.admin_only.is_empty());
+        let text = format!(
+            "{GOOD}\n[roles]\nadmin_only = [\"GET /api/admin/*\", \"/settings/*/danger\"]\n"
+        );
+        let c = from_text(&text, "t", &e, &Overrides::default()).unwrap();
+        let (get_admin, any_danger) = (&c.admin_only[0], &c.admin_only[1]);
+        assert!(get_admin.matches("GET", "/api/admin/users"));
+        assert!(get_admin.matches("get", "/api/admin/users/3/role"));
+        assert!(!get_admin.matches("POST", "/api/admin/users"));
+        assert!(!get_admin.matches("GET", "/api/administrators"));
+        assert!(any_danger.matches("DELETE", "/settings/org/danger"));
+        assert!(!any_danger.matches("GET", "/settings/org/danger/x"));
+        for bad in ["admin_only = [\"api/admin\"]", "admin_only = [\"G3T /x\"]"] {
+            let err = from_text(
+                &format!("{GOOD}\n[roles]\n{bad}\n"),
+                "t",
+                &e,
+                &Overrides::default(),
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains("roles.admin_only[0]"), "{err}");
         }
     }
 }

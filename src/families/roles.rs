@@ -1,7 +1,14 @@
 //! Item 3: roles are enforced on the server. Requests only the admin should make are
-//! replayed as the member of the same tenant: reads must be refused (a 2xx with the
-//! admin's content fails), and admin writes are replayed only as no-ops on the member's
-//! own account (its own current values), so nothing changes even when they succeed.
+//! replayed as the member of the same tenant: reads must be refused, and admin writes are
+//! replayed only as no-ops on the member's own account (its own current values), so
+//! nothing changes even when they succeed.
+//!
+//! Where a candidate comes from (refused to the member in discovery, an admin-looking
+//! path, a link only the admin's pages show) is no evidence on its own, and neither is
+//! body similarity: per-caller pages and SPA shells look alike by construction. A read
+//! fails only when the member's answer carries the admin's private data, or when the
+//! config declares the route admin-only; never when the anonymous visitor gets the same
+//! answer, and never on a page that shows the member its own data.
 
 use std::collections::BTreeSet;
 
@@ -10,7 +17,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::auth::Identity;
-use crate::discover::Endpoint;
+use crate::discover::{Endpoint, Markers};
 use crate::engine::Context;
 use crate::engine::{Descriptor, Family};
 use crate::families::similarity::similarity;
@@ -137,30 +144,107 @@ fn is_hidden(hidden: &BTreeSet<String>, u: &Url) -> bool {
     hidden.iter().any(|h| h.as_str() == u.as_str())
 }
 
-/// Reads the admin reached: refused to the member during discovery, admin-looking, or
-/// linked only from the admin's pages.
+/// Whether the config's role matrix (`roles.admin_only`) covers `method url`.
+fn declared(ctx: &Context, method: &str, url: &Url) -> bool {
+    ctx.config
+        .admin_only
+        .iter()
+        .any(|r| r.matches(method, url.path()))
+}
+
+/// Candidate reads: those the admin reached that were refused to the member during
+/// discovery, are admin-looking, or linked only from the admin's pages, and those the
+/// config declares admin-only. Declared ones come first.
 fn admin_reads(ctx: &Context, hidden: &BTreeSet<String>) -> Vec<Url> {
-    ctx.inventory
-        .endpoints()
-        .filter(|e| e.method == "GET")
-        .filter(|e| status_of(e, IdentityId::Admin).is_some_and(|s| (200..300).contains(&s)))
+    let admin_url = |e: &Endpoint| {
+        e.observations
+            .iter()
+            .find(|o| o.identity == IdentityId::Admin && (200..300).contains(&o.status))
+            .and_then(|o| Url::parse(&o.url).ok())
+    };
+    let gets = || ctx.inventory.endpoints().filter(|e| e.method == "GET");
+    let declared_reads = gets().filter_map(|e| {
+        let url = admin_url(e).or_else(|| e.examples.first().cloned())?;
+        declared(ctx, "GET", &url).then_some(url)
+    });
+    let suspected = gets()
         .filter(|e| {
             admin_looking(&e.pattern)
                 || status_of(e, IdentityId::Member).is_some_and(|s| s == 401 || s == 403)
                 || e.examples.iter().any(|u| is_hidden(hidden, u))
         })
-        .filter_map(|e| {
-            e.observations
-                .iter()
-                .find(|o| o.identity == IdentityId::Admin)
-                .and_then(|o| Url::parse(&o.url).ok())
-        })
-        .take(MAX_READS)
-        .collect()
+        .filter_map(admin_url);
+    let mut urls: Vec<Url> = Vec::new();
+    for url in declared_reads.chain(suspected) {
+        if !urls.contains(&url) {
+            urls.push(url);
+        }
+    }
+    urls.truncate(MAX_READS);
+    urls
 }
 
-/// Sends one admin read as the admin and as the member. A member's 2xx with the admin's
-/// content fails; `None` when either got no response.
+/// What the member's answer to an admin read shows.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    /// It carries this private marker of the admin's, one the member does not have.
+    AdminData(String),
+    /// The config declares the route admin-only and nothing shows it is public or the
+    /// member's own.
+    Declared,
+    /// The anonymous visitor gets the same answer.
+    Public,
+    /// It shows the member its own data and none of the admin's.
+    PerCaller,
+    /// Nothing in it is the admin's alone.
+    NoEvidence,
+}
+
+/// The member's successful answers to one admin read, and what is known of the route.
+struct Answers<'a> {
+    member: &'a str,
+    /// The anonymous visitor's body, when it got a 2xx.
+    anonymous: Option<&'a str>,
+    admin_markers: &'a Markers,
+    member_markers: &'a Markers,
+    declared: bool,
+}
+
+/// Judges a member's 2xx to an admin read: the admin's private data (markers the member
+/// does not share) is a leak; a public answer or a page of the member's own data is not;
+/// without either, only the config's declaration decides.
+fn judge(a: &Answers) -> Verdict {
+    if let Some(anon) = a.anonymous
+        && (anon == a.member || similarity(anon, a.member) >= 0.9)
+    {
+        return Verdict::Public;
+    }
+    // Values both share (an org name) tell neither caller apart.
+    let only = |of: &Markers, minus: &Markers| Markers {
+        values: of.values.difference(&minus.values).cloned().collect(),
+    };
+    if let Some(m) = only(a.admin_markers, a.member_markers).found_in(a.member) {
+        // A public answer would have shown it to the anonymous visitor too.
+        if a.anonymous.is_none_or(|anon| !anon.contains(m)) {
+            return Verdict::AdminData(m.to_string());
+        }
+        return Verdict::Public;
+    }
+    if only(a.member_markers, a.admin_markers)
+        .found_in(a.member)
+        .is_some()
+    {
+        return Verdict::PerCaller;
+    }
+    if a.declared {
+        return Verdict::Declared;
+    }
+    Verdict::NoEvidence
+}
+
+/// Sends one admin read as the admin, the member and the anonymous visitor. A member's
+/// 2xx fails only with evidence (see [`judge`]); `None` when admin or member got no
+/// response.
 async fn replay_read(
     ctx: &Context,
     admin: &Identity,
@@ -171,7 +255,7 @@ async fn replay_read(
     let req = Request::get(url.clone()).header("Accept", "application/json, text/html;q=0.9");
     let (Ok(as_admin), Ok(as_member)) = (
         admin.send(&ctx.http, req.clone()).await,
-        member.send(&ctx.http, req).await,
+        member.send(&ctx.http, req.clone()).await,
     ) else {
         return None;
     };
@@ -184,14 +268,61 @@ async fn replay_read(
     if matches!(as_member.status, 401 | 403 | 404) || as_member.is_redirect() {
         return Some(Replay::Refused);
     }
-    let alike = similarity(&as_admin.text(), &as_member.text());
-    if !(as_member.is_success() && alike >= 0.8) {
+    if !as_member.is_success() {
         return Some(Replay::Undecided(format!(
-            "{} answered the member {} with different content",
+            "{} answered the member {}",
             url.path(),
             as_member.status
         )));
     }
+    let as_anonymous = ctx
+        .identities
+        .anonymous()
+        .send(&ctx.http, req)
+        .await
+        .ok()
+        .filter(|r| r.is_success());
+    let markers = |id: IdentityId| ctx.inventory.markers.get(&id).cloned().unwrap_or_default();
+    let (admin_markers, member_markers) = (markers(IdentityId::Admin), markers(IdentityId::Member));
+    let (member_text, anonymous_text) = (as_member.text(), as_anonymous.as_ref().map(|r| r.text()));
+    let verdict = judge(&Answers {
+        member: &member_text,
+        anonymous: anonymous_text.as_deref(),
+        admin_markers: &admin_markers,
+        member_markers: &member_markers,
+        declared: declared(ctx, "GET", &url),
+    });
+    let path = url.path();
+    let (why, confidence, marker) = match verdict {
+        Verdict::AdminData(m) => (
+            "with the admin's private data (a value of the admin's own account the member \
+             does not share)",
+            Confidence::Confirmed,
+            Some(m),
+        ),
+        Verdict::Declared => (
+            "although the config declares it admin-only (`roles.admin_only`)",
+            Confidence::Firm,
+            None,
+        ),
+        Verdict::Public => {
+            return Some(Replay::Undecided(format!(
+                "{path} gives the anonymous visitor the member's answer: public, not admin-only"
+            )));
+        }
+        Verdict::PerCaller => {
+            return Some(Replay::Undecided(format!(
+                "{path} shows the member its own data and none of the admin's: a per-caller page"
+            )));
+        }
+        Verdict::NoEvidence => {
+            return Some(Replay::Undecided(format!(
+                "{path} answered the member {} with nothing only the admin's view has \
+                 (declare admin-only routes in roles.admin_only)",
+                as_member.status
+            )));
+        }
+    };
     let location = Location {
         method: "GET".into(),
         url: ctx.http.redactor().url(&url),
@@ -203,19 +334,22 @@ async fn replay_read(
         ""
     };
     let detail = format!(
-        "{} answers the member {} with the admin's content ({:.0}% alike); \
-         the admin role is not enforced on the server.{ui_hides}",
-        location.url,
-        as_member.status,
-        alike * 100.0,
+        "{} answers the member {} {why}; the admin role is not enforced on the server.{ui_hides}",
+        location.url, as_member.status,
     );
     let f = Finding::builder(Item::Authorization, "roles.member-reads-admin")
-        .rated(Severity::High, Confidence::Firm)
+        .rated(Severity::High, confidence)
         .title("A member reads an admin-only resource")
         .detail(detail)
         .at(location)
-        .evidence(ctx.http.evidence("the admin's request", &as_admin, None))
-        .evidence(ctx.http.evidence("the member replays it", &as_member, None))
+        .evidence(
+            ctx.http
+                .evidence("the admin's request", &as_admin, marker.as_deref()),
+        )
+        .evidence(
+            ctx.http
+                .evidence("the member replays it", &as_member, marker.as_deref()),
+        )
         .remediation(
             "Check the caller's role on the server for every admin route (middleware or a \
              policy per handler), not only by hiding links in the UI.",
@@ -224,12 +358,21 @@ async fn replay_read(
     Some(Replay::Granted(f))
 }
 
-/// Admin-looking writes on one object, the member's own account standing in for it.
+/// Admin-looking or declared admin-only writes on one object, the member's own account
+/// standing in for it.
 fn admin_writes(ctx: &Context) -> Vec<&Endpoint> {
+    let declared_write = |e: &Endpoint| {
+        ctx.config
+            .admin_only
+            .iter()
+            .any(|r| r.matches(&e.method, &e.pattern))
+    };
     ctx.inventory
         .endpoints()
         .filter(|e| {
-            e.is_write() && admin_looking(&e.pattern) && e.pattern.matches("{id}").count() == 1
+            e.is_write()
+                && (admin_looking(&e.pattern) || declared_write(e))
+                && e.pattern.matches("{id}").count() == 1
         })
         .take(MAX_WRITES)
         .collect()
@@ -322,16 +465,25 @@ fn conclude(replays: Vec<Replay>, hidden: usize) -> ProbeRun {
         run.notes
             .push(format!("{hidden} links appear only in the admin's pages"));
     }
+    // Undecided replays are said, so a pass that rests on few refusals shows it.
+    if !undecided.is_empty() {
+        let shown: Vec<&str> = undecided.iter().take(3).map(String::as_str).collect();
+        run.notes.push(format!(
+            "{} undecided: {}",
+            undecided.len(),
+            shown.join("; ")
+        ));
+    }
     if run.findings.is_empty() && enforced == 0 {
         run.state = match undecided.first() {
             Some(why) => RunState::Inconclusive {
                 reason: why.clone(),
             },
             None => RunState::NotRun {
-                reason: "no admin-only request was found \
-                         (none refused to the member, none under an admin path)"
+                reason: "no admin-only request was found (none refused to the member, \
+                         none under an admin path, none declared)"
                     .into(),
-                config_key: Some("seeds.endpoints".into()),
+                config_key: Some("roles.admin_only".into()),
             },
         };
     }
@@ -385,5 +537,89 @@ mod tests {
             Some(json!({"role": "member"}))
         );
         assert_eq!(no_op_body(&ep, &json!({"id": 3})), None);
+    }
+
+    fn markers(values: &[&str]) -> Markers {
+        let mut m = Markers::default();
+        for v in values {
+            m.add(v);
+        }
+        m
+    }
+
+    #[test]
+    fn only_the_admins_own_data_or_a_declaration_makes_a_finding() {
+        let admin = markers(&["admina", "admina@acme.test", "Acme Inc"]);
+        let member = markers(&["membera", "membera@acme.test", "Acme Inc"]);
+        let answers = |member_body: &'static str, anonymous: Option<&'static str>| Answers {
+            member: member_body,
+            anonymous,
+            admin_markers: &admin,
+            member_markers: &member,
+            declared: false,
+        };
+        // Every user's own home page: alike by construction, the member's own data.
+        let home = answers("<h1>Acme Inc</h1><p>Notes of membera</p>", None);
+        assert_eq!(judge(&home), Verdict::PerCaller);
+        // `/users/me`, declared or not, shows the caller itself.
+        let me = Answers {
+            declared: true,
+            ..answers(
+                r#"{"email":"membera@acme.test","role":"member"}"#,
+                Some("{}"),
+            )
+        };
+        assert_eq!(judge(&me), Verdict::PerCaller);
+        // A SPA shell or a public route under /admin: the anonymous visitor gets it too.
+        let shell = "<html><div id=app></div><script src=/admin/app.js></script></html>";
+        assert_eq!(judge(&answers(shell, Some(shell))), Verdict::Public);
+        let declared_shell = Answers {
+            declared: true,
+            ..answers(shell, Some(shell))
+        };
+        assert_eq!(judge(&declared_shell), Verdict::Public);
+        // Alike to the admin's answer but nothing of the admin's: undecided.
+        assert_eq!(judge(&answers(shell, None)), Verdict::NoEvidence);
+        // A shared value (the org name) is not the admin's alone.
+        assert_eq!(
+            judge(&answers("<h1>Acme Inc settings</h1>", None)),
+            Verdict::NoEvidence
+        );
+        // A list of all users: the admin's email reaches the member (its own row too).
+        let users = r#"{"users":[{"email":"admina@acme.test","role":"admin"},
+            {"email":"membera@acme.test","role":"member"}]}"#;
+        assert!(matches!(
+            judge(&answers(users, None)),
+            Verdict::AdminData(m) if m.starts_with("admina")
+        ));
+        // Declared admin-only and neither public nor per-caller.
+        let stats = Answers {
+            declared: true,
+            ..answers(r#"{"revenue": 1234}"#, None)
+        };
+        assert_eq!(judge(&stats), Verdict::Declared);
+    }
+
+    #[test]
+    fn undecided_replays_are_never_findings() {
+        let run = conclude(vec![Replay::Undecided("/ is a per-caller page".into())], 0);
+        assert!(run.findings.is_empty());
+        assert!(matches!(
+            &run.state,
+            RunState::Inconclusive { reason } if reason.contains("per-caller")
+        ));
+        let run = conclude(
+            vec![
+                Replay::Refused,
+                Replay::Undecided("/admin/ is public".into()),
+            ],
+            0,
+        );
+        assert!(run.findings.is_empty());
+        assert!(
+            run.notes
+                .iter()
+                .any(|n| n == "1 undecided: /admin/ is public")
+        );
     }
 }
