@@ -11,6 +11,9 @@ pub const CONFIG: &str = include_str!("../testserver/scan.toml");
 pub async fn start(flaws: testserver::FlawSet) -> anyhow::Result<testserver::Server> {
     testserver::spawn(testserver::Options {
         flaws,
+        // The demo app checks the origin of cookie-session writes, as Django does over
+        // HTTPS; the scanner sends what a browser sends.
+        require_origin: true,
         ..Default::default()
     })
     .await

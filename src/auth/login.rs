@@ -14,6 +14,7 @@ use crate::http::{HttpLayer, Response, Session};
 const CSRF_COOKIES: &[(&str, &str)] = &[
     ("XSRF-TOKEN", "X-XSRF-TOKEN"), // Angular, Laravel
     ("csrftoken", "X-CSRFToken"),   // Django
+    ("__Host-csrftoken", "X-CSRFToken"),
     ("csrf_token", "X-CSRF-Token"), // Flask-WTF, many others
     ("_csrf", "X-CSRF-Token"),
 ];
@@ -217,7 +218,10 @@ fn setup_csrf(session: &Session, configured: Option<&CsrfSource>, landing: &Resp
     if let Some(c) = configured {
         let token = match &c.from {
             CsrfOrigin::Meta(name) => html::meta_content(&text, name),
-            CsrfOrigin::Cookie(name) => session.with_jar(|j| j.get(name).map(|c| c.value.clone())),
+            CsrfOrigin::Cookie(name) => {
+                session.set_csrf_cookie(&c.header, name);
+                return;
+            }
         };
         if let Some(t) = token {
             session.set_csrf(&c.header, &t);
@@ -231,8 +235,8 @@ fn setup_csrf(session: &Session, configured: Option<&CsrfSource>, landing: &Resp
         }
     }
     for (cookie, header) in CSRF_COOKIES {
-        if let Some(t) = session.with_jar(|j| j.get(cookie).map(|c| c.value.clone())) {
-            session.set_csrf(header, &t);
+        if session.with_jar(|j| j.get(cookie).is_some()) {
+            session.set_csrf_cookie(header, cookie);
             return;
         }
     }

@@ -98,7 +98,17 @@ pub struct Session {
     jar: Mutex<CookieJar>,
     headers: RwLock<Vec<(String, String)>>,
     /// Header and token sent on unsafe methods of a cookie session.
-    csrf: RwLock<Option<(String, String)>>,
+    csrf: RwLock<Option<(String, CsrfToken)>>,
+}
+
+/// Where a session's CSRF token comes from.
+#[derive(Debug, Clone)]
+enum CsrfToken {
+    /// A value read once (a meta tag, a form field).
+    Fixed(String),
+    /// The current value of a cookie: frameworks rotate it (Django at login), so it
+    /// is read from the jar at every send.
+    Cookie(String),
 }
 
 impl Session {
@@ -143,11 +153,28 @@ impl Session {
 
     pub fn set_csrf(&self, header: &str, token: &str) {
         *self.csrf.write().unwrap_or_else(|e| e.into_inner()) =
-            Some((header.to_string(), token.to_string()));
+            Some((header.to_string(), CsrfToken::Fixed(token.to_string())));
     }
 
+    /// Sends the cookie `cookie`'s current value in `header` on unsafe requests (the
+    /// double-submit pattern of Django, Angular, Laravel, Rails).
+    pub fn set_csrf_cookie(&self, header: &str, cookie: &str) {
+        *self.csrf.write().unwrap_or_else(|e| e.into_inner()) =
+            Some((header.to_string(), CsrfToken::Cookie(cookie.to_string())));
+    }
+
+    /// The CSRF header and its token as of now.
     pub fn csrf(&self) -> Option<(String, String)> {
-        self.csrf.read().unwrap_or_else(|e| e.into_inner()).clone()
+        let (header, source) = self
+            .csrf
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
+        let token = match source {
+            CsrfToken::Fixed(t) => t,
+            CsrfToken::Cookie(name) => self.with_jar(|j| j.get(&name).map(|c| c.value.clone()))?,
+        };
+        Some((header, token))
     }
 
     /// Runs `f` with the jar locked.
@@ -364,12 +391,26 @@ impl HttpLayer {
                     headers.push((n, v));
                 }
             }
+            let mut cookie_session = false;
             if !explicit("cookie")
                 && let Some(cookie) = session.with_jar(|j| j.header_for(url))
             {
                 headers.push(("Cookie".into(), cookie));
+                cookie_session = true;
             }
             let unsafe_method = !matches!(method, "GET" | "HEAD" | "OPTIONS");
+            // What a browser sends with a same-origin form or fetch: frameworks that
+            // check the origin of cookie-authenticated writes (Django, Rails, Express
+            // csrf middlewares) refuse them without it.
+            if unsafe_method && cookie_session {
+                let origin = url.origin().ascii_serialization();
+                if !explicit("origin") {
+                    headers.push(("Origin".into(), origin.clone()));
+                }
+                if !explicit("referer") {
+                    headers.push(("Referer".into(), format!("{origin}/")));
+                }
+            }
             if unsafe_method
                 && let Some((h, token)) = session.csrf()
                 && !explicit(&h)

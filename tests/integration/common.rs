@@ -11,6 +11,8 @@ pub async fn app(flaws: &str) -> Server {
         flaws,
         // Short limiter windows, so a scan can wait out the limits its bursts trip.
         limit_window: std::time::Duration::from_secs(3),
+        // Cookie sessions must write the way a browser does (Origin or Referer).
+        require_origin: true,
         ..Default::default()
     })
     .await

@@ -62,6 +62,10 @@ pub struct Options {
     /// Generated endpoints for the scaling benchmark (`--size N`): about N more
     /// (method, pattern) pairs, tenant-scoped and listed in the OpenAPI document. 0 = none.
     pub size: usize,
+    /// Refuse a cookie-authenticated write that carries neither `Origin` nor `Referer`,
+    /// as Django does over HTTPS ("Referer checking failed - no Referer"). A write whose
+    /// `Origin` names another site is refused either way.
+    pub require_origin: bool,
 }
 
 impl Default for Options {
@@ -72,6 +76,7 @@ impl Default for Options {
             partner_url: "https://partner.example.com/".to_string(),
             limit_window: Duration::from_secs(60),
             size: 0,
+            require_origin: false,
         }
     }
 }
@@ -263,6 +268,7 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
         routes: table,
         recorder: recorder.clone(),
         size: opts.size,
+        require_origin: opts.require_origin,
     }));
     let app = routes::app(router, state);
 

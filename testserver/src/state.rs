@@ -33,6 +33,8 @@ pub(crate) struct AppState {
     pub started: Instant,
     /// `Options::size`: generated endpoint families (see `scale`).
     pub size: usize,
+    /// `Options::require_origin`.
+    pub require_origin: bool,
 }
 
 /// Everything `AppState::new` needs that is made before the state exists.
@@ -47,6 +49,7 @@ pub(crate) struct StateParts {
     pub recorder: Arc<Recorder>,
     pub limit_window: std::time::Duration,
     pub size: usize,
+    pub require_origin: bool,
 }
 
 impl AppState {
@@ -66,6 +69,7 @@ impl AppState {
             recorder: parts.recorder,
             started: Instant::now(),
             size: parts.size,
+            require_origin: parts.require_origin,
         }
     }
 

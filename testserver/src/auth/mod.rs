@@ -65,6 +65,7 @@ impl FromRequestParts<SharedState> for CurrentUser {
         } else if let Some(sid) = cookie(&parts.headers, SESSION_COOKIE) {
             let user_id = state.sessions.user(&sid).ok_or(ApiError::Unauthorized)?;
             if unsafe_method {
+                same_origin_write(parts, state.require_origin)?;
                 let given = parts
                     .headers
                     .get(CSRF_HEADER)
@@ -199,6 +200,39 @@ pub(crate) fn set_cookie(
     }
     HeaderValue::from_str(&cookie)
         .unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+/// A cookie-authenticated write must come from this site: an `Origin` naming another
+/// site is refused, and with `require_origin` so is a write that names no origin at all
+/// (neither `Origin` nor `Referer`), the way Django checks writes over HTTPS.
+fn same_origin_write(parts: &Parts, require_origin: bool) -> Result<(), ApiError> {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let own = |url: &str| {
+        url.split_once("://")
+            .map(|(_, rest)| rest.split('/').next().unwrap_or_default() == host)
+            .unwrap_or(false)
+    };
+    let text = |name: header::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    match (text(header::ORIGIN), text(header::REFERER)) {
+        (Some(origin), _) if !own(&origin) => Err(ApiError::Forbidden("Origin checking failed")),
+        (None, Some(referer)) if !own(&referer) => {
+            Err(ApiError::Forbidden("Referer checking failed"))
+        }
+        (None, None) if require_origin => {
+            Err(ApiError::Forbidden("Referer checking failed - no Referer"))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
