@@ -221,6 +221,26 @@ impl Crawl<'_> {
         }
     }
 
+    /// Records an in-scope form as an endpoint with its fields as parameters.
+    fn add_form(&mut self, form: &crate::html::Form) {
+        if !self.http.scope().contains(&form.action) {
+            return;
+        }
+        let key = self.inventory.add(&form.method, &form.action, Origin::Form);
+        if let Some(ep) = self.inventory.endpoints.get_mut(&key) {
+            for input in &form.inputs {
+                let p = Param {
+                    name: input.name.clone(),
+                    location: "form".into(),
+                    required: false,
+                };
+                if !ep.params.contains(&p) {
+                    ep.params.push(p);
+                }
+            }
+        }
+    }
+
     /// Breadth-first crawl of HTML pages as one identity, bounded in pages and depth.
     async fn crawl_as(&mut self, identity: &Arc<Identity>) {
         let limits = &self.config.limits;
@@ -297,22 +317,8 @@ impl Crawl<'_> {
                             queue.push_back((link, depth + 1));
                         }
                     }
-                    for form in page.forms {
-                        if self.http.scope().contains(&form.action) {
-                            let key = self.inventory.add(&form.method, &form.action, Origin::Form);
-                            if let Some(ep) = self.inventory.endpoints.get_mut(&key) {
-                                for input in &form.inputs {
-                                    let p = Param {
-                                        name: input.name.clone(),
-                                        location: "form".into(),
-                                        required: false,
-                                    };
-                                    if !ep.params.contains(&p) {
-                                        ep.params.push(p);
-                                    }
-                                }
-                            }
-                        }
+                    for form in &page.forms {
+                        self.add_form(form);
                     }
                     scripts.extend(page.scripts);
                     for inline in &page.inline_scripts {

@@ -568,42 +568,12 @@ impl HttpLayer {
                 )
             })
             .collect();
-        let cap = inner.settings.body_cap;
-        // Sized from Content-Length when honest, and never grown past the cap: doubling
-        // a capped body would hold twice the cap per response in flight.
-        let hint = resp.content_length().unwrap_or(0).min(cap as u64) as usize;
-        let mut buf: Vec<u8> = Vec::with_capacity(hint);
-        let mut truncated = false;
-        if method != "HEAD" {
-            loop {
-                match tokio::time::timeout_at(deadline, resp.chunk()).await {
-                    Err(_) => {
-                        truncated = true; // A body still trickling in at the deadline is cut.
-                        break;
-                    }
-                    Ok(Err(_)) => {
-                        truncated = true; // The connection broke mid-body; keep what came.
-                        break;
-                    }
-                    Ok(Ok(None)) => break,
-                    Ok(Ok(Some(chunk))) => {
-                        let room = cap - buf.len();
-                        let take = chunk.len().min(room);
-                        let needed = buf.len() + take;
-                        if needed > buf.capacity() {
-                            let target = needed.max(buf.capacity() * 2).min(cap);
-                            buf.reserve_exact(target - buf.len());
-                        }
-                        buf.extend_from_slice(&chunk[..take]);
-                        if chunk.len() > room {
-                            truncated = true;
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        Ok((status, resp_headers, Bytes::from(buf), truncated))
+        let (body, truncated) = if method == "HEAD" {
+            (Bytes::new(), false)
+        } else {
+            read_capped(&mut resp, inner.settings.body_cap, deadline).await
+        };
+        Ok((status, resp_headers, body, truncated))
     }
 
     /// A redacted evidence record of one exchange.
@@ -697,4 +667,44 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     msg
+}
+/// Reads a body up to `cap` bytes and the deadline; says whether it was cut short.
+async fn read_capped(
+    resp: &mut reqwest::Response,
+    cap: usize,
+    deadline: tokio::time::Instant,
+) -> (Bytes, bool) {
+    // Sized from Content-Length when honest, and never grown past the cap: doubling
+    // a capped body would hold twice the cap per response in flight.
+    let hint = resp.content_length().unwrap_or(0).min(cap as u64) as usize;
+    let mut buf: Vec<u8> = Vec::with_capacity(hint);
+    let mut truncated = false;
+    loop {
+        match tokio::time::timeout_at(deadline, resp.chunk()).await {
+            Err(_) => {
+                truncated = true; // A body still trickling in at the deadline is cut.
+                break;
+            }
+            Ok(Err(_)) => {
+                truncated = true; // The connection broke mid-body; keep what came.
+                break;
+            }
+            Ok(Ok(None)) => break,
+            Ok(Ok(Some(chunk))) => {
+                let room = cap - buf.len();
+                let take = chunk.len().min(room);
+                let needed = buf.len() + take;
+                if needed > buf.capacity() {
+                    let target = needed.max(buf.capacity() * 2).min(cap);
+                    buf.reserve_exact(target - buf.len());
+                }
+                buf.extend_from_slice(&chunk[..take]);
+                if chunk.len() > room {
+                    truncated = true;
+                    break;
+                }
+            }
+        }
+    }
+    (Bytes::from(buf), truncated)
 }
