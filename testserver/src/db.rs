@@ -89,6 +89,13 @@ CREATE TABLE order_items (
     unit_price_cents  INTEGER NOT NULL
 );
 
+CREATE TABLE carts (
+    id           INTEGER PRIMARY KEY,
+    user_id      INTEGER NOT NULL UNIQUE REFERENCES users(id),
+    items        TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+
 CREATE TABLE coupons (
     code         TEXT PRIMARY KEY,
     org_id       INTEGER NOT NULL REFERENCES organizations(id),

@@ -25,6 +25,9 @@ pub enum Flaw {
     IdorRead,
     /// Updating and deleting a project does not check the caller's organisation.
     IdorWrite,
+    /// Reading and replacing a cart (whose id only the owner's login answer hands out)
+    /// does not check the caller.
+    IdorCart,
     /// List and search queries drop the organisation condition ("the UI filters").
     ListAllTenants,
     /// `/api/me` and the admin user list serialise the password hash.
@@ -91,6 +94,7 @@ impl Flaw {
         Flaw::SqlError,
         Flaw::IdorRead,
         Flaw::IdorWrite,
+        Flaw::IdorCart,
         Flaw::ListAllTenants,
         Flaw::SensitiveFields,
         Flaw::MissingRoleCheck,
@@ -126,6 +130,7 @@ impl Flaw {
             Flaw::SqlError => "sql-error",
             Flaw::IdorRead => "idor-read",
             Flaw::IdorWrite => "idor-write",
+            Flaw::IdorCart => "idor-cart",
             Flaw::ListAllTenants => "list-all-tenants",
             Flaw::SensitiveFields => "sensitive-fields",
             Flaw::MissingRoleCheck => "missing-role-check",
@@ -158,7 +163,7 @@ impl Flaw {
     pub fn item(self) -> Item {
         match self {
             Flaw::StackTrace | Flaw::DebugPage | Flaw::SqlError => Item::ErrorHandling,
-            Flaw::IdorRead | Flaw::IdorWrite => Item::TenantIsolation,
+            Flaw::IdorRead | Flaw::IdorWrite | Flaw::IdorCart => Item::TenantIsolation,
             Flaw::ListAllTenants | Flaw::SensitiveFields => Item::ServerSideFiltering,
             Flaw::MissingRoleCheck => Item::Authorization,
             Flaw::NonAtomicOrder | Flaw::DoubleRedeem => Item::TransactionIntegrity,
@@ -205,6 +210,10 @@ impl Flaw {
             }
             Flaw::IdorWrite => {
                 "projects are updated and deleted without checking the caller's organisation"
+            }
+            Flaw::IdorCart => {
+                "carts, whose ids only the login answer hands out, are read and replaced \
+                 without checking the caller"
             }
             Flaw::ListAllTenants => "list and search queries return every organisation's rows",
             Flaw::SensitiveFields => "/api/me and the admin user list include the password hash",

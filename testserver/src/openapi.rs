@@ -378,6 +378,12 @@ fn resource_paths() -> Value {
                 .ok("200", Some(schema_ref("Invoice"))).render(),
             "delete": Op::new("invoices", "Delete an invoice").params(vec![invoice_id()]).ok("204", None).render()
         },
+        "/api/carts/{id}": {
+            "get": Op::new("carts", "Get a cart (its id is the login answer's cart_id)")
+                .params(vec![path_param("id", json!({ "type": "integer" }))]).ok("200", None).render(),
+            "put": Op::new("carts", "Replace a cart's lines")
+                .params(vec![path_param("id", json!({ "type": "integer" }))]).ok("200", None).render()
+        },
         "/api/invoice": {
             "get": Op::new("invoices", "Get an invoice by id (legacy query-string form)")
                 .params(vec![query_param("id", true, json!({ "type": "string", "format": "uuid" }))])

@@ -209,6 +209,12 @@ impl Routes {
                 .delete(resources::projects::delete),
         )
         .at(
+            "GET PUT",
+            "/api/carts/{id}",
+            "carts::get / replace",
+            get(resources::carts::get).put(resources::carts::replace),
+        )
+        .at(
             "GET POST",
             "/api/invoices",
             "invoices::list / invoices::create",

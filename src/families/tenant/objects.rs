@@ -145,12 +145,7 @@ fn candidates<'a>(
     pair: &Pair<'_>,
     refs: &'a [ObjectRef],
 ) -> Vec<(Url, String, &'a ObjectRef)> {
-    let caller_values: BTreeSet<&str> = ctx
-        .inventory
-        .refs_of(pair.caller.id)
-        .iter()
-        .map(|r| r.value.as_str())
-        .collect();
+    let caller_refs = ctx.inventory.refs_of(pair.caller.id);
     let canaries: BTreeSet<String> = ctx
         .owned
         .of(pair.owner.id)
@@ -160,8 +155,11 @@ fn candidates<'a>(
     let mut scored: Vec<(u8, Url, String, &ObjectRef)> = Vec::new();
     for slot in object_routes(ctx) {
         for r in refs {
-            // An id the other tenant saw too is shared, not the owner's.
-            if caller_values.contains(r.value.as_str()) {
+            // An id the other tenant saw too, as the same kind of object, is shared, not
+            // the owner's (a bare `1` under another name is some other object).
+            if caller_refs.iter().any(|c| {
+                c.value == r.value && (c.field == r.field || fit(&c.field, &slot.name) > 0)
+            }) {
                 continue;
             }
             let own_session = matches!(r.source, RefSource::Login | RefSource::Token);

@@ -151,6 +151,8 @@ pub(crate) struct TokenResponse {
     access_token: String,
     token_type: &'static str,
     expires_in: i64,
+    /// The user's cart, whose id appears nowhere else.
+    cart_id: i64,
 }
 
 /// `POST /api/auth/login`
@@ -165,10 +167,13 @@ pub(crate) async fn api_login(
                 .jwt
                 .issue(user.id, user.org_id, &user.role)
                 .map_err(|e| ApiError::from(e).into_response())?;
+            let cart_id = crate::resources::carts::cart_of(&state.db(), user.id)
+                .map_err(|e| ApiError::from(e).into_response())?;
             Ok(Json(TokenResponse {
                 access_token: token,
                 token_type: "Bearer",
                 expires_in: state.jwt.ttl(),
+                cart_id,
             }))
         }
         Err(LoginFailure::Invalid) => Err((

@@ -1,6 +1,7 @@
 //! Tenant-owned resources: projects, invoices and documents. Every query here
 //! is scoped by the caller's `org_id`.
 
+pub(crate) mod carts;
 pub(crate) mod documents;
 pub(crate) mod invoices;
 pub(crate) mod projects;
