@@ -72,6 +72,21 @@ pub(super) fn render(report: &Report, style: &Style) -> String {
         }
     }
 
+    // What the scan made and could not remove is the user's to clean up: say it here,
+    // not only in the report's warnings.
+    let left: Vec<&String> = report
+        .warnings
+        .iter()
+        .filter(|w| w.contains("was not removed"))
+        .collect();
+    if !left.is_empty() {
+        out.push('\n');
+        out.push_str("Left in the app by the scan (remove by hand):\n");
+        for w in left {
+            push_wrapped(&mut out, &format!("  - {w}"), cols, "    ");
+        }
+    }
+
     if !report.errors.is_empty() {
         out.push('\n');
         out.push_str("Probe errors (their items are inconclusive):\n");
@@ -345,6 +360,19 @@ mod tests {
             color: false,
             width,
         }
+    }
+
+    #[test]
+    fn objects_the_scan_could_not_remove_are_on_the_scorecard() {
+        let mut report = Report::new(fixture::input());
+        let before = render(&report, &plain(100));
+        assert!(!before.contains("Left in the app"));
+        report
+            .warnings
+            .push("canary a (/api/projects/7) was not removed: DELETE answered 403".into());
+        let out = render(&report, &plain(100));
+        assert!(out.contains("Left in the app by the scan"), "{out}");
+        assert!(out.contains("/api/projects/7"), "{out}");
     }
 
     #[test]
