@@ -87,10 +87,6 @@ pub fn names_an_id(k: &str) -> bool {
             || (lower.len() == 3 && lower.ends_with("id")))
 }
 
-fn is_ref_key(k: &str) -> bool {
-    names_an_id(k)
-}
-
 /// Claims and keys that carry the caller's own user id.
 fn is_user_key(k: &str) -> bool {
     matches!(
@@ -134,7 +130,7 @@ fn walk(v: &Value, parent: &str, source: RefSource, out: &mut Vec<ObjectRef>, de
                     Some(parent.to_string())
                 } else if is_user_key(k) {
                     Some("user".to_string())
-                } else if is_ref_key(k) {
+                } else if names_an_id(k) {
                     Some(k.clone())
                 } else {
                     None

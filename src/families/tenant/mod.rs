@@ -457,20 +457,30 @@ async fn body_ids(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
                 let req = Request::new("POST", url.clone())
                     .json(&body)
                     .header("Accept", "application/json");
-                // The owner's own lookup must find the object, or the field is not an id of it.
-                let Ok(own) = pair.owner.send(&ctx.http, req.clone()).await else {
-                    continue;
-                };
-                if !own.text().contains(&object.marker) {
-                    continue;
-                }
-                let Ok(replayed) = pair.caller.send(&ctx.http, req).await else {
+                let Some((own, replayed)) = owner_then_caller(ctx, pair, req, &object.marker).await
+                else {
                     continue;
                 };
                 judge(ctx, pair, tally, url, &own, &replayed, Some(field));
             }
         }
     }
+}
+
+/// Sends `req` as the owner, and as the caller only when the owner's answer carries
+/// the canary's `marker` (otherwise the id does not select the owner's object).
+async fn owner_then_caller(
+    ctx: &Context,
+    pair: &Pair<'_>,
+    req: Request,
+    marker: &str,
+) -> Option<(Response, Response)> {
+    let own = pair.owner.send(&ctx.http, req.clone()).await.ok()?;
+    if !own.text().contains(marker) {
+        return None;
+    }
+    let replayed = pair.caller.send(&ctx.http, req).await.ok()?;
+    Some((own, replayed))
 }
 
 /// Records the verdict on a replay whose owner request (`own`) proved the id selects the
@@ -561,13 +571,8 @@ async fn query_ids(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
                 .clear()
                 .append_pair(&param, &object.id);
             let req = Request::get(url.clone()).header("Accept", "application/json");
-            let Ok(own) = pair.owner.send(&ctx.http, req.clone()).await else {
-                continue;
-            };
-            if !own.text().contains(&object.marker) {
-                continue;
-            }
-            let Ok(replayed) = pair.caller.send(&ctx.http, req).await else {
+            let Some((own, replayed)) = owner_then_caller(ctx, pair, req, &object.marker).await
+            else {
                 continue;
             };
             judge(ctx, pair, tally, &url, &own, &replayed, None);
