@@ -57,6 +57,9 @@ pub struct OwnedObjects {
     objects: Mutex<Vec<OwnedObject>>,
     /// Objects a probe already deleted (e.g. a write-replay that succeeded).
     gone: Mutex<Vec<Url>>,
+    /// Things a probe made that the scanner has no way to delete (an account a signup
+    /// took), each with why: listed with the cleanup's leftovers.
+    stranded: Mutex<Vec<String>>,
 }
 
 /// A fresh marker: distinctive, lower-case, safe in slugs, URLs and JSON.
@@ -121,6 +124,23 @@ impl OwnedObjects {
             marker: marker.to_string(),
             body: Value::Null,
         });
+    }
+
+    /// Records something a probe made and cannot remove (`what`, e.g. "account x created
+    /// by the signup burst"), so the report lists it for removal by hand.
+    pub fn strand(&self, what: &str, why: &str) {
+        self.stranded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(format!("{what} was not removed: {why}"));
+    }
+
+    /// Everything recorded by [`OwnedObjects::strand`], one line each.
+    pub fn stranded(&self) -> Vec<String> {
+        self.stranded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn push(&self, object: OwnedObject) {

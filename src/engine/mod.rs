@@ -262,8 +262,10 @@ async fn probe_and_clean_up(
         families.into_iter().partition(|f| f.descriptor().runs_last);
     let mut runs = run_phase(ctx, first, events).await;
     emit(events, Event::Phase("cleanup"));
-    let warnings = labelled("cleanup", ctx.owned.cleanup(&ctx.http, &ctx.identities)).await;
+    let mut warnings = labelled("cleanup", ctx.owned.cleanup(&ctx.http, &ctx.identities)).await;
     runs.extend(run_phase(ctx, last, events).await);
+    // What no cleanup can remove (accounts a signup took), from every phase.
+    warnings.extend(ctx.owned.stranded());
     (runs, warnings)
 }
 

@@ -303,6 +303,10 @@ fn discovered(ctx: &Context, words: &[&str]) -> Option<(Url, Vec<String>, bool)>
     Some((url, fields, form))
 }
 
+/// The address a signup burst sends: no `@`, so every validator refuses it and no
+/// account can come of it on an app that validates.
+const NOT_AN_EMAIL: &str = "prodready-not-an-email";
+
 /// A body a limiter sees but that cannot create an account or send mail to anyone.
 fn harmless_body(kind: Kind, fields: &[String], reset_email: &str) -> Value {
     let defaults = ["email".to_string(), "password".to_string()];
@@ -316,8 +320,7 @@ fn harmless_body(kind: Kind, fields: &[String], reset_email: &str) -> Value {
         let n = f.to_ascii_lowercase();
         let v = if n.contains("email") || n.contains("user") || n.contains("login") {
             match kind {
-                // No `@`: every validator refuses it, so no account can come of it.
-                Kind::Signup => "prodready-not-an-email".to_string(),
+                Kind::Signup => NOT_AN_EMAIL.to_string(),
                 _ => reset_email.to_string(),
             }
         } else if n.contains("pass") {
@@ -764,8 +767,15 @@ async fn forwarded_for_check(
 /// Deletes what an accepted write created, when the answer says where it lives.
 async fn cleanup(ctx: &Context, kind: Kind, resp: &Response, via_identity: bool) -> String {
     if kind != Kind::Write {
-        return "; an account may have been created with the address prodready-not-an-email"
-            .to_string();
+        ctx.owned.strand(
+            &format!(
+                "account {NOT_AN_EMAIL} (the signup burst's request was accepted with {} at {})",
+                resp.status,
+                ctx.http.redactor().url(&resp.sent.url)
+            ),
+            "the scanner knows no way to delete an account; delete it by hand",
+        );
+        return format!("; an account may have been created with the address {NOT_AN_EMAIL}");
     }
     let id = resp.json().and_then(|j| {
         j.get("id")
@@ -785,10 +795,18 @@ async fn cleanup(ctx: &Context, kind: Kind, resp: &Response, via_identity: bool)
                     .ok()
             })
         });
+    let what = format!(
+        "object created by the write burst ({} {})",
+        resp.sent.method,
+        ctx.http.redactor().url(&resp.sent.url)
+    );
     let Some(url) = url else {
+        ctx.owned
+            .strand(&what, "its answer named no location or id");
         return "; the created object could not be located for deletion".to_string();
     };
     let session = Session::scratch(IdentityId::Anonymous, "rate-limit cleanup");
+    let what = format!("{what} at {}", ctx.http.redactor().url(&url));
     match send(
         ctx,
         kind,
@@ -799,7 +817,15 @@ async fn cleanup(ctx: &Context, kind: Kind, resp: &Response, via_identity: bool)
     .await
     {
         Some(r) if r.is_success() => "; the created object was deleted".to_string(),
-        _ => "; deleting the created object failed".to_string(),
+        Some(r) => {
+            ctx.owned
+                .strand(&what, &format!("DELETE answered {}", r.status));
+            "; deleting the created object failed".to_string()
+        }
+        None => {
+            ctx.owned.strand(&what, "the DELETE could not be sent");
+            "; deleting the created object failed".to_string()
+        }
     }
 }
 

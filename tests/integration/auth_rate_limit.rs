@@ -151,3 +151,58 @@ async fn forged_and_weak_tokens_fail_without_printing_the_secret() {
         assert!(!json.contains(&p), "a password leaked");
     }
 }
+
+/// An app whose signup takes any body, even an address without `@`.
+async fn permissive_signup_app() -> (String, tokio::task::JoinHandle<()>) {
+    use axum::routing::{get, post};
+    let app = axum::Router::new()
+        .route("/", get(|| async { "<html><body>home</body></html>" }))
+        .route(
+            "/register",
+            post(|| async { (axum::http::StatusCode::CREATED, "{\"ok\":true}") }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_a_signup_burst_could_create_is_listed_as_left_behind() {
+    let (url, server) = permissive_signup_app().await;
+    let text = format!(
+        "[target]\nurl = \"{url}\"\n[limits]\nrate = 2000\nmax_pages = 3\n[rate_limit]\nburst = 5\nsignup = \"/register\"\n"
+    );
+    let config = prodready::config::from_text(
+        &text,
+        "signup.toml",
+        &prodready::config::ProcessSource,
+        &prodready::config::Overrides::default(),
+    )
+    .expect("config resolves");
+    let report = common::scan(config).await;
+    server.abort();
+    let left: Vec<&String> = report
+        .warnings
+        .iter()
+        .filter(|w| w.contains("was not removed"))
+        .collect();
+    assert!(
+        left.iter()
+            .any(|w| w.contains("account prodready-not-an-email") && w.contains("/register")),
+        "{:?} {:#?}",
+        report.warnings,
+        report.probes
+    );
+    // The scorecard lists it for removal by hand.
+    let card = prodready::report::render(
+        &report,
+        prodready::report::Format::Table,
+        &prodready::report::Style::plain(),
+    );
+    assert!(card.contains("Left in the app by the scan"), "{card}");
+}
