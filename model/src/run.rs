@@ -1,9 +1,12 @@
 //! What a probe family did for one checklist item: its checks, its state, its findings.
 
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use crate::checklist::Item;
 use crate::finding::Finding;
+use crate::identity::IdentityId;
 
 /// What one probe family did for one checklist item.
 #[derive(Debug, Clone, Serialize)]
@@ -20,6 +23,30 @@ pub struct ProbeRun {
     /// A one-line result the item's summary leads with whatever the verdict, e.g. a grade.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub headline: Option<String>,
+    /// Per ordered pair of identities, what was replayed (the tenant family's evidence
+    /// that a pass was earned).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replays: Vec<PairReplay>,
+}
+
+/// What one identity replayed of another's objects.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairReplay {
+    /// Whose objects (the identity that saw or made them).
+    pub owner: IdentityId,
+    /// Who replayed them.
+    pub caller: IdentityId,
+    /// Reads of the owner's objects and routes as the caller.
+    pub reads: u32,
+    /// The owner's objects sent back unchanged by the caller (PUT/PATCH of what the owner read).
+    pub noop_writes: u32,
+    /// Writes by the caller to the owner's canaries (objects the scan created).
+    pub canary_writes: u32,
+    /// Objects of the owner readable anonymously too: public, so not replayed.
+    pub public_skipped: u32,
+    /// Where the ids of the replayed objects came from (`login answer`, `token claims`,
+    /// `canary`...) and how many objects each gave.
+    pub id_sources: BTreeMap<String, u32>,
 }
 
 /// Whether a probe could do its work.
@@ -49,6 +76,7 @@ impl ProbeRun {
             findings: Vec::new(),
             notes: Vec::new(),
             headline: None,
+            replays: Vec::new(),
         }
     }
 
@@ -69,6 +97,7 @@ impl ProbeRun {
         self.checks += part.checks;
         self.findings.extend(part.findings);
         self.notes.extend(part.notes);
+        self.replays.extend(part.replays);
         self.headline = self.headline.take().or(part.headline);
         if self.state == RunState::Ran {
             self.state = part.state;

@@ -9,10 +9,10 @@ use time::OffsetDateTime;
 
 use crate::checklist;
 use crate::model::IdentityId;
-use crate::model::ProbeRun;
 use crate::model::RunState;
 use crate::model::{Attestation, Item, Status};
 use crate::model::{Evidence, Finding};
+use crate::model::{PairReplay, ProbeRun};
 
 /// The schema id every v1 report carries in its `schema` field.
 pub const SCHEMA_ID: &str = "prodready.report/v1";
@@ -214,6 +214,10 @@ pub struct ProbeReport {
     pub notes: Vec<String>,
     /// Ids of the findings this run reported (including ones another run reported first).
     pub findings: Vec<String>,
+    /// Per ordered pair of identities, what the run replayed of the owner's objects
+    /// and where their ids came from (tenant isolation).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replays: Vec<PairReplay>,
 }
 
 /// Whether a probe run could do its work; [`RunState`] without its payload.
@@ -505,6 +509,7 @@ fn probe_report(run: &ProbeRun) -> ProbeReport {
         config_key,
         notes: run.notes.clone(),
         findings,
+        replays: run.replays.clone(),
     }
 }
 

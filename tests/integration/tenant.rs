@@ -145,6 +145,18 @@ async fn the_scan_writes_only_to_its_own_objects_and_removes_them() {
         tenant.notes
     );
     assert!(tenant.checks >= 10, "only {} replays", tenant.checks);
+    // Per direction, in numbers: reads, no-op writes and canary writes, and the ids' sources.
+    for (owner, caller) in [("a", "b"), ("b", "a")] {
+        let pair = tenant
+            .replays
+            .iter()
+            .find(|r| r.owner.as_str() == owner && r.caller.as_str() == caller)
+            .unwrap_or_else(|| panic!("no replay {caller} -> {owner}: {:?}", tenant.replays));
+        assert!(pair.reads > 0, "{pair:?}");
+        assert!(pair.noop_writes > 0, "{pair:?}");
+        assert!(pair.canary_writes > 0, "{pair:?}");
+        assert!(pair.id_sources.values().sum::<u32>() > 0, "{pair:?}");
+    }
     server.shutdown().await;
 }
 

@@ -6,6 +6,7 @@
 
 mod objects;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
@@ -23,10 +24,10 @@ use crate::http::{Request, Response};
 use crate::model::EndpointKey;
 use crate::model::IdentityId;
 use crate::model::Item;
-use crate::model::ProbeRun;
 use crate::model::RunState;
 use crate::model::{Confidence, Finding, Location, Severity};
 use crate::model::{IdKind, id_kind};
+use crate::model::{PairReplay, ProbeRun};
 
 /// Bounds per identity pair.
 const MAX_READ_TARGETS: usize = 40;
@@ -131,6 +132,22 @@ struct Tally {
     undecided: Vec<String>,
     findings: Vec<Finding>,
     notes: Vec<String>,
+    replays: Vec<PairReplay>,
+}
+
+/// Where the replayed ids came from: the sources of the ids found in answers, and the
+/// routes (concrete URLs, canaries, neighbours) the owner's own requests named.
+fn id_sources(objects: &objects::Counts, reads: u32) -> BTreeMap<String, u32> {
+    let mut sources: BTreeMap<String, u32> = objects
+        .sources
+        .iter()
+        .map(|(source, n)| (source.describe().to_string(), *n))
+        .collect();
+    let by_route = reads.saturating_sub(objects.reads);
+    if by_route > 0 {
+        sources.insert("owner's requests".to_string(), by_route);
+    }
+    sources
 }
 
 async fn run(ctx: &Context) -> ProbeRun {
@@ -183,6 +200,15 @@ async fn run(ctx: &Context) -> ProbeRun {
             .iter()
             .map(|(source, n)| format!("{} {n}", source.describe()))
             .collect();
+        tally.replays.push(PairReplay {
+            owner: owner.id,
+            caller: caller.id,
+            reads,
+            noop_writes: objects.noop_writes,
+            canary_writes: writes,
+            public_skipped: objects.public,
+            id_sources: id_sources(&objects, reads),
+        });
         tally.notes.push(format!(
             "{} replayed {reads} reads of {}'s objects ({} found by ids {} saw{}), {} no-op writes and {writes} canary writes",
             caller.id,
@@ -213,6 +239,7 @@ async fn run(ctx: &Context) -> ProbeRun {
         .filter(|f| ids.insert(f.id.clone()))
         .collect();
     run.notes = tally.notes;
+    run.replays = tally.replays;
     if !tally.undecided.is_empty() {
         run.notes.push(format!(
             "{} replays undecided, e.g. {}",
