@@ -30,6 +30,88 @@ impl Form {
     pub fn input(&self, name: &str) -> Option<&FormInput> {
         self.inputs.iter().find(|i| i.name == name)
     }
+
+    /// Whether this looks like the form that creates one object of the app (a note, an
+    /// event, a ticket) on a page at `page`: safe for the scanner to submit with its own
+    /// marker, because what it makes is a new object it can find and delete again.
+    ///
+    /// Conservative on purpose: a POST form whose page or action is named for creating
+    /// (`new`, `create`, `add`), posting to a collection (no id in the action), with a
+    /// free-text input and every text input empty (an edit form comes prefilled), and
+    /// nothing that logs in, signs up, searches, sends mail or pays.
+    pub fn is_create_form(&self, page: &Url) -> bool {
+        const AVOID: &[&str] = &[
+            "login",
+            "signin",
+            "logon",
+            "signup",
+            "register",
+            "logout",
+            "signout",
+            "password",
+            "reset",
+            "search",
+            "delete",
+            "destroy",
+            "remove",
+            "invite",
+            "invitation",
+            "contact",
+            "subscribe",
+            "newsletter",
+            "checkout",
+            "pay",
+            "payment",
+            "transfer",
+            "feedback",
+            "support",
+            "settings",
+            "account",
+            "profile",
+            "token",
+            "apikey",
+            "key",
+            "import",
+            "upload",
+            "mail",
+            "email",
+            "message",
+            "share",
+            "order",
+            "purchase",
+        ];
+        const CREATE: &[&str] = &["new", "create", "add"];
+        let words = |url: &Url| -> Vec<String> {
+            url.path()
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_ascii_lowercase)
+                .collect()
+        };
+        let (page_words, action_words) = (words(page), words(&self.action));
+        let all = || page_words.iter().chain(&action_words);
+        let text = |i: &&FormInput| matches!(i.kind.as_str(), "text" | "textarea");
+        self.method == "POST"
+            && !self.has_password()
+            && all().any(|w| CREATE.contains(&w.as_str()))
+            && !all().any(|w| AVOID.contains(&w.as_str()))
+            && !self
+                .action
+                .path_segments()
+                .into_iter()
+                .flatten()
+                .any(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            && self.inputs.iter().any(|i| text(&i))
+            && self
+                .inputs
+                .iter()
+                .filter(text)
+                .all(|i| i.value.trim().is_empty())
+            && !self
+                .inputs
+                .iter()
+                .any(|i| i.kind == "email" || i.name.to_ascii_lowercase().contains("email"))
+    }
 }
 
 pub(crate) fn selector(s: &str) -> Selector {

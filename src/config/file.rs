@@ -139,10 +139,16 @@ pub struct RawAudit {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCanary {
-    pub create: String,
-    pub body: toml::Table,
+    /// `POST` URL of a JSON API collection (with `body`).
+    pub create: Option<String>,
+    pub body: Option<toml::Table>,
     /// JSON pointer to the new object's id in the response (found by convention when absent).
     pub id: Option<String>,
+    /// Instead of `create`: the page holding the HTML form that creates an object
+    /// (`/notes/new`), for apps without a JSON API.
+    pub form: Option<String>,
+    /// Which form of the `form` page (a CSS selector); the first create form when absent.
+    pub selector: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

@@ -294,9 +294,13 @@ pub struct SeedEndpoint {
 /// A declared way to create canaries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CanaryConfig {
+    /// The collection to POST to, or with `form`, the page holding the create form.
     pub create: Url,
     pub body: serde_json::Value,
     pub id_pointer: Option<String>,
+    /// Created through the HTML form on the `create` page (the one `selector` picks).
+    pub form: bool,
+    pub selector: Option<String>,
 }
 
 /// A method and URL the config names (`POST /api/orders`).
@@ -509,8 +513,43 @@ fn resolve_canaries(base: &Base<'_>) -> Result<Vec<CanaryConfig>, ConfigError> {
     let mut canaries = Vec::new();
     for (i, c) in base.raw.canaries.iter().enumerate() {
         let key = |k: &str| format!("canaries[{i}].{k}");
-        let body =
-            serde_json::to_value(&c.body).map_err(|e| invalid(&key("body"), e.to_string()))?;
+        if let Some(page) = &c.form {
+            if c.create.is_some() || c.body.is_some() || c.id.is_some() {
+                return Err(invalid(
+                    &key("form"),
+                    "a form canary is made by filling the page's form: drop `create`, `body` and `id`, or drop `form` for a JSON API",
+                ));
+            }
+            if let Some(css) = &c.selector
+                && scraper::Selector::parse(css).is_err()
+            {
+                return Err(invalid(
+                    &key("selector"),
+                    format!("`{css}` is not a CSS selector; write it like form#new-note"),
+                ));
+            }
+            canaries.push(CanaryConfig {
+                create: base.url(&key("form"), page)?,
+                body: serde_json::Value::Null,
+                id_pointer: None,
+                form: true,
+                selector: c.selector.clone(),
+            });
+            continue;
+        }
+        let (Some(create), Some(body)) = (&c.create, &c.body) else {
+            return Err(invalid(
+                &key("create"),
+                "a canary needs `create` (the collection URL to POST to) and `body`, or `form` (the page of an HTML create form)",
+            ));
+        };
+        if c.selector.is_some() {
+            return Err(invalid(
+                &key("selector"),
+                "`selector` picks a form of a `form` page; it has no meaning with `create`",
+            ));
+        }
+        let body = serde_json::to_value(body).map_err(|e| invalid(&key("body"), e.to_string()))?;
         if !body.to_string().contains("{canary}") {
             return Err(invalid(
                 &key("body"),
@@ -526,9 +565,11 @@ fn resolve_canaries(base: &Base<'_>) -> Result<Vec<CanaryConfig>, ConfigError> {
             ));
         }
         canaries.push(CanaryConfig {
-            create: base.url(&key("create"), &c.create)?,
+            create: base.url(&key("create"), create)?,
             body,
             id_pointer: c.id.clone(),
+            form: false,
+            selector: None,
         });
     }
     Ok(canaries)
@@ -1271,6 +1312,39 @@ mod tests {
             )
             .unwrap_err();
             assert!(err.to_string().contains("roles.admin_only[0]"), "{err}");
+        }
+    }
+    #[test]
+    fn form_canaries_name_a_page_and_refuse_json_keys() {
+        let c = from_text(
+            &format!("{GOOD}\n[[canaries]]\nform = \"/notes/new\"\nselector = \"form.new\"\n"),
+            "t.toml",
+            &env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert!(c.canaries[0].form);
+        assert_eq!(c.canaries[0].create.path(), "/notes/new");
+        for (extra, key) in [
+            (
+                "form = \"/notes/new\"\ncreate = \"/api/notes\"",
+                "canaries[0].form",
+            ),
+            (
+                "form = \"/notes/new\"\nselector = \"[[\"",
+                "canaries[0].selector",
+            ),
+            ("create = \"/api/notes\"", "canaries[0].create"),
+        ] {
+            let err = from_text(
+                &format!("{GOOD}\n[[canaries]]\n{extra}\n"),
+                "t.toml",
+                &env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]),
+                &Overrides::default(),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains(key), "{extra}: {err}");
         }
     }
 }

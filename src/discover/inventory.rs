@@ -111,14 +111,28 @@ pub struct Inventory {
     /// Same-origin links each identity's pages showed (bounded), to tell links a UI
     /// merely hides from one role.
     pub links_seen: BTreeMap<IdentityId, BTreeSet<String>>,
+    /// Pages holding a form that creates an object (see `Form::is_create_form`), with
+    /// the identities that saw it there (bounded): canaries of form-only apps.
+    pub create_forms: BTreeMap<Url, BTreeSet<IdentityId>>,
 }
 
 const MAX_EXAMPLES: usize = 5;
 const MAX_OBSERVATIONS: usize = 40;
 const MAX_LINKS_SEEN: usize = 2000;
 const MAX_REFS: usize = 500;
+const MAX_CREATE_FORMS: usize = 20;
 
 impl Inventory {
+    /// Records that `identity` saw a create form on `page`.
+    pub fn saw_create_form(&mut self, identity: IdentityId, page: &Url) {
+        if self.create_forms.len() < MAX_CREATE_FORMS || self.create_forms.contains_key(page) {
+            self.create_forms
+                .entry(page.clone())
+                .or_default()
+                .insert(identity);
+        }
+    }
+
     /// Records that `method url` exists, learned from `origin`. Returns its key.
     pub fn add(&mut self, method: &str, url: &Url, origin: Origin) -> EndpointKey {
         let pattern = path_pattern(url.path());

@@ -319,6 +319,9 @@ impl Crawl<'_> {
                     }
                     for form in &page.forms {
                         self.add_form(form);
+                        if form.is_create_form(&resp.url) {
+                            self.inventory.saw_create_form(identity.id, &resp.url);
+                        }
                     }
                     scripts.extend(page.scripts);
                     for inline in &page.inline_scripts {

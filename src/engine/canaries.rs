@@ -4,7 +4,7 @@
 //! object of the app's real users. Each carries a unique marker string, so a probe can
 //! prove that the object (and not merely "some 200") reached another identity.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 use url::Url;
@@ -15,8 +15,10 @@ use crate::discover::{Endpoint, Inventory, Origin};
 use crate::http::{HttpLayer, Request, Response};
 use crate::model::{EndpointKey, IdentityId};
 
+use super::form_objects::{self, ObjectForms};
+
 /// Field names whose value is free text the app stores and shows back: the marker goes here.
-const TEXT_FIELDS: &[&str] = &[
+pub(super) const TEXT_FIELDS: &[&str] = &[
     "name",
     "title",
     "description",
@@ -49,6 +51,8 @@ pub struct OwnedObject {
     pub marker: String,
     /// The body it was created with.
     pub body: Value,
+    /// For an object made through an HTML form: the forms that edit and delete it.
+    pub forms: Option<ObjectForms>,
 }
 
 /// Every object the scanner created in this scan, and what became of it.
@@ -123,6 +127,7 @@ impl OwnedObjects {
             id: id.to_string(),
             marker: marker.to_string(),
             body: Value::Null,
+            forms: None,
         });
     }
 
@@ -222,6 +227,84 @@ impl OwnedObjects {
         Ok(self.record(identity, create, url, id, marker, body))
     }
 
+    /// Creates one object as `identity` through the HTML create form on `source.create`
+    /// and finds it again by its marker (see [`form_objects`]).
+    pub async fn create_by_form(
+        &self,
+        http: &HttpLayer,
+        identity: &Identity,
+        source: &CanarySource,
+        marker: &str,
+    ) -> Result<OwnedObject, String> {
+        let page = &source.create;
+        let shown = identity
+            .send(http, Request::get(page.clone()))
+            .await
+            .map_err(|e| e.to_string())?;
+        if !shown.is_success() {
+            return Err(format!("GET {} answered {}", page.path(), shown.status));
+        }
+        let form =
+            form_objects::create_form(&shown.url, &shown.text(), source.selector.as_deref())?;
+        let fields = form_objects::fill(&form, marker)
+            .ok_or_else(|| format!("the form on {} has no text input to mark", page.path()))?;
+        let landed = form_objects::submit(http, identity, &form, &fields, &shown.url).await?;
+        if !landed.is_success() {
+            return Err(format!(
+                "{} {} answered {}",
+                form.method,
+                form.action.path(),
+                landed.status
+            ));
+        }
+        let url = form_objects::locate(http, identity, page, &landed, marker)
+            .await
+            .ok_or_else(|| {
+                format!(
+                    "submitted the form on {} but found the new object neither where it led nor next to its marker on the list page",
+                    page.path()
+                )
+            })?;
+        let check = identity
+            .send(http, Request::get(url.clone()))
+            .await
+            .map_err(|e| e.to_string())?;
+        let text = check.text();
+        let (edit, delete) = form_objects::object_forms(&check.url, &text, marker);
+        let body = Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+        );
+        let mut object = OwnedObject {
+            owner: identity.id,
+            collection: crate::model::path_pattern(form.action.path()),
+            id: url
+                .path_segments()
+                .and_then(|mut s| s.rfind(|s| !s.is_empty()).map(str::to_string))
+                .unwrap_or_default(),
+            url,
+            marker: marker.to_string(),
+            body,
+            forms: Some(ObjectForms {
+                source: page.clone(),
+                edit,
+                delete,
+            }),
+        };
+        self.push(object.clone());
+        if !check.is_success() || !text.contains(marker) {
+            object.forms = None;
+            return Err(format!(
+                "created, but GET {} did not show it back (status {})",
+                object.url.path(),
+                check.status
+            ));
+        }
+        Ok(object)
+    }
+
     /// Records that the object at `url` now belongs to `owner` (a probe proved a write
     /// moved it to another tenant), so cleanup deletes it as that identity.
     pub fn reassign(&self, url: &Url, owner: &Identity) {
@@ -274,6 +357,7 @@ impl OwnedObjects {
             id,
             marker: marker.to_string(),
             body,
+            forms: None,
         };
         self.push(object.clone());
         object
@@ -316,11 +400,15 @@ impl OwnedObjects {
             let Some(owner) = identities.get(object.owner) else {
                 continue;
             };
-            let deleted = owner
-                .send(http, Request::new("DELETE", object.url.clone()))
-                .await;
+            let deleted = match &object.forms {
+                Some(_) => form_objects::delete(http, owner, &object).await,
+                None => owner
+                    .send(http, Request::new("DELETE", object.url.clone()))
+                    .await
+                    .map_err(|e| e.to_string()),
+            };
             let verdict = match deleted {
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(e),
                 Ok(r) if r.is_success() || r.status == 404 || r.status == 410 => {
                     match owner
                         .send(
@@ -476,6 +564,11 @@ pub struct CanarySource {
     template: Value,
     declared: bool,
     pub id_pointer: Option<String>,
+    /// Made through the HTML form on the `create` page (the one `selector` picks).
+    pub form: bool,
+    pub selector: Option<String>,
+    /// Who saw a create form there (discovered form pages only; empty: anyone may try).
+    pub seen_by: Vec<IdentityId>,
 }
 
 impl CanarySource {
@@ -505,6 +598,9 @@ pub fn canary_sources(
                 template: c.body.clone(),
                 declared: true,
                 id_pointer: c.id_pointer.clone(),
+                form: c.form,
+                selector: c.selector.clone(),
+                seen_by: Vec::new(),
             })
             .collect();
     }
@@ -519,19 +615,31 @@ pub fn canary_sources(
                 format!("{}/{{id}}", e.pattern.trim_end_matches('/')),
             ))
     };
-    inventory
-        .endpoints()
-        .filter(creatable)
-        .take(limit)
-        .filter_map(|ep| {
-            Some(CanarySource {
-                create: ep.examples.first()?.clone(),
-                template: ep.body_example.clone()?,
-                declared: false,
-                id_pointer: None,
-            })
+    let json = inventory.endpoints().filter(creatable).filter_map(|ep| {
+        Some(CanarySource {
+            create: ep.examples.first()?.clone(),
+            template: ep.body_example.clone()?,
+            declared: false,
+            id_pointer: None,
+            form: false,
+            selector: None,
+            seen_by: Vec::new(),
         })
-        .collect()
+    });
+    // Then the create forms of server-rendered pages.
+    let forms = inventory
+        .create_forms
+        .iter()
+        .map(|(page, seen_by)| CanarySource {
+            create: page.clone(),
+            template: Value::Null,
+            declared: false,
+            id_pointer: None,
+            form: true,
+            selector: None,
+            seen_by: seen_by.iter().copied().collect(),
+        });
+    json.chain(forms).take(limit).collect()
 }
 
 /// Whether a response shows `marker` (for probes judging replays).
@@ -559,12 +667,19 @@ pub async fn create(
         .cloned()
         .collect();
     for source in &sources {
+        if source.form {
+            for t in &tenants {
+                let made = by_form(http, identities, t, source, owned).await;
+                record(inventory, &mut warnings, t, &source.create, made);
+            }
+            continue;
+        }
         for identity in &tenants {
             let marker = new_marker();
             let Some(body) = source.body_for(&marker) else {
                 continue;
             };
-            match owned
+            let made = owned
                 .create(
                     http,
                     identity,
@@ -573,25 +688,76 @@ pub async fn create(
                     &marker,
                     source.id_pointer.as_deref(),
                 )
-                .await
-            {
-                Ok(object) => {
-                    inventory
-                        .markers
-                        .entry(identity.id)
-                        .or_default()
-                        .add(&object.marker);
-                    inventory.add("GET", &object.url, Origin::Seed);
-                }
-                Err(why) => warnings.push(format!(
-                    "canary as {} through {}: {why}",
-                    identity.id,
-                    source.create.path()
-                )),
-            }
+                .await;
+            record(inventory, &mut warnings, identity, &source.create, made);
         }
     }
     warnings
+}
+
+/// Makes the object's marker private to its owner and its page known to the probes,
+/// or says why the canary could not be made.
+fn record(
+    inventory: &mut Inventory,
+    warnings: &mut Vec<String>,
+    tenant: &Identity,
+    source: &Url,
+    made: Result<OwnedObject, String>,
+) {
+    match made {
+        Ok(object) => {
+            inventory
+                .markers
+                .entry(object.owner)
+                .or_default()
+                .add(&object.marker);
+            inventory.add("GET", &object.url, Origin::Seed);
+        }
+        Err(why) => warnings.push(format!(
+            "canary as {} through {}: {why}",
+            tenant.id,
+            source.path()
+        )),
+    }
+}
+
+/// Creates a form canary for `tenant`'s organisation: as the tenant identity, or when
+/// its session cannot use the page (a bearer token on a cookie-only app), as another
+/// identity of the same tenant that can (its member, then its admin).
+async fn by_form(
+    http: &HttpLayer,
+    identities: &Identities,
+    tenant: &Identity,
+    source: &CanarySource,
+    owned: &OwnedObjects,
+) -> Result<OwnedObject, String> {
+    let mut tried = Vec::new();
+    for identity in same_tenant(identities, tenant) {
+        if !source.seen_by.is_empty() && !source.seen_by.contains(&identity.id) {
+            continue;
+        }
+        match owned
+            .create_by_form(http, identity, source, &new_marker())
+            .await
+        {
+            Ok(object) => return Ok(object),
+            Err(why) => tried.push(format!("as {}: {why}", identity.id)),
+        }
+    }
+    if tried.is_empty() {
+        return Err("no identity of this tenant saw the form".to_string());
+    }
+    Err(tried.join("; "))
+}
+
+/// `tenant` first, then the other signed-in identities of its tenant, least privileged first.
+pub fn same_tenant<'a>(identities: &'a Identities, tenant: &'a Identity) -> Vec<&'a Arc<Identity>> {
+    let mut out: Vec<&Arc<Identity>> = identities
+        .authenticated()
+        .filter(|i| i.id == tenant.id || (i.tenant().is_some() && i.tenant() == tenant.tenant()))
+        .collect();
+    out.sort_by_key(|i| (i.id != tenant.id, i.id.role() == crate::model::Role::Admin));
+    out
 }
 
 #[cfg(test)]
@@ -643,6 +809,7 @@ mod tests {
             id: "42".into(),
             marker: "m".into(),
             body: json!({}),
+            forms: None,
         });
         assert!(owned.owns(&u));
         assert!(owned.owns(&Url::parse("http://127.0.0.1:1/api/projects/42/tasks").unwrap()));

@@ -4,6 +4,7 @@
 
 pub mod canaries;
 mod context;
+pub mod form_objects;
 mod registry;
 
 pub use context::Context;

@@ -26,6 +26,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "config",
             "http",
+            "html",
             "auth",
             "discover",
             "catalog",

@@ -216,3 +216,65 @@ async fn missing_identities_make_items_not_tested_naming_the_key() {
         assert!(r.summary.contains(key), "{item}: {}", r.summary);
     }
 }
+
+/// A resource with no JSON API (pages and forms only): canaries are made through its
+/// "new" form, replayed through its page, edit form and delete form as the other
+/// tenant, and removed through the owner's delete form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn form_only_objects_are_replayed_through_their_forms_both_ways() {
+    let server = common::app("idor-form").await;
+    let report = common::scan(common::config(&server)).await;
+    let requests = server.requests();
+    server.shutdown().await;
+    let on_notes: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.location.url.contains("/app/notes/"))
+        .map(|f| f.probe.as_str())
+        .collect();
+    for probe in [
+        "tenant.read-replay",
+        "tenant.write-replay",
+        "tenant.delete-replay",
+    ] {
+        assert!(on_notes.contains(&probe), "{probe} missing: {on_notes:?}");
+    }
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.method == "POST" && r.path_and_query == "/app/notes"),
+        "no note was created through the form"
+    );
+
+    let server = common::app("none").await;
+    let report = common::scan(common::config(&server)).await;
+    let requests = server.requests();
+    server.shutdown().await;
+    assert_eq!(
+        report.item(Item::TenantIsolation).map(|i| i.status),
+        Some(Status::Pass)
+    );
+    let tenant = report
+        .probes
+        .iter()
+        .find(|p| p.probe == "tenant")
+        .expect("tenant probe ran");
+    for pair in &tenant.replays {
+        assert!(
+            pair.id_sources.get("form canary").copied().unwrap_or(0) > 0,
+            "{pair:?}"
+        );
+    }
+    // Every note the scan made was deleted through its delete form (the cleanup reads
+    // each back and lists what it could not remove).
+    let created = requests
+        .iter()
+        .filter(|r| r.method == "POST" && r.path_and_query == "/app/notes")
+        .count();
+    assert!(created >= 2, "{created} notes created");
+    assert!(
+        report.warnings.iter().all(|w| !w.contains("not removed")),
+        "{:?}",
+        report.warnings
+    );
+}

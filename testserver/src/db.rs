@@ -89,6 +89,16 @@ CREATE TABLE order_items (
     unit_price_cents  INTEGER NOT NULL
 );
 
+CREATE TABLE notes (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    org_id       INTEGER NOT NULL REFERENCES organizations(id),
+    author_id    INTEGER NOT NULL REFERENCES users(id),
+    heading      TEXT NOT NULL,
+    entry        TEXT NOT NULL DEFAULT '',
+    visibility   TEXT NOT NULL DEFAULT 'team'
+);
+CREATE INDEX notes_org ON notes(org_id);
+
 CREATE TABLE carts (
     id           INTEGER PRIMARY KEY,
     user_id      INTEGER NOT NULL UNIQUE REFERENCES users(id),

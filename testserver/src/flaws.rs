@@ -28,6 +28,7 @@ pub enum Flaw {
     /// Reading and replacing a cart (whose id only the owner's login answer hands out)
     /// does not check the caller.
     IdorCart,
+    IdorForm,
     /// List and search queries drop the organisation condition ("the UI filters").
     ListAllTenants,
     /// `/api/me` and the admin user list serialise the password hash.
@@ -95,6 +96,7 @@ impl Flaw {
         Flaw::IdorRead,
         Flaw::IdorWrite,
         Flaw::IdorCart,
+        Flaw::IdorForm,
         Flaw::ListAllTenants,
         Flaw::SensitiveFields,
         Flaw::MissingRoleCheck,
@@ -131,6 +133,7 @@ impl Flaw {
             Flaw::IdorRead => "idor-read",
             Flaw::IdorWrite => "idor-write",
             Flaw::IdorCart => "idor-cart",
+            Flaw::IdorForm => "idor-form",
             Flaw::ListAllTenants => "list-all-tenants",
             Flaw::SensitiveFields => "sensitive-fields",
             Flaw::MissingRoleCheck => "missing-role-check",
@@ -163,7 +166,9 @@ impl Flaw {
     pub fn item(self) -> Item {
         match self {
             Flaw::StackTrace | Flaw::DebugPage | Flaw::SqlError => Item::ErrorHandling,
-            Flaw::IdorRead | Flaw::IdorWrite | Flaw::IdorCart => Item::TenantIsolation,
+            Flaw::IdorRead | Flaw::IdorWrite | Flaw::IdorCart | Flaw::IdorForm => {
+                Item::TenantIsolation
+            }
             Flaw::ListAllTenants | Flaw::SensitiveFields => Item::ServerSideFiltering,
             Flaw::MissingRoleCheck => Item::Authorization,
             Flaw::NonAtomicOrder | Flaw::DoubleRedeem => Item::TransactionIntegrity,
@@ -214,6 +219,9 @@ impl Flaw {
             Flaw::IdorCart => {
                 "carts, whose ids only the login answer hands out, are read and replaced \
                  without checking the caller"
+            }
+            Flaw::IdorForm => {
+                "a note's page and its edit and delete forms (HTML only, no JSON API) look it up by id alone, across organisations"
             }
             Flaw::ListAllTenants => "list and search queries return every organisation's rows",
             Flaw::SensitiveFields => "/api/me and the admin user list include the password hash",

@@ -42,6 +42,7 @@ pub(crate) fn page(title: &str, nav: Nav<'_>, head_extra: &str, main: &str) -> S
             format!(
                 "<nav><a class=\"brand\" href=\"/app\">Ledgerline</a> \
                  <a href=\"/app/projects\">Projects</a> <a href=\"/app/invoices\">Invoices</a> \
+                 <a href=\"/app/notes\">Notes</a> \
                  <a href=\"/app/settings\">Settings</a>{admin} \
                  <form class=\"inline\" method=\"post\" action=\"/logout\">\
                  <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\

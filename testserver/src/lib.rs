@@ -18,6 +18,7 @@ mod flaws;
 mod hardening;
 mod html;
 mod leaks;
+mod notes;
 mod openapi;
 mod orders;
 mod pages;

@@ -12,8 +12,8 @@ use crate::errors::{self, PanicResponder};
 use crate::flaws::{Flaw, FlawSet};
 use crate::state::{AppState, SharedState};
 use crate::{
-    admin, audit, auth::handlers as authh, bundle, debug, hardening, leaks, openapi, orders, pages,
-    recorder, resources, scale, tenants,
+    admin, audit, auth::handlers as authh, bundle, debug, hardening, leaks, notes, openapi, orders,
+    pages, recorder, resources, scale, tenants,
 };
 
 /// One row of the route table (shown by the debug pages).
@@ -123,6 +123,26 @@ impl Routes {
                 "/app/settings",
                 "pages::app_settings",
                 get(pages::app_settings),
+            )
+            .at("GET", "/app/notes", "notes::list", get(notes::list))
+            .at(
+                "GET",
+                "/app/notes/new",
+                "notes::new_form",
+                get(notes::new_form),
+            )
+            .at("POST", "/app/notes", "notes::create", post(notes::create))
+            .at(
+                "GET POST",
+                "/app/notes/{id}",
+                "notes::show / notes::update",
+                get(notes::show).post(notes::update),
+            )
+            .at(
+                "POST",
+                "/app/notes/{id}/delete",
+                "notes::delete",
+                post(notes::delete),
             )
             .at("GET", "/admin", "admin::page", get(admin::page))
             .at(

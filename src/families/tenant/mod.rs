@@ -4,6 +4,7 @@
 //! bodies are replayed once A's own request proves the lookup works. Writes and deletes
 //! are replayed only against A's canaries, then A reads them back.
 
+mod forms;
 mod objects;
 
 use std::collections::BTreeMap;
@@ -195,6 +196,18 @@ async fn run(ctx: &Context) -> ProbeRun {
         } else {
             0
         };
+        let mut id_sources = id_sources(&objects, reads);
+        let by_form = forms::replay(ctx, owner, caller, &mut tally).await;
+        if by_form.reads > 0 {
+            id_sources.insert("form canary".to_string(), by_form.reads);
+        }
+        let (reads, writes) = (reads + by_form.reads, writes + by_form.writes);
+        if by_form.reads > 0 {
+            tally.notes.push(format!(
+                "{} of {}'s objects made through HTML forms were replayed through their pages and forms ({} form writes)",
+                by_form.reads, owner.id, by_form.writes
+            ));
+        }
         let sources: Vec<String> = objects
             .sources
             .iter()
@@ -207,7 +220,7 @@ async fn run(ctx: &Context) -> ProbeRun {
             noop_writes: objects.noop_writes,
             canary_writes: writes,
             public_skipped: objects.public,
-            id_sources: id_sources(&objects, reads),
+            id_sources,
         });
         tally.notes.push(format!(
             "{} replayed {reads} reads of {}'s objects ({} found by ids {} saw{}), {} no-op writes and {writes} canary writes",
@@ -281,6 +294,8 @@ async fn read_replay(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
         .owned
         .of(pair.owner.id)
         .into_iter()
+        // Objects of HTML forms are replayed by `forms`, as an identity their pages accept.
+        .filter(|o| o.forms.is_none())
         .map(|o| o.url)
         .collect();
     for ep in ctx.inventory.endpoints().filter(|e| e.method == "GET") {
@@ -340,6 +355,15 @@ async fn read_replay(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
     }
 }
 
+/// How a finding names an identity: its tenant, and the session used when that is not
+/// the tenant's own identity (`a (member)`).
+fn tenant_label(identity: &Identity) -> String {
+    match (identity.id.own_tenant(), identity.tenant()) {
+        (None, Some(t)) => format!("{} ({})", t.as_str(), identity.id),
+        _ => identity.id.to_string(),
+    }
+}
+
 fn read_finding(
     ctx: &Context,
     pair: &Pair<'_>,
@@ -348,7 +372,7 @@ fn read_finding(
     caller: &Response,
     marker: Option<&str>,
 ) -> Finding {
-    let (o, c) = (&pair.owner.id, &pair.caller.id);
+    let (o, c) = (tenant_label(pair.owner), tenant_label(pair.caller));
     let location = Location {
         method: "GET".into(),
         url: ctx.http.redactor().url(url),
@@ -617,8 +641,10 @@ async fn write_replay(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) -> u32 
         .into_iter()
         .take(MAX_WRITE_OBJECTS)
     {
-        if !ctx.owned.owns(&object.url) {
-            continue; // Never a write to anything the scanner did not create.
+        if !ctx.owned.owns(&object.url) || object.forms.is_some() {
+            // Never a write to anything the scanner did not create; form objects are
+            // written through their forms (`forms`).
+            continue;
         }
         let pattern = crate::model::path_pattern(object.url.path());
         let has = |m: &str| {
@@ -698,7 +724,7 @@ fn write_finding(
     after: &Response,
     shown: &str,
 ) -> Finding {
-    let (o, c) = (&pair.owner.id, &pair.caller.id);
+    let (o, c) = (tenant_label(pair.owner), tenant_label(pair.caller));
     let (probe, title, detail) = if method == "DELETE" {
         (
             "tenant.delete-replay",

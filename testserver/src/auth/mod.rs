@@ -65,7 +65,7 @@ impl FromRequestParts<SharedState> for CurrentUser {
         } else if let Some(sid) = cookie(&parts.headers, SESSION_COOKIE) {
             let user_id = state.sessions.user(&sid).ok_or(ApiError::Unauthorized)?;
             if unsafe_method {
-                same_origin_write(parts, state.require_origin)?;
+                same_origin_write(&parts.headers, state.require_origin)?;
                 let given = parts
                     .headers
                     .get(CSRF_HEADER)
@@ -133,6 +133,8 @@ pub(crate) struct PageUser {
     pub user: User,
     /// The CSRF token of this session, for forms and the app shell.
     pub csrf: String,
+    /// The session id (forms verify their CSRF token against it).
+    pub sid: String,
 }
 
 impl FromRequestParts<SharedState> for PageUser {
@@ -152,8 +154,27 @@ impl FromRequestParts<SharedState> for PageUser {
         .ok_or_else(to_login)?;
         Ok(PageUser {
             csrf: state.csrf.token(CsrfScope::Session, &sid),
+            sid,
             user,
         })
+    }
+}
+
+impl PageUser {
+    /// Checks a form post of this session the way Rails and Django do: a same-origin
+    /// `Origin`/`Referer` and the session's CSRF token in the form's hidden field.
+    pub(crate) fn check_form_post(
+        &self,
+        state: &SharedState,
+        headers: &HeaderMap,
+        token: &str,
+    ) -> Result<(), ApiError> {
+        same_origin_write(headers, state.require_origin)?;
+        if state.csrf.verify(CsrfScope::Session, &self.sid, token) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("InvalidAuthenticityToken"))
+        }
     }
 }
 
@@ -205,9 +226,8 @@ pub(crate) fn set_cookie(
 /// A cookie-authenticated write must come from this site: an `Origin` naming another
 /// site is refused, and with `require_origin` so is a write that names no origin at all
 /// (neither `Origin` nor `Referer`), the way Django checks writes over HTTPS.
-fn same_origin_write(parts: &Parts, require_origin: bool) -> Result<(), ApiError> {
-    let host = parts
-        .headers
+pub(crate) fn same_origin_write(headers: &HeaderMap, require_origin: bool) -> Result<(), ApiError> {
+    let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
@@ -217,8 +237,7 @@ fn same_origin_write(parts: &Parts, require_origin: bool) -> Result<(), ApiError
             .unwrap_or(false)
     };
     let text = |name: header::HeaderName| {
-        parts
-            .headers
+        headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
