@@ -13,6 +13,7 @@ mod hostile;
 mod http_layer;
 mod layers;
 mod login;
+mod precision;
 mod recipes;
 mod redaction;
 mod report;

@@ -44,6 +44,7 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
         "headers.csp-object-src",
         "headers.csp-base-uri",
         "headers.cacheable-private-response",
+        "headers.stack-banner",
         "headers.coop",
         "headers.corp",
         "headers.csp-broad-source",
@@ -510,6 +511,17 @@ fn banner_issues(resp: &Response) -> Vec<Issue> {
                 format!("`{name}: {v}` tells attackers which versions (and CVEs) to try"),
                 "Remove the header or strip its version.",
             ));
+        } else if name == "x-powered-by"
+            && let Some(v) = resp.header(name).filter(|v| !v.trim().is_empty())
+        {
+            // No version, but the header exists only to name the stack (`Express`, `PHP`).
+            out.push(issue(
+                "headers.stack-banner",
+                Severity::Low,
+                "X-Powered-By names the server's framework",
+                format!("`X-Powered-By: {v}` tells attackers which stack (and its known flaws) to try"),
+                "Remove the header (Express: `app.disable('x-powered-by')`; PHP: `expose_php = Off`).",
+            ));
         }
     }
     out
@@ -537,11 +549,18 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     let target = &ctx.config.target;
     let loopback_http = target.scheme() == "http" && is_loopback(target);
     let mut graded = None;
+    let public = public_pages(ctx, &results).await;
+    if !public.is_empty() {
+        run.notes.push(format!(
+            "{} authenticated answers are public pages (the same without credentials): their caching is not judged",
+            public.len()
+        ));
+    }
     for (role, authenticated, r) in &results {
         let Ok(resp) = r else { continue };
         run.checks += 1;
         patterns.insert((kind_of(resp), path_pattern(resp.url.path())));
-        let mut issues = judge(resp, *authenticated);
+        let mut issues = judge(resp, *authenticated && !public.contains(&resp.url));
         if *role == Role::Graded {
             graded = Some(resp);
             // Over http (not loopback), the start page must send users to https.
@@ -573,6 +592,51 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
             .push("the start page gave no response: no grade".into()),
     }
     Ok(run)
+}
+
+/// Route patterns whose cacheable authenticated answers are checked against an
+/// anonymous request, at most.
+const MAX_PUBLIC_CHECKS: usize = 8;
+
+/// Authenticated answers that caches may keep but that are public pages: the same URL
+/// without credentials answers alike (same status, nearly the same body) and the
+/// answer carries no identity's private marker. Caching those leaks nothing.
+async fn public_pages(ctx: &Context, results: &[Sent]) -> BTreeSet<Url> {
+    let mut seen = BTreeSet::new();
+    let candidates: Vec<&Response> = results
+        .iter()
+        .filter_map(|(_, authenticated, r)| r.as_ref().ok().filter(|_| *authenticated))
+        .filter(|r| (200..300).contains(&r.status) && cache_issue(r).is_some())
+        .filter(|r| seen.insert(path_pattern(r.url.path())))
+        .take(MAX_PUBLIC_CHECKS)
+        .collect();
+    let private = |text: &str| {
+        ctx.inventory
+            .markers
+            .values()
+            .flat_map(|m| &m.values)
+            .any(|m| text.contains(m.as_str()))
+    };
+    let mut public = BTreeSet::new();
+    for resp in candidates {
+        let text = resp.text();
+        if private(&text) {
+            continue;
+        }
+        let anon = ctx
+            .identities
+            .anonymous()
+            .send(&ctx.http, Request::get(resp.url.clone()).anonymous())
+            .await;
+        if let Ok(anon) = anon
+            && anon.status == resp.status
+            && anon.url == resp.url
+            && crate::families::similarity::similarity(&text, &anon.text()) >= 0.9
+        {
+            public.insert(resp.url.clone());
+        }
+    }
+    public
 }
 
 /// Sends the planned requests, each as its identity (anonymous when it is not logged in).
@@ -768,6 +832,26 @@ mod tests {
             .unwrap();
         assert_eq!(cache.severity, Severity::Medium);
         assert!(!has_version("nginx") && has_version("Express 4.18") && has_version("PHP/8.2"));
+    }
+
+    #[test]
+    fn a_bare_x_powered_by_still_names_the_stack() {
+        let checks = |headers: &[(&str, &str)]| -> Vec<&'static str> {
+            banner_issues(&resp("https://a.example/", "text/html", headers))
+                .into_iter()
+                .map(|i| i.check)
+                .collect()
+        };
+        assert_eq!(
+            checks(&[("x-powered-by", "Express")]),
+            ["headers.stack-banner"]
+        );
+        assert_eq!(
+            checks(&[("x-powered-by", "PHP/8.2.1")]),
+            ["headers.version-banner"]
+        );
+        // A bare `Server: nginx` names no version and is left alone.
+        assert!(checks(&[("server", "nginx")]).is_empty());
     }
 
     #[test]
