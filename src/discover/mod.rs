@@ -47,6 +47,8 @@ struct Crawl<'a> {
     scripts_seen: HashSet<Url>,
     /// Ids a collection endpoint listed, per identity: (identity, collection path) -> ids.
     listed: BTreeMap<(IdentityId, String), Vec<String>>,
+    /// Marker values an anonymous answer showed: public, so no identity's private data.
+    public_markers: BTreeSet<String>,
 }
 
 /// Runs discovery and returns the inventory.
@@ -57,8 +59,10 @@ pub async fn discover(http: &HttpLayer, identities: &Identities, config: &ScanCo
         inventory: Inventory::default(),
         scripts_seen: HashSet::new(),
         listed: BTreeMap::new(),
+        public_markers: BTreeSet::new(),
     };
     crawl.learn_markers(identities);
+    crawl.profiles_seen_anonymously(identities).await;
     crawl.learn_session_refs(identities);
     for identity in identities.all() {
         crawl.crawl_as(identity).await;
@@ -68,6 +72,7 @@ pub async fn discover(http: &HttpLayer, identities: &Identities, config: &ScanCo
         crawl.inventory.add(&seed.method, &seed.url, Origin::Seed);
     }
     crawl.sweep(identities).await;
+    crawl.drop_public_markers();
     crawl.inventory
 }
 
@@ -108,6 +113,49 @@ impl Crawl<'_> {
                 (name, m)
             })
             .collect();
+    }
+
+    /// A profile value is private only if the profile's own URL, requested without
+    /// credentials, does not show it too (a check URL that is a public page).
+    async fn profiles_seen_anonymously(&mut self, identities: &Identities) {
+        let anonymous = identities.anonymous();
+        for identity in identities.authenticated() {
+            let Some(check) = identity.config.as_ref().and_then(|c| c.check.as_ref()) else {
+                continue;
+            };
+            let Some(markers) = self.inventory.markers.get(&identity.id) else {
+                continue;
+            };
+            let req = Request::get(check.url.clone()).anonymous();
+            let Ok(resp) = anonymous.send(self.http, req).await else {
+                continue;
+            };
+            if resp.is_success() {
+                let text = resp.text();
+                self.public_markers.extend(
+                    markers
+                        .values
+                        .iter()
+                        .filter(|v| text.contains(v.as_str()))
+                        .cloned(),
+                );
+            }
+        }
+    }
+
+    /// Drops from every identity's markers the values an anonymous answer showed (a
+    /// public list of user names, a name on a public page), and says so.
+    fn drop_public_markers(&mut self) {
+        if self.public_markers.is_empty() {
+            return;
+        }
+        for m in self.inventory.markers.values_mut() {
+            m.values.retain(|v| !self.public_markers.contains(v));
+        }
+        self.inventory.truncated.push(format!(
+            "{} profile value(s) were shown to anonymous visitors too, so they do not count as private data",
+            self.public_markers.len()
+        ));
     }
 
     /// The ids each identity's own session hands it: its profile (the check answer),
@@ -181,6 +229,22 @@ impl Crawl<'_> {
             self.inventory.add_refs(identity.id, [r]);
         }
         let text = resp.text();
+        if identity.is_anonymous()
+            && resp.is_success()
+            && resp.media_type().is_some_and(|t| t.contains("html"))
+        {
+            // What any visitor's page shows (a public member list) is no identity's
+            // private data. A JSON answer is not taken as such: an API that hands out
+            // a user's fields without a session is the leak item 2 looks for.
+            for m in self.inventory.markers.values() {
+                self.public_markers.extend(
+                    m.values
+                        .iter()
+                        .filter(|v| text.contains(v.as_str()))
+                        .cloned(),
+                );
+            }
+        }
         let obs = Observation {
             identity: identity.id,
             url: url.to_string(),

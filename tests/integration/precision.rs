@@ -3,6 +3,7 @@
 
 use axum::Router;
 use axum::http::HeaderMap;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use prodready::config::{MapSource, Overrides, ProcessSource};
 use prodready::report::Report;
@@ -100,5 +101,69 @@ async fn caching_is_judged_only_on_answers_that_differ_by_caller() {
         runs.iter()
             .any(|r| r.notes.iter().any(|n| n.contains("public pages"))),
         "{runs:?}"
+    );
+}
+
+/// A profile value that a public page shows (a member list) is not private data; the
+/// caller's e-mail served without credentials still is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_anonymous_visitors_see_is_not_private_data() {
+    let profile = || serde_json::json!({ "email": "alice@acme.example", "name": "Alice Example", "plan": "gold" });
+    let app = Router::new()
+        .route(
+            "/",
+            get(|| async {
+                axum::response::Html(
+                    "<html><body><h1>Our members</h1><ul><li>Alice Example</li><li>Bob Builder</li></ul>\
+                     <a href=\"/api/team\">team</a></body></html>",
+                )
+            }),
+        )
+        .route(
+            "/api/me",
+            get(move |headers: HeaderMap| async move {
+                match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+                    Some("Bearer token-a") => axum::Json(profile()).into_response(),
+                    _ => axum::http::StatusCode::UNAUTHORIZED.into_response(),
+                }
+            }),
+        )
+        // Checks no session: the caller's e-mail reaches anyone.
+        .route(
+            "/api/team",
+            get(|| async { axum::Json(serde_json::json!({ "owner": "alice@acme.example" })) }),
+        );
+    let (url, task) = serve(app).await;
+    let env = MapSource {
+        vars: [("PRECISION_TOKEN_A".to_string(), "token-a".to_string())]
+            .into_iter()
+            .collect(),
+        fallback: &ProcessSource,
+    };
+    let text = format!(
+        "[target]\nurl = \"{url}\"\n[limits]\nrate = 2000\nmax_pages = 10\n\
+         [identities.a]\ncheck = {{ url = \"/api/me\" }}\n\
+         [identities.a.login]\nkind = \"token\"\ntoken = \"${{PRECISION_TOKEN_A}}\"\n"
+    );
+    let config = prodready::config::from_text(&text, "p.toml", &env, &Overrides::default())
+        .expect("config resolves");
+    let report = crate::common::scan(config).await;
+    task.abort();
+    let anon: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.probe == "auth.anonymous-replay")
+        .map(|f| f.location.url.clone())
+        .collect();
+    let runs: Vec<_> = report.probes.iter().filter(|p| p.probe == "auth").collect();
+    assert!(
+        anon.iter().any(|u| u.ends_with("/api/team")),
+        "{anon:?} {runs:?} {:?} {:?}",
+        report.inventory,
+        report.warnings
+    );
+    assert!(
+        anon.iter().all(|u| u.ends_with("/api/team")),
+        "a public page was reported: {anon:?}"
     );
 }
