@@ -356,13 +356,15 @@ fn stable(json: &Value) -> Value {
 /// The caller sends the owner's object back unchanged with the route's PATCH or PUT.
 /// Returns whether a write was sent.
 async fn noop_write(ctx: &Context, pair: &Pair<'_>, object: &Found<'_>, tally: &mut Tally) -> bool {
-    let Some(method) = ["PATCH", "PUT"].into_iter().find(|m| {
+    // A known PATCH or PUT route; else PATCH, the partial update that changes nothing
+    // when sent the current values (a PUT of a read representation could clear
+    // fields the read does not show, so it is sent only where the app declares it).
+    let known = ["PATCH", "PUT"].into_iter().find(|m| {
         ctx.inventory
             .endpoints
             .contains_key(&EndpointKey::new(m, object.pattern.clone()))
-    }) else {
-        return false;
-    };
+    });
+    let method = known.unwrap_or("PATCH");
     let Some(before) = object.owner.json() else {
         return false;
     };
@@ -377,6 +379,8 @@ async fn noop_write(ctx: &Context, pair: &Pair<'_>, object: &Found<'_>, tally: &
     };
     tally.replayed += 1;
     match resp.status {
+        // On a route nobody declared, 404 may only mean "no such method here".
+        404 if known.is_none() => return false,
         401 | 403 | 404 | 410 => tally.enforced += 1,
         405 | 501 => return false,
         s if (200..300).contains(&s) => {
