@@ -57,6 +57,9 @@ pub struct OwnedObjects {
     objects: Mutex<Vec<OwnedObject>>,
     /// Objects a probe already deleted (e.g. a write-replay that succeeded).
     gone: Mutex<Vec<Url>>,
+    /// What probes made that the scan has no way to delete (an account made through
+    /// signup), with why: listed with the cleanup's leftovers.
+    left: Mutex<Vec<(String, String)>>,
 }
 
 /// A fresh marker: distinctive, lower-case, safe in slugs, URLs and JSON.
@@ -108,6 +111,16 @@ impl OwnedObjects {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(url.clone());
+    }
+
+    /// Records something a probe made that the scan cannot delete (`what`, e.g. "account
+    /// x@example.com (...)", and `why`), so the report's warnings and the scorecard list
+    /// it among the leftovers to remove by hand.
+    pub fn left_behind(&self, what: impl Into<String>, why: impl Into<String>) {
+        self.left
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((what.into(), why.into()));
     }
 
     /// Takes over an object a probe caused to exist (e.g. a partial record left by a
@@ -334,6 +347,11 @@ impl OwnedObjects {
                 ));
             }
         }
+        let left = self.left.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        leftovers.extend(left.into_iter().map(|(what, why)| {
+            http.redactor()
+                .text(&format!("{what} was not removed: {why}"))
+        }));
         leftovers
     }
 }
