@@ -381,6 +381,12 @@ pub(crate) fn shows(answer: &Value, field: &Field) -> bool {
         .any(|(k, v)| normalized(k) == want && holds(v, &field.value))
 }
 
+/// Whether some key of `answer` is named like `name` (case, `_` and `-` aside).
+pub(crate) fn names_key(answer: &Value, name: &str) -> bool {
+    let want = normalized(name);
+    leaves(answer).iter().any(|(k, _)| normalized(k) == want)
+}
+
 /// The fields that stuck on an object: present in `after` with the injected value, and
 /// not already that value in `before` (a default of `verified: true` is no finding).
 pub(crate) fn stuck<'f>(

@@ -199,21 +199,22 @@ struct Readback {
 }
 
 impl Readback {
-    /// The first answer holding the field's injected value: the ones read after the
-    /// signup first (an answer that echoes the request proves less).
+    /// The answers that decide a field: those read after the signup when one of them
+    /// names it (the signup answer may merely echo the request), else the signup answer.
+    fn decisive(&self, field: &Field) -> &'static [Source] {
+        const LATER: &[Source] = &[Source::Profile, Source::Token, Source::Login];
+        let settled = self
+            .answers
+            .iter()
+            .any(|(s, v, _)| LATER.contains(s) && privilege::names_key(v, &field.name));
+        if settled { LATER } else { &[Source::Signup] }
+    }
+
+    /// The first deciding answer holding the field's injected value.
     fn shows(&self, field: &Field) -> Option<&(Source, Value, Response)> {
-        [
-            Source::Profile,
-            Source::Token,
-            Source::Login,
-            Source::Signup,
-        ]
-        .iter()
-        .find_map(|s| {
-            self.answers
-                .iter()
-                .find(|(src, v, _)| src == s && privilege::shows(v, field))
-        })
+        self.decisive(field)
+            .iter()
+            .find_map(|s| self.shows_in(*s, field))
     }
 
     fn shows_in(&self, source: Source, field: &Field) -> Option<&(Source, Value, Response)> {
@@ -488,17 +489,10 @@ struct Hit<'f> {
     source: Source,
 }
 
-/// The answer, read after the signup where one is, that shows `field` on the privileged
-/// account while the same answer for the plain signup's account does not.
+/// The deciding answer (see [`Readback::decisive`]) that shows `field` on the
+/// privileged account while the same answer for the plain signup's account does not.
 fn compare(privileged: &Readback, baseline: &Readback, field: &Field) -> Option<Source> {
-    [
-        Source::Profile,
-        Source::Token,
-        Source::Login,
-        Source::Signup,
-    ]
-    .into_iter()
-    .find(|s| {
+    privileged.decisive(field).iter().copied().find(|s| {
         privileged.shows_in(*s, field).is_some()
             && baseline.has(*s)
             && baseline.shows_in(*s, field).is_none()
@@ -777,6 +771,12 @@ mod tests {
             compare(&privileged, &plain, &field("verified", json!(true))),
             Some(Source::Signup)
         );
+        // A signup answer that echoes the body is overruled by the profile.
+        let echo = readback(vec![
+            (Source::Signup, json!({"staff": true})),
+            (Source::Profile, json!({"staff": false})),
+        ]);
+        assert!(echo.shows(&field("staff", json!(true))).is_none());
         // Nothing to compare with: not judged.
         let nothing = readback(Vec::new());
         assert_eq!(
