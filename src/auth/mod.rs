@@ -105,17 +105,7 @@ impl Identity {
 
     /// The claims of every JWT the session carries (its bearer token, its cookies).
     pub fn token_claims(&self) -> Vec<Value> {
-        let mut tokens: Vec<String> = self
-            .session
-            .headers()
-            .into_iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case("authorization"))
-            .filter_map(|(_, v)| v.split_once(' ').map(|(_, t)| t.to_string()))
-            .collect();
-        self.session.with_jar(|jar| {
-            tokens.extend(jar.cookies().iter().map(|c| c.value.clone()));
-        });
-        tokens.iter().filter_map(|t| token::claims(t)).collect()
+        token::session_claims(&self.session)
     }
 
     /// Logs in and proves the session with the check request.

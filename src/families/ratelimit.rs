@@ -256,8 +256,8 @@ const AUTH_WORDS: &[&str] = &[
 ];
 const FOLLOW_UP_WORDS: &[&str] = &["confirm", "verify", "callback"];
 
-/// Body field names an endpoint is known to take.
-fn field_names(e: &Endpoint) -> (Vec<String>, bool) {
+/// Body field names an endpoint is known to take, and whether they are form fields.
+pub(crate) fn field_names(e: &Endpoint) -> (Vec<String>, bool) {
     if let Some(Value::Object(m)) = &e.body_example {
         return (m.keys().cloned().collect(), false);
     }
@@ -280,7 +280,9 @@ fn field_names(e: &Endpoint) -> (Vec<String>, bool) {
     (form, is_form)
 }
 
-fn discovered(ctx: &Context, words: &[&str]) -> Option<(Url, Vec<String>, bool)> {
+/// The POST endpoint discovery found whose path has one of `words` (JSON first: a form
+/// usually needs a CSRF token the burst would not have), with a URL for it.
+fn discovered_endpoint<'c>(ctx: &'c Context, words: &[&str]) -> Option<(&'c Endpoint, Url)> {
     let mut found: Vec<&Endpoint> = ctx
         .inventory
         .endpoints()
@@ -291,21 +293,42 @@ fn discovered(ctx: &Context, words: &[&str]) -> Option<(Url, Vec<String>, bool)>
                 && !e.has_path_id()
         })
         .collect();
-    // JSON endpoints first: a form usually needs a CSRF token the burst would not have.
     found.sort_by_key(|e| field_names(e).1);
     let e = found.first()?;
-    let (fields, form) = field_names(e);
     let url = e
         .examples
         .first()
         .cloned()
         .or_else(|| ctx.config.target.join(&e.pattern).ok())?;
+    Some((e, url))
+}
+
+fn discovered(ctx: &Context, words: &[&str]) -> Option<(Url, Vec<String>, bool)> {
+    let (e, url) = discovered_endpoint(ctx, words)?;
+    let (fields, form) = field_names(e);
     Some((url, fields, form))
 }
 
 /// The address a signup burst sends: no `@`, so every validator refuses it and no
 /// account can come of it on an app that validates.
 const NOT_AN_EMAIL: &str = "prodready-not-an-email";
+
+/// The app's signup endpoint: the configured `rate_limit.signup`, else the one discovery
+/// found; with the inventory's entry for it when discovery saw it (its fields, its
+/// example body).
+pub(crate) fn signup_endpoint(ctx: &Context) -> Option<(String, Url, Option<Endpoint>)> {
+    if let Some(ep) = &ctx.config.rate_limit.signup {
+        let pattern = crate::model::path_pattern(ep.url.path());
+        let known = ctx
+            .inventory
+            .endpoints()
+            .find(|e| e.method == ep.method && e.pattern == pattern)
+            .cloned();
+        return Some((ep.method.clone(), ep.url.clone(), known));
+    }
+    let (e, url) = discovered_endpoint(ctx, SIGNUP_WORDS)?;
+    Some(("POST".to_string(), url, Some(e.clone())))
+}
 
 /// A body a limiter sees but that cannot create an account or send mail to anyone.
 fn harmless_body(kind: Kind, fields: &[String], reset_email: &str) -> Value {

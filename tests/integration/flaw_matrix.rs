@@ -22,6 +22,27 @@ fn failing(report: &prodready::report::Report) -> Vec<Item> {
 /// Scans running at once: each has its own app, so they do not disturb each other.
 const PARALLEL_SCANS: usize = 3;
 
+/// Flaws that share their item's probe ids with other flaws: the finding (probe id and
+/// a phrase of its detail) that must be among those failing the item.
+const FINDING_OF: &[(&str, &str, &str)] = &[(
+    "signup-role",
+    "mass.privileged-field-accepted",
+    "signed up a new account",
+)];
+
+/// Whether `report` holds the finding [`FINDING_OF`] names for `flaw` (any, if none).
+fn has_expected_finding(flaw: &str, report: &prodready::report::Report) -> bool {
+    FINDING_OF
+        .iter()
+        .filter(|(f, _, _)| *f == flaw)
+        .all(|(_, probe, phrase)| {
+            report
+                .findings
+                .iter()
+                .any(|f| f.probe == *probe && f.detail.contains(phrase))
+        })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_flaw_fails_exactly_its_item() {
     let probed = probed();
@@ -81,6 +102,13 @@ async fn each_flaw_fails_exactly_its_item() {
         if report.gate.passed {
             problems.push(format!("flaw {}: the gate passed", flaw.name()));
         }
+        if !has_expected_finding(flaw.name(), &report) {
+            problems.push(format!(
+                "flaw {} failed {} without its own finding",
+                flaw.name(),
+                item.key()
+            ));
+        }
     }
     assert!(problems.is_empty(), "{problems:#?}");
 }
@@ -109,4 +137,13 @@ async fn hardened_app_fails_nothing_and_passes_probed_items() {
         Some(Status::Manual)
     );
     assert!(report.gate.passed, "{:?}", report.gate);
+    // A signup that refuses privileged fields is judged without making an account.
+    assert!(
+        !report
+            .warnings
+            .iter()
+            .any(|w| w.contains("was not removed")),
+        "{:?}",
+        report.warnings
+    );
 }

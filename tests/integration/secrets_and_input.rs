@@ -156,3 +156,75 @@ async fn bad_bodies_and_privileged_fields_fail_item_8() {
         report.warnings
     );
 }
+
+/// A signup that binds `role` and the platform `staff` flag from its body: the scanner
+/// learns `staff` from the identities' own profiles, signs up with it, reads it back
+/// on the new account, and compares with a plain signup (every signup is the admin of
+/// its new organisation, so `role` is no finding). Both accounts are listed as left
+/// behind, and the new account's password appears nowhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_privilege_taken_at_signup_is_found_and_its_accounts_listed() {
+    let server = common::app("signup-role").await;
+    let report = common::scan(common::config(&server)).await;
+    server.shutdown().await;
+    let mass = report.probes.iter().find(|p| p.probe == "mass");
+    let signup = report
+        .findings
+        .iter()
+        .find(|f| f.probe == "mass.privileged-field-accepted" && f.detail.contains("signed up"))
+        .unwrap_or_else(|| panic!("signup mass assignment not found: {mass:#?}"));
+    assert!(signup.detail.contains("staff = true"), "{}", signup.detail);
+    assert!(!signup.detail.contains("role ="), "{}", signup.detail);
+    assert_eq!(signup.severity, Severity::High);
+    assert_eq!(signup.confidence, prodready::model::Confidence::Confirmed);
+    assert_eq!(signup.evidence.len(), 2, "{:#?}", signup.evidence);
+    assert_eq!(
+        report.item(Item::InputValidation).map(|i| i.status),
+        Some(Status::Fail)
+    );
+    let left: Vec<&String> = report
+        .warnings
+        .iter()
+        .filter(|w| w.contains("was not removed") && w.contains("prodready-signup-"))
+        .collect();
+    assert_eq!(left.len(), 2, "{:#?}", report.warnings);
+    let table = render(&report, Format::Table, &Style::plain());
+    assert!(table.contains("prodready-signup-"), "{table}");
+    let json = serde_json::to_string(&report).expect("serializes");
+    assert!(!json.contains("Pr0d!"), "a signup password leaked");
+}
+
+/// The hardened app refuses unknown signup and profile fields by name: item 8 passes
+/// without a single account made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_strict_signup_is_judged_without_making_an_account() {
+    let server = common::app("none").await;
+    let report = common::scan(common::config(&server)).await;
+    server.shutdown().await;
+    let mass = report
+        .probes
+        .iter()
+        .find(|p| p.probe == "mass")
+        .expect("mass ran");
+    assert!(
+        mass.notes
+            .iter()
+            .any(|n| n.starts_with("signup: refused") && n.contains("by name")),
+        "{mass:#?}"
+    );
+    assert!(
+        mass.notes
+            .iter()
+            .any(|n| n.contains("learned") && n.contains("staff")),
+        "{mass:#?}"
+    );
+    assert!(mass.findings.is_empty(), "{mass:#?}");
+    assert!(
+        !report
+            .warnings
+            .iter()
+            .any(|w| w.contains("was not removed")),
+        "{:?}",
+        report.warnings
+    );
+}

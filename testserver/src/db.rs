@@ -20,6 +20,8 @@ CREATE TABLE users (
     email          TEXT NOT NULL UNIQUE COLLATE NOCASE,
     name           TEXT NOT NULL,
     role           TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+    -- Ledgerline's own support staff (the platform operator's people; none seeded).
+    staff          INTEGER NOT NULL DEFAULT 0 CHECK (staff IN (0, 1)),
     password_hash  TEXT NOT NULL,
     created_at     TEXT NOT NULL
 );

@@ -85,6 +85,9 @@ pub enum Flaw {
     /// Project bodies are bound leniently (unknown fields ignored) and `owner_id` is
     /// taken from the client.
     MassAssignment,
+    /// Signup binds its body onto the new user: `role` and the platform `staff` flag
+    /// come from the client and show in `/api/me`, the login answer and the token.
+    SignupRole,
 }
 
 impl Flaw {
@@ -122,6 +125,7 @@ impl Flaw {
         Flaw::DotenvExposed,
         Flaw::NoInputValidation,
         Flaw::MassAssignment,
+        Flaw::SignupRole,
     ];
 
     /// The name used on the command line and in `--list-flaws`.
@@ -159,6 +163,7 @@ impl Flaw {
             Flaw::DotenvExposed => "dotenv-exposed",
             Flaw::NoInputValidation => "no-input-validation",
             Flaw::MassAssignment => "mass-assignment",
+            Flaw::SignupRole => "signup-role",
         }
     }
 
@@ -190,7 +195,9 @@ impl Flaw {
             | Flaw::SecretInLazyChunk
             | Flaw::SourceMapExposed
             | Flaw::DotenvExposed => Item::Secrets,
-            Flaw::NoInputValidation | Flaw::MassAssignment => Item::InputValidation,
+            Flaw::NoInputValidation | Flaw::MassAssignment | Flaw::SignupRole => {
+                Item::InputValidation
+            }
         }
     }
 
@@ -291,6 +298,10 @@ impl Flaw {
             }
             Flaw::MassAssignment => {
                 "project bodies ignore unknown fields and take owner_id from the client"
+            }
+            Flaw::SignupRole => {
+                "signup ignores unknown fields and takes role and the platform staff flag from \
+                 the body; they show in /api/me, the login answer and the token's claims"
             }
         }
     }

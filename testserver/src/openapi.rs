@@ -166,7 +166,8 @@ fn account_schemas() -> Value {
             "properties": {
                 "access_token": { "type": "string" },
                 "token_type": { "type": "string", "enum": ["Bearer"] },
-                "expires_in": { "type": "integer" }
+                "expires_in": { "type": "integer" },
+                "role": { "type": "string" }, "staff": { "type": "boolean" }
             }
         },
         "SignupRequest": object(&["organization", "name", "email", "password"], json!({
@@ -188,14 +189,16 @@ fn account_schemas() -> Value {
             "type": "object",
             "properties": {
                 "id": { "type": "integer" }, "email": { "type": "string" }, "name": { "type": "string" },
-                "role": { "type": "string", "enum": ["admin", "member"] }, "created_at": { "type": "string", "format": "date-time" }
+                "role": { "type": "string", "enum": ["admin", "member"] }, "staff": { "type": "boolean" },
+                "created_at": { "type": "string", "format": "date-time" }
             }
         },
         "Me": {
             "type": "object",
             "properties": {
                 "id": { "type": "integer" }, "email": { "type": "string" }, "name": { "type": "string" },
-                "role": { "type": "string" }, "organization": schema_ref("Organization")
+                "role": { "type": "string" }, "staff": { "type": "boolean" },
+                "organization": schema_ref("Organization")
             }
         },
         "ProfileUpdate": object(&["name"], json!({ "name": text(200) }))

@@ -26,6 +26,8 @@ pub(crate) struct User {
     pub email: String,
     pub name: String,
     pub role: String,
+    /// The platform operator's support staff (never set by the hardened app).
+    pub staff: bool,
     #[serde(skip)]
     pub org_id: i64,
     pub created_at: String,
@@ -42,13 +44,14 @@ impl User {
             email: row.get("email")?,
             name: row.get("name")?,
             role: row.get("role")?,
+            staff: row.get("staff")?,
             org_id: row.get("org_id")?,
             created_at: row.get("created_at")?,
         })
     }
 }
 
-const USER_COLUMNS: &str = "id, email, name, role, org_id, created_at";
+const USER_COLUMNS: &str = "id, email, name, role, staff, org_id, created_at";
 
 pub(crate) fn user_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<User>> {
     conn.query_row(
@@ -167,6 +170,7 @@ pub(crate) struct Me {
     email: String,
     name: String,
     role: String,
+    staff: bool,
     organization: Organization,
     /// Only under the `sensitive-fields` flaw: the stored hash, which no UI shows.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -179,6 +183,7 @@ fn me_of(conn: &Connection, user: &User) -> Result<Me, ApiError> {
         email: user.email.clone(),
         name: user.name.clone(),
         role: user.role.clone(),
+        staff: user.staff,
         organization: organization(conn, user.org_id)?,
         password_hash: None,
     })

@@ -1180,6 +1180,61 @@ async fn item_8_flaws_crash_safely_and_bind_owner_id() {
     mass.server.shutdown().await;
 }
 
+/// Signs up `email` with `extra` fields and returns the answer.
+async fn signup_with(app: &App, email: &str, extra: Value) -> Reply {
+    let mut body = json!({ "organization": "Initech", "name": "Bill L", "email": email,
+        "password": "correct horse battery" });
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    app.send(Method::POST, "/api/auth/signup", As::Anonymous, Some(body))
+        .await
+}
+
+#[tokio::test]
+async fn signup_role_flaw_binds_privileges_from_the_body() {
+    let hardened = start("none").await;
+    let r = signup_with(&hardened, "bill@initech.example", json!({"staff": true})).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("staff"), "{}", r.body);
+    hardened.server.shutdown().await;
+
+    let flawed = start("signup-role").await;
+    let extra = json!({"staff": true, "role": "admin", "is_admin": true});
+    let r = signup_with(&flawed, "bill@initech.example", extra).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["user"]["staff"], true);
+    let login = flawed
+        .send(
+            Method::POST,
+            "/api/auth/login",
+            As::Anonymous,
+            Some(json!({"email": "bill@initech.example", "password": "correct horse battery"})),
+        )
+        .await
+        .json();
+    assert_eq!(login["staff"], true);
+    assert_eq!(login["role"], "admin");
+    let token = login["access_token"].as_str().unwrap();
+    let claims = token.split('.').nth(1).unwrap();
+    use base64::Engine as _;
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(claims)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["staff"], true);
+    let me = flawed.get("/api/me", As::Bearer(token)).await.json();
+    assert_eq!(me["staff"], true);
+    // A plain signup stays ordinary, and a role outside the app's own is refused.
+    let plain = signup_with(&flawed, "peter@initech.example", json!({})).await;
+    assert_eq!(plain.json()["user"]["staff"], false);
+    let bad = signup_with(&flawed, "milton@initech.example", json!({"role": "root"})).await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    flawed.server.shutdown().await;
+}
+
 #[tokio::test]
 async fn item_7_flaws_plant_their_secrets() {
     let app = start("secret-in-bundle,source-map-exposed,dotenv-exposed").await;

@@ -1,11 +1,17 @@
 //! Mass assignment (checklist item 8): privileged fields (`role`, `is_admin`, the other
 //! tenant's `org_id`, `owner_id`, `verified`, `balance`...) added to the bodies that
-//! create and update the scanner's own objects, and its own account, must not stick.
-//! A field that reads back with the injected value is a confirmed failure.
+//! sign up a fresh account, update the test identity's own profile, and create and
+//! update the scanner's own objects must not stick. A field that reads back with the
+//! injected value is a confirmed failure.
 //!
-//! Only the scanner's objects are written: creates go to collections it can delete
-//! from (whatever they create is adopted and removed at cleanup), updates only to
-//! objects this probe created, and an account change is restored at once.
+//! Besides a built-in list, field names are learned from the app's own answers (see
+//! [`privilege`]). Only the scanner's objects and accounts are written: creates go to
+//! collections it can delete from (whatever they create is adopted and removed at
+//! cleanup), updates only to objects this probe created, a profile change is restored
+//! at once, and accounts made through signup are listed as leftovers ([`signup`]).
+
+mod privilege;
+mod signup;
 
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
@@ -23,6 +29,7 @@ use crate::model::ProbeRun;
 use crate::model::RunState;
 use crate::model::path_pattern;
 use crate::model::{Confidence, Finding, Location, Severity};
+use privilege::{Field, OtherIds};
 
 /// Collections tried (each costs about three writes).
 const MAX_SOURCES: usize = 3;
@@ -50,13 +57,6 @@ impl Family for MassFamily {
     fn run<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<ProbeRun>, String>> {
         Box::pin(async move { run(ctx).await.map(|r| vec![r]) })
     }
-}
-
-/// Ids of the other tenant, the values a cross-tenant field is set to.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct OtherIds {
-    pub org: Value,
-    pub user: Value,
 }
 
 /// A scalar id found under one of `keys` at the top of `v` or one level down
@@ -96,46 +96,56 @@ pub(crate) fn other_ids(profile: Option<&Value>) -> OtherIds {
     }
 }
 
-/// The privileged fields and the values they are set to.
-pub(crate) fn privileged_fields(other: &OtherIds) -> Vec<(&'static str, Value)> {
+/// The fields tried on the scanner's objects and the values they are set to.
+fn object_fields(other: &OtherIds) -> Vec<Field> {
+    let f = |name: &str, value: Value| Field {
+        name: name.to_string(),
+        value,
+        learned: None,
+    };
     vec![
-        ("role", Value::from("admin")),
-        ("is_admin", Value::from(true)),
-        ("admin", Value::from(true)),
-        ("tenant_id", other.org.clone()),
-        ("org_id", other.org.clone()),
-        ("organization_id", other.org.clone()),
-        ("owner_id", other.user.clone()),
-        ("user_id", other.user.clone()),
-        ("verified", Value::from(true)),
-        ("balance", Value::from(1_000_000)),
+        f("role", Value::from("admin")),
+        f("is_admin", Value::from(true)),
+        f("admin", Value::from(true)),
+        f("tenant_id", other.org.clone()),
+        f("org_id", other.org.clone()),
+        f("organization_id", other.org.clone()),
+        f("owner_id", other.user.clone()),
+        f("user_id", other.user.clone()),
+        f("verified", Value::from(true)),
+        f("balance", Value::from(1_000_000)),
     ]
 }
 
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::String(y)) | (Value::String(y), Value::Number(x)) => {
-            x.to_string() == *y
-        }
-        _ => a == b,
+/// What the app answered an identity about itself, labelled for notes: its profile,
+/// its login answer, its token's claims.
+fn answers_of(who: &Identity) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    if let Some(p) = who.profile() {
+        out.push((format!("{}'s profile", who.id), p));
     }
+    if let Some(l) = who.login_answer() {
+        out.push((format!("{}'s login answer", who.id), l));
+    }
+    for c in who.token_claims() {
+        out.push((format!("{}'s token claims", who.id), c));
+    }
+    out
 }
 
-/// The fields that stuck: present in `after` with the injected value, and not already
-/// that value in `before` (a default of `verified: true` is no finding).
-pub(crate) fn stuck(
-    fields: &[(&'static str, Value)],
-    before: &Map<String, Value>,
-    after: &Map<String, Value>,
-) -> Vec<&'static str> {
-    fields
-        .iter()
-        .filter(|(name, value)| {
-            after.get(*name).is_some_and(|v| same(v, value))
-                && !before.get(*name).is_some_and(|v| same(v, value))
-        })
-        .map(|(name, _)| *name)
-        .collect()
+/// The fields tried on accounts: names learned from the ordinary identities' answers
+/// (and the admin's, for the value a privilege has), then the built-in list.
+fn account_fields(ctx: &Context) -> Vec<Field> {
+    let (admin, ordinary): (Vec<_>, Vec<_>) = ctx
+        .identities
+        .authenticated()
+        .partition(|i| i.id == IdentityId::Admin);
+    let own: Vec<(String, Value)> = ordinary.iter().flat_map(|i| answers_of(i)).collect();
+    let admin: Vec<(String, Value)> = admin.iter().flat_map(|i| answers_of(i)).collect();
+    privilege::merged(
+        privilege::learn_from_answers(&own, &admin),
+        privilege::builtin_account(),
+    )
 }
 
 /// The object a read-back shows: the JSON itself, or the object inside a wrapper
@@ -165,16 +175,19 @@ async fn read(ctx: &Context, who: &Identity, url: &Url) -> Option<(Response, Map
     Some((resp, obj))
 }
 
-fn with_fields(base: &Map<String, Value>, fields: &[(&'static str, Value)]) -> Value {
+fn with_fields(base: &Map<String, Value>, fields: &[Field]) -> Value {
     let mut m = base.clone();
-    for (k, v) in fields {
-        m.insert((*k).to_string(), v.clone());
+    for f in fields {
+        m.insert(f.name.clone(), f.value.clone());
     }
     Value::Object(m)
 }
 
-/// Fields tried one by one when a body with all of them is refused as invalid.
+/// Fields tried one by one when a body with all of them is refused as invalid without
+/// naming a field (besides those learned from the object itself).
 const SINGLE_FIELDS: &[&str] = &["role", "is_admin", "owner_id", "org_id"];
+/// Retries of a write refused for naming fields, each without the fields named.
+const NAMED_RETRIES: usize = 3;
 
 struct Outcome {
     /// The single-field retry runs once per scan, to bound writes.
@@ -203,39 +216,44 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         .find(|i| i.id != who.id && (i.id == IdentityId::B || i.id == IdentityId::A))
         .cloned();
     let ids = other_ids(other.as_ref().and_then(|o| o.profile()).as_ref());
-    let fields = privileged_fields(&ids);
+    let fields = object_fields(&ids);
+    let accounts = account_fields(ctx);
     let mut out = Outcome {
         tried_single_fields: false,
         checks: 0,
         findings: Vec::new(),
         notes: Vec::new(),
     };
+    if let Some(learned) = privilege::learned_note(&accounts) {
+        out.notes
+            .push(format!("learned from the app's answers: {learned}"));
+    }
     // Collections that can also be updated first: they allow both checks.
     let mut sources = sources(ctx);
     sources.sort_by_key(|s| update_methods(ctx, &canaries::item_url_of(&s.create, "1")).is_empty());
     for source in sources.iter().take(MAX_SOURCES) {
-        objects(ctx, who, other.as_deref(), source, &fields, &mut out).await;
+        objects(ctx, who, other.as_deref(), source, &fields, &ids, &mut out).await;
     }
     if let Some(account_owner) = other.as_deref().or(Some(who)) {
-        account(ctx, account_owner, &fields, &mut out).await;
+        account(ctx, account_owner, &accounts, &mut out).await;
     }
+    signup::check(ctx, &accounts, &mut out).await;
     let mut run = ProbeRun::new(DESCRIPTOR.name, Item::InputValidation);
     run.checks = out.checks;
     run.findings = out.findings;
     run.notes = out.notes;
     run.notes.push(format!(
-        "{} privileged-field writes read back ({})",
+        "{} privileged-field writes judged (objects: {}; accounts: {})",
         run.checks,
-        fields
-            .iter()
-            .map(|(k, _)| *k)
-            .collect::<Vec<_>>()
-            .join(", ")
+        privilege::names(&fields),
+        privilege::names(&accounts)
     ));
     if run.checks == 0 {
         run.state = if sources.is_empty() {
             RunState::NotRun {
-                reason: "no collection to create objects in and no profile update endpoint".into(),
+                reason: "no collection to create objects in, no profile update endpoint and no \
+                         signup endpoint"
+                    .into(),
                 config_key: Some("canaries".into()),
             }
         } else {
@@ -248,12 +266,14 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
 }
 
 /// Create with privileged fields, and update a clean object with them; read both back.
+/// Fields the clean object shows but its create did not take are tried too.
 async fn objects(
     ctx: &Context,
     who: &Identity,
     other: Option<&Identity>,
     source: &canaries::CanarySource,
-    fields: &[(&'static str, Value)],
+    fields: &[Field],
+    ids: &OtherIds,
     out: &mut Outcome,
 ) {
     let marker = canaries::new_marker();
@@ -285,25 +305,69 @@ async fn objects(
     let Some((_, before)) = read(ctx, who, &clean.url).await else {
         return;
     };
+    let theirs = other_object(ctx, other, &clean).await;
+    let learned = privilege::learn_from_object(&before, &template, theirs.as_ref(), ids);
+    if !learned.is_empty() {
+        out.notes.push(format!(
+            "{}: learned {} (shown on a read, not taken by the create)",
+            source.create.path(),
+            privilege::names(&learned)
+        ));
+    }
+    let fields = privilege::merged(learned, fields.to_vec());
     // Create with the fields.
     let marker2 = canaries::new_marker();
     if let Some(Value::Object(t2)) = source.body_for(&marker2) {
-        let body = with_fields(&t2, fields);
+        let body = with_fields(&t2, &fields);
         let req = Request::new("POST", source.create.clone())
             .json(&body)
             .header("Accept", "application/json");
         if let Ok(resp) = who.send(&ctx.http, req).await {
             if resp.is_success() {
-                judge_created(
-                    ctx, who, other, source, &resp, body, &marker2, &before, fields, out,
-                )
-                .await;
+                let created = Created {
+                    resp: &resp,
+                    body,
+                    marker: &marker2,
+                };
+                judge_created(ctx, who, other, source, created, &before, &fields, out).await;
             } else {
                 out.checks += 1;
             }
         }
     }
-    // Update the clean object with the fields.
+    update_object(ctx, who, other, &clean, &template, &before, &fields, out).await;
+}
+
+/// The other tenant's own object in the same collection, read as that tenant: the
+/// values its ownership and tenant fields hold.
+async fn other_object(
+    ctx: &Context,
+    other: Option<&Identity>,
+    mine: &OwnedObject,
+) -> Option<Map<String, Value>> {
+    let other = other?;
+    let theirs = ctx
+        .owned
+        .of(other.id)
+        .into_iter()
+        .find(|o| o.collection == mine.collection)?;
+    read(ctx, other, &theirs.url).await.map(|(_, o)| o)
+}
+
+/// Updates the clean object with the fields: all at once; without the fields a refusal
+/// names; when refused as invalid without a name, the riskiest fields alone (once per
+/// scan). Reads it back after each accepted write.
+#[allow(clippy::too_many_arguments)]
+async fn update_object(
+    ctx: &Context,
+    who: &Identity,
+    other: Option<&Identity>,
+    clean: &OwnedObject,
+    template: &Map<String, Value>,
+    before: &Map<String, Value>,
+    fields: &[Field],
+    out: &mut Outcome,
+) {
     let Some((method, _)) = update_methods(ctx, &clean.url).into_iter().next() else {
         return;
     };
@@ -312,15 +376,16 @@ async fn objects(
     } else {
         template.clone()
     };
-    // All fields at once; when that is refused as invalid (a strict field rejects the
-    // whole body), the riskiest fields alone, once per scan.
-    let mut attempts: Vec<Vec<(&'static str, Value)>> = vec![fields.to_vec()];
-    let mut hits: Vec<&'static str> = Vec::new();
+    let ordinary: Vec<String> = base.keys().cloned().collect();
+    let mut attempts: Vec<Vec<Field>> = vec![fields.to_vec()];
+    let mut named_retries = 0;
+    let mut hits: Vec<Field> = Vec::new();
     let mut last_readback = None;
     let mut n = 0;
     while n < attempts.len() {
         let set = attempts[n].clone();
         n += 1;
+        // The guard every update passes: only the scanner's own objects change.
         if !ctx.owned.owns(&clean.url) {
             break;
         }
@@ -332,21 +397,31 @@ async fn objects(
         };
         out.checks += 1;
         if !resp.is_success() {
-            if n == 1 && matches!(resp.status, 400 | 422) && !out.tried_single_fields {
-                out.tried_single_fields = true;
-                attempts.extend(
-                    fields
-                        .iter()
-                        .filter(|(k, _)| SINGLE_FIELDS.contains(k))
-                        .map(|f| vec![f.clone()]),
-                );
+            if matches!(resp.status, 400 | 422) {
+                let named = privilege::named_in_refusal(&resp.text(), &set, &ordinary);
+                if !named.is_empty() && named_retries < NAMED_RETRIES {
+                    named_retries += 1;
+                    let rest: Vec<Field> =
+                        set.iter().filter(|f| !named.contains(f)).cloned().collect();
+                    if !rest.is_empty() {
+                        attempts.push(rest);
+                    }
+                } else if named.is_empty() && n == 1 && !out.tried_single_fields {
+                    out.tried_single_fields = true;
+                    attempts.extend(
+                        fields
+                            .iter()
+                            .filter(|f| f.learned.is_some() || SINGLE_FIELDS.contains(&&*f.name))
+                            .map(|f| vec![f.clone()]),
+                    );
+                }
             }
             continue;
         }
         if let Some((after_resp, after)) = read(ctx, who, &clean.url).await {
-            for h in stuck(&set, &before, &after) {
-                if !hits.contains(&h) {
-                    hits.push(h);
+            for h in privilege::stuck(&set, before, &after) {
+                if !hits.contains(h) {
+                    hits.push(h.clone());
                 }
             }
             last_readback = Some(after_resp);
@@ -354,7 +429,7 @@ async fn objects(
             && read(ctx, o, &clean.url).await.is_some()
         {
             // The object moved to the other tenant: a tenant field stuck.
-            move_owner(ctx, &clean, o);
+            move_owner(ctx, clean, o);
             out.findings.push(moved(ctx, &method, &clean.url, &resp));
             break;
         }
@@ -366,23 +441,32 @@ async fn objects(
     }
 }
 
+/// A create with privileged fields the app accepted.
+struct Created<'a> {
+    resp: &'a Response,
+    body: Value,
+    marker: &'a str,
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn judge_created(
     ctx: &Context,
     who: &Identity,
     other: Option<&Identity>,
     source: &canaries::CanarySource,
-    resp: &Response,
-    body: Value,
-    marker: &str,
+    created: Created<'_>,
     before: &Map<String, Value>,
-    fields: &[(&'static str, Value)],
+    fields: &[Field],
     out: &mut Outcome,
 ) {
-    let Some(object) = ctx
-        .owned
-        .adopt(&ctx.http, who, &source.create, resp, body, marker)
-    else {
+    let Some(object) = ctx.owned.adopt(
+        &ctx.http,
+        who,
+        &source.create,
+        created.resp,
+        created.body,
+        created.marker,
+    ) else {
         out.notes.push(format!(
             "POST {} accepted privileged fields; the new object could not be located",
             source.create.path()
@@ -391,7 +475,10 @@ async fn judge_created(
     };
     out.checks += 1;
     if let Some((after_resp, after)) = read(ctx, who, &object.url).await {
-        let hits = stuck(fields, before, &after);
+        let hits: Vec<Field> = privilege::stuck(fields, before, &after)
+            .into_iter()
+            .cloned()
+            .collect();
         if !hits.is_empty() {
             out.findings.push(finding(
                 ctx,
@@ -406,7 +493,8 @@ async fn judge_created(
         && read(ctx, o, &object.url).await.is_some()
     {
         move_owner(ctx, &object, o);
-        out.findings.push(moved(ctx, "POST", &source.create, resp));
+        out.findings
+            .push(moved(ctx, "POST", &source.create, created.resp));
     }
 }
 
@@ -415,94 +503,164 @@ fn move_owner(ctx: &Context, object: &OwnedObject, to: &Identity) {
     ctx.owned.reassign(&object.url, to);
 }
 
-/// Privileged fields on the identity's own profile; anything that changed is restored.
-async fn account(
-    ctx: &Context,
-    who: &Identity,
-    fields: &[(&'static str, Value)],
-    out: &mut Outcome,
-) {
-    let Some(check) = who.config.as_ref().and_then(|c| c.check.as_ref()) else {
-        return;
-    };
-    let url = check.url.clone();
+/// The identity's own profile and how to update it: its check request's URL, with the
+/// PATCH or PUT discovery found for it, else a PATCH (which changes nothing where the
+/// route does not take it).
+fn profile_update(ctx: &Context, who: &Identity) -> Option<(Url, String, Option<Value>)> {
+    let url = who.config.as_ref()?.check.as_ref()?.url.clone();
     let pattern = path_pattern(url.path());
-    let Some(endpoint) = ctx
+    let mut updates: Vec<_> = ctx
         .inventory
         .endpoints()
-        .find(|e| (e.method == "PATCH" || e.method == "PUT") && e.pattern == pattern)
-    else {
+        .filter(|e| (e.method == "PATCH" || e.method == "PUT") && e.pattern == pattern)
+        .collect();
+    updates.sort_by_key(|e| e.method != "PATCH");
+    match updates.first() {
+        Some(e) => Some((url, e.method.clone(), e.body_example.clone())),
+        None => Some((url, "PATCH".to_string(), None)),
+    }
+}
+
+/// The body an update of the profile sends back unchanged: for a PUT every plain
+/// field of the profile, for a PATCH the fields its example names.
+fn profile_base(
+    method: &str,
+    example: Option<&Value>,
+    before: &Map<String, Value>,
+    fields: &[Field],
+) -> Map<String, Value> {
+    let mut base = Map::new();
+    match (method, example) {
+        (_, Some(Value::Object(example))) => {
+            for k in example.keys() {
+                if let Some(v) = before.get(k) {
+                    base.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        ("PUT", _) => {
+            for (k, v) in before {
+                let plain = !v.is_object() && !v.is_array() && k != "id";
+                if plain && !fields.iter().any(|f| f.name == *k) {
+                    base.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        _ => {}
+    }
+    base
+}
+
+/// Privileged fields on the identity's own profile (its check request's answer), sent
+/// with the profile's own values so nothing else changes; a field that sticks is
+/// restored at once.
+async fn account(ctx: &Context, who: &Identity, fields: &[Field], out: &mut Outcome) {
+    let Some((url, method, example)) = profile_update(ctx, who) else {
         out.notes
-            .push("no update endpoint for the identity's own profile".into());
+            .push("no profile (check request) to update for the identity".into());
         return;
     };
-    let method = endpoint.method.clone();
     let Some((_, before)) = read(ctx, who, &url).await else {
         return;
     };
-    // Keep the fields the API expects, with their current values, so only the
-    // privileged ones are new.
-    let mut base = Map::new();
-    if let Some(Value::Object(example)) = &endpoint.body_example {
-        for k in example.keys() {
-            if let Some(v) = before.get(k) {
-                base.insert(k.clone(), v.clone());
-            }
+    let base = profile_base(&method, example.as_ref(), &before, fields);
+    let ordinary: Vec<String> = base.keys().cloned().collect();
+    let mut sending: Vec<Field> = fields.to_vec();
+    let mut refused: Vec<Field> = Vec::new();
+    for _ in 0..=NAMED_RETRIES {
+        let req = Request::new(&method, url.clone())
+            .json(&with_fields(&base, &sending))
+            .header("Accept", "application/json");
+        let Ok(resp) = who.send(&ctx.http, req).await else {
+            return;
+        };
+        if resp.is_success() {
+            out.checks += 1;
+            judge_profile(ctx, who, (&method, &url), &base, &before, &sending, out).await;
+            return;
+        }
+        let named = if matches!(resp.status, 400 | 422) {
+            privilege::named_in_refusal(&resp.text(), &sending, &ordinary)
+        } else {
+            Vec::new()
+        };
+        if named.is_empty() {
+            out.notes.push(format!(
+                "profile update {method} {} answered {}",
+                url.path(),
+                resp.status
+            ));
+            return;
+        }
+        refused.extend(named.iter().map(|f| (*f).clone()));
+        sending.retain(|f| !refused.contains(f));
+        if sending.is_empty() {
+            break;
         }
     }
-    // Only the user's own fields, never the tenant's: a profile move across tenants
-    // could not be undone by the user.
-    let own: Vec<(&'static str, Value)> = fields
-        .iter()
-        .filter(|(k, _)| !matches!(*k, "tenant_id" | "org_id" | "organization_id"))
+    out.checks += 1;
+    out.notes.push(format!(
+        "profile update {method} {}: refused the privileged fields by name ({})",
+        url.path(),
+        privilege::names(&refused)
+    ));
+}
+
+/// Reads the profile back after an accepted update; restores what stuck.
+async fn judge_profile(
+    ctx: &Context,
+    who: &Identity,
+    (method, url): (&str, &Url),
+    base: &Map<String, Value>,
+    before: &Map<String, Value>,
+    sent: &[Field],
+    out: &mut Outcome,
+) {
+    let Some((after_resp, after)) = read(ctx, who, url).await else {
+        return;
+    };
+    let hits: Vec<Field> = privilege::stuck(sent, before, &after)
+        .into_iter()
         .cloned()
         .collect();
-    let req = Request::new(&method, url.clone())
-        .json(&with_fields(&base, &own))
-        .header("Accept", "application/json");
-    let Ok(resp) = who.send(&ctx.http, req).await else {
-        return;
-    };
-    out.checks += 1;
-    if !resp.is_success() {
-        return;
-    }
-    let Some((after_resp, after)) = read(ctx, who, &url).await else {
-        return;
-    };
-    let hits = stuck(&own, &before, &after);
     if hits.is_empty() {
         return;
     }
-    out.findings
-        .push(finding(ctx, &method, &url, &hits, &after_resp, "account"));
-    let mut restore = base;
-    for k in &hits {
+    let mut restore = base.clone();
+    for f in &hits {
         restore.insert(
-            (*k).to_string(),
-            before.get(*k).cloned().unwrap_or(Value::Null),
+            f.name.clone(),
+            before.get(&f.name).cloned().unwrap_or(Value::Null),
         );
     }
-    let undo = Request::new(&method, url.clone())
+    let undo = Request::new(method, url.clone())
         .json(&Value::Object(restore))
         .header("Accept", "application/json");
     let restored = matches!(who.send(&ctx.http, undo).await, Ok(r) if r.is_success());
-    out.notes.push(if restored {
-        format!("restored {} on {}'s account", hits.join(", "), who.id)
+    let said = if restored {
+        format!(
+            "restored {} on {}'s account",
+            privilege::names(&hits),
+            who.id
+        )
     } else {
         format!(
             "could NOT restore {} on {}'s account: reset it by hand",
-            hits.join(", "),
+            privilege::names(&hits),
             who.id
         )
-    });
+    };
+    let mut f = finding(ctx, method, url, &hits, &after_resp, "account");
+    f.detail.push_str(&format!(" The scan {said}."));
+    out.findings.push(f);
+    out.notes.push(said);
 }
 
 fn finding(
     ctx: &Context,
     method: &str,
     url: &Url,
-    hits: &[&str],
+    hits: &[Field],
     readback: &Response,
     what: &str,
 ) -> Finding {
@@ -517,7 +675,7 @@ fn finding(
             "{method} {} ({what}) accepted {} from the client and the read-back shows the \
              injected value: the server binds the body to its model without an allowlist.",
             location.url,
-            hits.join(", ")
+            privilege::names(hits)
         ))
         .at(location)
         .discriminator(what)
@@ -525,7 +683,7 @@ fn finding(
         .with_evidence(ctx.http.evidence(
             "the read-back after the write",
             readback,
-            hits.first().copied(),
+            hits.first().map(|f| f.name.as_str()),
         ))
         .with_remediation(
             "Bind request bodies to an explicit allowlist of client-settable fields (a DTO, strong \
@@ -577,26 +735,26 @@ mod tests {
     }
 
     #[test]
-    fn only_fields_that_changed_to_the_injected_value_stuck() {
-        let fields = privileged_fields(&OtherIds {
-            org: json!(3),
-            user: json!(12),
-        });
-        let before = json!({"id": 1, "verified": true, "owner_id": 5});
-        let after = json!({"id": 1, "verified": true, "owner_id": "12", "role": "member"});
-        let hits = stuck(
-            &fields,
-            before.as_object().unwrap(),
-            after.as_object().unwrap(),
-        );
-        assert_eq!(hits, vec!["owner_id"]);
-    }
-
-    #[test]
     fn read_backs_are_unwrapped() {
         let o = object_of(&json!({"project": {"id": 1, "owner_id": 2}})).unwrap();
         assert_eq!(o["owner_id"], 2);
         let o = object_of(&json!({"id": 1, "meta": {"x": 1}})).unwrap();
         assert_eq!(o["id"], 1);
+    }
+
+    #[test]
+    fn a_profile_is_sent_back_unchanged_but_for_the_privileged_fields() {
+        let before = json!({"id": 4, "name": "Bo", "email": "b@x", "role": "member",
+            "organization": {"id": 2}});
+        let before = before.as_object().unwrap();
+        let fields = privilege::builtin_account();
+        let put = profile_base("PUT", None, before, &fields);
+        assert_eq!(
+            put,
+            *json!({"name": "Bo", "email": "b@x"}).as_object().unwrap()
+        );
+        let patch = profile_base("PATCH", Some(&json!({"name": "x"})), before, &fields);
+        assert_eq!(patch, *json!({"name": "Bo"}).as_object().unwrap());
+        assert!(profile_base("PATCH", None, before, &fields).is_empty());
     }
 }

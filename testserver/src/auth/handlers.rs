@@ -19,7 +19,7 @@ use super::{
 };
 use crate::audit;
 use crate::errors::ApiError;
-use crate::extract::{ApiJson, ClientIp, check_text};
+use crate::extract::{ApiJson, ClientIp, check_text, decode_json};
 use crate::flaws::Flaw;
 use crate::hardening::retry_after_secs;
 use crate::html::{self, Nav};
@@ -153,6 +153,9 @@ pub(crate) struct TokenResponse {
     expires_in: i64,
     /// The user's cart, whose id appears nowhere else.
     cart_id: i64,
+    /// What the UI shows and hides by.
+    role: String,
+    staff: bool,
 }
 
 /// `POST /api/auth/login`
@@ -165,7 +168,7 @@ pub(crate) async fn api_login(
         Ok(user) => {
             let token = state
                 .jwt
-                .issue(user.id, user.org_id, &user.role)
+                .issue(user.id, user.org_id, &user.role, user.staff)
                 .map_err(|e| ApiError::from(e).into_response())?;
             let cart_id = crate::resources::carts::cart_of(&state.db(), user.id)
                 .map_err(|e| ApiError::from(e).into_response())?;
@@ -174,6 +177,8 @@ pub(crate) async fn api_login(
                 token_type: "Bearer",
                 expires_in: state.jwt.ttl(),
                 cart_id,
+                role: user.role,
+                staff: user.staff,
             }))
         }
         Err(LoginFailure::Invalid) => Err((
@@ -236,6 +241,57 @@ pub(crate) struct SignupRequest {
     password: String,
 }
 
+/// What the `signup-role` flaw binds from a signup body besides the account itself
+/// (unknown fields are ignored rather than refused).
+#[derive(Deserialize)]
+pub(crate) struct LenientSignup {
+    organization: String,
+    name: String,
+    email: String,
+    password: String,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    staff: Option<bool>,
+}
+
+/// The privileges a signup body set on the new user (only under `signup-role`).
+#[derive(Default)]
+pub(crate) struct Bound {
+    role: Option<String>,
+    staff: Option<bool>,
+}
+
+/// A signup body: strict in the hardened app, bound leniently under `signup-role`.
+fn signup_request(
+    state: &SharedState,
+    raw: &serde_json::Value,
+) -> Result<(SignupRequest, Bound), ApiError> {
+    let bytes = raw.to_string();
+    if !state.flaw(Flaw::SignupRole) {
+        return Ok((decode_json(bytes.as_bytes())?, Bound::default()));
+    }
+    let lenient: LenientSignup = decode_json(bytes.as_bytes())?;
+    if let Some(role) = &lenient.role
+        && role != "admin"
+        && role != "member"
+    {
+        return Err(ApiError::invalid("role", "'role' must be admin or member"));
+    }
+    Ok((
+        SignupRequest {
+            organization: lenient.organization,
+            name: lenient.name,
+            email: lenient.email,
+            password: lenient.password,
+        },
+        Bound {
+            role: lenient.role,
+            staff: lenient.staff,
+        },
+    ))
+}
+
 #[derive(Serialize)]
 pub(crate) struct SignupResponse {
     user: User,
@@ -281,6 +337,7 @@ async fn signup(
     state: &SharedState,
     ip: IpAddr,
     body: &SignupRequest,
+    bound: Bound,
 ) -> Result<(Organization, User), ApiError> {
     if !state.flaw(Flaw::NoSignupRateLimit) {
         state
@@ -306,6 +363,16 @@ async fn signup(
         &now_rfc3339(),
     )?
     .ok_or_else(|| ApiError::Conflict("an account with this email already exists".to_string()))?;
+    // The `signup-role` flaw: whatever privileges the body named are stored.
+    let user = if bound.role.is_some() || bound.staff.is_some() {
+        conn.execute(
+            "UPDATE users SET role = COALESCE(?1, role), staff = COALESCE(?2, staff) WHERE id = ?3",
+            params![bound.role, bound.staff, user.id],
+        )?;
+        tenants::user_by_id(&conn, user.id)?.ok_or(ApiError::NotFound)?
+    } else {
+        user
+    };
     audit::record(
         &conn,
         Some(org.id),
@@ -321,9 +388,10 @@ async fn signup(
 pub(crate) async fn api_signup(
     State(state): State<SharedState>,
     ClientIp(ip): ClientIp,
-    ApiJson(body): ApiJson<SignupRequest>,
+    ApiJson(raw): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
-    let (organization, user) = signup(&state, ip, &body).await?;
+    let (body, bound) = signup_request(&state, &raw)?;
+    let (organization, user) = signup(&state, ip, &body, bound).await?;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, "/api/me")],
@@ -774,7 +842,7 @@ pub(crate) async fn signup_submit(
         email: form.email.clone(),
         password: form.password.clone(),
     };
-    match signup(&state, ip, &request).await {
+    match signup(&state, ip, &request, Bound::default()).await {
         Ok((_, user)) => start_session(&state, &headers, user.id),
         Err(ApiError::Unprocessable { message, .. }) => {
             page.status = StatusCode::UNPROCESSABLE_ENTITY;

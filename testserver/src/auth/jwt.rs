@@ -22,6 +22,9 @@ pub(crate) struct Claims {
     /// The organisation id.
     pub org: i64,
     pub role: String,
+    /// The platform staff flag.
+    #[serde(default)]
+    pub staff: bool,
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
@@ -54,12 +57,19 @@ impl Jwt {
         })
     }
 
-    pub(crate) fn issue(&self, user_id: i64, org_id: i64, role: &str) -> anyhow::Result<String> {
+    pub(crate) fn issue(
+        &self,
+        user_id: i64,
+        org_id: i64,
+        role: &str,
+        staff: bool,
+    ) -> anyhow::Result<String> {
         let now = now_unix();
         let claims = Claims {
             sub: user_id.to_string(),
             org: org_id,
             role: role.to_string(),
+            staff,
             iat: now,
             exp: now + self.ttl,
             jti: uuid::Uuid::new_v4().to_string(),
@@ -127,7 +137,7 @@ mod tests {
     #[test]
     fn issue_verify_revoke() {
         let jwt = Jwt::new(&[7u8; 32], TOKEN_TTL_SECS, false).unwrap();
-        let token = jwt.issue(3, 1, "admin").unwrap();
+        let token = jwt.issue(3, 1, "admin", false).unwrap();
         let claims = jwt.verify(&token).unwrap();
         assert_eq!(claims.sub, "3");
         assert_eq!(claims.org, 1);
@@ -140,9 +150,9 @@ mod tests {
     fn other_secrets_and_tampering_fail() {
         let jwt = Jwt::new(&[7u8; 32], TOKEN_TTL_SECS, false).unwrap();
         let other = Jwt::new(&[8u8; 32], TOKEN_TTL_SECS, false).unwrap();
-        let token = other.issue(3, 1, "admin").unwrap();
+        let token = other.issue(3, 1, "admin", false).unwrap();
         assert!(jwt.verify(&token).is_none());
-        let good = jwt.issue(3, 1, "member").unwrap();
+        let good = jwt.issue(3, 1, "member", false).unwrap();
         let mut parts: Vec<&str> = good.split('.').collect();
         parts[2] = "AAAA";
         assert!(jwt.verify(&parts.join(".")).is_none());
