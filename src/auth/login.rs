@@ -57,6 +57,11 @@ pub async fn login(
     }
     if let Some(resp) = &landing {
         setup_csrf(session, identity.csrf.as_ref(), resp);
+        // A session's CSRF token is a credential: pages that embed it (hidden form
+        // fields) are evidence, so it is redacted like the cookie it is bound to.
+        if let Some((_, token)) = session.csrf() {
+            http.redactor().add(&token);
+        }
     }
     Ok(landing)
 }
