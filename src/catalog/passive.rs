@@ -123,7 +123,7 @@ impl Observer for PassiveScanner {
     fn observe(&self, response: &Response) {
         let mut matches = self.signatures.scan(response);
         if let Some(decoded) = json_strings(response) {
-            for m in self.signatures.scan_text(decoded.as_bytes()) {
+            for m in self.signatures.scan_text_of(response, decoded.as_bytes()) {
                 if !matches.iter().any(|x| x.signature.id == m.signature.id) {
                     matches.push(m);
                 }

@@ -28,6 +28,50 @@ pub enum Target {
     Header(String),
 }
 
+/// Which responses a signature judges (`responses` in the catalog).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Responses {
+    /// Every response.
+    Any,
+    /// What the server computed for this request: not static scripts, stylesheets,
+    /// source maps, fonts or images (a tutorial string inside a bundle is no error).
+    /// The default of error-handling signatures.
+    Dynamic,
+    /// What ships to the client or lies around as a file: scripts, pages, text files,
+    /// source maps; not JSON API answers (a password hash in API data is item 5's).
+    Client,
+}
+
+impl Responses {
+    fn parse(text: &str) -> Option<Responses> {
+        match text {
+            "any" => Some(Responses::Any),
+            "dynamic" => Some(Responses::Dynamic),
+            "client" => Some(Responses::Client),
+            _ => None,
+        }
+    }
+
+    /// Whether a response of this media type at this path is one to judge.
+    pub fn admits(self, media_type: Option<&str>, path: &str) -> bool {
+        let media = media_type.unwrap_or("").to_ascii_lowercase();
+        let path = path.to_ascii_lowercase();
+        let ext = |e: &[&str]| e.iter().any(|x| path.ends_with(x));
+        match self {
+            Responses::Any => true,
+            Responses::Dynamic => {
+                let static_media = media.contains("javascript")
+                    || media.contains("ecmascript")
+                    || media == "text/css"
+                    || media.starts_with("image/")
+                    || media.starts_with("font/");
+                !static_media && !ext(&[".js", ".mjs", ".cjs", ".css", ".map", ".woff2", ".svg"])
+            }
+            Responses::Client => !media.contains("json") || ext(&[".json", ".map"]),
+        }
+    }
+}
+
 impl Target {
     /// Parses `body` or `header:NAME` (the name is case-insensitive).
     pub fn parse(text: &str) -> Option<Target> {
@@ -88,6 +132,8 @@ pub struct Signature {
     /// Least Shannon entropy (bits per character) of the `secret` group, or of the
     /// whole match when there is none; lower-entropy matches (placeholders) are skipped.
     pub min_entropy: Option<f64>,
+    /// Which responses it judges.
+    pub responses: Responses,
 }
 
 /// What one signature found in one text.
@@ -231,11 +277,16 @@ impl SignatureSet {
     /// values, body signatures to the first [`MAX_SCAN_BYTES`] of the body. Each
     /// signature is reported at most once per response.
     pub fn scan(&self, resp: &Response) -> Vec<SignatureMatch<'_>> {
+        let media = resp.media_type();
+        let admits = |sig: &Signature| sig.responses.admits(media.as_deref(), resp.url.path());
         let mut out = Vec::new();
         for sig in &self.signatures {
             let Target::Header(name) = &sig.target else {
                 continue;
             };
+            if !admits(sig) {
+                continue;
+            }
             let hit = resp
                 .headers_named(name)
                 .find_map(|value| sig.find(value.as_bytes()).map(|_| value));
@@ -247,8 +298,26 @@ impl SignatureSet {
                 });
             }
         }
-        out.extend(self.scan_text(&resp.body));
+        out.extend(
+            self.scan_text(&resp.body)
+                .into_iter()
+                .filter(|m| admits(m.signature)),
+        );
         out
+    }
+
+    /// [`SignatureSet::scan_text`] for text taken from `resp` (its decoded JSON
+    /// strings), keeping only the signatures that judge such a response.
+    pub fn scan_text_of(&self, resp: &Response, text: &[u8]) -> Vec<SignatureMatch<'_>> {
+        let media = resp.media_type();
+        self.scan_text(text)
+            .into_iter()
+            .filter(|m| {
+                m.signature
+                    .responses
+                    .admits(media.as_deref(), resp.url.path())
+            })
+            .collect()
     }
 
     /// Applies the body signatures to any text (a response body, a script, a
@@ -305,6 +374,9 @@ pub(crate) struct RawSignature {
     examples: SignatureExamples,
     #[serde(default)]
     min_entropy: Option<f64>,
+    /// `any`, `dynamic` or `client`; error-handling signatures default to `dynamic`.
+    #[serde(default)]
+    responses: Option<String>,
 }
 
 fn default_target() -> String {
@@ -352,7 +424,17 @@ impl RawSignature {
                 "min_entropy applies to body signatures only".into(),
             ));
         }
+        let responses = match &self.responses {
+            Some(r) => Responses::parse(r).ok_or_else(|| {
+                invalid(format!(
+                    "responses `{r}` must be `any`, `dynamic` or `client`"
+                ))
+            })?,
+            None if item == Item::ErrorHandling => Responses::Dynamic,
+            None => Responses::Any,
+        };
         Ok(Signature {
+            responses,
             id,
             item,
             kind: self.kind,
@@ -394,6 +476,7 @@ mod tests {
             examples: SignatureExamples::default(),
             source: "test.toml".into(),
             min_entropy: None,
+            responses: Responses::Dynamic,
         }
     }
 
@@ -539,5 +622,18 @@ mod tests {
         let start = Instant::now();
         assert!(set.scan(&response(&[], &body)).is_empty());
         assert!(start.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn signatures_judge_only_their_kind_of_response() {
+        let js = Some("application/javascript");
+        assert!(!Responses::Dynamic.admits(js, "/static/app.js"));
+        assert!(!Responses::Dynamic.admits(None, "/static/app.3f2a.js"));
+        assert!(Responses::Dynamic.admits(Some("text/html"), "/orders"));
+        assert!(Responses::Dynamic.admits(Some("application/json"), "/api/orders"));
+        assert!(!Responses::Client.admits(Some("application/json"), "/api/users"));
+        assert!(Responses::Client.admits(js, "/static/app.js"));
+        assert!(Responses::Client.admits(Some("application/json"), "/config.json"));
+        assert!(Responses::Any.admits(Some("application/json"), "/api/users"));
     }
 }

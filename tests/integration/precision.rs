@@ -167,3 +167,85 @@ async fn what_anonymous_visitors_see_is_not_private_data() {
         "a public page was reported: {anon:?}"
     );
 }
+
+/// Error signatures judge what the server computed, not string constants of a static
+/// script; credential signatures judge what ships to the client, not API data (a
+/// password hash there is item 5's). Each is checked both ways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signatures_judge_only_their_kind_of_response() {
+    let js = |body: &'static str| {
+        (
+            [(axum::http::header::CONTENT_TYPE, "application/javascript")],
+            body,
+        )
+    };
+    let app = Router::new()
+        .route(
+            "/",
+            get(|| async {
+                axum::response::Html(
+                    "<html><head><script src=\"/static/help.js\"></script><script src=\"/static/app.js\"></script></head>\
+                     <body><a href=\"/report\">report</a> <a href=\"/api/users\">users</a></body></html>",
+                )
+            }),
+        )
+        // A help text quoting an error, in a static script.
+        .route(
+            "/static/help.js",
+            get(move || async move {
+                js("const HELP = 'If you see sqlite3.OperationalError: no such table: users, run the migrations first.';")
+            }),
+        )
+        // Test credentials left in the main bundle.
+        .route(
+            "/static/app.js",
+            get(move || async move {
+                js("const TEST_USER_EMAIL = \"qa@acme.io\"; const TEST_USER_PASSWORD = \"Qa-Passw0rd!\"; export default {};")
+            }),
+        )
+        // A dynamic page that leaks the same error.
+        .route(
+            "/report",
+            get(|| async {
+                (
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "sqlite3.OperationalError: no such table: users",
+                )
+            }),
+        )
+        // API data carrying a password hash next to a user name.
+        .route(
+            "/api/users",
+            get(|| async {
+                axum::Json(serde_json::json!([
+                    { "username": "alice", "password": "$2b$12$Kix9cQ0bVq1y3wq9f0Zr5uQ9N2mY7m3hB3E8y6c1oXw3lG0rV1a2e" }
+                ]))
+            }),
+        );
+    let (url, task) = serve(app).await;
+    let config = prodready::config::from_text(
+        &format!("[target]\nurl = \"{url}\"\n[limits]\nrate = 2000\nmax_pages = 10\n"),
+        "p.toml",
+        &ProcessSource,
+        &Overrides::default(),
+    )
+    .expect("config resolves");
+    let report = crate::common::scan(config).await;
+    task.abort();
+    let found = probes(&report);
+    let at = |prefix: &str, path: &str| {
+        found
+            .iter()
+            .any(|(p, u)| p.starts_with(prefix) && u.ends_with(path))
+    };
+    assert!(at("errors.", "/report"), "{found:?}");
+    assert!(!at("errors.", "/static/help.js"), "{found:?}");
+    assert!(
+        at("secrets.hardcoded-credentials", "/static/app.js"),
+        "{found:?}"
+    );
+    assert!(
+        !at("secrets.hardcoded-credentials", "/api/users"),
+        "{found:?}"
+    );
+}
