@@ -415,7 +415,7 @@ fn resolve_url(key: &str, base: &Url, scope: &Scope, text: &str) -> Result<Url, 
         .map_err(|e| invalid(key, format!("`{text}` is not a URL or path ({e})")))?;
     scope
         .check(&url)
-        .map_err(|e| invalid(key, format!("{e}; add its origin to target.origins")))?;
+        .map_err(|e| invalid(key, format!("{e}; {}", e.fix())))?;
     Ok(url)
 }
 
@@ -1169,6 +1169,26 @@ mod tests {
         }
         let err = from_text(GOOD, "t", &env(&[("A_PW", "pw")]), &Overrides::default()).unwrap_err();
         assert!(err.to_string().contains("B_TOKEN"), "{err}");
+    }
+
+    #[test]
+    fn an_excluded_url_names_target_exclude_not_target_origins() {
+        let e = env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]);
+        let text = GOOD.replace(
+            "check = { url = \"/api/me\" }",
+            "check = { url = \"/api/me\" }\nlogout = { method = \"POST\", url = \"/logout\" }",
+        );
+        let err = from_text(&text, "t", &e, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("identities.a.logout.url"), "{err}");
+        assert!(err.contains("remove /logout from target.exclude"), "{err}");
+        assert!(!err.contains("target.origins"), "{err}");
+        let other = GOOD.replace("\"/app\"", "\"http://127.0.0.2:9000/app\"");
+        let err = from_text(&other, "t", &e, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("add its origin to target.origins"), "{err}");
     }
 
     #[test]
