@@ -28,9 +28,9 @@ impl ScopeError {
             ScopeError::OtherOrigin { .. } => {
                 "add its origin to target.origins, or use a URL on the target's origin".into()
             }
-            ScopeError::Excluded { prefix, .. } => format!(
-                "remove {prefix} from target.exclude, or use a URL outside that prefix"
-            ),
+            ScopeError::Excluded { prefix, .. } => {
+                format!("remove {prefix} from target.exclude, or use a URL outside that prefix")
+            }
             ScopeError::Scheme { .. } => "use an http:// or https:// URL".into(),
         }
     }
@@ -130,7 +130,11 @@ mod tests {
     fn each_reason_names_its_own_fix() {
         let scope = Scope::new(&[u("http://127.0.0.1:8080/")], &["/logout".into()]);
         let excluded = scope.check(&u("http://127.0.0.1:8080/logout")).unwrap_err();
-        assert!(excluded.fix().contains("remove /logout from target.exclude"));
+        assert!(
+            excluded
+                .fix()
+                .contains("remove /logout from target.exclude")
+        );
         assert!(!excluded.fix().contains("target.origins"));
         let other = scope.check(&u("http://127.0.0.2:8080/")).unwrap_err();
         assert!(other.fix().contains("target.origins"));

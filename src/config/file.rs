@@ -141,8 +141,17 @@ pub struct RawAudit {
 pub struct RawCanary {
     pub create: String,
     pub body: toml::Table,
-    /// JSON pointer to the new object's id in the response (found by convention when absent).
+    /// Where the new object's id is in the create answer: a key (`experiment_id`), a key
+    /// path (`data.id`) or a JSON pointer (`/data/id`); found by convention when absent.
     pub id: Option<String>,
+    /// The URL that reads one object, with `{id}` (`/api/x/get?x_id={id}`), when it is
+    /// neither the create answer's `Location` nor `create/{id}`.
+    pub read: Option<String>,
+    /// `METHOD /path` that deletes one object (`POST /api/x/delete`), when it is not
+    /// `DELETE` on the object's URL; `{id}` goes in the path or in `delete_body`.
+    pub delete: Option<String>,
+    /// The JSON body of `delete`, with `{id}` where the id goes.
+    pub delete_body: Option<toml::Table>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

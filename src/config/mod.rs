@@ -296,7 +296,29 @@ pub struct SeedEndpoint {
 pub struct CanaryConfig {
     pub create: Url,
     pub body: serde_json::Value,
+    /// JSON pointer to the new object's id in the create answer (`canaries[].id`).
     pub id_pointer: Option<String>,
+    /// The URL reading one object, with an `{id}` placeholder (`canaries[].read`).
+    pub read: Option<Url>,
+    /// The request deleting one object, with `{id}` in its URL or body (`canaries[].delete`).
+    pub delete: Option<RequestTemplate>,
+}
+
+/// A request with an `{id}` placeholder in its URL or JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestTemplate {
+    pub method: String,
+    pub url: Url,
+    pub body: Option<serde_json::Value>,
+}
+
+/// The placeholder of object templates.
+pub const ID_PLACEHOLDER: &str = "{id}";
+
+/// Whether a URL (as text, possibly percent-encoded) holds `{id}`.
+fn url_has_id(url: &Url) -> bool {
+    let s = url.as_str().to_ascii_lowercase();
+    s.contains(ID_PLACEHOLDER) || s.contains("%7bid%7d")
 }
 
 /// A method and URL the config names (`POST /api/orders`).
@@ -518,20 +540,105 @@ fn resolve_canaries(base: &Base<'_>) -> Result<Vec<CanaryConfig>, ConfigError> {
             ));
         }
         if let Some(p) = &c.id
-            && !p.starts_with('/')
+            && (p.trim().is_empty() || p.trim() == "/")
         {
             return Err(invalid(
                 &key("id"),
-                format!("`{p}` is not a JSON pointer; write it like /id"),
+                format!(
+                    "`{p}` names no key; write the key of the new object's id in the create answer, like \"id\", \"data.id\" or \"/data/id\""
+                ),
             ));
         }
         canaries.push(CanaryConfig {
             create: base.url(&key("create"), &c.create)?,
             body,
-            id_pointer: c.id.clone(),
+            id_pointer: c.id.as_deref().map(|p| pointer_of(p.trim())),
+            read: resolve_canary_read(base, &key("read"), c.read.as_deref())?,
+            delete: resolve_canary_delete(base, &key, c)?,
         });
     }
     Ok(canaries)
+}
+
+/// A config's id place as a JSON pointer: `/data/id` as written, `data.id` and
+/// `experiment_id` as key paths.
+fn pointer_of(written: &str) -> String {
+    if written.starts_with('/') {
+        return written.to_string();
+    }
+    written
+        .split('.')
+        .map(|k| format!("/{}", k.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+/// `canaries[].read`: a GET URL of one object, `{id}` in it.
+fn resolve_canary_read(
+    base: &Base<'_>,
+    key: &str,
+    read: Option<&str>,
+) -> Result<Option<Url>, ConfigError> {
+    let Some(text) = read else {
+        return Ok(None);
+    };
+    let (method, path) = method_and_path(key, text)?;
+    if method != "GET" {
+        return Err(invalid(
+            key,
+            format!("`{text}` must be a GET (the URL that reads one object)"),
+        ));
+    }
+    let url = base.url(key, path)?;
+    if !url_has_id(&url) {
+        return Err(invalid(
+            key,
+            format!(
+                "`{text}` has no {ID_PLACEHOLDER}; put it where the object's id goes, like /api/items/get?id={ID_PLACEHOLDER}"
+            ),
+        ));
+    }
+    Ok(Some(url))
+}
+
+/// `canaries[].delete` and `delete_body`: the request deleting one object, `{id}` in it.
+fn resolve_canary_delete(
+    base: &Base<'_>,
+    key: &dyn Fn(&str) -> String,
+    c: &file::RawCanary,
+) -> Result<Option<RequestTemplate>, ConfigError> {
+    let body = c
+        .delete_body
+        .as_ref()
+        .map(|b| table(&key("delete_body"), b))
+        .transpose()?;
+    let Some(text) = &c.delete else {
+        if body.is_some() {
+            return Err(invalid(
+                &key("delete_body"),
+                "a body needs its request; set delete = \"POST /path\" beside it",
+            ));
+        }
+        return Ok(None);
+    };
+    let text = text.trim();
+    let (method, path) = if text.contains(char::is_whitespace) {
+        method_and_path(&key("delete"), text)?
+    } else {
+        ("DELETE".to_string(), text)
+    };
+    let url = base.url(&key("delete"), path)?;
+    let in_body = body
+        .as_ref()
+        .is_some_and(|b| b.to_string().contains(ID_PLACEHOLDER));
+    if !url_has_id(&url) && !in_body {
+        return Err(invalid(
+            &key("delete"),
+            format!(
+                "`{text}` has no {ID_PLACEHOLDER} in its path or in delete_body; put it where the object's id goes"
+            ),
+        ));
+    }
+    Ok(Some(RequestTemplate { method, url, body }))
 }
 
 fn resolve_atomic(base: &Base<'_>) -> Result<Option<AtomicWrite>, ConfigError> {
@@ -1169,6 +1276,73 @@ mod tests {
         }
         let err = from_text(GOOD, "t", &env(&[("A_PW", "pw")]), &Overrides::default()).unwrap_err();
         assert!(err.to_string().contains("B_TOKEN"), "{err}");
+    }
+
+    #[test]
+    fn canary_id_read_and_delete_keys_resolve_and_validate() {
+        let e = env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]);
+        let with = |extra: &str| {
+            format!(
+                "{GOOD}\n[[canaries]]\ncreate = \"/api/2.0/x/experiments/create\"\nbody = {{ name = \"{{canary}}\" }}\n{extra}\n"
+            )
+        };
+        let c = from_text(
+            &with(
+                "id = \"experiment_id\"\nread = \"/api/2.0/x/experiments/get?experiment_id={id}\"\ndelete = \"POST /api/2.0/x/experiments/delete\"\ndelete_body = { experiment_id = \"{id}\" }",
+            ),
+            "t",
+            &e,
+            &Overrides::default(),
+        )
+        .unwrap();
+        let canary = &c.canaries[0];
+        assert_eq!(canary.id_pointer.as_deref(), Some("/experiment_id"));
+        assert!(
+            canary
+                .read
+                .as_ref()
+                .unwrap()
+                .as_str()
+                .ends_with("experiment_id={id}")
+        );
+        let delete = canary.delete.as_ref().unwrap();
+        assert_eq!(delete.method, "POST");
+        assert_eq!(
+            delete.body,
+            Some(serde_json::json!({"experiment_id": "{id}"}))
+        );
+        for (written, pointer) in [("data.id", "/data/id"), ("/data/id", "/data/id")] {
+            let c = from_text(
+                &with(&format!("id = \"{written}\"")),
+                "t",
+                &e,
+                &Overrides::default(),
+            )
+            .unwrap();
+            assert_eq!(c.canaries[0].id_pointer.as_deref(), Some(pointer));
+        }
+        let c = from_text(
+            &with("delete = \"/api/things/{id}/\""),
+            "t",
+            &e,
+            &Overrides::default(),
+        )
+        .unwrap();
+        let delete = c.canaries[0].delete.as_ref().unwrap();
+        assert_eq!(
+            (delete.method.as_str(), delete.url.path()),
+            ("DELETE", "/api/things/%7Bid%7D/")
+        );
+        for (bad, key) in [
+            ("id = \"\"", "canaries[0].id"),
+            ("read = \"/api/x/get\"", "canaries[0].read"),
+            ("read = \"POST /api/x/get?id={id}\"", "canaries[0].read"),
+            ("delete = \"POST /api/x/delete\"", "canaries[0].delete"),
+            ("delete_body = { id = \"{id}\" }", "canaries[0].delete_body"),
+        ] {
+            let err = from_text(&with(bad), "t", &e, &Overrides::default()).unwrap_err();
+            assert!(err.to_string().contains(key), "expected {key} in: {err}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod canaries;
 mod context;
+pub mod object_id;
 mod registry;
 
 pub use context::Context;

@@ -216,14 +216,7 @@ async fn create_and_delete(ctx: &Context, reader: &Identity) -> Vec<Expected> {
     };
     let Ok(object) = ctx
         .owned
-        .create(
-            &ctx.http,
-            reader,
-            &source.create,
-            body,
-            &marker,
-            source.id_pointer.as_deref(),
-        )
+        .create(&ctx.http, reader, &source, body, &marker)
         .await
     else {
         return actions;
@@ -234,9 +227,7 @@ async fn create_and_delete(ctx: &Context, reader: &Identity) -> Vec<Expected> {
         verbs: &["creat", "add", "new", "insert", "post"],
         evidence: None,
     });
-    if let Ok(resp) = reader
-        .send(&ctx.http, Request::new("DELETE", object.url.clone()))
-        .await
+    if let Ok(resp) = reader.send(&ctx.http, object.delete_request()).await
         && resp.is_success()
     {
         ctx.owned.mark_gone(&object.url);
