@@ -572,22 +572,8 @@ fn profile_strings(v: &Value, m: &mut Markers, depth: usize) {
 
 /// Ids of the objects a collection response lists, in order.
 pub fn listed_ids(json: &Value) -> Vec<String> {
-    let items = match json {
-        Value::Array(a) => Some(a),
-        Value::Object(o) => [
-            "data", "items", "results", "records", "rows", "list", "entries",
-        ]
-        .iter()
-        .find_map(|k| o.get(*k).and_then(Value::as_array))
-        .or_else(|| o.values().find_map(Value::as_array)),
-        _ => None,
-    };
-    let Some(items) = items else {
-        return Vec::new();
-    };
-    items
-        .iter()
-        .take(50)
+    listed_items(json)
+        .into_iter()
         .filter_map(|item| {
             let o = item.as_object()?;
             ["id", "uuid", "slug", "key"]
@@ -599,6 +585,22 @@ pub fn listed_ids(json: &Value) -> Vec<String> {
                 })
         })
         .collect()
+}
+
+/// The rows of a listing (at most 50): the answer itself when it is an array, else the
+/// array under a conventional key (`data`, `items`, `results`...) or the first one.
+pub fn listed_items(json: &Value) -> Vec<&Value> {
+    let items = match json {
+        Value::Array(a) => Some(a),
+        Value::Object(o) => [
+            "data", "items", "results", "records", "rows", "list", "entries",
+        ]
+        .iter()
+        .find_map(|k| o.get(*k).and_then(Value::as_array))
+        .or_else(|| o.values().find_map(Value::as_array)),
+        _ => None,
+    };
+    items.map_or_else(Vec::new, |a| a.iter().take(50).collect())
 }
 
 /// Same-origin links inside JSON (`"href": "/api/x/1"`, `"url": "..."`).

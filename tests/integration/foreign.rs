@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use prodready::auth::Identities;
 use prodready::catalog::ProbeCatalog;
 use prodready::config::{MapSource, Overrides, ProcessSource, ScanConfig};
-use prodready::engine::Context;
 use prodready::engine::canaries::{self, OwnedObjects};
+use prodready::engine::{Context, Family};
 use prodready::http::{HttpLayer, HttpSettings, Redactor};
 use serde_json::{Value, json};
 
@@ -396,4 +396,33 @@ async fn a_create_answer_without_an_id_names_what_was_tried_and_the_id_key() {
     ] {
         assert!(w.contains(needle), "expected {needle:?} in: {w}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_order_keyed_by_its_code_is_found() {
+    let (base, state) = spawn("html").await;
+    let ctx = context(config(
+        &base,
+        r#"
+[transactions.atomic]
+request = "POST /shop/orders"
+valid = { note = "{unique}", items = [{ sku = "A", quantity = 1 }] }
+partial = { note = "{unique}", items = [{ sku = "A", quantity = 1 }, { sku = "NO-SUCH-SKU", quantity = 1 }] }
+effect = "/shop/orders"
+"#,
+    ))
+    .await;
+    let runs = prodready::families::transactions::TransactionsFamily
+        .run(&ctx)
+        .await
+        .expect("probe runs");
+    let run = &runs[0];
+    let probes: Vec<&str> = run.findings.iter().map(|f| f.probe.as_str()).collect();
+    assert_eq!(probes, ["transactions.partial-write"], "{run:#?}");
+    assert!(run.findings[0].detail.contains("ORD-"), "{run:#?}");
+    // The partial record is the scanner's own now: cleanup removes it by its code.
+    let adopted = ctx.owned.all();
+    assert_eq!(adopted.len(), 1, "{adopted:#?}");
+    assert!(adopted[0].url.path().starts_with("/shop/orders/ORD-"));
+    drop(state);
 }
