@@ -426,3 +426,64 @@ effect = "/shop/orders"
     assert!(adopted[0].url.path().starts_with("/shop/orders/ORD-"));
     drop(state);
 }
+
+const RPC_CANARY: &str = r#"
+[[canaries]]
+create = "/rpc/experiments/create"
+body = { name = "{canary}" }
+id = "experiment_id"
+read = "/rpc/experiments/get?experiment_id={id}"
+delete = "POST /rpc/experiments/delete"
+delete_body = { experiment_id = "{id}" }
+[audit]
+feed = "/activity"
+identity = "a"
+wait_secs = 0.3
+"#;
+
+/// The audit family against the foreign app's activity log, answering as `feed`.
+async fn audit_run(feed: &str, log_deletes: bool) -> prodready::model::ProbeRun {
+    let (base, state) = spawn(feed).await;
+    state.lock().unwrap().log_deletes = log_deletes;
+    let ctx = context(config(&base, RPC_CANARY)).await;
+    let mut runs = prodready::families::audit::AuditFamily
+        .run(&ctx)
+        .await
+        .expect("a feed problem is a verdict, never a probe error");
+    assert_eq!(runs.len(), 1);
+    runs.remove(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_html_or_text_activity_log_is_an_audit_feed() {
+    for feed in ["html", "text"] {
+        let run = audit_run(feed, true).await;
+        assert!(
+            matches!(run.state, prodready::model::RunState::Ran),
+            "{feed}: {run:#?}"
+        );
+        assert!(run.findings.is_empty(), "{feed}: {run:#?}");
+        assert!(
+            run.notes
+                .iter()
+                .any(|n| n.contains("2 found in the text feed")),
+            "{feed}: {run:#?}"
+        );
+    }
+    let run = audit_run("html", false).await;
+    let probes: Vec<&str> = run.findings.iter().map(|f| f.probe.as_str()).collect();
+    assert_eq!(probes, ["audit.missing-record"], "{run:#?}");
+    assert!(run.findings[0].title.contains("deleting"), "{run:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_audit_feed_is_inconclusive_with_the_reason() {
+    let run = audit_run("forbidden", true).await;
+    match &run.state {
+        prodready::model::RunState::Inconclusive { reason } => {
+            assert!(reason.contains("answered 403"), "{reason}");
+            assert!(reason.contains("audit.identity"), "{reason}");
+        }
+        other => panic!("expected inconclusive, got {other:?}: {run:#?}"),
+    }
+}
