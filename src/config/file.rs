@@ -198,6 +198,8 @@ pub struct RawLimits {
     pub concurrency: Option<u32>,
     pub timeout_secs: Option<f64>,
     pub body_cap_kib: Option<u64>,
+    /// Bytes of a script, chunk or source map read at most, in KiB (default 8192).
+    pub script_cap_kib: Option<u64>,
     pub max_pages: Option<u32>,
     pub max_depth: Option<u32>,
     pub max_scripts: Option<u32>,

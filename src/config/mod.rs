@@ -169,6 +169,9 @@ pub struct Limits {
     pub timeout: Duration,
     /// Bytes of a response body the scanner reads at most.
     pub body_cap: usize,
+    /// Bytes of a script, chunk or source map read at most: bundles are often several
+    /// MiB, and a key past the cut goes unseen. Never below `body_cap`.
+    pub script_cap: usize,
     pub max_pages: usize,
     pub max_depth: usize,
     pub max_scripts: usize,
@@ -182,6 +185,7 @@ impl Default for Limits {
             concurrency: 8,
             timeout: Duration::from_secs(10),
             body_cap: 1024 * 1024,
+            script_cap: 8 * 1024 * 1024,
             max_pages: 200,
             max_depth: 4,
             max_scripts: 50,
@@ -926,6 +930,10 @@ fn resolve_rate_limit(
     Ok(c)
 }
 
+/// The largest script cap: scripts are read one at a time, so this bounds the memory
+/// they take (and the signature scan covers all of it).
+const MAX_SCRIPT_CAP_KIB: u64 = 64 * 1024;
+
 fn resolve_limits(raw: &file::RawLimits) -> Result<Limits, ConfigError> {
     let d = Limits::default();
     let nonzero = |key: &str, v: Option<u32>, default: NonZeroU32| match v {
@@ -962,12 +970,26 @@ fn resolve_limits(raw: &file::RawLimits) -> Result<Limits, ConfigError> {
             ));
         }
     };
+    let script_cap = match raw.script_cap_kib {
+        None => d.script_cap,
+        Some(k) if (1..=MAX_SCRIPT_CAP_KIB).contains(&k) => k as usize * 1024,
+        Some(_) => {
+            return Err(invalid(
+                "limits.script_cap_kib",
+                format!(
+                    "must be between 1 and {MAX_SCRIPT_CAP_KIB} KiB (scripts are read one at a time, whole)"
+                ),
+            ));
+        }
+    };
     Ok(Limits {
         rate,
         burst,
         concurrency: concurrency.get() as usize,
         timeout,
         body_cap,
+        // A larger body cap applies to scripts too.
+        script_cap: script_cap.max(body_cap),
         max_pages: raw.max_pages.map_or(d.max_pages, |n| n as usize),
         max_depth: raw.max_depth.map_or(d.max_depth, |n| n as usize),
         max_scripts: raw.max_scripts.map_or(d.max_scripts, |n| n as usize),
@@ -1231,6 +1253,22 @@ mod tests {
         let mut s = c.secrets();
         s.sort();
         assert_eq!(s, ["pw", "tok"]);
+    }
+
+    #[test]
+    fn script_cap_defaults_to_8_mib_and_never_drops_below_the_body_cap() {
+        let e = env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]);
+        let c = from_text(GOOD, "t", &e, &Overrides::default()).unwrap();
+        assert_eq!(c.limits.script_cap, 8 << 20);
+        let text = GOOD.replace("rate = 5", "rate = 5\nscript_cap_kib = 2048");
+        let c = from_text(&text, "t", &e, &Overrides::default()).unwrap();
+        assert_eq!(c.limits.script_cap, 2 << 20);
+        let text = GOOD.replace("rate = 5", "rate = 5\nbody_cap_kib = 16384");
+        let c = from_text(&text, "t", &e, &Overrides::default()).unwrap();
+        assert_eq!(c.limits.script_cap, 16 << 20);
+        let text = GOOD.replace("rate = 5", "rate = 5\nscript_cap_kib = 0");
+        let err = from_text(&text, "t", &e, &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("limits.script_cap_kib"), "{err}");
     }
 
     #[test]

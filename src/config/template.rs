@@ -31,6 +31,7 @@ concurrency = 4
 timeout_secs = 10
 # burst = 1
 # body_cap_kib = 1024
+# script_cap_kib = 8192       # scripts, chunks and source maps: read whole up to this
 # max_pages = 200
 
 [safety]

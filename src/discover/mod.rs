@@ -142,7 +142,20 @@ impl Crawl<'_> {
         url: &Url,
         accept: &str,
     ) -> Result<Response, String> {
-        let req = Request::get(url.clone()).header("Accept", accept);
+        self.fetch_with(identity, Request::get(url.clone()).header("Accept", accept))
+            .await
+    }
+
+    /// A script or chunk, read up to `limits.script_cap_kib`: bundles are often several
+    /// MiB, and a key past a 1 MiB cut would go unseen.
+    async fn fetch_script(&self, identity: &Identity, url: &Url) -> Result<Response, String> {
+        let req = Request::get(url.clone())
+            .header("Accept", "*/*")
+            .body_cap(self.config.limits.script_cap);
+        self.fetch_with(identity, req).await
+    }
+
+    async fn fetch_with(&self, identity: &Identity, req: Request) -> Result<Response, String> {
         identity.send(self.http, req).await.map_err(|e| {
             tracing::debug!(identity = %identity.id, error = %e, "discovery request failed");
             e.to_string()
@@ -365,7 +378,8 @@ impl Crawl<'_> {
         facts.chunks
     }
 
-    /// Fetches scripts and the chunks they load, bounded by `limits.max_scripts`.
+    /// Fetches scripts and the chunks they load, bounded by `limits.max_scripts`, one at
+    /// a time, each up to `limits.script_cap_kib`.
     async fn read_scripts(&mut self, identity: &Identity, mut pending: Vec<Url>) {
         while let Some(url) = pending.pop() {
             if self.scripts_seen.len() >= self.config.limits.max_scripts {
@@ -378,7 +392,7 @@ impl Crawl<'_> {
             if !self.http.scope().contains(&url) || !self.scripts_seen.insert(url.clone()) {
                 continue;
             }
-            let resp = match self.fetch(identity, &url, "*/*").await {
+            let resp = match self.fetch_script(identity, &url).await {
                 Ok(r) => r,
                 Err(e) => {
                     self.failed(e);

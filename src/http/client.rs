@@ -434,7 +434,8 @@ impl HttpLayer {
         let settings = &self.inner.settings;
         let mut attempt = 0;
         loop {
-            let result = self.attempt(method, url, &headers, body).await;
+            let cap = request.body_cap.unwrap_or(settings.body_cap);
+            let result = self.attempt(method, url, &headers, body, cap).await;
             match result {
                 Ok((status, resp_headers, body_bytes, truncated)) => {
                     if !request.without_credentials {
@@ -482,6 +483,7 @@ impl HttpLayer {
         url: &Url,
         headers: &[(String, String)],
         body: Option<&super::message::Body>,
+        cap: usize,
     ) -> Result<(u16, Vec<(String, String)>, Bytes, bool), (HttpError, bool)> {
         let inner = &self.inner;
         let invalid = |message: String| {
@@ -571,7 +573,7 @@ impl HttpLayer {
         let (body, truncated) = if method == "HEAD" {
             (Bytes::new(), false)
         } else {
-            read_capped(&mut resp, inner.settings.body_cap, deadline).await
+            read_capped(&mut resp, cap, deadline).await
         };
         Ok((status, resp_headers, body, truncated))
     }
