@@ -261,6 +261,14 @@ pub enum RawLogin {
         /// CSS selector of the form when the page has several.
         selector: Option<String>,
     },
+    /// HTTP Basic: every request carries `Authorization: Basic base64(username:password)`.
+    Basic {
+        username: String,
+        password: String,
+        /// A URL that asks for the credentials (answers 401 without them), where wrong
+        /// passwords are tried; the identity's `check` when omitted.
+        url: Option<String>,
+    },
     /// A token obtained out of band.
     Token {
         token: String,

@@ -227,6 +227,14 @@ pub enum Login {
         password_field: Option<String>,
         selector: Option<String>,
     },
+    /// HTTP Basic credentials sent on every request; `url` (with `method`) asks for
+    /// them, so a wrong password there is answered 401.
+    Basic {
+        method: String,
+        url: Url,
+        username: String,
+        password: Secret,
+    },
     Token {
         token: Secret,
         send: TokenPlacement,
@@ -237,11 +245,20 @@ pub enum Login {
     },
 }
 
+/// The `Authorization` value of HTTP Basic credentials.
+pub fn basic_authorization(username: &str, password: &str) -> String {
+    use base64::Engine;
+    let encoded =
+        base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    format!("Basic {encoded}")
+}
+
 impl Login {
     pub fn kind(&self) -> &'static str {
         match self {
             Login::Json { .. } => "json",
             Login::Form { .. } => "form",
+            Login::Basic { .. } => "basic",
             Login::Token { .. } => "token",
             Login::Cookie { .. } => "cookie",
         }
@@ -252,6 +269,13 @@ impl Login {
         match self {
             Login::Json { password, .. } | Login::Form { password, .. } => {
                 vec![password.expose().to_string()]
+            }
+            Login::Basic {
+                username, password, ..
+            } => {
+                let header = basic_authorization(username, password.expose());
+                let encoded = header.trim_start_matches("Basic ").to_string();
+                vec![password.expose().to_string(), encoded]
             }
             Login::Token { token, .. } => vec![token.expose().to_string()],
             Login::Cookie { value, .. } => vec![value.expose().to_string()],
@@ -1054,6 +1078,43 @@ fn resolve_identity(
             password_field: password_field.clone(),
             selector: selector.clone(),
         },
+        RawLogin::Basic {
+            username,
+            password,
+            url,
+        } => {
+            let (method, url) = match (url, &raw.check) {
+                (Some(u), _) => (
+                    "GET".to_string(),
+                    resolve_url(&key("login.url"), base, scope, u)?,
+                ),
+                (None, Some(check)) => (
+                    check.method.to_ascii_uppercase(),
+                    resolve_url(&key("check.url"), base, scope, &check.url)?,
+                ),
+                (None, None) => {
+                    return Err(invalid(
+                        &key("login.url"),
+                        format!(
+                            "a basic login needs a URL that asks for the credentials (answers 401 without them): set identities.{id}.login.url or identities.{id}.check"
+                        ),
+                    ));
+                }
+            };
+            let username = resolve_plain(&key("login.username"), username, source)?;
+            if username.contains(':') {
+                return Err(invalid(
+                    &key("login.username"),
+                    "HTTP Basic usernames cannot contain `:`",
+                ));
+            }
+            Login::Basic {
+                method,
+                url,
+                username,
+                password: resolve_secret(&key("login.password"), password, source)?,
+            }
+        }
         RawLogin::Token { token, send } => Login::Token {
             token: resolve_secret(&key("login.token"), token, source)?,
             send: parse_placement(&key("login.send"), send.as_deref())?,
@@ -1269,6 +1330,56 @@ mod tests {
         let text = GOOD.replace("rate = 5", "rate = 5\nscript_cap_kib = 0");
         let err = from_text(&text, "t", &e, &Overrides::default()).unwrap_err();
         assert!(err.to_string().contains("limits.script_cap_kib"), "{err}");
+    }
+
+    #[test]
+    fn basic_logins_resolve_with_their_url_or_check() {
+        let e = env(&[("A_PW", "pw-a"), ("B_TOKEN", "tok")]);
+        let basic = |extra: &str| {
+            GOOD.replace(
+                "kind = \"json\"\n        url = \"/api/auth/login\"",
+                &format!("kind = \"basic\"\n{extra}"),
+            )
+            .replace("token = \"/access_token\"", "")
+        };
+        let c = from_text(&basic(""), "t", &e, &Overrides::default()).unwrap();
+        let a = c.identity(IdentityId::A).unwrap();
+        assert_eq!(a.login.kind(), "basic");
+        match &a.login {
+            Login::Basic { method, url, .. } => {
+                assert_eq!((method.as_str(), url.path()), ("GET", "/api/me"));
+            }
+            other => panic!("{other:?}"),
+        }
+        // The header's encoded value is a secret too (redacted everywhere).
+        assert!(
+            c.secrets()
+                .contains(&"YWxpY2VAYWNtZS50ZXN0OnB3LWE=".to_string())
+        );
+        assert_eq!(
+            basic_authorization("alice@acme.test", "pw-a"),
+            "Basic YWxpY2VAYWNtZS50ZXN0OnB3LWE="
+        );
+        let c = from_text(
+            &basic("url = \"/internal/whoami\""),
+            "t",
+            &e,
+            &Overrides::default(),
+        )
+        .unwrap();
+        match &c.identity(IdentityId::A).unwrap().login {
+            Login::Basic { url, .. } => assert_eq!(url.path(), "/internal/whoami"),
+            other => panic!("{other:?}"),
+        }
+        let no_url = basic("").replace("check = { url = \"/api/me\" }", "");
+        let err = from_text(&no_url, "t", &e, &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("identities.a.login.url"), "{err}");
+        let literal = basic("").replace("${A_PW}", "hunter2");
+        let err = from_text(&literal, "t", &e, &Overrides::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("identities.a.login.password"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -81,7 +81,8 @@ impl Crawl<'_> {
             let mut m = Markers::default();
             if let Some(cfg) = &id.config
                 && let crate::config::Login::Json { username, .. }
-                | crate::config::Login::Form { username, .. } = &cfg.login
+                | crate::config::Login::Form { username, .. }
+                | crate::config::Login::Basic { username, .. } = &cfg.login
             {
                 m.add(username);
             }

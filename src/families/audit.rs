@@ -12,6 +12,7 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 
 use crate::auth::Identity;
+use crate::auth::flow::Prepared;
 use crate::config::{AuditFeed, Login};
 use crate::engine::Context;
 use crate::engine::canaries::{self, new_marker};
@@ -139,7 +140,7 @@ async fn check_feed(ctx: &Context, feed: &AuditFeed, run: &mut ProbeRun) -> Resu
             expected.push(action);
         }
         None => run.notes.push(
-            "no JSON login of the feed's tenant is configured, so no failed login was performed"
+            "no JSON or HTTP Basic login of the feed's tenant is configured, so no failed login was performed"
                 .into(),
         ),
     }
@@ -166,10 +167,10 @@ async fn check_feed(ctx: &Context, feed: &AuditFeed, run: &mut ProbeRun) -> Resu
 
 /// One failed login (a wrong password) for a test account of the feed's tenant: the
 /// record then belongs to that tenant, and one attempt locks nobody out. `None` when no
-/// JSON login of that tenant is configured.
+/// JSON or HTTP Basic login of that tenant is configured.
 async fn fail_login(ctx: &Context, reader: &Identity) -> Result<Option<Expected>, String> {
     let tenant = reader.tenant();
-    let json_login = ctx
+    let login = ctx
         .config
         .identities
         .iter()
@@ -182,22 +183,36 @@ async fn fail_login(ctx: &Context, reader: &Identity) -> Result<Option<Expected>
                 password_field,
                 ..
             } => Some((
-                url.clone(),
+                Prepared::Json {
+                    url: url.clone(),
+                    base: serde_json::Map::new(),
+                    username_field: username_field.clone(),
+                    password_field: password_field.clone(),
+                },
                 username.clone(),
-                username_field.clone(),
-                password_field.clone(),
+            )),
+            Login::Basic {
+                method,
+                url,
+                username,
+                ..
+            } => Some((
+                Prepared::Basic {
+                    method: method.clone(),
+                    url: url.clone(),
+                },
+                username.clone(),
             )),
             _ => None,
         });
-    let Some((url, username, user_field, pass_field)) = json_login else {
+    let Some((prepared, username)) = login else {
         return Ok(None);
     };
     let wrong = format!("prodready-wrong-{:08x}", rand::random::<u32>());
-    let body = serde_json::json!({ user_field: username, pass_field: wrong });
     let resp = ctx
         .identities
         .anonymous()
-        .send(&ctx.http, Request::new("POST", url).json(&body))
+        .send(&ctx.http, prepared.request(&username, &wrong))
         .await
         .map_err(|e| e.to_string())?;
     Ok(Some(Expected {
