@@ -1038,6 +1038,7 @@ fn resolve_identity(
             extra,
             token,
             send,
+            ..
         } => {
             let extra = extra
                 .iter()
@@ -1070,6 +1071,7 @@ fn resolve_identity(
             username_field,
             password_field,
             selector,
+            ..
         } => Login::Form {
             page: resolve_url(&key("login.page"), base, scope, page)?,
             username: resolve_plain(&key("login.username"), username, source)?,
@@ -1082,6 +1084,7 @@ fn resolve_identity(
             username,
             password,
             url,
+            ..
         } => {
             let (method, url) = match (url, &raw.check) {
                 (Some(u), _) => (
@@ -1115,13 +1118,14 @@ fn resolve_identity(
                 password: resolve_secret(&key("login.password"), password, source)?,
             }
         }
-        RawLogin::Token { token, send } => Login::Token {
+        RawLogin::Token { token, send, .. } => Login::Token {
             token: resolve_secret(&key("login.token"), token, source)?,
             send: parse_placement(&key("login.send"), send.as_deref())?,
         },
         RawLogin::Cookie {
             name: cookie,
             value,
+            ..
         } => Login::Cookie {
             name: cookie.clone(),
             value: resolve_secret(&key("login.value"), value, source)?,
@@ -1134,7 +1138,21 @@ fn resolve_identity(
             expect_status: r.expect_status.clone(),
         })
     };
-    let csrf = match &raw.csrf {
+    // Accepted under [identities.X] and under [identities.X.login]: both are where
+    // users look for it, but one identity has one CSRF source.
+    let (raw_csrf, csrf_key) = match (&raw.csrf, raw.login.csrf()) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                &key("login.csrf"),
+                format!(
+                    "set csrf once: under [identities.{id}] or under [identities.{id}.login], not both"
+                ),
+            ));
+        }
+        (Some(c), None) => (Some(c), key("csrf.from")),
+        (None, c) => (c, key("login.csrf.from")),
+    };
+    let csrf = match raw_csrf {
         None => None,
         Some(c) => Some(CsrfSource {
             header: c.header.clone(),
@@ -1143,7 +1161,7 @@ fn resolve_identity(
                 Some(("cookie", n)) => CsrfOrigin::Cookie(n.to_string()),
                 _ => {
                     return Err(invalid(
-                        &key("csrf.from"),
+                        &csrf_key,
                         format!("`{}` should be meta:NAME or cookie:NAME", c.from),
                     ));
                 }
@@ -1380,6 +1398,68 @@ mod tests {
             err.to_string().contains("identities.a.login.password"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn csrf_is_accepted_under_the_identity_or_its_login_but_not_both() {
+        let e = env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]);
+        let csrf = "csrf = { header = \"X-CSRFToken\", from = \"cookie:csrftoken\" }";
+        let under_login = GOOD.replace(
+            "token = \"/access_token\"",
+            &format!("token = \"/access_token\"\n{csrf}"),
+        );
+        let c = from_text(&under_login, "t", &e, &Overrides::default()).unwrap();
+        let expected = Some(CsrfSource {
+            header: "X-CSRFToken".into(),
+            from: CsrfOrigin::Cookie("csrftoken".into()),
+        });
+        assert_eq!(c.identity(IdentityId::A).unwrap().csrf, expected);
+        let under_identity = GOOD.replace(
+            "check = { url = \"/api/me\" }",
+            &format!("check = {{ url = \"/api/me\" }}\n{csrf}"),
+        );
+        let c = from_text(&under_identity, "t", &e, &Overrides::default()).unwrap();
+        assert_eq!(c.identity(IdentityId::A).unwrap().csrf, expected);
+        let both = under_identity.replace(
+            "token = \"/access_token\"",
+            &format!("token = \"/access_token\"\n{csrf}"),
+        );
+        let err = from_text(&both, "t", &e, &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("set csrf once"), "{err}");
+        let bad = under_login.replace("cookie:csrftoken", "header:x");
+        let err = from_text(&bad, "t", &e, &Overrides::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("identities.a.login.csrf.from"),
+            "{err}"
+        );
+    }
+
+    /// Every environment variable and secret file resolves to a placeholder.
+    struct AnySecret;
+    impl Source for AnySecret {
+        fn var(&self, _: &str) -> Option<String> {
+            Some("from-the-environment".into())
+        }
+        fn read_file(&self, _: &Path) -> std::io::Result<String> {
+            Ok("from-a-file".into())
+        }
+    }
+
+    #[test]
+    fn the_readme_config_example_is_a_valid_config() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+        let start = readme
+            .find("```toml\n[target]")
+            .expect("the README's config example");
+        let text = &readme[start + "```toml\n".len()..];
+        let text = &text[..text.find("```").expect("the example's end")];
+        let c = from_text(text, "README.md", &AnySecret, &Overrides::default())
+            .unwrap_or_else(|e| panic!("the README's config example: {e}"));
+        assert_eq!(c.identities.len(), 4);
+        assert_eq!(c.canaries.len(), 2);
+        assert!(c.canaries[1].delete.is_some());
+        assert!(c.rate_limit.write.is_some());
+        assert!(c.identity(IdentityId::B).unwrap().csrf.is_some());
     }
 
     #[test]

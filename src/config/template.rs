@@ -43,7 +43,7 @@ noop_writes = true            # B sends A's objects back unchanged to test write
 [identities.a]
 check = { url = "/api/me" }   # a request that succeeds only while logged in
 [identities.a.login]
-kind = "json"                 # json | form | token | cookie
+kind = "json"                 # json | form | basic | token | cookie
 url = "/api/auth/login"
 username = "${PRODREADY_A_EMAIL}"
 password = "${PRODREADY_A_PASSWORD}"
