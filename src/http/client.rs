@@ -25,7 +25,8 @@ use crate::model::{Scope, ScopeError};
 /// Why a request produced no response.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum HttpError {
-    #[error("refused to send: {0}")]
+    /// Never sent: out of scope. The message names the fix for its reason.
+    #[error("refused to send: {0} (to allow it: {fix})", fix = .0.fix())]
     OutOfScope(#[from] ScopeError),
     #[error("{method} {url}: no response within {secs:.1}s")]
     Timeout {
