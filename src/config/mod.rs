@@ -1020,15 +1020,16 @@ fn resolve_limits(raw: &file::RawLimits) -> Result<Limits, ConfigError> {
     })
 }
 
-fn resolve_identity(
+/// The identity's login flow with its secrets resolved.
+fn resolve_login(
     id: IdentityId,
     raw: &file::RawIdentity,
     base: &Url,
     scope: &Scope,
     source: &dyn Source,
-) -> Result<IdentityConfig, ConfigError> {
+) -> Result<Login, ConfigError> {
     let key = |k: &str| format!("identities.{id}.{k}");
-    let login = match &raw.login {
+    Ok(match &raw.login {
         RawLogin::Json {
             url,
             username,
@@ -1130,14 +1131,15 @@ fn resolve_identity(
             name: cookie.clone(),
             value: resolve_secret(&key("login.value"), value, source)?,
         },
-    };
-    let request = |k: &str, r: &file::RawRequest| -> Result<ConfigRequest, ConfigError> {
-        Ok(ConfigRequest {
-            method: r.method.to_ascii_uppercase(),
-            url: resolve_url(&key(&format!("{k}.url")), base, scope, &r.url)?,
-            expect_status: r.expect_status.clone(),
-        })
-    };
+    })
+}
+
+/// The CSRF source, written under `[identities.X]` or `[identities.X.login]`.
+fn resolve_csrf(
+    id: IdentityId,
+    raw: &file::RawIdentity,
+) -> Result<Option<CsrfSource>, ConfigError> {
+    let key = |k: &str| format!("identities.{id}.{k}");
     // Accepted under [identities.X] and under [identities.X.login]: both are where
     // users look for it, but one identity has one CSRF source.
     let (raw_csrf, csrf_key) = match (&raw.csrf, raw.login.csrf()) {
@@ -1152,7 +1154,7 @@ fn resolve_identity(
         (Some(c), None) => (Some(c), key("csrf.from")),
         (None, c) => (c, key("login.csrf.from")),
     };
-    let csrf = match raw_csrf {
+    Ok(match raw_csrf {
         None => None,
         Some(c) => Some(CsrfSource {
             header: c.header.clone(),
@@ -1167,7 +1169,26 @@ fn resolve_identity(
                 }
             },
         }),
+    })
+}
+
+fn resolve_identity(
+    id: IdentityId,
+    raw: &file::RawIdentity,
+    base: &Url,
+    scope: &Scope,
+    source: &dyn Source,
+) -> Result<IdentityConfig, ConfigError> {
+    let key = |k: &str| format!("identities.{id}.{k}");
+    let login = resolve_login(id, raw, base, scope, source)?;
+    let request = |k: &str, r: &file::RawRequest| -> Result<ConfigRequest, ConfigError> {
+        Ok(ConfigRequest {
+            method: r.method.to_ascii_uppercase(),
+            url: resolve_url(&key(&format!("{k}.url")), base, scope, &r.url)?,
+            expect_status: r.expect_status.clone(),
+        })
     };
+    let csrf = resolve_csrf(id, raw)?;
     let tenant = match &raw.tenant {
         Some(t) => Some(
             Tenant::from_name(t)
