@@ -238,11 +238,12 @@ impl OwnedObjects {
             // The URL shows something else: perhaps another object, so it is not
             // deleted at cleanup. The canary stays behind; say so.
             return Err(format!(
-                "created {marker}, but GET {} answered {} without it, so the guessed id {} may name another object and nothing was deleted; remove {marker} by hand and set {}",
+                "created {marker}, but GET {} answered {} without it, so the id {} may name another object and it is not deleted at cleanup; remove {marker} by hand and set {} (or {})",
                 http.redactor().url(&url),
                 check.status,
                 object.id,
-                source.fix_key("id` (or `read")
+                source.fix_key("id"),
+                source.fix_key("read")
             ));
         }
         if !check.is_success() {

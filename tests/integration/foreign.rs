@@ -109,6 +109,13 @@ async fn handle(state: Shared, req: AxumRequest) -> Response {
             json_answer(StatusCode::CREATED, json!({"ok": true, "created": true}))
         }
         (m, ["", "shop", "orders"]) => orders(&mut s, &who, m, body),
+        // A create answer whose only id-like value names an object that is not the new one.
+        (&Method::POST, ["", "guess", "items"]) => {
+            json_answer(StatusCode::CREATED, json!({"slug": "shared"}))
+        }
+        (&Method::GET, ["", "guess", "items", "shared"]) => {
+            json_answer(StatusCode::OK, json!({"name": "a real user's item"}))
+        }
         (&Method::GET, ["", "activity"]) => activity(&s),
         _ => json_answer(StatusCode::NOT_FOUND, json!({"detail": "Not found."})),
     }
@@ -486,4 +493,27 @@ async fn an_unreadable_audit_feed_is_inconclusive_with_the_reason() {
         }
         other => panic!("expected inconclusive, got {other:?}: {run:#?}"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_that_reads_another_object_is_never_deleted() {
+    let (base, state) = spawn("html").await;
+    let ctx = context(config(
+        &base,
+        "[[canaries]]\ncreate = \"/guess/items\"\nbody = { name = \"{canary}\" }\n",
+    ))
+    .await;
+    let (warnings, leftovers) = create_and_clean(&ctx).await;
+    let s = state.lock().unwrap();
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert!(
+        warnings[0].contains("not deleted at cleanup") && warnings[0].contains("`canaries[0].id`"),
+        "{warnings:#?}"
+    );
+    assert!(leftovers.is_empty(), "{leftovers:#?}");
+    assert!(
+        !s.requests.iter().any(|r| r.starts_with("DELETE")),
+        "{:#?}",
+        s.requests
+    );
 }
