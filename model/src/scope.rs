@@ -20,6 +20,22 @@ pub enum ScopeError {
     Scheme { url: String, scheme: String },
 }
 
+impl ScopeError {
+    /// What makes the URL reachable, worded for the config key that named it: each
+    /// reason has its own fix (an excluded path is not fixed by adding an origin).
+    pub fn fix(&self) -> String {
+        match self {
+            ScopeError::OtherOrigin { .. } => {
+                "add its origin to target.origins, or use a URL on the target's origin".into()
+            }
+            ScopeError::Excluded { prefix, .. } => {
+                format!("remove {prefix} from target.exclude, or use a URL outside that prefix")
+            }
+            ScopeError::Scheme { .. } => "use an http:// or https:// URL".into(),
+        }
+    }
+}
+
 impl Scope {
     /// `origins` are URLs whose scheme, host and port are in scope; `exclude` are path
     /// prefixes (a trailing `*` is ignored).
@@ -108,5 +124,21 @@ mod tests {
             scope.check(&u("ftp://127.0.0.1:8080/")),
             Err(ScopeError::Scheme { .. })
         ));
+    }
+
+    #[test]
+    fn each_reason_names_its_own_fix() {
+        let scope = Scope::new(&[u("http://127.0.0.1:8080/")], &["/logout".into()]);
+        let excluded = scope.check(&u("http://127.0.0.1:8080/logout")).unwrap_err();
+        assert!(
+            excluded
+                .fix()
+                .contains("remove /logout from target.exclude")
+        );
+        assert!(!excluded.fix().contains("target.origins"));
+        let other = scope.check(&u("http://127.0.0.2:8080/")).unwrap_err();
+        assert!(other.fix().contains("target.origins"));
+        let scheme = scope.check(&u("ftp://127.0.0.1:8080/")).unwrap_err();
+        assert!(scheme.fix().contains("http://"));
     }
 }

@@ -44,7 +44,7 @@ pub fn request(prepared: &Prepared, username: &str, password: &str) -> Request {
     match prepared {
         // The form's own answer (its status and Set-Cookie) is what probes judge, not
         // the page it redirects to.
-        Prepared::Form { .. } => req.no_redirects(),
+        Prepared::Form { .. } | Prepared::Basic { .. } => req.no_redirects(),
         Prepared::Json { .. } => req,
     }
 }
@@ -111,6 +111,17 @@ mod tests {
             password_field: "password".into(),
         };
         assert!(request(&json, "u@x", "pw").follow_redirects);
+
+        let basic = Prepared::Basic {
+            method: "GET".into(),
+            url: page.join("/internal/whoami").unwrap(),
+        };
+        let wrong = request(&basic, "u@x", "wrong");
+        assert_eq!(
+            wrong.header_value("authorization"),
+            Some("Basic dUB4Ondyb25n")
+        );
+        assert!(wrong.body.is_none() && !wrong.follow_redirects);
     }
 
     #[test]

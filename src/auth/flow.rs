@@ -1,11 +1,13 @@
-//! The one password login flow (JSON or HTML form), shared by identities logging in and by
-//! probes trying chosen credentials: the flow is readied once (a form page is fetched and
-//! its form read and filled), then any credentials go out through the same request.
+//! The one password login flow (JSON, HTML form or HTTP Basic), shared by identities
+//! logging in and by probes trying chosen credentials: the flow is readied once (a form
+//! page is fetched and its form read and filled), then any credentials go out through
+//! the same request. With HTTP Basic "a login" is a request to a URL that asks for the
+//! credentials, carrying them in its `Authorization` header.
 
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::config::{IdentityConfig, Login};
+use crate::config::{IdentityConfig, Login, basic_authorization};
 use crate::html::{self, Form};
 use crate::http::{HttpError, HttpLayer, Request, Response, Session};
 
@@ -27,13 +29,15 @@ pub enum Prepared {
         username_field: String,
         password_field: String,
     },
+    /// A request to a URL behind HTTP Basic; the credentials go in its header.
+    Basic { method: String, url: Url },
 }
 
 impl Prepared {
     /// Where credentials are submitted.
     pub fn url(&self) -> &Url {
         match self {
-            Prepared::Json { url, .. } => url,
+            Prepared::Json { url, .. } | Prepared::Basic { url, .. } => url,
             Prepared::Form { action, .. } => action,
         }
     }
@@ -41,7 +45,7 @@ impl Prepared {
     pub fn method(&self) -> &str {
         match self {
             Prepared::Json { .. } => "POST",
-            Prepared::Form { method, .. } => method,
+            Prepared::Form { method, .. } | Prepared::Basic { method, .. } => method,
         }
     }
 
@@ -81,6 +85,9 @@ impl Prepared {
                 };
                 req.header("Referer", page.as_str())
             }
+            Prepared::Basic { method, url } => Request::new(method, url.clone())
+                .header("Authorization", basic_authorization(username, password))
+                .header("Accept", "application/json, text/html;q=0.9"),
         }
     }
 }
@@ -118,13 +125,18 @@ pub enum MissingField {
 
 /// Whether an identity logs in with a username and password (the flows that can be attempted).
 pub fn has_password_flow(cfg: &IdentityConfig) -> bool {
-    matches!(cfg.login, Login::Json { .. } | Login::Form { .. })
+    matches!(
+        cfg.login,
+        Login::Json { .. } | Login::Form { .. } | Login::Basic { .. }
+    )
 }
 
 /// The configured username of a password flow.
 pub fn username(cfg: &IdentityConfig) -> Option<&str> {
     match &cfg.login {
-        Login::Json { username, .. } | Login::Form { username, .. } => Some(username),
+        Login::Json { username, .. }
+        | Login::Form { username, .. }
+        | Login::Basic { username, .. } => Some(username),
         _ => None,
     }
 }
@@ -132,7 +144,9 @@ pub fn username(cfg: &IdentityConfig) -> Option<&str> {
 /// The configured password of a password flow.
 pub fn password(cfg: &IdentityConfig) -> Option<&str> {
     match &cfg.login {
-        Login::Json { password, .. } | Login::Form { password, .. } => Some(password.expose()),
+        Login::Json { password, .. }
+        | Login::Form { password, .. }
+        | Login::Basic { password, .. } => Some(password.expose()),
         _ => None,
     }
 }
@@ -190,6 +204,10 @@ pub async fn prepare(
                 password_field: pass,
             })
         }
+        Login::Basic { method, url, .. } => Ok(Prepared::Basic {
+            method: method.clone(),
+            url: url.clone(),
+        }),
         Login::Token { .. } | Login::Cookie { .. } => Err(PrepareError::NoPasswordFlow),
     }
 }

@@ -43,6 +43,9 @@ pub async fn login(
         }
         | Login::Form {
             username, password, ..
+        }
+        | Login::Basic {
+            username, password, ..
         } => Some(
             password_login(http, session, identity, username, password.expose())
                 .await
@@ -100,9 +103,37 @@ async fn password_login(
         Login::Form { selector, .. } => {
             accept_form(http, identity, &resp, selector.as_deref())?;
         }
+        Login::Basic { .. } => accept_basic(http, session, identity, &resp, username, password)?,
         Login::Token { .. } | Login::Cookie { .. } => {}
     }
     Ok(resp)
+}
+
+/// HTTP Basic took the credentials when the URL that asks for them answered 2xx; the
+/// session then sends them on every request.
+fn accept_basic(
+    http: &HttpLayer,
+    session: &Session,
+    identity: &IdentityConfig,
+    resp: &Response,
+    username: &str,
+    password: &str,
+) -> Result<(), String> {
+    if !resp.is_success() {
+        let hint = if resp.status == 401 {
+            format!(
+                " (wrong username or password? check identities.{}.login.username and .password)",
+                identity.id
+            )
+        } else {
+            String::new()
+        };
+        return Err(format!("{}{hint}", describe(http, resp)));
+    }
+    let header = crate::config::basic_authorization(username, password);
+    http.redactor().add(header.trim_start_matches("Basic "));
+    session.set_header("Authorization", &header);
+    Ok(())
 }
 
 /// Why the flow could not be readied, with the config key that fixes it.
@@ -193,7 +224,7 @@ fn accept_form(
 impl IdentityConfig {
     fn login_url_base(&self) -> Url {
         match &self.login {
-            Login::Json { url, .. } => url.clone(),
+            Login::Json { url, .. } | Login::Basic { url, .. } => url.clone(),
             Login::Form { page, .. } => page.clone(),
             _ => self
                 .check

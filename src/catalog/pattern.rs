@@ -7,8 +7,16 @@
 
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
-/// How much of a body is scanned; the rest is ignored so hostile bodies stay cheap.
+/// How much of a body one pass scans: bodies are scanned in windows of this size.
 pub const MAX_SCAN_BYTES: usize = 1 << 20;
+
+/// How much of a body is scanned in all (the largest script cap); the rest is ignored,
+/// so a hostile body costs at most this many bytes of scanning.
+pub const MAX_SCAN_TOTAL: usize = 64 << 20;
+
+/// Consecutive windows overlap by this much, so a match across a boundary (a key,
+/// a stack-trace line) is whole in one of them.
+const WINDOW_OVERLAP: usize = 4096;
 
 /// The longest excerpt kept from a match, in characters.
 pub const MAX_EXCERPT_CHARS: usize = 200;
@@ -90,6 +98,22 @@ pub(crate) fn build_set<'a>(
 /// The part of a body that is scanned.
 pub(crate) fn cap(haystack: &[u8]) -> &[u8] {
     &haystack[..haystack.len().min(MAX_SCAN_BYTES)]
+}
+
+/// The first [`MAX_SCAN_TOTAL`] bytes of a body as windows of at most
+/// [`MAX_SCAN_BYTES`], each overlapping the one before by [`WINDOW_OVERLAP`].
+pub(crate) fn windows(haystack: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let haystack = &haystack[..haystack.len().min(MAX_SCAN_TOTAL)];
+    let step = MAX_SCAN_BYTES - WINDOW_OVERLAP;
+    let count = if haystack.len() <= MAX_SCAN_BYTES {
+        1
+    } else {
+        (haystack.len() - WINDOW_OVERLAP).div_ceil(step)
+    };
+    (0..count).map(move |i| {
+        let start = i * step;
+        &haystack[start..(start + MAX_SCAN_BYTES).min(haystack.len())]
+    })
 }
 
 /// Matched bytes as a short, valid UTF-8 string with surrounding whitespace trimmed.

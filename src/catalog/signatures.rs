@@ -1,7 +1,8 @@
 //! Passive signatures: patterns applied to every response the scanner receives.
 //!
 //! Body signatures share one [`RegexSet`] prefilter, so a response that matches
-//! nothing costs a single pass over at most [`MAX_SCAN_BYTES`] of its body; only the
+//! nothing costs a single pass over its body (at most [`pattern::MAX_SCAN_TOTAL`],
+//! in windows of [`MAX_SCAN_BYTES`]); only the
 //! signatures the set reports are then run alone to extract an excerpt. Header
 //! signatures name one header and run against each of its values.
 
@@ -274,7 +275,7 @@ impl SignatureSet {
     }
 
     /// Applies every signature to a response: header signatures to their header's
-    /// values, body signatures to the first [`MAX_SCAN_BYTES`] of the body. Each
+    /// values, body signatures to the body (see [`SignatureSet::scan_text`]). Each
     /// signature is reported at most once per response.
     pub fn scan(&self, resp: &Response) -> Vec<SignatureMatch<'_>> {
         let media = resp.media_type();
@@ -321,23 +322,31 @@ impl SignatureSet {
     }
 
     /// Applies the body signatures to any text (a response body, a script, a
-    /// source map), scanning at most its first [`MAX_SCAN_BYTES`].
+    /// source map): its first [`pattern::MAX_SCAN_TOTAL`] bytes, in windows of
+    /// [`MAX_SCAN_BYTES`]. Each signature is reported once, from its first window.
     pub fn scan_text(&self, text: &[u8]) -> Vec<SignatureMatch<'_>> {
         let Some(set) = &self.body_set else {
             return Vec::new();
         };
-        let text = pattern::cap(text);
-        set.matches(text)
-            .iter()
-            .filter_map(|set_index| {
+        let mut found: Vec<(usize, SignatureMatch<'_>)> = Vec::new();
+        for window in pattern::windows(text) {
+            for set_index in set.matches(window).iter() {
+                if found.iter().any(|(i, _)| *i == set_index) {
+                    continue;
+                }
                 let signature = &self.signatures[self.body_index[set_index]];
-                signature.find_match(text).map(|f| SignatureMatch {
-                    signature,
-                    excerpt: f.excerpt,
-                    secret: f.secret,
-                })
-            })
-            .collect()
+                if let Some(f) = signature.find_match(window) {
+                    let m = SignatureMatch {
+                        signature,
+                        excerpt: f.excerpt,
+                        secret: f.secret,
+                    };
+                    found.push((set_index, m));
+                }
+            }
+        }
+        found.sort_by_key(|(i, _)| *i);
+        found.into_iter().map(|(_, m)| m).collect()
     }
 
     /// Applies the signatures that target header `name` to one value.
@@ -603,11 +612,31 @@ mod tests {
     }
 
     #[test]
-    fn matches_past_the_scan_cap_are_ignored() {
+    fn matches_past_the_first_window_are_found_and_past_the_total_ignored() {
         let set = set();
-        let mut body = vec![b'x'; MAX_SCAN_BYTES];
+        // Past the first window, and across the boundary of the second.
+        for offset in [MAX_SCAN_BYTES, 2 * MAX_SCAN_BYTES - 4096 - 10] {
+            let mut body = vec![b'x'; offset];
+            body.extend_from_slice(b"\ngoroutine 1 [running]:\n");
+            let hits = set.scan_text(&body);
+            assert_eq!(hits.len(), 1, "offset {offset}");
+            assert_eq!(hits[0].signature.id, "t.go");
+        }
+        let mut body = vec![b'x'; pattern::MAX_SCAN_TOTAL];
         body.extend_from_slice(b"goroutine 1 [running]:");
         assert!(set.scan_text(&body).is_empty());
+    }
+
+    #[test]
+    fn windows_cover_the_body_with_overlap() {
+        let body = vec![0u8; 3 * MAX_SCAN_BYTES + 17];
+        let w: Vec<&[u8]> = pattern::windows(&body).collect();
+        assert_eq!(w.len(), 4);
+        assert!(w.iter().all(|x| x.len() <= MAX_SCAN_BYTES));
+        let covered: usize = w.iter().map(|x| x.len()).sum::<usize>() - 3 * 4096;
+        assert_eq!(covered, body.len());
+        assert_eq!(pattern::windows(b"abc").count(), 1);
+        assert_eq!(pattern::windows(b"").count(), 1);
     }
 
     #[test]

@@ -142,8 +142,17 @@ pub struct RawCanary {
     /// `POST` URL of a JSON API collection (with `body`).
     pub create: Option<String>,
     pub body: Option<toml::Table>,
-    /// JSON pointer to the new object's id in the response (found by convention when absent).
+    /// Where the new object's id is in the create answer: a key (`experiment_id`), a key
+    /// path (`data.id`) or a JSON pointer (`/data/id`); found by convention when absent.
     pub id: Option<String>,
+    /// The URL that reads one object, with `{id}` (`/api/x/get?x_id={id}`), when it is
+    /// neither the create answer's `Location` nor `create/{id}`.
+    pub read: Option<String>,
+    /// `METHOD /path` that deletes one object (`POST /api/x/delete`), when it is not
+    /// `DELETE` on the object's URL; `{id}` goes in the path or in `delete_body`.
+    pub delete: Option<String>,
+    /// The JSON body of `delete`, with `{id}` where the id goes.
+    pub delete_body: Option<toml::Table>,
     /// Instead of `create`: the page holding the HTML form that creates an object
     /// (`/notes/new`), for apps without a JSON API.
     pub form: Option<String>,
@@ -195,6 +204,8 @@ pub struct RawLimits {
     pub concurrency: Option<u32>,
     pub timeout_secs: Option<f64>,
     pub body_cap_kib: Option<u64>,
+    /// Bytes of a script, chunk or source map read at most, in KiB (default 8192).
+    pub script_cap_kib: Option<u64>,
     pub max_pages: Option<u32>,
     pub max_depth: Option<u32>,
     pub max_scripts: Option<u32>,
@@ -244,6 +255,8 @@ pub enum RawLogin {
         token: Option<String>,
         /// `bearer` (default with a token), `header:NAME`, or `cookie:NAME`.
         send: Option<String>,
+        /// As `identities.X.csrf` (either place, not both).
+        csrf: Option<RawCsrf>,
     },
     /// GET a login page, fill its form (hidden fields such as CSRF tokens included), submit it.
     Form {
@@ -255,15 +268,47 @@ pub enum RawLogin {
         password_field: Option<String>,
         /// CSS selector of the form when the page has several.
         selector: Option<String>,
+        /// As `identities.X.csrf` (either place, not both).
+        csrf: Option<RawCsrf>,
+    },
+    /// HTTP Basic: every request carries `Authorization: Basic base64(username:password)`.
+    Basic {
+        username: String,
+        password: String,
+        /// A URL that asks for the credentials (answers 401 without them), where wrong
+        /// passwords are tried; the identity's `check` when omitted.
+        url: Option<String>,
+        /// As `identities.X.csrf` (either place, not both).
+        csrf: Option<RawCsrf>,
     },
     /// A token obtained out of band.
     Token {
         token: String,
         /// `bearer` (default), `header:NAME` or `cookie:NAME`.
         send: Option<String>,
+        /// As `identities.X.csrf` (either place, not both).
+        csrf: Option<RawCsrf>,
     },
     /// A session cookie obtained out of band.
-    Cookie { name: String, value: String },
+    Cookie {
+        name: String,
+        value: String,
+        /// As `identities.X.csrf` (either place, not both).
+        csrf: Option<RawCsrf>,
+    },
+}
+
+impl RawLogin {
+    /// The CSRF source written under `[identities.X.login]`.
+    pub fn csrf(&self) -> Option<&RawCsrf> {
+        match self {
+            RawLogin::Json { csrf, .. }
+            | RawLogin::Form { csrf, .. }
+            | RawLogin::Basic { csrf, .. }
+            | RawLogin::Token { csrf, .. }
+            | RawLogin::Cookie { csrf, .. } => csrf.as_ref(),
+        }
+    }
 }
 
 fn default_username_field() -> String {
@@ -343,6 +388,94 @@ mod tests {
         let err = parse(text, "scan.toml").unwrap_err().to_string();
         assert!(err.contains("scan.toml line 5"), "{err}");
         assert!(err.contains("rat"), "{err}");
+    }
+
+    /// The keys a table accepts, read from serde's own error for an unknown key placed
+    /// where `{BOGUS}` is (so a key added to a type shows up here without a list to keep).
+    fn accepted(text: &str) -> Vec<String> {
+        let err = parse(&text.replace("{BOGUS}", "prodready_no_such_key = 1"), "t")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let Some((_, expected)) = err.split_once("expected") else {
+            panic!("no list of accepted keys in: {err}\n{text}");
+        };
+        expected
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn every_accepted_key_is_in_the_readme() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+        let t = "[target]\nurl = \"http://127.0.0.1:1\"\n";
+        let login = |kind: &str| format!("{t}[identities.a.login]\nkind = \"{kind}\"\n{{BOGUS}}\n");
+        let mut tables: Vec<(String, String)> = vec![
+            ("top level".into(), format!("{{BOGUS}}\n{t}")),
+            ("target".into(), format!("{t}{{BOGUS}}\n")),
+            (
+                "identities.a".into(),
+                format!("{t}[identities.a]\n{{BOGUS}}\n"),
+            ),
+            (
+                "identities.a.check".into(),
+                format!("{t}[identities.a.check]\nurl = \"/\"\n{{BOGUS}}\n"),
+            ),
+            (
+                "identities.a.csrf".into(),
+                format!("{t}[identities.a.csrf]\nheader = \"h\"\n{{BOGUS}}\n"),
+            ),
+            ("canaries".into(), format!("{t}[[canaries]]\n{{BOGUS}}\n")),
+        ];
+        for table in [
+            "target.tls",
+            "limits",
+            "safety",
+            "seeds",
+            "transactions",
+            "transactions.atomic",
+            "transactions.single_use",
+            "transactions.single_use.setup",
+            "audit",
+            "attestation",
+            "auth",
+            "rate_limit",
+            "roles",
+        ] {
+            tables.push((table.into(), format!("{t}[{table}]\n{{BOGUS}}\n")));
+        }
+        let kinds = accepted(&login("prodready_no_such_kind").replace("{BOGUS}", ""));
+        assert!(kinds.contains(&"basic".to_string()), "{kinds:?}");
+        for kind in &kinds {
+            assert!(
+                readme.contains(&format!("kind = \"{kind}\"")),
+                "README.md shows no login of kind = \"{kind}\""
+            );
+            tables.push((format!("identities.a.login (kind {kind})"), login(kind)));
+        }
+        let mut missing = Vec::new();
+        for (table, text) in &tables {
+            for key in accepted(text) {
+                let shown = [
+                    format!("{key} ="),
+                    format!("`{key}`"),
+                    format!(".{key}"),
+                    format!("[{key}"),
+                ]
+                .iter()
+                .any(|form| readme.contains(form.as_str()));
+                if !shown {
+                    missing.push(format!("{table}.{key}"));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "keys missing from README.md: {missing:?}"
+        );
     }
 
     #[test]

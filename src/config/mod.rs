@@ -169,6 +169,9 @@ pub struct Limits {
     pub timeout: Duration,
     /// Bytes of a response body the scanner reads at most.
     pub body_cap: usize,
+    /// Bytes of a script, chunk or source map read at most: bundles are often several
+    /// MiB, and a key past the cut goes unseen. Never below `body_cap`.
+    pub script_cap: usize,
     pub max_pages: usize,
     pub max_depth: usize,
     pub max_scripts: usize,
@@ -182,6 +185,7 @@ impl Default for Limits {
             concurrency: 8,
             timeout: Duration::from_secs(10),
             body_cap: 1024 * 1024,
+            script_cap: 8 * 1024 * 1024,
             max_pages: 200,
             max_depth: 4,
             max_scripts: 50,
@@ -223,6 +227,14 @@ pub enum Login {
         password_field: Option<String>,
         selector: Option<String>,
     },
+    /// HTTP Basic credentials sent on every request; `url` (with `method`) asks for
+    /// them, so a wrong password there is answered 401.
+    Basic {
+        method: String,
+        url: Url,
+        username: String,
+        password: Secret,
+    },
     Token {
         token: Secret,
         send: TokenPlacement,
@@ -233,11 +245,20 @@ pub enum Login {
     },
 }
 
+/// The `Authorization` value of HTTP Basic credentials.
+pub fn basic_authorization(username: &str, password: &str) -> String {
+    use base64::Engine;
+    let encoded =
+        base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    format!("Basic {encoded}")
+}
+
 impl Login {
     pub fn kind(&self) -> &'static str {
         match self {
             Login::Json { .. } => "json",
             Login::Form { .. } => "form",
+            Login::Basic { .. } => "basic",
             Login::Token { .. } => "token",
             Login::Cookie { .. } => "cookie",
         }
@@ -248,6 +269,13 @@ impl Login {
         match self {
             Login::Json { password, .. } | Login::Form { password, .. } => {
                 vec![password.expose().to_string()]
+            }
+            Login::Basic {
+                username, password, ..
+            } => {
+                let header = basic_authorization(username, password.expose());
+                let encoded = header.trim_start_matches("Basic ").to_string();
+                vec![password.expose().to_string(), encoded]
             }
             Login::Token { token, .. } => vec![token.expose().to_string()],
             Login::Cookie { value, .. } => vec![value.expose().to_string()],
@@ -297,10 +325,32 @@ pub struct CanaryConfig {
     /// The collection to POST to, or with `form`, the page holding the create form.
     pub create: Url,
     pub body: serde_json::Value,
+    /// JSON pointer to the new object's id in the create answer (`canaries[].id`).
     pub id_pointer: Option<String>,
+    /// The URL reading one object, with an `{id}` placeholder (`canaries[].read`).
+    pub read: Option<Url>,
+    /// The request deleting one object, with `{id}` in its URL or body (`canaries[].delete`).
+    pub delete: Option<RequestTemplate>,
     /// Created through the HTML form on the `create` page (the one `selector` picks).
     pub form: bool,
     pub selector: Option<String>,
+}
+
+/// A request with an `{id}` placeholder in its URL or JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestTemplate {
+    pub method: String,
+    pub url: Url,
+    pub body: Option<serde_json::Value>,
+}
+
+/// The placeholder of object templates.
+pub const ID_PLACEHOLDER: &str = "{id}";
+
+/// Whether a URL (as text, possibly percent-encoded) holds `{id}`.
+fn url_has_id(url: &Url) -> bool {
+    let s = url.as_str().to_ascii_lowercase();
+    s.contains(ID_PLACEHOLDER) || s.contains("%7bid%7d")
 }
 
 /// A method and URL the config names (`POST /api/orders`).
@@ -419,7 +469,7 @@ fn resolve_url(key: &str, base: &Url, scope: &Scope, text: &str) -> Result<Url, 
         .map_err(|e| invalid(key, format!("`{text}` is not a URL or path ({e})")))?;
     scope
         .check(&url)
-        .map_err(|e| invalid(key, format!("{e}; add its origin to target.origins")))?;
+        .map_err(|e| invalid(key, format!("{e}; {}", e.fix())))?;
     Ok(url)
 }
 
@@ -514,10 +564,16 @@ fn resolve_canaries(base: &Base<'_>) -> Result<Vec<CanaryConfig>, ConfigError> {
     for (i, c) in base.raw.canaries.iter().enumerate() {
         let key = |k: &str| format!("canaries[{i}].{k}");
         if let Some(page) = &c.form {
-            if c.create.is_some() || c.body.is_some() || c.id.is_some() {
+            if c.create.is_some()
+                || c.body.is_some()
+                || c.id.is_some()
+                || c.read.is_some()
+                || c.delete.is_some()
+                || c.delete_body.is_some()
+            {
                 return Err(invalid(
                     &key("form"),
-                    "a form canary is made by filling the page's form: drop `create`, `body` and `id`, or drop `form` for a JSON API",
+                    "a form canary is made by filling the page's form: drop `create`, `body`, `id`, `read` and `delete`, or drop `form` for a JSON API",
                 ));
             }
             if let Some(css) = &c.selector
@@ -532,6 +588,8 @@ fn resolve_canaries(base: &Base<'_>) -> Result<Vec<CanaryConfig>, ConfigError> {
                 create: base.url(&key("form"), page)?,
                 body: serde_json::Value::Null,
                 id_pointer: None,
+                read: None,
+                delete: None,
                 form: true,
                 selector: c.selector.clone(),
             });
@@ -557,22 +615,107 @@ fn resolve_canaries(base: &Base<'_>) -> Result<Vec<CanaryConfig>, ConfigError> {
             ));
         }
         if let Some(p) = &c.id
-            && !p.starts_with('/')
+            && (p.trim().is_empty() || p.trim() == "/")
         {
             return Err(invalid(
                 &key("id"),
-                format!("`{p}` is not a JSON pointer; write it like /id"),
+                format!(
+                    "`{p}` names no key; write the key of the new object's id in the create answer, like \"id\", \"data.id\" or \"/data/id\""
+                ),
             ));
         }
         canaries.push(CanaryConfig {
             create: base.url(&key("create"), create)?,
             body,
-            id_pointer: c.id.clone(),
+            id_pointer: c.id.as_deref().map(|p| pointer_of(p.trim())),
+            read: resolve_canary_read(base, &key("read"), c.read.as_deref())?,
+            delete: resolve_canary_delete(base, &key, c)?,
             form: false,
             selector: None,
         });
     }
     Ok(canaries)
+}
+
+/// A config's id place as a JSON pointer: `/data/id` as written, `data.id` and
+/// `experiment_id` as key paths.
+fn pointer_of(written: &str) -> String {
+    if written.starts_with('/') {
+        return written.to_string();
+    }
+    written
+        .split('.')
+        .map(|k| format!("/{}", k.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+/// `canaries[].read`: a GET URL of one object, `{id}` in it.
+fn resolve_canary_read(
+    base: &Base<'_>,
+    key: &str,
+    read: Option<&str>,
+) -> Result<Option<Url>, ConfigError> {
+    let Some(text) = read else {
+        return Ok(None);
+    };
+    let (method, path) = method_and_path(key, text)?;
+    if method != "GET" {
+        return Err(invalid(
+            key,
+            format!("`{text}` must be a GET (the URL that reads one object)"),
+        ));
+    }
+    let url = base.url(key, path)?;
+    if !url_has_id(&url) {
+        return Err(invalid(
+            key,
+            format!(
+                "`{text}` has no {ID_PLACEHOLDER}; put it where the object's id goes, like /api/items/get?id={ID_PLACEHOLDER}"
+            ),
+        ));
+    }
+    Ok(Some(url))
+}
+
+/// `canaries[].delete` and `delete_body`: the request deleting one object, `{id}` in it.
+fn resolve_canary_delete(
+    base: &Base<'_>,
+    key: &dyn Fn(&str) -> String,
+    c: &file::RawCanary,
+) -> Result<Option<RequestTemplate>, ConfigError> {
+    let body = c
+        .delete_body
+        .as_ref()
+        .map(|b| table(&key("delete_body"), b))
+        .transpose()?;
+    let Some(text) = &c.delete else {
+        if body.is_some() {
+            return Err(invalid(
+                &key("delete_body"),
+                "a body needs its request; set delete = \"POST /path\" beside it",
+            ));
+        }
+        return Ok(None);
+    };
+    let text = text.trim();
+    let (method, path) = if text.contains(char::is_whitespace) {
+        method_and_path(&key("delete"), text)?
+    } else {
+        ("DELETE".to_string(), text)
+    };
+    let url = base.url(&key("delete"), path)?;
+    let in_body = body
+        .as_ref()
+        .is_some_and(|b| b.to_string().contains(ID_PLACEHOLDER));
+    if !url_has_id(&url) && !in_body {
+        return Err(invalid(
+            &key("delete"),
+            format!(
+                "`{text}` has no {ID_PLACEHOLDER} in its path or in delete_body; put it where the object's id goes"
+            ),
+        ));
+    }
+    Ok(Some(RequestTemplate { method, url, body }))
 }
 
 fn resolve_atomic(base: &Base<'_>) -> Result<Option<AtomicWrite>, ConfigError> {
@@ -860,6 +1003,10 @@ fn resolve_rate_limit(
     Ok(c)
 }
 
+/// The largest script cap: scripts are read one at a time, so this bounds the memory
+/// they take (and the signature scan covers all of it).
+const MAX_SCRIPT_CAP_KIB: u64 = 64 * 1024;
+
 fn resolve_limits(raw: &file::RawLimits) -> Result<Limits, ConfigError> {
     let d = Limits::default();
     let nonzero = |key: &str, v: Option<u32>, default: NonZeroU32| match v {
@@ -896,27 +1043,42 @@ fn resolve_limits(raw: &file::RawLimits) -> Result<Limits, ConfigError> {
             ));
         }
     };
+    let script_cap = match raw.script_cap_kib {
+        None => d.script_cap,
+        Some(k) if (1..=MAX_SCRIPT_CAP_KIB).contains(&k) => k as usize * 1024,
+        Some(_) => {
+            return Err(invalid(
+                "limits.script_cap_kib",
+                format!(
+                    "must be between 1 and {MAX_SCRIPT_CAP_KIB} KiB (scripts are read one at a time, whole)"
+                ),
+            ));
+        }
+    };
     Ok(Limits {
         rate,
         burst,
         concurrency: concurrency.get() as usize,
         timeout,
         body_cap,
+        // A larger body cap applies to scripts too.
+        script_cap: script_cap.max(body_cap),
         max_pages: raw.max_pages.map_or(d.max_pages, |n| n as usize),
         max_depth: raw.max_depth.map_or(d.max_depth, |n| n as usize),
         max_scripts: raw.max_scripts.map_or(d.max_scripts, |n| n as usize),
     })
 }
 
-fn resolve_identity(
+/// The identity's login flow with its secrets resolved.
+fn resolve_login(
     id: IdentityId,
     raw: &file::RawIdentity,
     base: &Url,
     scope: &Scope,
     source: &dyn Source,
-) -> Result<IdentityConfig, ConfigError> {
+) -> Result<Login, ConfigError> {
     let key = |k: &str| format!("identities.{id}.{k}");
-    let login = match &raw.login {
+    Ok(match &raw.login {
         RawLogin::Json {
             url,
             username,
@@ -926,6 +1088,7 @@ fn resolve_identity(
             extra,
             token,
             send,
+            ..
         } => {
             let extra = extra
                 .iter()
@@ -958,6 +1121,7 @@ fn resolve_identity(
             username_field,
             password_field,
             selector,
+            ..
         } => Login::Form {
             page: resolve_url(&key("login.page"), base, scope, page)?,
             username: resolve_plain(&key("login.username"), username, source)?,
@@ -966,26 +1130,80 @@ fn resolve_identity(
             password_field: password_field.clone(),
             selector: selector.clone(),
         },
-        RawLogin::Token { token, send } => Login::Token {
+        RawLogin::Basic {
+            username,
+            password,
+            url,
+            ..
+        } => {
+            let (method, url) = match (url, &raw.check) {
+                (Some(u), _) => (
+                    "GET".to_string(),
+                    resolve_url(&key("login.url"), base, scope, u)?,
+                ),
+                (None, Some(check)) => (
+                    check.method.to_ascii_uppercase(),
+                    resolve_url(&key("check.url"), base, scope, &check.url)?,
+                ),
+                (None, None) => {
+                    return Err(invalid(
+                        &key("login.url"),
+                        format!(
+                            "a basic login needs a URL that asks for the credentials (answers 401 without them): set identities.{id}.login.url or identities.{id}.check"
+                        ),
+                    ));
+                }
+            };
+            let username = resolve_plain(&key("login.username"), username, source)?;
+            if username.contains(':') {
+                return Err(invalid(
+                    &key("login.username"),
+                    "HTTP Basic usernames cannot contain `:`",
+                ));
+            }
+            Login::Basic {
+                method,
+                url,
+                username,
+                password: resolve_secret(&key("login.password"), password, source)?,
+            }
+        }
+        RawLogin::Token { token, send, .. } => Login::Token {
             token: resolve_secret(&key("login.token"), token, source)?,
             send: parse_placement(&key("login.send"), send.as_deref())?,
         },
         RawLogin::Cookie {
             name: cookie,
             value,
+            ..
         } => Login::Cookie {
             name: cookie.clone(),
             value: resolve_secret(&key("login.value"), value, source)?,
         },
+    })
+}
+
+/// The CSRF source, written under `[identities.X]` or `[identities.X.login]`.
+fn resolve_csrf(
+    id: IdentityId,
+    raw: &file::RawIdentity,
+) -> Result<Option<CsrfSource>, ConfigError> {
+    let key = |k: &str| format!("identities.{id}.{k}");
+    // Accepted under [identities.X] and under [identities.X.login]: both are where
+    // users look for it, but one identity has one CSRF source.
+    let (raw_csrf, csrf_key) = match (&raw.csrf, raw.login.csrf()) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                &key("login.csrf"),
+                format!(
+                    "set csrf once: under [identities.{id}] or under [identities.{id}.login], not both"
+                ),
+            ));
+        }
+        (Some(c), None) => (Some(c), key("csrf.from")),
+        (None, c) => (c, key("login.csrf.from")),
     };
-    let request = |k: &str, r: &file::RawRequest| -> Result<ConfigRequest, ConfigError> {
-        Ok(ConfigRequest {
-            method: r.method.to_ascii_uppercase(),
-            url: resolve_url(&key(&format!("{k}.url")), base, scope, &r.url)?,
-            expect_status: r.expect_status.clone(),
-        })
-    };
-    let csrf = match &raw.csrf {
+    Ok(match raw_csrf {
         None => None,
         Some(c) => Some(CsrfSource {
             header: c.header.clone(),
@@ -994,13 +1212,32 @@ fn resolve_identity(
                 Some(("cookie", n)) => CsrfOrigin::Cookie(n.to_string()),
                 _ => {
                     return Err(invalid(
-                        &key("csrf.from"),
+                        &csrf_key,
                         format!("`{}` should be meta:NAME or cookie:NAME", c.from),
                     ));
                 }
             },
         }),
+    })
+}
+
+fn resolve_identity(
+    id: IdentityId,
+    raw: &file::RawIdentity,
+    base: &Url,
+    scope: &Scope,
+    source: &dyn Source,
+) -> Result<IdentityConfig, ConfigError> {
+    let key = |k: &str| format!("identities.{id}.{k}");
+    let login = resolve_login(id, raw, base, scope, source)?;
+    let request = |k: &str, r: &file::RawRequest| -> Result<ConfigRequest, ConfigError> {
+        Ok(ConfigRequest {
+            method: r.method.to_ascii_uppercase(),
+            url: resolve_url(&key(&format!("{k}.url")), base, scope, &r.url)?,
+            expect_status: r.expect_status.clone(),
+        })
     };
+    let csrf = resolve_csrf(id, raw)?;
     let tenant = match &raw.tenant {
         Some(t) => Some(
             Tenant::from_name(t)
@@ -1168,6 +1405,135 @@ mod tests {
     }
 
     #[test]
+    fn script_cap_defaults_to_8_mib_and_never_drops_below_the_body_cap() {
+        let e = env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]);
+        let c = from_text(GOOD, "t", &e, &Overrides::default()).unwrap();
+        assert_eq!(c.limits.script_cap, 8 << 20);
+        let text = GOOD.replace("rate = 5", "rate = 5\nscript_cap_kib = 2048");
+        let c = from_text(&text, "t", &e, &Overrides::default()).unwrap();
+        assert_eq!(c.limits.script_cap, 2 << 20);
+        let text = GOOD.replace("rate = 5", "rate = 5\nbody_cap_kib = 16384");
+        let c = from_text(&text, "t", &e, &Overrides::default()).unwrap();
+        assert_eq!(c.limits.script_cap, 16 << 20);
+        let text = GOOD.replace("rate = 5", "rate = 5\nscript_cap_kib = 0");
+        let err = from_text(&text, "t", &e, &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("limits.script_cap_kib"), "{err}");
+    }
+
+    #[test]
+    fn basic_logins_resolve_with_their_url_or_check() {
+        let e = env(&[("A_PW", "pw-a"), ("B_TOKEN", "tok")]);
+        let basic = |extra: &str| {
+            GOOD.replace(
+                "kind = \"json\"\n        url = \"/api/auth/login\"",
+                &format!("kind = \"basic\"\n{extra}"),
+            )
+            .replace("token = \"/access_token\"", "")
+        };
+        let c = from_text(&basic(""), "t", &e, &Overrides::default()).unwrap();
+        let a = c.identity(IdentityId::A).unwrap();
+        assert_eq!(a.login.kind(), "basic");
+        match &a.login {
+            Login::Basic { method, url, .. } => {
+                assert_eq!((method.as_str(), url.path()), ("GET", "/api/me"));
+            }
+            other => panic!("{other:?}"),
+        }
+        // The header's encoded value is a secret too (redacted everywhere).
+        assert!(
+            c.secrets()
+                .contains(&"YWxpY2VAYWNtZS50ZXN0OnB3LWE=".to_string())
+        );
+        assert_eq!(
+            basic_authorization("alice@acme.test", "pw-a"),
+            "Basic YWxpY2VAYWNtZS50ZXN0OnB3LWE="
+        );
+        let c = from_text(
+            &basic("url = \"/internal/whoami\""),
+            "t",
+            &e,
+            &Overrides::default(),
+        )
+        .unwrap();
+        match &c.identity(IdentityId::A).unwrap().login {
+            Login::Basic { url, .. } => assert_eq!(url.path(), "/internal/whoami"),
+            other => panic!("{other:?}"),
+        }
+        let no_url = basic("").replace("check = { url = \"/api/me\" }", "");
+        let err = from_text(&no_url, "t", &e, &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("identities.a.login.url"), "{err}");
+        let literal = basic("").replace("${A_PW}", "hunter2");
+        let err = from_text(&literal, "t", &e, &Overrides::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("identities.a.login.password"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn csrf_is_accepted_under_the_identity_or_its_login_but_not_both() {
+        let e = env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]);
+        let csrf = "csrf = { header = \"X-CSRFToken\", from = \"cookie:csrftoken\" }";
+        let under_login = GOOD.replace(
+            "token = \"/access_token\"",
+            &format!("token = \"/access_token\"\n{csrf}"),
+        );
+        let c = from_text(&under_login, "t", &e, &Overrides::default()).unwrap();
+        let expected = Some(CsrfSource {
+            header: "X-CSRFToken".into(),
+            from: CsrfOrigin::Cookie("csrftoken".into()),
+        });
+        assert_eq!(c.identity(IdentityId::A).unwrap().csrf, expected);
+        let under_identity = GOOD.replace(
+            "check = { url = \"/api/me\" }",
+            &format!("check = {{ url = \"/api/me\" }}\n{csrf}"),
+        );
+        let c = from_text(&under_identity, "t", &e, &Overrides::default()).unwrap();
+        assert_eq!(c.identity(IdentityId::A).unwrap().csrf, expected);
+        let both = under_identity.replace(
+            "token = \"/access_token\"",
+            &format!("token = \"/access_token\"\n{csrf}"),
+        );
+        let err = from_text(&both, "t", &e, &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("set csrf once"), "{err}");
+        let bad = under_login.replace("cookie:csrftoken", "header:x");
+        let err = from_text(&bad, "t", &e, &Overrides::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("identities.a.login.csrf.from"),
+            "{err}"
+        );
+    }
+
+    /// Every environment variable and secret file resolves to a placeholder.
+    struct AnySecret;
+    impl Source for AnySecret {
+        fn var(&self, _: &str) -> Option<String> {
+            Some("from-the-environment".into())
+        }
+        fn read_file(&self, _: &Path) -> std::io::Result<String> {
+            Ok("from-a-file".into())
+        }
+    }
+
+    #[test]
+    fn the_readme_config_example_is_a_valid_config() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+        let start = readme
+            .find("```toml\n[target]")
+            .expect("the README's config example");
+        let text = &readme[start + "```toml\n".len()..];
+        let text = &text[..text.find("```").expect("the example's end")];
+        let c = from_text(text, "README.md", &AnySecret, &Overrides::default())
+            .unwrap_or_else(|e| panic!("the README's config example: {e}"));
+        assert_eq!(c.identities.len(), 4);
+        assert_eq!(c.canaries.len(), 3);
+        assert!(c.canaries[1].form);
+        assert!(c.canaries[2].delete.is_some());
+        assert!(c.rate_limit.write.is_some());
+        assert!(c.identity(IdentityId::B).unwrap().csrf.is_some());
+    }
+
+    #[test]
     fn overrides_win() {
         let o = Overrides {
             rate: Some(50),
@@ -1210,6 +1576,93 @@ mod tests {
         }
         let err = from_text(GOOD, "t", &env(&[("A_PW", "pw")]), &Overrides::default()).unwrap_err();
         assert!(err.to_string().contains("B_TOKEN"), "{err}");
+    }
+
+    #[test]
+    fn canary_id_read_and_delete_keys_resolve_and_validate() {
+        let e = env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]);
+        let with = |extra: &str| {
+            format!(
+                "{GOOD}\n[[canaries]]\ncreate = \"/api/2.0/x/experiments/create\"\nbody = {{ name = \"{{canary}}\" }}\n{extra}\n"
+            )
+        };
+        let c = from_text(
+            &with(
+                "id = \"experiment_id\"\nread = \"/api/2.0/x/experiments/get?experiment_id={id}\"\ndelete = \"POST /api/2.0/x/experiments/delete\"\ndelete_body = { experiment_id = \"{id}\" }",
+            ),
+            "t",
+            &e,
+            &Overrides::default(),
+        )
+        .unwrap();
+        let canary = &c.canaries[0];
+        assert_eq!(canary.id_pointer.as_deref(), Some("/experiment_id"));
+        assert!(
+            canary
+                .read
+                .as_ref()
+                .unwrap()
+                .as_str()
+                .ends_with("experiment_id={id}")
+        );
+        let delete = canary.delete.as_ref().unwrap();
+        assert_eq!(delete.method, "POST");
+        assert_eq!(
+            delete.body,
+            Some(serde_json::json!({"experiment_id": "{id}"}))
+        );
+        for (written, pointer) in [("data.id", "/data/id"), ("/data/id", "/data/id")] {
+            let c = from_text(
+                &with(&format!("id = \"{written}\"")),
+                "t",
+                &e,
+                &Overrides::default(),
+            )
+            .unwrap();
+            assert_eq!(c.canaries[0].id_pointer.as_deref(), Some(pointer));
+        }
+        let c = from_text(
+            &with("delete = \"/api/things/{id}/\""),
+            "t",
+            &e,
+            &Overrides::default(),
+        )
+        .unwrap();
+        let delete = c.canaries[0].delete.as_ref().unwrap();
+        assert_eq!(
+            (delete.method.as_str(), delete.url.path()),
+            ("DELETE", "/api/things/%7Bid%7D/")
+        );
+        for (bad, key) in [
+            ("id = \"\"", "canaries[0].id"),
+            ("read = \"/api/x/get\"", "canaries[0].read"),
+            ("read = \"POST /api/x/get?id={id}\"", "canaries[0].read"),
+            ("delete = \"POST /api/x/delete\"", "canaries[0].delete"),
+            ("delete_body = { id = \"{id}\" }", "canaries[0].delete_body"),
+        ] {
+            let err = from_text(&with(bad), "t", &e, &Overrides::default()).unwrap_err();
+            assert!(err.to_string().contains(key), "expected {key} in: {err}");
+        }
+    }
+
+    #[test]
+    fn an_excluded_url_names_target_exclude_not_target_origins() {
+        let e = env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]);
+        let text = GOOD.replace(
+            "check = { url = \"/api/me\" }",
+            "check = { url = \"/api/me\" }\nlogout = { method = \"POST\", url = \"/logout\" }",
+        );
+        let err = from_text(&text, "t", &e, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("identities.a.logout.url"), "{err}");
+        assert!(err.contains("remove /logout from target.exclude"), "{err}");
+        assert!(!err.contains("target.origins"), "{err}");
+        let other = GOOD.replace("\"/app\"", "\"http://127.0.0.2:9000/app\"");
+        let err = from_text(&other, "t", &e, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("add its origin to target.origins"), "{err}");
     }
 
     #[test]

@@ -31,6 +31,7 @@ concurrency = 4
 timeout_secs = 10
 # burst = 1
 # body_cap_kib = 1024
+# script_cap_kib = 8192       # scripts, chunks and source maps: read whole up to this
 # max_pages = 200
 
 [safety]
@@ -42,7 +43,7 @@ noop_writes = true            # B sends A's objects back unchanged to test write
 [identities.a]
 check = { url = "/api/me" }   # a request that succeeds only while logged in
 [identities.a.login]
-kind = "json"                 # json | form | token | cookie
+kind = "json"                 # json | form | basic | token | cookie
 url = "/api/auth/login"
 username = "${PRODREADY_A_EMAIL}"
 password = "${PRODREADY_A_PASSWORD}"

@@ -86,7 +86,8 @@ impl Crawl<'_> {
             let mut m = Markers::default();
             if let Some(cfg) = &id.config
                 && let crate::config::Login::Json { username, .. }
-                | crate::config::Login::Form { username, .. } = &cfg.login
+                | crate::config::Login::Form { username, .. }
+                | crate::config::Login::Basic { username, .. } = &cfg.login
             {
                 m.add(username);
             }
@@ -190,7 +191,20 @@ impl Crawl<'_> {
         url: &Url,
         accept: &str,
     ) -> Result<Response, String> {
-        let req = Request::get(url.clone()).header("Accept", accept);
+        self.fetch_with(identity, Request::get(url.clone()).header("Accept", accept))
+            .await
+    }
+
+    /// A script or chunk, read up to `limits.script_cap_kib`: bundles are often several
+    /// MiB, and a key past a 1 MiB cut would go unseen.
+    async fn fetch_script(&self, identity: &Identity, url: &Url) -> Result<Response, String> {
+        let req = Request::get(url.clone())
+            .header("Accept", "*/*")
+            .body_cap(self.config.limits.script_cap);
+        self.fetch_with(identity, req).await
+    }
+
+    async fn fetch_with(&self, identity: &Identity, req: Request) -> Result<Response, String> {
         identity.send(self.http, req).await.map_err(|e| {
             tracing::debug!(identity = %identity.id, error = %e, "discovery request failed");
             e.to_string()
@@ -432,7 +446,8 @@ impl Crawl<'_> {
         facts.chunks
     }
 
-    /// Fetches scripts and the chunks they load, bounded by `limits.max_scripts`.
+    /// Fetches scripts and the chunks they load, bounded by `limits.max_scripts`, one at
+    /// a time, each up to `limits.script_cap_kib`.
     async fn read_scripts(&mut self, identity: &Identity, mut pending: Vec<Url>) {
         while let Some(url) = pending.pop() {
             if self.scripts_seen.len() >= self.config.limits.max_scripts {
@@ -445,7 +460,7 @@ impl Crawl<'_> {
             if !self.http.scope().contains(&url) || !self.scripts_seen.insert(url.clone()) {
                 continue;
             }
-            let resp = match self.fetch(identity, &url, "*/*").await {
+            let resp = match self.fetch_script(identity, &url).await {
                 Ok(r) => r,
                 Err(e) => {
                     self.failed(e);
@@ -639,22 +654,8 @@ fn profile_strings(v: &Value, m: &mut Markers, depth: usize) {
 
 /// Ids of the objects a collection response lists, in order.
 pub fn listed_ids(json: &Value) -> Vec<String> {
-    let items = match json {
-        Value::Array(a) => Some(a),
-        Value::Object(o) => [
-            "data", "items", "results", "records", "rows", "list", "entries",
-        ]
-        .iter()
-        .find_map(|k| o.get(*k).and_then(Value::as_array))
-        .or_else(|| o.values().find_map(Value::as_array)),
-        _ => None,
-    };
-    let Some(items) = items else {
-        return Vec::new();
-    };
-    items
-        .iter()
-        .take(50)
+    listed_items(json)
+        .into_iter()
         .filter_map(|item| {
             let o = item.as_object()?;
             ["id", "uuid", "slug", "key"]
@@ -666,6 +667,22 @@ pub fn listed_ids(json: &Value) -> Vec<String> {
                 })
         })
         .collect()
+}
+
+/// The rows of a listing (at most 50): the answer itself when it is an array, else the
+/// array under a conventional key (`data`, `items`, `results`...) or the first one.
+pub fn listed_items(json: &Value) -> Vec<&Value> {
+    let items = match json {
+        Value::Array(a) => Some(a),
+        Value::Object(o) => [
+            "data", "items", "results", "records", "rows", "list", "entries",
+        ]
+        .iter()
+        .find_map(|k| o.get(*k).and_then(Value::as_array))
+        .or_else(|| o.values().find_map(Value::as_array)),
+        _ => None,
+    };
+    items.map_or_else(Vec::new, |a| a.iter().take(50).collect())
 }
 
 /// Same-origin links inside JSON (`"href": "/api/x/1"`, `"url": "..."`).

@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Map, Value};
 use url::Url;
 
+use super::object_id;
 use crate::auth::{Identities, Identity};
-use crate::config::{CanaryConfig, ScanConfig};
+use crate::config::{CanaryConfig, ID_PLACEHOLDER, RequestTemplate, ScanConfig};
 use crate::discover::{Endpoint, Inventory, Origin};
 use crate::http::{HttpLayer, Request, Response};
 use crate::model::{EndpointKey, IdentityId};
@@ -53,6 +54,60 @@ pub struct OwnedObject {
     pub body: Value,
     /// For an object made through an HTML form: the forms that edit and delete it.
     pub forms: Option<ObjectForms>,
+    /// The declared request that deletes it (`canaries[].delete`), id filled in; `None`
+    /// means `DELETE` on `url`.
+    pub delete: Option<RequestTemplate>,
+}
+
+impl OwnedObject {
+    /// The request that deletes the object: the declared one, else `DELETE` on its URL
+    /// (the path exactly as created or derived, trailing slash included).
+    pub fn delete_request(&self) -> Request {
+        match &self.delete {
+            Some(t) => {
+                let req = Request::new(&t.method, t.url.clone());
+                match &t.body {
+                    Some(b) => req.json(b).header("Accept", "application/json"),
+                    None => req,
+                }
+            }
+            None => Request::new("DELETE", self.url.clone()),
+        }
+    }
+}
+
+/// `template` with `{id}` replaced by `id` in its URL and body.
+pub fn fill(template: &RequestTemplate, id: &str) -> RequestTemplate {
+    RequestTemplate {
+        method: template.method.clone(),
+        url: fill_url(&template.url, id),
+        body: template
+            .body
+            .as_ref()
+            .map(|b| replace_in_strings(b, ID_PLACEHOLDER, id)),
+    }
+}
+
+/// `url` with its `{id}` placeholder (written or percent-encoded) replaced by `id`,
+/// percent-encoded as one path segment.
+pub fn fill_url(url: &Url, id: &str) -> Url {
+    let seg = crate::model::path_segment(id);
+    let text = url.as_str();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if rest.len() >= 8 && rest[..8].eq_ignore_ascii_case("%7bid%7d") {
+            out.push_str(&seg);
+            rest = &rest[8..];
+        } else if rest.starts_with(ID_PLACEHOLDER) {
+            out.push_str(&seg);
+            rest = &rest[ID_PLACEHOLDER.len()..];
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    Url::parse(&out).unwrap_or_else(|_| url.clone())
 }
 
 /// Every object the scanner created in this scan, and what became of it.
@@ -101,11 +156,18 @@ impl OwnedObjects {
             .unwrap_or_else(|e| e.into_inner())
             .iter()
             .any(|o| {
-                o.url.origin() == url.origin()
-                    && (url.path() == o.url.path()
-                        || url
-                            .path()
-                            .starts_with(&format!("{}/", o.url.path().trim_end_matches('/'))))
+                // An object read by query (`/get?x_id=7`) is that query only; an object
+                // with a path of its own also owns what lies under it.
+                let same = match o.url.query() {
+                    Some(q) => url.path() == o.url.path() && url.query() == Some(q),
+                    None => {
+                        url.path() == o.url.path()
+                            || url
+                                .path()
+                                .starts_with(&format!("{}/", o.url.path().trim_end_matches('/')))
+                    }
+                };
+                o.url.origin() == url.origin() && same
             })
     }
 
@@ -128,6 +190,7 @@ impl OwnedObjects {
             marker: marker.to_string(),
             body: Value::Null,
             forms: None,
+            delete: None,
         });
     }
 
@@ -155,17 +218,17 @@ impl OwnedObjects {
             .push(object);
     }
 
-    /// Creates one object as `identity` through `create` (a collection POST). Returns why not
-    /// when the app refuses or the new object cannot be found again.
+    /// Creates one object as `identity` through `source` (a collection POST). Returns
+    /// why not when the app refuses or the new object cannot be found again.
     pub async fn create(
         &self,
         http: &HttpLayer,
         identity: &Identity,
-        create: &Url,
+        source: &CanarySource,
         body: Value,
         marker: &str,
-        id_pointer: Option<&str>,
     ) -> Result<OwnedObject, String> {
+        let create = &source.create;
         let req = Request::new("POST", create.clone())
             .json(&body)
             .header("Accept", "application/json");
@@ -177,36 +240,18 @@ impl OwnedObjects {
                 resp.status
             ));
         }
-        let json = resp.json();
-        let id = id_pointer
-            .and_then(|p| json.as_ref().and_then(|j| j.pointer(p)))
-            .and_then(scalar)
-            .or_else(|| json.as_ref().and_then(find_id));
-        let location = resp
-            .header("location")
-            .and_then(|l| resp.url.join(l).ok())
-            .filter(|u| http.scope().contains(u));
-        let url = match (location, &id) {
-            (Some(u), _) => u,
-            (None, Some(id)) => item_url(create, id),
-            (None, None) => match self.find_in_list(http, identity, create, marker).await {
-                Some((id, url)) => {
-                    let object = self.record(identity, create, url, id, marker, body);
-                    return Ok(object);
-                }
-                None => {
-                    return Err(format!(
-                        "created through {} but found no id, Location or listing of it",
-                        create.path()
-                    ));
-                }
-            },
+        let (id, url) = self.locate(http, identity, source, &resp, marker).await?;
+        let delete = source.delete.as_ref().map(|t| fill(t, &id));
+        let object = OwnedObject {
+            owner: identity.id,
+            collection: crate::model::path_pattern(create.path()),
+            url: url.clone(),
+            id,
+            marker: marker.to_string(),
+            body,
+            delete,
+            forms: None,
         };
-        let id = id.unwrap_or_else(|| {
-            url.path_segments()
-                .and_then(|mut s| s.next_back().map(str::to_string))
-                .unwrap_or_default()
-        });
         // Prove the object is where we think: its owner reads it back with the marker.
         let check = identity
             .send(
@@ -215,16 +260,85 @@ impl OwnedObjects {
             )
             .await
             .map_err(|e| e.to_string())?;
-        if !check.is_success() || !check.text().contains(marker) {
-            // Register it anyway so cleanup can try; the object exists.
-            self.record(identity, create, url.clone(), id, marker, body);
+        if check.is_success() && !check.text().contains(marker) {
+            // The URL shows something else: perhaps another object, so it is not
+            // deleted at cleanup. The canary stays behind; say so.
             return Err(format!(
-                "created, but GET {} did not show it back (status {})",
-                url.path(),
-                check.status
+                "created {marker}, but GET {} answered {} without it, so the id {} may name another object and it is not deleted at cleanup; remove {marker} by hand and set {} (or {})",
+                http.redactor().url(&url),
+                check.status,
+                object.id,
+                source.fix_key("id"),
+                source.fix_key("read")
             ));
         }
-        Ok(self.record(identity, create, url, id, marker, body))
+        if !check.is_success() {
+            // Register it anyway so cleanup can try; the object exists.
+            self.push(object);
+            return Err(format!(
+                "created, but GET {} did not show it back (status {}); set {}",
+                http.redactor().url(&url),
+                check.status,
+                source.fix_key("read")
+            ));
+        }
+        self.push(object.clone());
+        Ok(object)
+    }
+
+    /// The new object's id and the URL that reads it: the declared id place, else the
+    /// conventions of [`object_id`]; the declared read URL, else the `Location` header,
+    /// else `create/{id}`; failing all, the marker in the collection's listing.
+    async fn locate(
+        &self,
+        http: &HttpLayer,
+        identity: &Identity,
+        source: &CanarySource,
+        resp: &Response,
+        marker: &str,
+    ) -> Result<(String, Url), String> {
+        let create = &source.create;
+        let json = resp.json();
+        let resource = object_id::resource_of(create.path());
+        let id = match (&source.id_pointer, &json) {
+            (Some(p), Some(j)) => object_id::at(j, p),
+            (None, Some(j)) => object_id::find(j, resource.as_deref()).map(|f| f.value),
+            (_, None) => None,
+        };
+        if let (Some(p), None) = (&source.id_pointer, &id) {
+            return Err(format!(
+                "created through POST {}, but its answer (status {}) has no id at {p}: it holds {}; set {} to the key of the new object's id",
+                create.path(),
+                resp.status,
+                json.as_ref().map_or("no JSON".into(), object_id::keys_of),
+                source.fix_key("id")
+            ));
+        }
+        let location = resp
+            .header("location")
+            .and_then(|l| resp.url.join(l).ok())
+            .filter(|u| http.scope().contains(u));
+        let id = id.or_else(|| location.as_ref().and_then(last_segment));
+        if let Some(id) = id {
+            let url = match (&source.read, location) {
+                (Some(read), _) => fill_url(read, &id),
+                (None, Some(u)) => u,
+                (None, None) => item_url(create, &id),
+            };
+            return Ok((id, url));
+        }
+        if let Some((id, url)) = self.find_in_list(http, identity, source, marker).await {
+            return Ok((id, url));
+        }
+        Err(format!(
+            "created through POST {}, but found no id: its answer (status {}) holds {}; looked for the keys {} at its top level and one level down (data.id, ...), for a Location header, and for the marker in GET {}; set {} to the key of the new object's id in the create answer (a key, a key path like data.id, or a JSON pointer)",
+            create.path(),
+            resp.status,
+            json.as_ref().map_or("no JSON".into(), object_id::keys_of),
+            object_id::keys_tried(resource.as_deref()).join(", "),
+            create.path(),
+            source.fix_key("id")
+        ))
     }
 
     /// Creates one object as `identity` through the HTML create form on `source.create`
@@ -287,6 +401,7 @@ impl OwnedObjects {
             url,
             marker: marker.to_string(),
             body,
+            delete: None,
             forms: Some(ObjectForms {
                 source: page.clone(),
                 edit,
@@ -327,29 +442,18 @@ impl OwnedObjects {
         marker: &str,
     ) -> Option<OwnedObject> {
         let json = resp.json();
-        let id = json.as_ref().and_then(find_id);
+        let resource = object_id::resource_of(create.path());
+        // No read-back here: only an unmistakable id, since cleanup deletes it.
+        let id = json
+            .as_ref()
+            .and_then(|j| object_id::find_strong(j, resource.as_deref()))
+            .map(|f| f.value);
         let location = resp
             .header("location")
             .and_then(|l| resp.url.join(l).ok())
             .filter(|u| http.scope().contains(u));
         let url = location.or_else(|| id.as_ref().map(|id| item_url(create, id)))?;
-        let id = id.unwrap_or_else(|| {
-            url.path_segments()
-                .and_then(|mut s| s.next_back().map(str::to_string))
-                .unwrap_or_default()
-        });
-        Some(self.record(identity, create, url, id, marker, body))
-    }
-
-    fn record(
-        &self,
-        identity: &Identity,
-        create: &Url,
-        url: Url,
-        id: String,
-        marker: &str,
-        body: Value,
-    ) -> OwnedObject {
+        let id = id.or_else(|| last_segment(&url)).unwrap_or_default();
         let object = OwnedObject {
             owner: identity.id,
             collection: crate::model::path_pattern(create.path()),
@@ -358,9 +462,10 @@ impl OwnedObjects {
             marker: marker.to_string(),
             body,
             forms: None,
+            delete: None,
         };
         self.push(object.clone());
-        object
+        Some(object)
     }
 
     /// Finds a freshly created object by its marker in the collection listing.
@@ -368,9 +473,10 @@ impl OwnedObjects {
         &self,
         http: &HttpLayer,
         identity: &Identity,
-        create: &Url,
+        source: &CanarySource,
         marker: &str,
     ) -> Option<(String, Url)> {
+        let create = &source.create;
         let resp = identity
             .send(
                 http,
@@ -380,8 +486,13 @@ impl OwnedObjects {
             .ok()?;
         let json = resp.json()?;
         let item = find_object_with(&json, marker, 0)?;
-        let id = find_id(item)?;
-        Some((id.clone(), item_url(create, &id)))
+        let resource = object_id::resource_of(create.path());
+        let id = object_id::find(item, resource.as_deref())?.value;
+        let url = match &source.read {
+            Some(read) => fill_url(read, &id),
+            None => item_url(create, &id),
+        };
+        Some((id, url))
     }
 
     /// Deletes every object not already gone, as its owner, and verifies it is gone.
@@ -403,7 +514,7 @@ impl OwnedObjects {
             let deleted = match &object.forms {
                 Some(_) => form_objects::delete(http, owner, &object).await,
                 None => owner
-                    .send(http, Request::new("DELETE", object.url.clone()))
+                    .send(http, object.delete_request())
                     .await
                     .map_err(|e| e.to_string()),
             };
@@ -453,9 +564,17 @@ pub fn item_url_of(create: &Url, id: &str) -> Url {
 
 fn item_url(create: &Url, id: &str) -> Url {
     let mut u = create.clone();
+    let base = create.path();
+    // `/api/things/` (Django, DRF) routes its objects as `/api/things/7/`: the slash
+    // the collection was written with is kept, since a DELETE is not redirected.
+    let slash = if base.len() > 1 && base.ends_with('/') {
+        "/"
+    } else {
+        ""
+    };
     let path = format!(
-        "{}/{}",
-        create.path().trim_end_matches('/'),
+        "{}/{}{slash}",
+        base.trim_end_matches('/'),
         crate::model::path_segment(id)
     );
     u.set_path(&path);
@@ -463,29 +582,12 @@ fn item_url(create: &Url, id: &str) -> Url {
     u
 }
 
-fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// The id of a created object: `id`, `uuid`, `slug`, `key` at the top or one level down
-/// (`{"data": {...}}`, `{"project": {...}}`).
-fn find_id(v: &Value) -> Option<String> {
-    let obj = v.as_object()?;
-    for key in ["id", "uuid", "slug", "key", "_id"] {
-        if let Some(id) = obj.get(key).and_then(scalar) {
-            return Some(id);
-        }
-    }
-    obj.values().filter(|x| x.is_object()).find_map(|inner| {
-        let o = inner.as_object()?;
-        ["id", "uuid", "slug", "key", "_id"]
-            .iter()
-            .find_map(|k| o.get(*k).and_then(scalar))
-    })
+/// The last non-empty path segment of a URL (an id in a `Location` header).
+fn last_segment(url: &Url) -> Option<String> {
+    url.path_segments()?
+        .rev()
+        .find(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 fn find_object_with<'a>(v: &'a Value, marker: &str, depth: usize) -> Option<&'a Value> {
@@ -562,22 +664,39 @@ pub struct CanarySource {
     pub create: Url,
     /// The config's body with `{canary}` placeholders, or an example body from discovery.
     template: Value,
-    declared: bool,
+    /// `canaries[N]` when declared, for errors that name the key to set.
+    declared: Option<usize>,
     pub id_pointer: Option<String>,
     /// Made through the HTML form on the `create` page (the one `selector` picks).
     pub form: bool,
     pub selector: Option<String>,
     /// Who saw a create form there (discovered form pages only; empty: anyone may try).
     pub seen_by: Vec<IdentityId>,
+    /// The URL reading one object, with `{id}` (`canaries[].read`).
+    pub read: Option<Url>,
+    /// The request deleting one object, with `{id}` (`canaries[].delete`).
+    pub delete: Option<RequestTemplate>,
 }
 
 impl CanarySource {
     /// The body carrying `marker`.
     pub fn body_for(&self, marker: &str) -> Option<Value> {
-        if self.declared {
+        if self.declared.is_some() {
             Some(replace_in_strings(&self.template, "{canary}", marker))
         } else {
             body_with_marker(&self.template, marker)
+        }
+    }
+
+    /// The config key that fixes a problem with this source: `canaries[N].KEY`, or for
+    /// a discovered collection, a declaration of it with that key.
+    fn fix_key(&self, key: &str) -> String {
+        match self.declared {
+            Some(i) => format!("`canaries[{i}].{key}`"),
+            None => format!(
+                "`{key}` in a [[canaries]] entry with create = \"{}\"",
+                self.create.path()
+            ),
         }
     }
 }
@@ -593,34 +712,44 @@ pub fn canary_sources(
     if !declared.is_empty() {
         return declared
             .iter()
-            .map(|c| CanarySource {
+            .enumerate()
+            .map(|(i, c)| CanarySource {
                 create: c.create.clone(),
                 template: c.body.clone(),
-                declared: true,
+                declared: Some(i),
                 id_pointer: c.id_pointer.clone(),
                 form: c.form,
                 selector: c.selector.clone(),
                 seen_by: Vec::new(),
+                read: c.read.clone(),
+                delete: c.delete.clone(),
             })
             .collect();
     }
+    let deletable = |pattern: &str| {
+        let item = format!("{}/{{id}}", pattern.trim_end_matches('/'));
+        [item.clone(), format!("{item}/")].into_iter().any(|p| {
+            inventory
+                .endpoints
+                .contains_key(&EndpointKey::new("DELETE", p))
+        })
+    };
     let creatable = |e: &&Endpoint| {
         e.method == "POST"
             && !e.pattern.contains("{id}")
             && e.body_example
                 .as_ref()
                 .is_some_and(|b| body_with_marker(b, "x").is_some())
-            && inventory.endpoints.contains_key(&EndpointKey::new(
-                "DELETE",
-                format!("{}/{{id}}", e.pattern.trim_end_matches('/')),
-            ))
+            && deletable(&e.pattern)
     };
     let json = inventory.endpoints().filter(creatable).filter_map(|ep| {
         Some(CanarySource {
             create: ep.examples.first()?.clone(),
             template: ep.body_example.clone()?,
-            declared: false,
+            declared: None,
             id_pointer: None,
+            read: None,
+            delete: None,
             form: false,
             selector: None,
             seen_by: Vec::new(),
@@ -633,8 +762,10 @@ pub fn canary_sources(
         .map(|(page, seen_by)| CanarySource {
             create: page.clone(),
             template: Value::Null,
-            declared: false,
+            declared: None,
             id_pointer: None,
+            read: None,
+            delete: None,
             form: true,
             selector: None,
             seen_by: seen_by.iter().copied().collect(),
@@ -679,16 +810,7 @@ pub async fn create(
             let Some(body) = source.body_for(&marker) else {
                 continue;
             };
-            let made = owned
-                .create(
-                    http,
-                    identity,
-                    &source.create,
-                    body,
-                    &marker,
-                    source.id_pointer.as_deref(),
-                )
-                .await;
+            let made = owned.create(http, identity, source, body, &marker).await;
             record(inventory, &mut warnings, identity, &source.create, made);
         }
     }
@@ -783,19 +905,76 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_found_in_common_shapes() {
-        assert_eq!(find_id(&json!({"id": 7})), Some("7".into()));
-        assert_eq!(
-            find_id(&json!({"data": {"uuid": "u-1"}})),
-            Some("u-1".into())
-        );
-        assert_eq!(find_id(&json!({"slug": "q3"})), Some("q3".into()));
+    fn objects_in_a_listing_are_found_by_their_marker() {
         let list =
             json!({"items": [{"id": 1, "name": "a"}, {"id": 2, "name": "prodready-canary-x"}]});
+        let item = find_object_with(&list, "prodready-canary-x", 0).unwrap();
+        assert_eq!(object_id::find(item, Some("item")).unwrap().value, "2");
+    }
+
+    #[test]
+    fn derived_item_urls_keep_the_collections_trailing_slash() {
+        let u = |s: &str| Url::parse(s).unwrap();
         assert_eq!(
-            find_object_with(&list, "prodready-canary-x", 0).and_then(find_id),
-            Some("2".into())
+            item_url_of(&u("http://127.0.0.1:1/api/things/"), "7").path(),
+            "/api/things/7/"
         );
+        assert_eq!(
+            item_url_of(&u("http://127.0.0.1:1/api/things?page=2"), "a b").as_str(),
+            "http://127.0.0.1:1/api/things/a%20b"
+        );
+        let object = OwnedObject {
+            owner: IdentityId::A,
+            collection: "/api/things/".into(),
+            url: item_url_of(&u("http://127.0.0.1:1/api/things/"), "7"),
+            id: "7".into(),
+            marker: "m".into(),
+            body: json!({}),
+            delete: None,
+            forms: None,
+        };
+        let req = object.delete_request();
+        assert_eq!(
+            (req.method.as_str(), req.url.path()),
+            ("DELETE", "/api/things/7/")
+        );
+    }
+
+    #[test]
+    fn declared_templates_are_filled_in_url_and_body() {
+        let read = Url::parse("http://127.0.0.1:1/api/x/get?x_id={id}").unwrap();
+        assert_eq!(fill_url(&read, "1 2").query(), Some("x_id=1%202"));
+        let path = Url::parse("http://127.0.0.1:1/api/x/{id}/").unwrap();
+        assert_eq!(fill_url(&path, "9").path(), "/api/x/9/");
+        let delete = RequestTemplate {
+            method: "POST".into(),
+            url: Url::parse("http://127.0.0.1:1/api/x/delete").unwrap(),
+            body: Some(json!({"x_id": "{id}"})),
+        };
+        let filled = fill(&delete, "9");
+        assert_eq!(filled.body, Some(json!({"x_id": "9"})));
+        let object = OwnedObject {
+            owner: IdentityId::A,
+            collection: "/api/x/create".into(),
+            url: fill_url(&read, "9"),
+            id: "9".into(),
+            marker: "m".into(),
+            body: json!({}),
+            delete: Some(filled),
+            forms: None,
+        };
+        let req = object.delete_request();
+        assert_eq!(
+            (req.method.as_str(), req.url.path()),
+            ("POST", "/api/x/delete")
+        );
+        assert_eq!(&req.body.unwrap().bytes[..], br#"{"x_id":"9"}"#);
+        // An object read by query owns that query only.
+        let owned = OwnedObjects::new();
+        owned.push(object);
+        assert!(owned.owns(&fill_url(&read, "9")));
+        assert!(!owned.owns(&fill_url(&read, "10")));
+        assert!(!owned.owns(&Url::parse("http://127.0.0.1:1/api/x/get").unwrap()));
     }
 
     #[test]
@@ -810,6 +989,7 @@ mod tests {
             marker: "m".into(),
             body: json!({}),
             forms: None,
+            delete: None,
         });
         assert!(owned.owns(&u));
         assert!(owned.owns(&Url::parse("http://127.0.0.1:1/api/projects/42/tasks").unwrap()));

@@ -5,6 +5,7 @@
 pub mod canaries;
 mod context;
 pub mod form_objects;
+pub mod object_id;
 mod registry;
 
 pub use context::Context;

@@ -11,9 +11,10 @@ use serde_json::Value;
 
 use crate::auth::Identity;
 use crate::config::{AtomicWrite, SingleUse};
-use crate::discover::listed_ids;
+use crate::discover::listed_items;
 use crate::engine::Context;
-use crate::engine::canaries::replace_in_strings;
+use crate::engine::canaries::{item_url_of, replace_in_strings};
+use crate::engine::object_id;
 use crate::engine::{Descriptor, Family};
 use crate::http::{Request, Response};
 use crate::model::IdentityId;
@@ -105,7 +106,18 @@ async fn ids_in(
             resp.status
         )
     })?;
-    Ok((listed_ids(&json).into_iter().collect(), resp))
+    Ok((listed_record_ids(&json, effect), resp))
+}
+
+/// The ids of the records a listing shows, by the conventions canaries use too: an
+/// order keyed by `code`, an answer keyed by `<resource>_id`, not only `id`.
+fn listed_record_ids(listing: &Value, effect: &url::Url) -> BTreeSet<String> {
+    let resource = object_id::resource_of(effect.path());
+    listed_items(listing)
+        .into_iter()
+        .filter_map(|item| object_id::find(item, resource.as_deref()))
+        .map(|f| f.value)
+        .collect()
 }
 
 /// The placeholder in `transactions.atomic` bodies that becomes a fresh marker.
@@ -125,32 +137,41 @@ fn marked(body: &Value) -> (Value, Option<String>) {
 /// (a listing may summarise records; those are looked up one by one).
 fn marked_in_listing(
     listing: &Value,
+    effect: &url::Url,
     ids: &BTreeSet<String>,
     marker: &str,
 ) -> (BTreeSet<String>, BTreeSet<String>) {
-    fn walk(v: &Value, ids: &BTreeSet<String>, marker: &str, out: &mut BTreeSet<String>) {
+    fn walk(
+        v: &Value,
+        resource: Option<&str>,
+        ids: &BTreeSet<String>,
+        marker: &str,
+        out: &mut BTreeSet<String>,
+        depth: usize,
+    ) {
+        if depth > 8 {
+            return;
+        }
         match v {
             Value::Object(o) => {
-                let id = ["id", "uuid", "slug", "key"]
-                    .iter()
-                    .find_map(|k| match o.get(*k)? {
-                        Value::String(s) => Some(s.clone()),
-                        Value::Number(n) => Some(n.to_string()),
-                        _ => None,
-                    });
+                let id = object_id::find(v, resource).map(|f| f.value);
                 if let Some(id) = id.filter(|id| ids.contains(id))
                     && v.to_string().contains(marker)
                 {
                     out.insert(id);
                 }
-                o.values().for_each(|x| walk(x, ids, marker, out));
+                o.values()
+                    .for_each(|x| walk(x, resource, ids, marker, out, depth + 1));
             }
-            Value::Array(a) => a.iter().for_each(|x| walk(x, ids, marker, out)),
+            Value::Array(a) => a
+                .iter()
+                .for_each(|x| walk(x, resource, ids, marker, out, depth + 1)),
             _ => {}
         }
     }
+    let resource = object_id::resource_of(effect.path());
     let mut marked = BTreeSet::new();
-    walk(listing, ids, marker, &mut marked);
+    walk(listing, resource.as_deref(), ids, marker, &mut marked, 0);
     let unseen = ids.difference(&marked).cloned().collect();
     (marked, unseen)
 }
@@ -158,11 +179,9 @@ fn marked_in_listing(
 /// At most this many new records are fetched one by one to look for a marker.
 const MAX_LOOKUPS: usize = 10;
 
-/// The URL of record `id` under the effect list.
+/// The URL of record `id` under the effect list (its trailing slash kept).
 fn record_url(effect: &url::Url, id: &str) -> Option<url::Url> {
-    effect
-        .join(&format!("{}/{id}", effect.path().trim_end_matches('/')))
-        .ok()
+    Some(item_url_of(effect, id))
 }
 
 /// The records among `new` that carry `marker`: in the listing, or else in the record
@@ -177,7 +196,7 @@ async fn carrying(
     marker: &str,
 ) -> BTreeSet<String> {
     let json = listing.json().unwrap_or(Value::Null);
-    let (mut mine, unseen) = marked_in_listing(&json, new, marker);
+    let (mut mine, unseen) = marked_in_listing(&json, effect, new, marker);
     for id in unseen.iter().take(MAX_LOOKUPS) {
         let Some(url) = record_url(effect, id) else {
             continue;
@@ -420,7 +439,9 @@ mod tests {
             {"id": 3, "title": "older"},
         ]});
         let new: BTreeSet<String> = ["7".to_string(), "8".to_string()].into();
-        let (mine, unseen) = marked_in_listing(&listing, &new, "prodready-00ff00ff00ff00ff");
+        let effect = url::Url::parse("http://127.0.0.1:1/api/orders").unwrap();
+        let (mine, unseen) =
+            marked_in_listing(&listing, &effect, &new, "prodready-00ff00ff00ff00ff");
         assert!(mine.is_empty());
         assert_eq!(unseen, new);
 
@@ -430,8 +451,35 @@ mod tests {
             {"id": 7, "title": "prodready-canary-b created by prodready"},
         ]});
         let new: BTreeSet<String> = ["7".to_string(), "9".to_string()].into();
-        let (mine, unseen) = marked_in_listing(&listing, &new, "prodready-00ff00ff00ff00ff");
+        let (mine, unseen) =
+            marked_in_listing(&listing, &effect, &new, "prodready-00ff00ff00ff00ff");
         assert_eq!(mine, BTreeSet::from(["9".to_string()]));
         assert_eq!(unseen, BTreeSet::from(["7".to_string()]));
+    }
+
+    #[test]
+    fn records_keyed_by_a_code_are_found_and_told_apart() {
+        let effect = url::Url::parse("http://127.0.0.1:1/shop/orders/").unwrap();
+        let listing = json!({"orders": [
+            {"code": "ORD-0001", "note": "older", "org_id": 1},
+            {"code": "ORD-0002", "note": "prodready-00ff00ff00ff00ff", "org_id": 1},
+        ]});
+        let ids = listed_record_ids(&listing, &effect);
+        assert_eq!(
+            ids,
+            BTreeSet::from(["ORD-0001".to_string(), "ORD-0002".to_string()])
+        );
+        let (mine, _) = marked_in_listing(&listing, &effect, &ids, "prodready-00ff00ff00ff00ff");
+        assert_eq!(mine, BTreeSet::from(["ORD-0002".to_string()]));
+        assert_eq!(
+            record_url(&effect, "ORD-0002").unwrap().path(),
+            "/shop/orders/ORD-0002/"
+        );
+        let answers = json!([{"experiment_id": "4", "name": "x"}]);
+        let rpc = url::Url::parse("http://127.0.0.1:1/api/experiments/search").unwrap();
+        assert_eq!(
+            listed_record_ids(&answers, &rpc),
+            BTreeSet::from(["4".to_string()])
+        );
     }
 }

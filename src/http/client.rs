@@ -25,7 +25,8 @@ use crate::model::{Scope, ScopeError};
 /// Why a request produced no response.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum HttpError {
-    #[error("refused to send: {0}")]
+    /// Never sent: out of scope. The message names the fix for its reason.
+    #[error("refused to send: {0} (to allow it: {fix})", fix = .0.fix())]
     OutOfScope(#[from] ScopeError),
     #[error("{method} {url}: no response within {secs:.1}s")]
     Timeout {
@@ -434,7 +435,8 @@ impl HttpLayer {
         let settings = &self.inner.settings;
         let mut attempt = 0;
         loop {
-            let result = self.attempt(method, url, &headers, body).await;
+            let cap = request.body_cap.unwrap_or(settings.body_cap);
+            let result = self.attempt(method, url, &headers, body, cap).await;
             match result {
                 Ok((status, resp_headers, body_bytes, truncated)) => {
                     if !request.without_credentials {
@@ -482,6 +484,7 @@ impl HttpLayer {
         url: &Url,
         headers: &[(String, String)],
         body: Option<&super::message::Body>,
+        cap: usize,
     ) -> Result<(u16, Vec<(String, String)>, Bytes, bool), (HttpError, bool)> {
         let inner = &self.inner;
         let invalid = |message: String| {
@@ -571,7 +574,7 @@ impl HttpLayer {
         let (body, truncated) = if method == "HEAD" {
             (Bytes::new(), false)
         } else {
-            read_capped(&mut resp, inner.settings.body_cap, deadline).await
+            read_capped(&mut resp, cap, deadline).await
         };
         Ok((status, resp_headers, body, truncated))
     }

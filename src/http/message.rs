@@ -20,6 +20,9 @@ pub struct Request {
     pub follow_redirects: bool,
     /// Send without the identity's auth header and cookies.
     pub without_credentials: bool,
+    /// Bytes of the response body read at most, instead of `limits.body_cap_kib`
+    /// (scripts get `limits.script_cap_kib`).
+    pub body_cap: Option<usize>,
 }
 
 /// A request body with its content type.
@@ -38,6 +41,7 @@ impl Request {
             body: None,
             follow_redirects: true,
             without_credentials: false,
+            body_cap: None,
         }
     }
 
@@ -79,6 +83,12 @@ impl Request {
 
     pub fn no_redirects(mut self) -> Request {
         self.follow_redirects = false;
+        self
+    }
+
+    /// Reads at most `bytes` of the response body (still bounded: one cap per request).
+    pub fn body_cap(mut self, bytes: usize) -> Request {
+        self.body_cap = Some(bytes);
         self
     }
 

@@ -26,6 +26,22 @@ static SECRET_FIELD: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid secret-field regex")
 });
 
+/// `Basic <base64>` in free text (an echoed header, a curl line); redacted when the
+/// base64 decodes to `user:password`, so "basic authentication" stays readable.
+static BASIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(basic)(\s+)([A-Za-z0-9+/]{4,}={0,2})").expect("valid Basic regex")
+});
+
+/// Whether `encoded` is base64 of `user:password`.
+fn is_basic_credential(encoded: &str) -> bool {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .is_some_and(|text| text.contains(':'))
+}
+
 /// Headers whose whole value is a credential.
 pub fn is_sensitive_header(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
@@ -83,6 +99,13 @@ impl Redactor {
                 out = out.replace(s.as_str(), REDACTED);
             }
         }
+        let out = BASIC.replace_all(&out, |c: &regex::Captures<'_>| {
+            if is_basic_credential(&c[3]) {
+                format!("{}{}{REDACTED}", &c[1], &c[2])
+            } else {
+                c[0].to_string()
+            }
+        });
         let out = JWT.replace_all(&out, "[REDACTED-JWT]");
         SECRET_FIELD
             .replace_all(&out, format!("${{1}}{REDACTED}"))
@@ -167,6 +190,22 @@ mod tests {
             r.text("email=a@x.test&password=pw99"),
             "email=a@x.test&password=[REDACTED]"
         );
+    }
+
+    #[test]
+    fn basic_credentials_are_hidden_in_text_and_headers() {
+        let r = Redactor::new();
+        // base64("alice@acme.test:s3cret")
+        let line = "curl -H 'Authorization: Basic YWxpY2VAYWNtZS50ZXN0OnMzY3JldA==' /x";
+        let out = r.text(line);
+        assert!(!out.contains("YWxpY2VAYWNtZS50ZXN0OnMzY3JldA"), "{out}");
+        assert!(out.contains("Basic [REDACTED]"), "{out}");
+        assert_eq!(
+            r.header("Authorization", "Basic YWxpY2VAYWNtZS50ZXN0OnMzY3JldA=="),
+            "Basic [REDACTED]"
+        );
+        let prose = "This route needs basic authentication over HTTPS";
+        assert_eq!(r.text(prose), prose);
     }
 
     #[test]

@@ -206,3 +206,141 @@ async fn an_account_a_signup_burst_could_create_is_listed_as_left_behind() {
     );
     assert!(card.contains("Left in the app by the scan"), "{card}");
 }
+
+/// A scan whose tenants log in with HTTP Basic at the test app's internal API.
+fn basic_config(server: &testserver::Server) -> prodready::config::ScanConfig {
+    let text = format!(
+        r#"
+[target]
+url = "{base}"
+start = ["/"]
+[limits]
+rate = 2000
+concurrency = 8
+[identities.a]
+check = {{ url = "/internal/api/whoami" }}
+[identities.a.login]
+kind = "basic"
+username = "${{BASIC_A_USER}}"
+password = "${{BASIC_A_PASSWORD}}"
+[identities.b]
+check = {{ url = "/internal/api/whoami" }}
+[identities.b.login]
+kind = "basic"
+url = "/internal/api/whoami"
+username = "${{BASIC_B_USER}}"
+password = "${{BASIC_B_PASSWORD}}"
+[rate_limit]
+burst = 15
+max_wait_secs = 0
+"#,
+        base = server.base_url()
+    );
+    let (a, b) = (
+        server.account("a-member").expect("a"),
+        server.account("b-member").expect("b"),
+    );
+    let vars = [
+        ("BASIC_A_USER", a.email.clone()),
+        ("BASIC_A_PASSWORD", a.password.clone()),
+        ("BASIC_B_USER", b.email.clone()),
+        ("BASIC_B_PASSWORD", b.password.clone()),
+    ];
+    let source = prodready::config::MapSource {
+        vars: vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        fallback: &prodready::config::ProcessSource,
+    };
+    prodready::config::from_text(&text, "basic.toml", &source, &Default::default())
+        .expect("config resolves")
+}
+
+/// Runs of `family` in the report.
+fn runs_of<'r>(
+    report: &'r prodready::report::Report,
+    family: &str,
+) -> Vec<&'r prodready::report::ProbeReport> {
+    report.probes.iter().filter(|r| r.probe == family).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_basic_identities_get_items_2_and_4_tested_and_never_leak() {
+    // Hardened: wrong Basic passwords are throttled and tell nothing.
+    let server = common::app("none").await;
+    let report = common::scan(basic_config(&server)).await;
+    let auth = verdict(&report, Item::Authentication);
+    let rate = verdict(&report, Item::RateLimiting);
+    // Wrong-password attempts with accounts that do not exist, as Basic credentials.
+    let basic_attempts = server
+        .requests()
+        .iter()
+        .filter(|r| r.path_and_query == "/internal/api/whoami")
+        .filter_map(|r| {
+            use base64::Engine;
+            let (_, v) = r.headers.iter().find(|(n, _)| n == "authorization")?;
+            let encoded = v.strip_prefix("Basic ")?;
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .ok()?;
+            String::from_utf8(decoded).ok()
+        })
+        .filter(|user_pw| user_pw.starts_with("prnouser"))
+        .count();
+    let secrets: Vec<String> = server
+        .accounts()
+        .iter()
+        .flat_map(|a| {
+            [
+                a.password.clone(),
+                prodready::config::basic_authorization(&a.email, &a.password)
+                    .trim_start_matches("Basic ")
+                    .to_string(),
+            ]
+        })
+        .collect();
+    server.shutdown().await;
+    eprintln!("authentication: {auth}\nrate-limiting: {rate}");
+    assert!(
+        !auth.starts_with("NotTested") && !auth.starts_with("Fail"),
+        "{auth}"
+    );
+    assert!(
+        rate.starts_with("Pass") || rate.starts_with("Warn"),
+        "{rate}"
+    );
+    let login_burst = runs_of(&report, "ratelimit")
+        .into_iter()
+        .find(|r| r.notes.iter().any(|n| n.starts_with("login: limited")))
+        .unwrap_or_else(|| {
+            panic!(
+                "the Basic login burst met no limit: {:#?}",
+                runs_of(&report, "ratelimit")
+            )
+        });
+    assert!(login_burst.findings.is_empty(), "{login_burst:#?}");
+    assert!(
+        (10..=20).contains(&basic_attempts),
+        "{basic_attempts} unknown-account Basic attempts"
+    );
+    let json = serde_json::to_string(&report).expect("report serialises");
+    for s in &secrets {
+        assert!(!json.contains(s.as_str()), "a Basic credential leaked");
+    }
+
+    // Flawed: the same probes find what HTTP Basic gives away.
+    let server = common::app("no-login-rate-limit,user-enumeration").await;
+    let report = common::scan(basic_config(&server)).await;
+    server.shutdown().await;
+    let found: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.probe.as_str(), f.location.url.as_str()))
+        .collect();
+    for probe in ["auth.account-enumeration", "ratelimit.no-login-limit"] {
+        assert!(
+            found
+                .iter()
+                .any(|(p, url)| *p == probe && url.ends_with("/internal/api/whoami")),
+            "{probe} at the Basic URL not in {found:#?}"
+        );
+    }
+}

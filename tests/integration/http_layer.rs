@@ -147,7 +147,27 @@ async fn bodies_over_the_cap_are_cut_and_marked() {
     assert!(resp.truncated);
     assert_eq!(resp.body.len(), 64 * 1024);
 
-    // And a request to another origin is refused before it is sent.
+    // A request with a cap of its own (scripts) reads up to that cap instead.
+    let whole = http
+        .send(
+            &Session::new(IdentityId::Anonymous),
+            Request::get(base.join("/big").unwrap()).body_cap(4 << 20),
+        )
+        .await
+        .unwrap();
+    assert!(!whole.truncated);
+    assert_eq!(whole.body.len(), 3 * 1024 * 1024);
+    let cut = http
+        .send(
+            &Session::new(IdentityId::Anonymous),
+            Request::get(base.join("/big").unwrap()).body_cap(1 << 20),
+        )
+        .await
+        .unwrap();
+    assert!(cut.truncated);
+    assert_eq!(cut.body.len(), 1 << 20);
+
+    // And a request to another origin is refused before it is sent, naming the fix.
     let other = Url::parse("http://127.0.0.2:9/").unwrap();
     let err = http
         .send(&Session::new(IdentityId::Anonymous), Request::get(other))
@@ -157,5 +177,25 @@ async fn bodies_over_the_cap_are_cut_and_marked() {
         err.to_string().contains("outside the configured origins"),
         "{err}"
     );
-    assert_eq!(http.requests_sent(), 1);
+    assert!(err.to_string().contains("target.origins"), "{err}");
+    assert_eq!(http.requests_sent(), 3);
+
+    // An excluded path names target.exclude, not target.origins.
+    let excluding = HttpLayer::new(
+        HttpSettings::from(&prodready::config::Limits::default()),
+        Scope::new(std::slice::from_ref(&base), &["/logout".to_string()]),
+        Redactor::new(),
+    )
+    .unwrap();
+    let err = excluding
+        .send(
+            &Session::new(IdentityId::Anonymous),
+            Request::get(base.join("/logout").unwrap()),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("remove /logout from target.exclude"), "{err}");
+    assert!(!err.contains("target.origins"), "{err}");
+    assert_eq!(excluding.requests_sent(), 0);
 }

@@ -5,6 +5,7 @@ mod auth_rate_limit;
 mod cli;
 mod common;
 mod flaw_matrix;
+mod foreign;
 mod formats;
 mod fuzz_corpus;
 mod gate;

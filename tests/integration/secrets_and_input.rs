@@ -228,3 +228,55 @@ async fn a_strict_signup_is_judged_without_making_an_account() {
         report.warnings
     );
 }
+
+/// A 3 MiB bundle with an AWS key pair only at its end: over the 1 MiB body cap, under
+/// the 8 MiB script cap, so it is read and scanned whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bundle_over_the_body_cap_is_read_whole_up_to_the_script_cap() {
+    use axum::Router;
+    use axum::routing::get;
+    let filler = format!("var filler = \"{}\";\n", "f".repeat(1000)).repeat(3 * 1100);
+    let script = format!(
+        "{filler}\nconst s3 = {{accessKeyId:\"AKIA1DHODZDOC9IS0J8H\",secretAccessKey:\"NxnyVmihA+2O76UMFxFkM+R5Kjp1vRt/1fjORS+6\"}};\n"
+    );
+    assert!(script.len() > 3 << 20);
+    let app = Router::new()
+        .route(
+            "/",
+            get(|| async {
+                axum::response::Html(
+                    "<!doctype html><html><head><script src=\"/static/app.js\"></script></head><body>app</body></html>",
+                )
+            }),
+        )
+        .route(
+            "/static/app.js",
+            get(move || {
+                let s = script.clone();
+                async move { ([("content-type", "application/javascript")], s) }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let config = prodready::config::for_url(
+        &format!("http://{addr}/"),
+        &prodready::config::Overrides::default(),
+    )
+    .expect("config");
+    assert_eq!(config.limits.body_cap, 1 << 20);
+    let report = common::scan(config).await;
+    let secrets = report.item(Item::Secrets).expect("item 7");
+    assert_eq!(secrets.status, Status::Fail, "{}", secrets.summary);
+    assert!(
+        probes_of(&report, Item::Secrets)
+            .iter()
+            .any(|p| p.starts_with("secrets.aws")),
+        "{:?}",
+        probes_of(&report, Item::Secrets)
+    );
+    let json = serde_json::to_string(&report).expect("report serialises");
+    assert!(!json.contains("NxnyVmihA+2O76UMFxFkM+R5Kjp1vRt/1fjORS+6"));
+}

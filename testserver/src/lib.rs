@@ -17,6 +17,7 @@ mod extract;
 mod flaws;
 mod hardening;
 mod html;
+mod internal;
 mod leaks;
 mod notes;
 mod openapi;

@@ -12,8 +12,8 @@ use crate::errors::{self, PanicResponder};
 use crate::flaws::{Flaw, FlawSet};
 use crate::state::{AppState, SharedState};
 use crate::{
-    admin, audit, auth::handlers as authh, bundle, debug, hardening, leaks, notes, openapi, orders,
-    pages, recorder, resources, scale, tenants,
+    admin, audit, auth::handlers as authh, bundle, debug, hardening, internal, leaks, notes,
+    openapi, orders, pages, recorder, resources, scale, tenants,
 };
 
 /// One row of the route table (shown by the debug pages).
@@ -319,6 +319,22 @@ impl Routes {
         .at("GET", "/api/audit", "audit::feed", get(audit::feed))
     }
 
+    /// The internal tools API, behind HTTP Basic.
+    fn internal_api(self) -> Self {
+        self.at(
+            "GET",
+            "/internal/api/whoami",
+            "internal::whoami",
+            get(internal::whoami),
+        )
+        .at(
+            "GET",
+            "/internal/api/projects",
+            "internal::projects",
+            get(internal::projects),
+        )
+    }
+
     /// Routes that exist only with their flaw: the leaked `.env` and the debug pages.
     fn flawed(self, flaws: FlawSet) -> Self {
         let r = if flaws.contains(Flaw::DotenvExposed) {
@@ -368,6 +384,7 @@ pub(crate) fn table(flaws: FlawSet, size: usize) -> (Router<SharedState>, Vec<Ro
         .tenant_api()
         .orders_api()
         .admin_api()
+        .internal_api()
         .flawed(flaws)
         .generated(size);
     (r.router, r.table)

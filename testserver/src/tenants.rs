@@ -177,7 +177,7 @@ pub(crate) struct Me {
     password_hash: Option<String>,
 }
 
-fn me_of(conn: &Connection, user: &User) -> Result<Me, ApiError> {
+pub(crate) fn me_of(conn: &Connection, user: &User) -> Result<Me, ApiError> {
     Ok(Me {
         id: user.id,
         email: user.email.clone(),

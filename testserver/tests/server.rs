@@ -1298,3 +1298,71 @@ async fn size_adds_tenant_scoped_families_listed_in_openapi() {
     assert_eq!(app.get("/api/t/r5/items", As::Bearer(&a)).await.status, 404);
     app.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_internal_api_takes_http_basic_and_limits_only_its_failures() {
+    let app = start("none").await;
+    let a = app.server.account("a-member").unwrap().clone();
+    let whoami = |user: &str, pw: &str| {
+        app.http
+            .get(app.url("/internal/api/whoami"))
+            .basic_auth(user, Some(pw))
+    };
+    // Every request carries the password; using the API is not a login burst.
+    for _ in 0..12 {
+        let r = reply(whoami(&a.email, &a.password)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["email"], a.email.as_str());
+    }
+    let projects = reply(
+        app.http
+            .get(app.url("/internal/api/projects"))
+            .basic_auth(&a.email, Some(&a.password)),
+    )
+    .await;
+    assert_eq!(projects.status, 200);
+    assert!(projects.json()["projects"].is_array());
+    let none = reply(app.http.get(app.url("/internal/api/whoami"))).await;
+    assert_eq!(none.status, 401);
+    assert!(
+        none.header("www-authenticate")
+            .unwrap()
+            .starts_with("Basic ")
+    );
+    // A wrong password and an unknown account get the same answer.
+    let wrong = reply(whoami(&a.email, "wrong-password-1")).await;
+    let unknown = reply(whoami("nobody@example.com", "wrong-password-1")).await;
+    assert_eq!((wrong.status.as_u16(), unknown.status.as_u16()), (401, 401));
+    assert_eq!(wrong.body, unknown.body);
+    // Failures are limited per IP.
+    let mut limited = false;
+    for n in 0..12 {
+        let r = reply(whoami(&format!("nobody{n}@example.com"), "guess-guess")).await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "no 429 within 14 failed Basic attempts");
+    app.server.shutdown().await;
+
+    // The login flaws reach HTTP Basic too.
+    let app = start("user-enumeration,no-login-rate-limit").await;
+    let unknown = reply(
+        app.http
+            .get(app.url("/internal/api/whoami"))
+            .basic_auth("nobody@example.com", Some("wrong-password-1")),
+    )
+    .await;
+    assert_eq!(unknown.status, 404);
+    for n in 0..15 {
+        let r = reply(
+            app.http
+                .get(app.url("/internal/api/whoami"))
+                .basic_auth(format!("nobody{n}@example.com"), Some("guess")),
+        )
+        .await;
+        assert_ne!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    }
+    app.server.shutdown().await;
+}

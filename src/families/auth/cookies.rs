@@ -213,13 +213,19 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         .config
         .identities
         .iter()
-        .filter(|i| !matches!(i.login, Login::Token { .. } | Login::Cookie { .. }))
+        // HTTP Basic sends its credentials on every request: no session cookie to judge.
+        .filter(|i| {
+            !matches!(
+                i.login,
+                Login::Token { .. } | Login::Cookie { .. } | Login::Basic { .. }
+            )
+        })
         .collect();
     if logins.is_empty() {
         return Ok(ProbeRun::not_run(
             DESCRIPTOR.name,
             Item::Authentication,
-            "no identity logs in with credentials, so no session cookie is issued to judge",
+            "no identity logs in through a JSON or form login, so no session cookie is issued to judge (token, cookie and HTTP Basic identities carry fixed credentials)",
             Some("identities.a.login"),
         ));
     }

@@ -286,10 +286,9 @@ async fn objects(
         .create(
             &ctx.http,
             who,
-            &source.create,
+            source,
             Value::Object(template.clone()),
             &marker,
-            source.id_pointer.as_deref(),
         )
         .await
     {

@@ -288,10 +288,9 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
             .create(
                 &ctx.http,
                 updater,
-                &source.create,
+                source,
                 Value::Object(template.clone()),
                 &marker,
-                source.id_pointer.as_deref(),
             )
             .await
         {

@@ -118,13 +118,16 @@ fn reader(ctx: &Context) -> &Identity {
         .unwrap_or_else(|| ctx.identities.anonymous())
 }
 
+/// A script, source map or backup copy, read up to `limits.script_cap_kib` (one at a
+/// time, so the memory they take stays bounded).
 async fn get(ctx: &Context, who: &Identity, url: &Url) -> Option<Response> {
     if !ctx.http.scope().contains(url) {
         return None;
     }
-    who.send(&ctx.http, Request::get(url.clone()).header("Accept", "*/*"))
-        .await
-        .ok()
+    let req = Request::get(url.clone())
+        .header("Accept", "*/*")
+        .body_cap(ctx.config.limits.script_cap);
+    who.send(&ctx.http, req).await.ok()
 }
 
 async fn run(ctx: &Context) -> Result<ProbeRun, String> {
@@ -213,12 +216,12 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         let limits = &ctx.config.limits;
         run.state = RunState::Inconclusive {
             reason: format!(
-                "{} script(s) were read only in part ({}): they are larger than limits.body_cap_kib = {} \
-                 or slower than limits.timeout_secs = {}, so a key past the cut would go unseen; \
-                 raise those limits to scan them whole",
+                "{} script(s) were read only in part ({}): they are larger than limits.script_cap_kib = {} \
+                 (or limits.body_cap_kib, whichever is larger) or slower than limits.timeout_secs = {}, \
+                 so a key past the cut would go unseen; raise those limits to scan them whole",
                 cut.len(),
                 cut.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
-                limits.body_cap / 1024,
+                limits.script_cap / 1024,
                 limits.timeout.as_secs_f64()
             ),
         };

@@ -428,16 +428,23 @@ async fn neighbours(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
         let Ok(id) = object.id.parse::<i64>() else {
             continue;
         };
+        // Only objects whose URL ends in their id (not `/get?x_id=7`) have neighbours
+        // one path segment away.
+        let last = object.url.path().trim_end_matches('/').rsplit('/').next();
+        if last != Some(object.id.as_str()) || object.url.query().is_some() {
+            continue;
+        }
         for delta in (-NEIGHBOUR_SPAN..=NEIGHBOUR_SPAN).filter(|d| *d != 0) {
             let mut url = object.url.clone();
-            let parent = object
-                .url
-                .path()
+            let path = object.url.path();
+            let parent = path
                 .trim_end_matches('/')
                 .rsplit_once('/')
                 .map(|(p, _)| p.to_string())
                 .unwrap_or_default();
-            url.set_path(&format!("{parent}/{}", id + delta));
+            // Keep the trailing slash of `/things/7/` routes (Django, DRF).
+            let slash = if path.ends_with('/') { "/" } else { "" };
+            url.set_path(&format!("{parent}/{}{slash}", id + delta));
             let Ok(resp) = pair
                 .caller
                 .send(
@@ -689,16 +696,14 @@ async fn write_replay(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) -> u32 
             }
             break;
         }
-        // Its own object again: DELETE is tried whether or not a route declared it.
+        // Its own object again: its declared delete request (RPC-style APIs), else DELETE
+        // on its URL, whether or not a route declared it.
         {
-            let Ok(attempt) = pair
-                .caller
-                .send(&ctx.http, Request::new("DELETE", object.url.clone()))
-                .await
-            else {
+            let declared = object.delete.is_some() || has("DELETE");
+            let Ok(attempt) = pair.caller.send(&ctx.http, object.delete_request()).await else {
                 continue;
             };
-            if matches!(attempt.status, 405 | 501) || (!has("DELETE") && attempt.status == 404) {
+            if matches!(attempt.status, 405 | 501) || (!declared && attempt.status == 404) {
                 continue;
             }
             sent += 1;

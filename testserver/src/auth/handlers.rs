@@ -27,9 +27,9 @@ use crate::state::{SharedState, now_rfc3339, now_unix};
 use crate::tenants::{self, Organization, User};
 
 /// The one answer for an unknown email and a wrong password alike.
-const INVALID_LOGIN: &str = "invalid email or password";
+pub(crate) const INVALID_LOGIN: &str = "invalid email or password";
 /// What the `user-enumeration` flaw answers for an email without an account.
-const UNKNOWN_ACCOUNT: &str = "no account is registered with this email";
+pub(crate) const UNKNOWN_ACCOUNT: &str = "no account is registered with this email";
 const RESET_MESSAGE: &str =
     "If an account exists for that email, we sent a link to reset the password.";
 /// Reset links are valid for 30 minutes.
@@ -37,7 +37,7 @@ const RESET_TTL_SECS: i64 = 30 * 60;
 /// Sessions cookies live as long as the server-side session at most.
 const SESSION_MAX_AGE: u64 = 12 * 60 * 60;
 
-enum LoginFailure {
+pub(crate) enum LoginFailure {
     Invalid,
     /// Only under the `user-enumeration` flaw: the email has no account.
     UnknownAccount,
@@ -56,6 +56,15 @@ fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+/// How a password reaches the app.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    /// A login (JSON or form) that starts a session.
+    Login,
+    /// HTTP Basic credentials on a request of their own.
+    Basic,
+}
+
 /// Check a password login, with rate limits and an audit record either way.
 async fn authenticate(
     state: &SharedState,
@@ -63,12 +72,31 @@ async fn authenticate(
     email: &str,
     password: &str,
 ) -> Result<User, LoginFailure> {
+    authenticate_via(state, ip, email, password, Via::Login).await
+}
+
+/// Check a password, however it came. HTTP Basic carries the password on every
+/// request, so only its failures count against the limits (and only they are audited):
+/// counting every request would lock the API's own users out.
+pub(crate) async fn authenticate_via(
+    state: &SharedState,
+    ip: IpAddr,
+    email: &str,
+    password: &str,
+    via: Via,
+) -> Result<User, LoginFailure> {
     let email = normalize_email(email);
     let ip_key = ip.to_string();
     let limits = &state.limits;
     let throttled = !state.flaw(Flaw::NoLoginRateLimit);
     if throttled {
-        check_login_limits(limits, &ip_key, &email)?;
+        if via == Via::Login {
+            limits
+                .login_ip
+                .hit(&ip_key)
+                .map_err(LoginFailure::Limited)?;
+        }
+        check_failure_limits(limits, &ip_key, &email)?;
     }
 
     let plausible = email.len() <= 320 && password.len() <= 1024;
@@ -93,6 +121,7 @@ async fn authenticate(
 
     let conn = state.db();
     match user {
+        Some(user) if ok && via == Via::Basic => Ok(user),
         Some(user) if ok => {
             audit::record(
                 &conn,
@@ -122,13 +151,12 @@ async fn authenticate(
     }
 }
 
-/// Every attempt counts per IP; failures so far per IP and per account are checked.
-fn check_login_limits(
+/// Failures so far per IP and per account are checked.
+fn check_failure_limits(
     limits: &crate::hardening::Limits,
     ip_key: &str,
     email: &str,
 ) -> Result<(), LoginFailure> {
-    limits.login_ip.hit(ip_key).map_err(LoginFailure::Limited)?;
     limits
         .login_failures_ip
         .peek(ip_key)

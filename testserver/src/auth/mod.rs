@@ -1,8 +1,10 @@
 //! Authentication: who is calling, by bearer token or session cookie.
 //!
 //! Every `/api/*` route other than the catalogue and the auth endpoints takes a
-//! [`CurrentUser`] (or [`AdminUser`]); HTML pages of the app take a [`PageUser`].
+//! [`CurrentUser`] (or [`AdminUser`]); HTML pages of the app take a [`PageUser`]; the
+//! internal API (`/internal/api/*`) takes a [`basic::BasicUser`].
 
+pub(crate) mod basic;
 pub(crate) mod handlers;
 pub(crate) mod jwt;
 pub(crate) mod password;

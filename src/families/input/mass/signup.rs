@@ -301,6 +301,9 @@ async fn login_as(
         }
         | Login::Form {
             username, password, ..
+        }
+        | Login::Basic {
+            username, password, ..
         } => {
             *username = plan.login_name(account).to_string();
             *password = Secret::new(account.password.clone());
