@@ -65,7 +65,7 @@ impl FromRequestParts<SharedState> for CurrentUser {
         } else if let Some(sid) = cookie(&parts.headers, SESSION_COOKIE) {
             let user_id = state.sessions.user(&sid).ok_or(ApiError::Unauthorized)?;
             if unsafe_method {
-                same_origin_write(parts, state.require_origin)?;
+                same_origin_write(&parts.headers, state.require_origin)?;
                 let given = parts
                     .headers
                     .get(CSRF_HEADER)
@@ -205,9 +205,8 @@ pub(crate) fn set_cookie(
 /// A cookie-authenticated write must come from this site: an `Origin` naming another
 /// site is refused, and with `require_origin` so is a write that names no origin at all
 /// (neither `Origin` nor `Referer`), the way Django checks writes over HTTPS.
-fn same_origin_write(parts: &Parts, require_origin: bool) -> Result<(), ApiError> {
-    let host = parts
-        .headers
+pub(crate) fn same_origin_write(headers: &HeaderMap, require_origin: bool) -> Result<(), ApiError> {
+    let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
@@ -217,8 +216,7 @@ fn same_origin_write(parts: &Parts, require_origin: bool) -> Result<(), ApiError
             .unwrap_or(false)
     };
     let text = |name: header::HeaderName| {
-        parts
-            .headers
+        headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
