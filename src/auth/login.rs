@@ -58,13 +58,12 @@ pub async fn login(
     for c in session.with_jar(|j| j.cookies().to_vec()) {
         http.redactor().add(&c.value);
     }
-    if let Some(resp) = &landing {
-        setup_csrf(session, identity.csrf.as_ref(), resp);
-        // A session's CSRF token is a credential: pages that embed it (hidden form
-        // fields) are evidence, so it is redacted like the cookie it is bound to.
-        if let Some((_, token)) = session.csrf() {
-            http.redactor().add(&token);
-        }
+    // A token read from the page is sent on every unsafe request and shown in pages:
+    // a credential like the cookie.
+    if let Some(resp) = &landing
+        && let Some(token) = setup_csrf(session, identity.csrf.as_ref(), resp)
+    {
+        http.redactor().add(&token);
     }
     Ok(landing)
 }
@@ -244,8 +243,13 @@ fn place_token(session: &Session, send: &TokenPlacement, token: &str, url: &Url)
 }
 
 /// Finds the CSRF token a cookie session must echo on unsafe requests: from the config,
-/// else from well-known meta tags of the landing page or well-known cookies.
-fn setup_csrf(session: &Session, configured: Option<&CsrfSource>, landing: &Response) {
+/// else from well-known meta tags of the landing page or well-known cookies. Returns a
+/// token read from the page (a cookie's is in the jar, registered as a secret anyway).
+fn setup_csrf(
+    session: &Session,
+    configured: Option<&CsrfSource>,
+    landing: &Response,
+) -> Option<String> {
     let text = if landing.is_html() {
         landing.text().into_owned()
     } else {
@@ -256,26 +260,27 @@ fn setup_csrf(session: &Session, configured: Option<&CsrfSource>, landing: &Resp
             CsrfOrigin::Meta(name) => html::meta_content(&text, name),
             CsrfOrigin::Cookie(name) => {
                 session.set_csrf_cookie(&c.header, name);
-                return;
+                return None;
             }
         };
-        if let Some(t) = token {
-            session.set_csrf(&c.header, &t);
+        if let Some(t) = &token {
+            session.set_csrf(&c.header, t);
         }
-        return;
+        return token;
     }
     for name in CSRF_METAS {
         if let Some(t) = html::meta_content(&text, name) {
             session.set_csrf("X-CSRF-Token", &t);
-            return;
+            return Some(t);
         }
     }
     for (cookie, header) in CSRF_COOKIES {
         if session.with_jar(|j| j.get(cookie).is_some()) {
             session.set_csrf_cookie(header, cookie);
-            return;
+            return None;
         }
     }
+    None
 }
 
 /// `POST /path answered 401: <redacted excerpt>` for error messages.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use crate::catalog::secret;
-use crate::catalog::signatures::SignatureSet;
+use crate::catalog::signatures::{SignatureMatch, SignatureSet};
 use crate::http::{Observer, Redactor, Response, evidence};
 use crate::model::Item;
 use crate::model::path_pattern;
@@ -119,16 +119,23 @@ fn scrub_response(response: &Response, secrets: &[String]) -> Response {
     out
 }
 
-impl Observer for PassiveScanner {
-    fn observe(&self, response: &Response) {
-        let mut matches = self.signatures.scan(response);
-        if let Some(decoded) = json_strings(response) {
-            for m in self.signatures.scan_text_of(response, decoded.as_bytes()) {
-                if !matches.iter().any(|x| x.signature.id == m.signature.id) {
-                    matches.push(m);
-                }
+/// Every signature that matches `response`: in its headers, its body, and the string
+/// values of a JSON body; each signature once.
+pub fn matches<'a>(signatures: &'a SignatureSet, response: &Response) -> Vec<SignatureMatch<'a>> {
+    let mut matches = signatures.scan(response);
+    if let Some(decoded) = json_strings(response) {
+        for m in signatures.scan_text_of(response, decoded.as_bytes()) {
+            if !matches.iter().any(|x| x.signature.id == m.signature.id) {
+                matches.push(m);
             }
         }
+    }
+    matches
+}
+
+impl Observer for PassiveScanner {
+    fn observe(&self, response: &Response) {
+        let matches = matches(&self.signatures, response);
         // Secrets are scrubbed from everything kept (evidence bodies, headers, URLs) and
         // registered with the redactor, the report's last line of defence.
         let secrets: Vec<String> = matches.iter().filter_map(|m| m.secret.clone()).collect();

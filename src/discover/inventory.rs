@@ -70,6 +70,23 @@ impl Endpoint {
     }
 }
 
+/// An HTML form the crawl found: the page that showed it, who saw it, and its inputs as
+/// that page set them. Probes that submit it fetch the page again as that identity, so
+/// hidden values (CSRF tokens) are fresh and belong to the sending session.
+#[derive(Debug, Clone)]
+pub struct SeenForm {
+    pub page: Url,
+    pub identity: IdentityId,
+    pub form: crate::html::Form,
+}
+
+impl SeenForm {
+    /// The route it submits to, as a pattern (`POST /app/projects/search`).
+    pub fn key(&self) -> EndpointKey {
+        EndpointKey::new(&self.form.method, path_pattern(self.form.action.path()))
+    }
+}
+
 /// Values that belong to one identity and must never reach another.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Markers {
@@ -114,6 +131,10 @@ pub struct Inventory {
     /// Pages holding a form that creates an object (see `Form::is_create_form`), with
     /// the identities that saw it there (bounded): canaries of form-only apps.
     pub create_forms: BTreeMap<Url, BTreeSet<IdentityId>>,
+    /// Forms the crawl found, one per route they submit to (bounded). Not serialized:
+    /// their hidden values may be session tokens.
+    #[serde(skip)]
+    pub forms: Vec<SeenForm>,
 }
 
 const MAX_EXAMPLES: usize = 5;
@@ -121,6 +142,7 @@ const MAX_OBSERVATIONS: usize = 40;
 const MAX_LINKS_SEEN: usize = 2000;
 const MAX_REFS: usize = 500;
 const MAX_CREATE_FORMS: usize = 20;
+const MAX_FORMS: usize = 100;
 
 impl Inventory {
     /// Records that `identity` saw a create form on `page`.
@@ -202,6 +224,20 @@ impl Inventory {
         }
     }
 
+    /// Remembers a form `identity` saw on `page`: the first one seen per route it
+    /// submits to (the same form shown to several identities is one form).
+    pub fn saw_form(&mut self, identity: IdentityId, page: &Url, form: &crate::html::Form) {
+        let seen = SeenForm {
+            page: page.clone(),
+            identity,
+            form: form.clone(),
+        };
+        let key = seen.key();
+        if self.forms.len() < MAX_FORMS && !self.forms.iter().any(|f| f.key() == key) {
+            self.forms.push(seen);
+        }
+    }
+
     /// The object ids `identity` saw.
     pub fn refs_of(&self, identity: IdentityId) -> &[ObjectRef] {
         self.object_refs.get(&identity).map_or(&[], Vec::as_slice)
@@ -241,6 +277,24 @@ mod tests {
         );
         assert_eq!(path_pattern("/api/v2/users"), "/api/v2/users");
         assert_eq!(path_pattern("/api/items/%7BitemId%7D"), "/api/items/{id}");
+    }
+
+    #[test]
+    fn a_form_is_kept_once_per_route_with_the_page_that_showed_it() {
+        let page = Url::parse("http://127.0.0.1:1/app/projects").unwrap();
+        let html = r#"<form method="post" action="/app/projects/search">
+            <input type="hidden" name="csrf_token" value="t1"><input type="search" name="q"></form>"#;
+        let form = crate::html::login_form(&page, html, Some("form")).unwrap();
+        let mut inv = Inventory::default();
+        inv.saw_form(IdentityId::B, &page, &form);
+        inv.saw_form(IdentityId::Admin, &page, &form);
+        assert_eq!(inv.forms.len(), 1);
+        assert_eq!(inv.forms[0].identity, IdentityId::B);
+        assert_eq!(inv.forms[0].page, page);
+        assert_eq!(
+            inv.forms[0].key(),
+            EndpointKey::new("POST", "/app/projects/search".to_string())
+        );
     }
 
     #[test]

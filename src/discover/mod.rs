@@ -15,7 +15,7 @@ use regex::Regex;
 use serde_json::Value;
 use url::Url;
 
-pub use inventory::{Endpoint, Inventory, Markers, Observation, Origin, Param};
+pub use inventory::{Endpoint, Inventory, Markers, Observation, Origin, Param, SeenForm};
 pub use refs::{ObjectRef, RefSource};
 
 use crate::auth::{Identities, Identity};
@@ -299,11 +299,13 @@ impl Crawl<'_> {
         }
     }
 
-    /// Records an in-scope form as an endpoint with its fields as parameters.
-    fn add_form(&mut self, form: &crate::html::Form) {
+    /// Records an in-scope form as an endpoint with its fields as parameters, and the
+    /// form itself with the page that showed it to `identity`.
+    fn add_form(&mut self, identity: IdentityId, page: &Url, form: &crate::html::Form) {
         if !self.http.scope().contains(&form.action) {
             return;
         }
+        self.inventory.saw_form(identity, page, form);
         let key = self.inventory.add(&form.method, &form.action, Origin::Form);
         if let Some(ep) = self.inventory.endpoints.get_mut(&key) {
             for input in &form.inputs {
@@ -396,7 +398,7 @@ impl Crawl<'_> {
                         }
                     }
                     for form in &page.forms {
-                        self.add_form(form);
+                        self.add_form(identity.id, &resp.url, form);
                         if form.is_create_form(&resp.url) {
                             self.inventory.saw_create_form(identity.id, &resp.url);
                         }

@@ -1,5 +1,5 @@
 //! Error values, their safe rendering, and the debug renderings the
-//! `stack-trace` and `sql-error` flaws switch on.
+//! `stack-trace`, `sql-error` and `login-sql-error` flaws switch on.
 //!
 //! Handlers return [`ApiError`]. Its `IntoResponse` produces the safe JSON body
 //! and attaches an [`ErrorReport`] to the response; the [`render_errors`]
@@ -123,10 +123,13 @@ pub(crate) enum ApiError {
     UnsupportedMediaType,
     RateLimited(Duration),
     Internal(Cause),
-    /// A failed search query; `query` is the SQL text that ran.
+    /// A failed statement that a flaw built by concatenation; `query` is the SQL text
+    /// that ran. Only flawed code paths raise it, and its rendering shows the query (and,
+    /// with `with_trace`, the backtrace: a handler that forwards the whole error).
     Sql {
         cause: Cause,
         query: String,
+        with_trace: bool,
     },
 }
 
@@ -191,12 +194,15 @@ pub(crate) struct ErrorReport {
     pub field: Option<String>,
     pub cause: Option<Cause>,
     pub sql_query: Option<String>,
+    /// The backtrace goes out with the query whatever the `stack-trace` flaw says.
+    pub sql_trace: bool,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let mut extra_headers: Vec<(header::HeaderName, HeaderValue)> = Vec::new();
+        let mut sql_trace = false;
         let (message, field, cause, sql_query) = match self {
             ApiError::BadRequest {
                 message,
@@ -236,9 +242,14 @@ impl IntoResponse for ApiError {
                 tracing::error!(kind = %cause.kind, chain = ?cause.chain, at = %cause.location, "internal error");
                 ("internal server error".to_string(), None, Some(cause), None)
             }
-            ApiError::Sql { cause, query } => {
-                tracing::error!(chain = ?cause.chain, "search query failed");
-                ("search failed".to_string(), None, Some(cause), Some(query))
+            ApiError::Sql {
+                cause,
+                query,
+                with_trace,
+            } => {
+                tracing::error!(chain = ?cause.chain, "query failed");
+                sql_trace = with_trace;
+                ("query failed".to_string(), None, Some(cause), Some(query))
             }
         };
         let report = ErrorReport {
@@ -246,6 +257,7 @@ impl IntoResponse for ApiError {
             field,
             cause,
             sql_query,
+            sql_trace,
         };
         let mut resp = (status, axum::Json(safe_json(&report))).into_response();
         resp.headers_mut().extend(extra_headers);
@@ -273,8 +285,9 @@ pub(crate) async fn render_errors(
     let Some(report) = resp.extensions().get::<Arc<ErrorReport>>().cloned() else {
         return resp;
     };
-    let show_trace = state.flaw(Flaw::StackTrace) && report.cause.is_some();
-    let show_sql = state.flaw(Flaw::SqlError) && report.sql_query.is_some();
+    let show_trace = report.cause.is_some() && (state.flaw(Flaw::StackTrace) || report.sql_trace);
+    // Only a flaw builds statements by concatenation, so only a flaw raises these.
+    let show_sql = report.sql_query.is_some();
     if api && !show_trace && !show_sql {
         return resp;
     }
@@ -293,8 +306,8 @@ pub(crate) async fn render_errors(
     replace_body(parts, "text/html; charset=utf-8", page)
 }
 
-/// The `sql-error` flaw: the engine's message and the statement, as a careless
-/// handler that forwards `err.to_string()` would.
+/// A flawed statement (`sql-error`, `login-sql-error`): the engine's message and the
+/// statement, as a careless handler that forwards `err.to_string()` would.
 fn add_sql_details(body: &mut Value, report: &ErrorReport) {
     if let Some(cause) = &report.cause {
         body["error"] = json!(format!("SQLITE_ERROR: {}", cause.chain.join(": ")));

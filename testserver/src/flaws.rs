@@ -20,6 +20,10 @@ pub enum Flaw {
     /// Search endpoints build SQL by string concatenation and answer with the
     /// SQLite error text and the failing query.
     SqlError,
+    /// Login (JSON and form) looks the email up with SQL built by concatenation; a quote
+    /// in the email breaks the statement, answered with the SQLite error, the query and
+    /// a backtrace.
+    LoginSqlError,
     /// Reading one invoice (id in the path or the query) or one document (slug in
     /// a lookup body) does not check the caller's organisation.
     IdorRead,
@@ -96,6 +100,7 @@ impl Flaw {
         Flaw::StackTrace,
         Flaw::DebugPage,
         Flaw::SqlError,
+        Flaw::LoginSqlError,
         Flaw::IdorRead,
         Flaw::IdorWrite,
         Flaw::IdorCart,
@@ -134,6 +139,7 @@ impl Flaw {
             Flaw::StackTrace => "stack-trace",
             Flaw::DebugPage => "debug-page",
             Flaw::SqlError => "sql-error",
+            Flaw::LoginSqlError => "login-sql-error",
             Flaw::IdorRead => "idor-read",
             Flaw::IdorWrite => "idor-write",
             Flaw::IdorCart => "idor-cart",
@@ -170,7 +176,9 @@ impl Flaw {
     /// The checklist item this flaw makes fail.
     pub fn item(self) -> Item {
         match self {
-            Flaw::StackTrace | Flaw::DebugPage | Flaw::SqlError => Item::ErrorHandling,
+            Flaw::StackTrace | Flaw::DebugPage | Flaw::SqlError | Flaw::LoginSqlError => {
+                Item::ErrorHandling
+            }
             Flaw::IdorRead | Flaw::IdorWrite | Flaw::IdorCart | Flaw::IdorForm => {
                 Item::TenantIsolation
             }
@@ -213,8 +221,12 @@ impl Flaw {
                  versions, and /debug/vars exposes runtime internals"
             }
             Flaw::SqlError => {
-                "search endpoints concatenate the query text into SQL and return the SQLite error \
-                 and the query on failure"
+                "search endpoints (the API's and the projects page's search form) concatenate the \
+                 query text into SQL and return the SQLite error and the query on failure"
+            }
+            Flaw::LoginSqlError => {
+                "login (JSON and form) concatenates the email into SQL; a quote in it answers with \
+                 the SQLite error, the query and a backtrace"
             }
             Flaw::IdorRead => {
                 "invoices by id (path or query) and documents by slug (lookup body) are read \

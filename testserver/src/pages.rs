@@ -2,11 +2,12 @@
 //! pages of the app (projects, invoices, settings).
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use rusqlite::Connection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::PageUser;
 use crate::errors::ApiError;
@@ -163,6 +164,56 @@ pub(crate) async fn app_projects(
         let conn = state.db();
         projects::list_for(&state, &conn, me.user.org_id, &ListParams::default())?
     };
+    Ok(projects_page(&me, &projects, ""))
+}
+
+/// The projects search form's fields.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct ProjectSearchForm {
+    q: String,
+    csrf_token: String,
+}
+
+/// `POST /app/projects/search`: the projects page's search form. It takes a browser's
+/// form post only (form-encoded, this session's CSRF token, from this site) and lists
+/// the matching projects; the search text goes through the same query as the API's.
+pub(crate) async fn app_projects_search(
+    State(state): State<SharedState>,
+    me: PageUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let form_post = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if !form_post {
+        return Ok((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected a form post (application/x-www-form-urlencoded)",
+        )
+            .into_response());
+    }
+    crate::auth::same_origin_write(&headers, state.require_origin)?;
+    let form: ProjectSearchForm = serde_urlencoded::from_bytes(&body)
+        .map_err(|_| ApiError::bad_request("the search form could not be read"))?;
+    if form.csrf_token != me.csrf {
+        return Err(ApiError::Forbidden("missing or invalid CSRF token"));
+    }
+    let params = ListParams {
+        q: Some(form.q.clone()),
+        ..ListParams::default()
+    };
+    let projects = {
+        let conn = state.db();
+        projects::list_for(&state, &conn, me.user.org_id, &params)?
+    };
+    Ok(projects_page(&me, &projects, &form.q).into_response())
+}
+
+/// The projects page: its search form and the projects it lists.
+fn projects_page(me: &PageUser, projects: &[projects::Project], query: &str) -> Html<String> {
     let rows: String = projects
         .iter()
         .map(|p| {
@@ -176,14 +227,21 @@ pub(crate) async fn app_projects(
         })
         .collect();
     let main = format!(
-        "<h1>Projects</h1>\n<table>\n<thead><tr><th>ID</th><th>Name</th><th>Description</th><th>Status</th></tr></thead>\n\
-         <tbody>\n{rows}</tbody>\n</table>\n"
+        "<h1>Projects</h1>\n\
+         <form method=\"post\" action=\"/app/projects/search\" role=\"search\">\n\
+         <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\n\
+         <label>Find a project <input type=\"search\" name=\"q\" value=\"{}\"></label>\n\
+         <button type=\"submit\">Search</button>\n</form>\n\
+         <table>\n<thead><tr><th>ID</th><th>Name</th><th>Description</th><th>Status</th></tr></thead>\n\
+         <tbody>\n{rows}</tbody>\n</table>\n",
+        html::esc(&me.csrf),
+        html::esc(query)
     );
     let nav = Nav::App {
         user: &me.user,
         csrf: &me.csrf,
     };
-    Ok(Html(html::page("Projects", nav, "", &main)))
+    Html(html::page("Projects", nav, "", &main))
 }
 
 /// `GET /app/invoices`

@@ -113,6 +113,12 @@ impl Routes {
                 get(pages::app_projects),
             )
             .at(
+                "POST",
+                "/app/projects/search",
+                "pages::app_projects_search",
+                post(pages::app_projects_search),
+            )
+            .at(
                 "GET",
                 "/app/invoices",
                 "pages::app_invoices",

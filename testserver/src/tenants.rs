@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit;
 use crate::auth::CurrentUser;
-use crate::errors::ApiError;
+use crate::errors::{ApiError, Cause};
 use crate::extract::{ApiJson, check_text};
 use crate::state::SharedState;
 
@@ -73,6 +73,25 @@ pub(crate) fn user_with_hash(
         |row| Ok((User::from_row(row)?, row.get("password_hash")?)),
     )
     .optional()
+}
+
+/// The `login-sql-error` flaw's lookup: the email pasted into the statement, as a
+/// hand-rolled query builder would. A statement the email breaks fails with its text
+/// and, as a handler forwarding the whole error would show it, the backtrace.
+pub(crate) fn user_with_hash_concatenated(
+    conn: &Connection,
+    email: &str,
+) -> Result<Option<(User, String)>, ApiError> {
+    let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = '{email}'");
+    conn.query_row(&sql, [], |row| {
+        Ok((User::from_row(row)?, row.get("password_hash")?))
+    })
+    .optional()
+    .map_err(|e| ApiError::Sql {
+        cause: Cause::of("rusqlite::Error", &e),
+        query: sql.clone(),
+        with_trace: true,
+    })
 }
 
 pub(crate) fn users_of_org(conn: &Connection, org_id: i64) -> rusqlite::Result<Vec<User>> {

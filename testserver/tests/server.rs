@@ -866,6 +866,114 @@ async fn sql_error_flaw_returns_the_database_error_and_query() {
 }
 
 #[tokio::test]
+async fn login_sql_error_flaw_leaks_the_query_and_a_backtrace() {
+    let app = start("login-sql-error").await;
+    // Accounts without a quote still log in, through both styles.
+    app.token("a-member").await;
+    app.form_login("b-member").await;
+    let quoted = "o'brien@acme.test";
+    let api = app
+        .send(
+            Method::POST,
+            "/api/auth/login",
+            As::Anonymous,
+            Some(json!({ "email": quoted, "password": "wrong-password" })),
+        )
+        .await;
+    assert_eq!(api.status, 500, "{}", api.body);
+    let body = api.json();
+    assert!(
+        body["error"].as_str().unwrap().contains("SQLITE_ERROR"),
+        "{body}"
+    );
+    assert!(
+        body["query"]
+            .as_str()
+            .unwrap()
+            .contains("WHERE email = 'o'brien")
+    );
+    assert!(body["backtrace"].as_array().is_some_and(|b| !b.is_empty()));
+
+    let page = app.get("/login", As::Anonymous).await;
+    let pre = cookie_pair(&page.cookie("presession").unwrap());
+    let csrf = attr_after(&page.body, "name=\"csrf_token\" value=\"");
+    let form = reply(
+        app.http
+            .post(app.url("/login"))
+            .header("cookie", &pre)
+            .form(&[
+                ("email", quoted),
+                ("password", "wrong"),
+                ("csrf_token", &csrf),
+            ]),
+    )
+    .await;
+    assert_eq!(form.status, 500, "{}", form.body);
+    assert!(
+        form.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(form.body.contains("SQLITE_ERROR") && form.body.contains("rusqlite::Error"));
+    app.server.shutdown().await;
+
+    let hardened = start("none").await;
+    let r = hardened
+        .send(
+            Method::POST,
+            "/api/auth/login",
+            As::Anonymous,
+            Some(json!({ "email": quoted, "password": "wrong-password" })),
+        )
+        .await;
+    assert_eq!(r.status, 401);
+    assert_no_leak("quoted login", &r);
+    hardened.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn projects_search_form_takes_browser_form_posts_only() {
+    for flaws in ["none", "sql-error"] {
+        let app = start(flaws).await;
+        let cookie = app.form_login("a-member").await;
+        let page = app.get("/app/projects", As::Cookie(&cookie, None)).await;
+        assert!(page.body.contains("action=\"/app/projects/search\""));
+        let csrf = attr_after(&page.body, "name=\"csrf_token\" value=\"");
+        let search = |fields: Vec<(&'static str, String)>| {
+            reply(
+                app.http
+                    .post(app.url("/app/projects/search"))
+                    .header("cookie", &cookie)
+                    .form(&fields),
+            )
+        };
+        let found = search(vec![("q", "churn".into()), ("csrf_token", csrf.clone())]).await;
+        assert_eq!(found.status, 200, "{flaws}: {}", found.body);
+        assert_eq!(found.body.matches("<tr><td>").count(), 1, "{}", found.body);
+        let forged = search(vec![("q", "churn".into())]).await;
+        assert_eq!(forged.status, 403);
+        let json = app
+            .send(
+                Method::POST,
+                "/app/projects/search",
+                As::Cookie(&cookie, Some(&csrf)),
+                Some(json!({ "q": "churn", "csrf_token": csrf })),
+            )
+            .await;
+        assert_eq!(json.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let quoted = search(vec![("q", "O'Brien".into()), ("csrf_token", csrf.clone())]).await;
+        if flaws == "none" {
+            assert_eq!(quoted.status, 200);
+            assert_no_leak("quoted search form", &quoted);
+        } else {
+            assert_eq!(quoted.status, 500);
+            assert!(quoted.body.contains("SQLITE_ERROR"), "{}", quoted.body);
+        }
+        app.server.shutdown().await;
+    }
+}
+
+#[tokio::test]
 async fn headers_and_cors_are_locked_down() {
     let app = start("none").await;
     let token = app.token("a-admin").await;

@@ -100,11 +100,14 @@ pub(crate) async fn authenticate_via(
     }
 
     let plausible = email.len() <= 320 && password.len() <= 1024;
-    let found = if plausible {
+    let found = if !plausible {
+        None
+    } else if state.flaw(Flaw::LoginSqlError) {
+        let conn = state.db();
+        tenants::user_with_hash_concatenated(&conn, &email).map_err(LoginFailure::Error)?
+    } else {
         let conn = state.db();
         tenants::user_with_hash(&conn, &email)?
-    } else {
-        None
     };
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), Some(hash)),

@@ -100,6 +100,7 @@ impl OrgQuery<'_> {
             Err(e) if concatenated => Err(ApiError::Sql {
                 cause: Cause::of("rusqlite::Error", &e),
                 query: sql,
+                with_trace: false,
             }),
             Err(e) => Err(e.into()),
         }

@@ -1,8 +1,12 @@
 //! Item 11: requests that make apps fail (unknown routes, unknown methods, malformed
-//! ids, quotes and type confusion in parameters, oversized values, malformed bodies).
+//! ids, quotes and type confusion in parameters, oversized values, malformed bodies,
+//! and error-triggering values in the fields of login, form and JSON bodies).
 //! The leak itself is judged by the passive signatures on each response; this probe
 //! makes sure error paths are exercised, and never changes data: ids it sends do not
-//! exist, and bodies it sends cannot be parsed.
+//! exist, bodies it sends cannot be parsed, and [`bodies`] says where its valid-looking
+//! bodies go.
+
+pub mod bodies;
 
 use std::collections::BTreeSet;
 
@@ -42,11 +46,12 @@ const MAX_BODY_ENDPOINTS: usize = 6;
 const OVERSIZED: usize = 8 * 1024;
 
 /// What the `errors` family is. Its probe ids are the catalog's `errors.*`
-/// signatures, which judge every response this family provokes (and every other).
+/// signatures, which judge every response this family provokes (and every other), and
+/// the body-field leak, which names the field and value that provoked one.
 pub const DESCRIPTOR: Descriptor = Descriptor {
     name: "errors",
     items: &[Item::ErrorHandling],
-    ids: &[],
+    ids: &[bodies::BODY_FIELD_ID],
     runs_last: false,
 };
 
@@ -270,9 +275,8 @@ fn rotation<'a, T>(all: &'a [T], turn: &mut usize, n: usize) -> impl Iterator<It
 
 async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     let planned = plan(ctx);
-    let total = planned.len();
     let parallel = ctx.http.settings().concurrency.max(1);
-    let results: Vec<Result<u16, String>> = futures_util::stream::iter(planned)
+    let sent = futures_util::stream::iter(planned)
         .map(|(who, req)| async move {
             let identity = ctx
                 .identities
@@ -285,25 +289,33 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
                 .map_err(|e| e.to_string())
         })
         .buffer_unordered(parallel)
-        .collect()
-        .await;
-    let failed: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
-    if total > 0 && failed.len() == total {
+        .collect::<Vec<Result<u16, String>>>();
+    let (results, body) = futures_util::join!(sent, bodies::probe(ctx));
+    let failed: Vec<&String> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .chain(&body.errors)
+        .collect();
+    let first_answered = results.iter().filter(|r| r.is_ok()).count();
+    let answered = first_answered + body.answered as usize;
+    if answered == 0 && !failed.is_empty() {
         return Err(format!(
-            "all {total} error-triggering requests failed, e.g. {}",
+            "all {} error-triggering requests failed, e.g. {}",
+            failed.len(),
             failed[0]
         ));
     }
     let mut run = ProbeRun::new(DESCRIPTOR.name, Item::ErrorHandling);
-    run.checks = (total - failed.len()) as u32;
+    run.checks = answered as u32;
     let server_errors = results
         .iter()
         .filter(|r| matches!(r, Ok(s) if *s >= 500))
         .count();
     run.notes.push(format!(
-        "{} error-triggering requests sent, {server_errors} answered 5xx",
-        run.checks
+        "{first_answered} error-triggering requests sent, {server_errors} answered 5xx"
     ));
+    run.notes.extend(body.notes);
+    run.findings.extend(body.findings);
     if !failed.is_empty() {
         run.notes
             .push(format!("{} requests got no response", failed.len()));
