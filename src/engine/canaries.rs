@@ -241,7 +241,11 @@ impl OwnedObjects {
             ));
         }
         let (id, url) = self.locate(http, identity, source, &resp, marker).await?;
-        let delete = source.delete.as_ref().map(|t| fill(t, &id));
+        let delete = source
+            .delete
+            .as_ref()
+            .map(|t| fill(t, &id))
+            .or_else(|| rpc_delete(source, &resp, &id));
         let object = OwnedObject {
             owner: identity.id,
             collection: crate::model::path_pattern(create.path()),
@@ -320,10 +324,12 @@ impl OwnedObjects {
             .filter(|u| http.scope().contains(u));
         let id = id.or_else(|| location.as_ref().and_then(last_segment));
         if let Some(id) = id {
-            let url = match (&source.read, location) {
-                (Some(read), _) => fill_url(read, &id),
-                (None, Some(u)) => u,
-                (None, None) => item_url(create, &id),
+            let rpc = rpc_key(source, resp).and_then(|key| rpc_sibling(create, "get", &key, &id));
+            let url = match (&source.read, location, rpc) {
+                (Some(read), _, _) => fill_url(read, &id),
+                (None, Some(u), _) => u,
+                (None, None, Some(get)) => get,
+                (None, None, None) => item_url(create, &id),
             };
             return Ok((id, url));
         }
@@ -532,7 +538,8 @@ impl OwnedObjects {
                             if after.status == 404
                                 || after.status == 410
                                 || (!object.marker.is_empty()
-                                    && !after.text().contains(&object.marker)) =>
+                                    && !after.text().contains(&object.marker))
+                                || after.json().is_some_and(|j| soft_deleted(&j, 0)) =>
                         {
                             Ok(())
                         }
@@ -555,6 +562,81 @@ impl OwnedObjects {
         }
         leftovers
     }
+}
+
+/// Whether an answer describes an object its app keeps but marks deleted (a soft
+/// delete: `"deleted": true`, `"deleted_at": "..."`, `"lifecycle_stage": "deleted"`),
+/// at its top level or one level down (`{"experiment": {...}}`).
+pub fn soft_deleted(json: &Value, depth: usize) -> bool {
+    let Some(map) = json.as_object() else {
+        return false;
+    };
+    map.iter().any(|(k, v)| {
+        let k = k.to_ascii_lowercase().replace(['_', '-'], "");
+        let flag = matches!(
+            k.as_str(),
+            "deleted" | "isdeleted" | "trashed" | "istrashed"
+        ) && v.as_bool() == Some(true);
+        let stamp = matches!(k.as_str(), "deletedat" | "deletedon" | "trashedat")
+            && v.as_str().is_some_and(|s| !s.is_empty());
+        let state = (k.ends_with("status") || k.ends_with("state") || k.ends_with("stage"))
+            && v.as_str().is_some_and(|s| {
+                matches!(
+                    s.to_ascii_lowercase().as_str(),
+                    "deleted" | "trashed" | "removed"
+                )
+            });
+        flag || stamp || state || (depth == 0 && soft_deleted(v, 1))
+    })
+}
+
+/// The RPC verbs a create route of an RPC-style API ends in (`.../experiments/create`).
+const RPC_CREATE: &[&str] = &["create", "add", "insert", "new"];
+
+/// For a create route of an RPC-style API (`POST .../things/create` answering
+/// `{"thing_id": "7"}`), the top-level key that held the new id: its siblings `get`
+/// and `delete` take the id under the same key, by that API style's convention.
+fn rpc_key(source: &CanarySource, resp: &Response) -> Option<String> {
+    let last = source.create.path_segments()?.rfind(|s| !s.is_empty())?;
+    if !RPC_CREATE.contains(&last.to_ascii_lowercase().as_str()) {
+        return None;
+    }
+    let json = resp.json()?;
+    let resource = object_id::resource_of(source.create.path());
+    let pointer = match &source.id_pointer {
+        Some(p) => p.clone(),
+        None => object_id::find(&json, resource.as_deref())?.pointer,
+    };
+    let key = pointer.strip_prefix('/')?;
+    (!key.is_empty() && !key.contains('/')).then(|| key.to_string())
+}
+
+/// The sibling RPC route `verb` of a create route, reading one object by `key=id`.
+fn rpc_sibling(create: &Url, verb: &str, key: &str, id: &str) -> Option<Url> {
+    let mut url = create.clone();
+    url.path_segments_mut()
+        .ok()?
+        .pop_if_empty()
+        .pop()
+        .push(verb);
+    url.set_query(None);
+    url.query_pairs_mut().append_pair(key, id);
+    Some(url)
+}
+
+/// The sibling `POST .../delete` with `{key: id}` of an RPC-style create route, when
+/// nothing declared how to delete.
+fn rpc_delete(source: &CanarySource, resp: &Response, id: &str) -> Option<RequestTemplate> {
+    let key = rpc_key(source, resp)?;
+    let mut url = rpc_sibling(&source.create, "delete", &key, id)?;
+    url.set_query(None);
+    let mut body = Map::new();
+    body.insert(key, Value::String(id.to_string()));
+    Some(RequestTemplate {
+        method: "POST".into(),
+        url,
+        body: Some(Value::Object(body)),
+    })
 }
 
 /// The URL of the object with `id` in the collection `create` (`/api/projects` + `7`).
@@ -995,5 +1077,36 @@ mod tests {
         assert!(owned.owns(&Url::parse("http://127.0.0.1:1/api/projects/42/tasks").unwrap()));
         assert!(!owned.owns(&Url::parse("http://127.0.0.1:1/api/projects/421").unwrap()));
         assert!(!owned.owns(&Url::parse("http://127.0.0.1:1/api/projects/4").unwrap()));
+    }
+
+    #[test]
+    fn soft_deletes_are_recognised() {
+        assert!(soft_deleted(
+            &json!({"experiment": {"name": "x", "lifecycle_stage": "deleted"}}),
+            0
+        ));
+        assert!(soft_deleted(
+            &json!({"id": 1, "deleted_at": "2026-12-03T10:00:00Z"}),
+            0
+        ));
+        assert!(soft_deleted(&json!({"isDeleted": true}), 0));
+        assert!(!soft_deleted(
+            &json!({"lifecycle_stage": "active", "deleted_at": null}),
+            0
+        ));
+        assert!(!soft_deleted(
+            &json!({"deleted": false, "status": "open"}),
+            0
+        ));
+    }
+
+    #[test]
+    fn an_rpc_create_route_gets_its_get_and_delete_siblings() {
+        let create = Url::parse("http://127.0.0.1:1/api/2.0/x/experiments/create").unwrap();
+        let get = rpc_sibling(&create, "get", "experiment_id", "37").unwrap();
+        assert_eq!(
+            get.as_str(),
+            "http://127.0.0.1:1/api/2.0/x/experiments/get?experiment_id=37"
+        );
     }
 }

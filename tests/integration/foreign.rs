@@ -383,6 +383,37 @@ delete_body = { experiment_id = "{id}" }
     assert!(s.objects.is_empty(), "the canaries were removed");
 }
 
+/// Nothing declared but the create route: an RPC-style `.../create` answering
+/// `{"experiment_id": ..}` is read through its `get` sibling and deleted through its
+/// `delete` sibling, by that API style's convention.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rpc_canaries_use_the_sibling_get_and_delete_when_nothing_is_declared() {
+    let (base, state) = spawn("html").await;
+    let ctx = context(config(
+        &base,
+        r#"
+[[canaries]]
+create = "/rpc/experiments/create"
+body = { name = "{canary}" }
+"#,
+    ))
+    .await;
+    let (warnings, leftovers) = create_and_clean(&ctx).await;
+    let s = state.lock().unwrap();
+    assert!(warnings.is_empty(), "{warnings:#?} {:#?}", s.requests);
+    assert!(leftovers.is_empty(), "{leftovers:#?} {:#?}", s.requests);
+    assert_eq!(
+        s.requests
+            .iter()
+            .filter(|r| r.as_str() == "POST /rpc/experiments/delete")
+            .count(),
+        2,
+        "{:#?}",
+        s.requests
+    );
+    assert!(s.objects.is_empty(), "the canaries were removed");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_answer_without_an_id_names_what_was_tried_and_the_id_key() {
     let (base, _state) = spawn("html").await;
