@@ -245,7 +245,7 @@ impl OwnedObjects {
             .delete
             .as_ref()
             .map(|t| fill(t, &id))
-            .or_else(|| rpc_delete(source, &resp, &id));
+            .or_else(|| rpc_delete(&source.create, source.id_pointer.as_deref(), &resp, &id));
         let object = OwnedObject {
             owner: identity.id,
             collection: crate::model::path_pattern(create.path()),
@@ -324,7 +324,8 @@ impl OwnedObjects {
             .filter(|u| http.scope().contains(u));
         let id = id.or_else(|| location.as_ref().and_then(last_segment));
         if let Some(id) = id {
-            let rpc = rpc_key(source, resp).and_then(|key| rpc_sibling(create, "get", &key, &id));
+            let rpc = rpc_key(create, source.id_pointer.as_deref(), resp)
+                .and_then(|key| rpc_sibling(create, "get", &key, &id));
             let url = match (&source.read, location, rpc) {
                 (Some(read), _, _) => fill_url(read, &id),
                 (None, Some(u), _) => u,
@@ -458,7 +459,17 @@ impl OwnedObjects {
             .header("location")
             .and_then(|l| resp.url.join(l).ok())
             .filter(|u| http.scope().contains(u));
-        let url = location.or_else(|| id.as_ref().map(|id| item_url(create, id)))?;
+        // An RPC-style create (`.../create`): its `get` and `delete` siblings.
+        let rpc = id.as_ref().and_then(|id| {
+            let key = rpc_key(create, None, resp)?;
+            Some((
+                rpc_sibling(create, "get", &key, id)?,
+                rpc_delete(create, None, resp, id)?,
+            ))
+        });
+        let url = location
+            .or_else(|| rpc.as_ref().map(|(get, _)| get.clone()))
+            .or_else(|| id.as_ref().map(|id| item_url(create, id)))?;
         let id = id.or_else(|| last_segment(&url)).unwrap_or_default();
         let object = OwnedObject {
             owner: identity.id,
@@ -468,7 +479,7 @@ impl OwnedObjects {
             marker: marker.to_string(),
             body,
             forms: None,
-            delete: None,
+            delete: rpc.map(|(_, delete)| delete),
         };
         self.push(object.clone());
         Some(object)
@@ -596,16 +607,16 @@ const RPC_CREATE: &[&str] = &["create", "add", "insert", "new"];
 /// For a create route of an RPC-style API (`POST .../things/create` answering
 /// `{"thing_id": "7"}`), the top-level key that held the new id: its siblings `get`
 /// and `delete` take the id under the same key, by that API style's convention.
-fn rpc_key(source: &CanarySource, resp: &Response) -> Option<String> {
-    let last = source.create.path_segments()?.rfind(|s| !s.is_empty())?;
+fn rpc_key(create: &Url, id_pointer: Option<&str>, resp: &Response) -> Option<String> {
+    let last = create.path_segments()?.rfind(|s| !s.is_empty())?;
     if !RPC_CREATE.contains(&last.to_ascii_lowercase().as_str()) {
         return None;
     }
     let json = resp.json()?;
-    let resource = object_id::resource_of(source.create.path());
-    let pointer = match &source.id_pointer {
-        Some(p) => p.clone(),
-        None => object_id::find(&json, resource.as_deref())?.pointer,
+    let resource = object_id::resource_of(create.path());
+    let pointer = match id_pointer {
+        Some(p) => p.to_string(),
+        None => object_id::find_strong(&json, resource.as_deref())?.pointer,
     };
     let key = pointer.strip_prefix('/')?;
     (!key.is_empty() && !key.contains('/')).then(|| key.to_string())
@@ -626,9 +637,14 @@ fn rpc_sibling(create: &Url, verb: &str, key: &str, id: &str) -> Option<Url> {
 
 /// The sibling `POST .../delete` with `{key: id}` of an RPC-style create route, when
 /// nothing declared how to delete.
-fn rpc_delete(source: &CanarySource, resp: &Response, id: &str) -> Option<RequestTemplate> {
-    let key = rpc_key(source, resp)?;
-    let mut url = rpc_sibling(&source.create, "delete", &key, id)?;
+fn rpc_delete(
+    create: &Url,
+    id_pointer: Option<&str>,
+    resp: &Response,
+    id: &str,
+) -> Option<RequestTemplate> {
+    let key = rpc_key(create, id_pointer, resp)?;
+    let mut url = rpc_sibling(create, "delete", &key, id)?;
     url.set_query(None);
     let mut body = Map::new();
     body.insert(key, Value::String(id.to_string()));
