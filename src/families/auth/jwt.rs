@@ -594,9 +594,13 @@ async fn check_weak_secret(
             return;
         }
     };
+    let guesses = if outcome.tried == 1 {
+        "1 HMAC secret guess".to_string()
+    } else {
+        format!("{} HMAC secret guesses", outcome.tried)
+    };
     run.notes.push(format!(
-        "{id}: {} HMAC secret guesses tried offline in {} ms",
-        outcome.tried,
+        "{id}: {guesses} tried offline in {} ms",
         outcome.elapsed.as_millis()
     ));
     let Some(found) = outcome.found else {
@@ -608,8 +612,8 @@ async fn check_weak_secret(
         .title("JWT signed with a guessable secret")
         .detail(format!(
             "The {} signature of identity `{id}`'s token verifies with a secret guessed \
-             offline: {} ({}), found after {} guesses. Anyone can run the same search and \
-             mint tokens for any user.",
+             offline: {} ({}), guess number {} of the search. Anyone can run the same \
+             search and mint tokens for any user.",
             t.token.alg(),
             found.kind.describe(),
             mask(&found.secret),

@@ -159,7 +159,8 @@ impl WordSource {
 /// Words seen about the app, ranked by where and how often they were seen.
 #[derive(Debug, Clone, Default)]
 pub struct AppWords {
-    /// Lower-cased word -> (weight, first-seen order, the word as first seen).
+    /// Word (lower-cased unless its case is mixed) -> (weight, first-seen order, the
+    /// word as first seen).
     seen: HashMap<String, (u32, usize, String)>,
 }
 
@@ -237,10 +238,19 @@ impl AppWords {
     }
 
     fn bump(&mut self, word: &str, source: WordSource) {
+        // `acme`, `Acme` and `ACME` are one word (each is guessed in all three forms);
+        // a mixed-case word such as `AcmeNotes` is a form of its own.
+        let lower = word.to_ascii_lowercase();
+        let key = if word == lower || word == capitalized(word) || word == word.to_ascii_uppercase()
+        {
+            lower
+        } else {
+            word.to_string()
+        };
         let order = self.seen.len();
         let entry = self
             .seen
-            .entry(word.to_string())
+            .entry(key)
             .or_insert_with(|| (0, order, word.to_string()));
         entry.0 = entry.0.saturating_add(source.weight());
     }
@@ -510,6 +520,7 @@ mod tests {
         ] {
             words.add(title, WordSource::Title);
         }
+        words.add("ACME", WordSource::Bundle);
         words.add("main.3f9a2c1b.js", WordSource::Bundle);
         words.add("com.acmecorp.notes", WordSource::Bundle);
         let ranked = words.ranked();
@@ -526,6 +537,10 @@ mod tests {
         }
         assert!(rank("Ledgerline") < rank("Projects"), "{ranked:?}");
         assert!(rank("acmecorp").is_some(), "{ranked:?}");
+        assert!(
+            rank("ACME").is_none(),
+            "one word in any of its cases: {ranked:?}"
+        );
         // Numbers, hashes, TLDs, generic script names and IP addresses name nothing.
         for w in ["127", "17", "3f9a2c1b", "com", "main", "js", "example"] {
             assert!(rank(w).is_none(), "{w} in {ranked:?}");

@@ -1,6 +1,6 @@
 //! The offline search for a JWT's HMAC secret. The token's signing input is fixed, so
 //! it is padded into hash blocks once; each guess then costs the HMAC's compressions
-//! alone (about six for HS256 on a typical token), with no allocation and no
+//! alone (seven for HS256 on a typical token), with no allocation and no
 //! per-guess buffering: `sha2`'s block function does the hashing (with the CPU's SHA
 //! extensions where it has them), this module only lays out HMAC's blocks. Tests check
 //! it against the `hmac` crate. The guesses come from [`super::secret_guesses`]; no
