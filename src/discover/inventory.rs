@@ -135,6 +135,55 @@ pub struct Inventory {
     /// their hidden values may be session tokens.
     #[serde(skip)]
     pub forms: Vec<SeenForm>,
+    /// What the app calls itself, for the JWT check's guesses at its signing secret.
+    pub app_names: AppNames,
+}
+
+/// What the app calls itself (bounded): the words the JWT weak-secret check derives
+/// its app-specific guesses from.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AppNames {
+    /// `<meta name=application-name>`, `og:site_name`, `apple-mobile-web-app-title`,
+    /// a web manifest's `name` and `short_name`.
+    pub declared: BTreeSet<String>,
+    /// Distinct page titles.
+    pub titles: BTreeSet<String>,
+    /// Identifiers in client scripts: reverse-DNS bundle ids, `appName`-like values.
+    pub bundle: BTreeSet<String>,
+}
+
+const MAX_DECLARED_NAMES: usize = 20;
+const MAX_TITLES: usize = 200;
+const MAX_BUNDLE_NAMES: usize = 50;
+/// Characters kept of one name or title.
+const MAX_NAME_CHARS: usize = 200;
+
+impl AppNames {
+    /// The `<meta>` names that declare the app's name.
+    pub const NAME_METAS: &[&str] = &[
+        "application-name",
+        "apple-mobile-web-app-title",
+        "og:site_name",
+    ];
+
+    pub fn add_declared(&mut self, name: &str) {
+        bounded_insert(&mut self.declared, name, MAX_DECLARED_NAMES);
+    }
+
+    pub fn add_title(&mut self, title: &str) {
+        bounded_insert(&mut self.titles, title, MAX_TITLES);
+    }
+
+    pub fn add_bundle(&mut self, name: &str) {
+        bounded_insert(&mut self.bundle, name, MAX_BUNDLE_NAMES);
+    }
+}
+
+fn bounded_insert(set: &mut BTreeSet<String>, value: &str, max: usize) {
+    let value: String = value.trim().chars().take(MAX_NAME_CHARS).collect();
+    if !value.is_empty() && set.len() < max {
+        set.insert(value);
+    }
 }
 
 const MAX_EXAMPLES: usize = 5;
@@ -260,6 +309,25 @@ impl Inventory {
 mod tests {
     use super::*;
     use crate::model::{IdKind, id_kind};
+
+    #[test]
+    fn app_names_are_trimmed_deduplicated_and_bounded() {
+        let mut names = AppNames::default();
+        for n in 0..MAX_TITLES + 50 {
+            names.add_title(&format!("  Page {n} · Acme  "));
+        }
+        names.add_declared(" Acme Notes ");
+        names.add_declared("Acme Notes");
+        names.add_declared("   ");
+        names.add_bundle(&"x".repeat(1000));
+        assert_eq!(names.titles.len(), MAX_TITLES);
+        assert!(names.titles.contains("Page 0 · Acme"));
+        assert_eq!(names.declared.len(), 1);
+        assert_eq!(
+            names.bundle.first().map(|b| b.chars().count()),
+            Some(MAX_NAME_CHARS)
+        );
+    }
 
     #[test]
     fn ids_are_classified_and_templated() {

@@ -15,7 +15,7 @@ use regex::Regex;
 use serde_json::Value;
 use url::Url;
 
-pub use inventory::{Endpoint, Inventory, Markers, Observation, Origin, Param, SeenForm};
+pub use inventory::{AppNames, Endpoint, Inventory, Markers, Observation, Origin, Param, SeenForm};
 pub use refs::{ObjectRef, RefSource};
 
 use crate::auth::{Identities, Identity};
@@ -372,6 +372,7 @@ impl Crawl<'_> {
                 if resp.is_html() && resp.is_success() {
                     self.inventory.pages.insert(url.to_string());
                     let page = html::parse_page(&resp.url, &resp.text());
+                    self.add_page_names(&page);
                     if page.parse_truncated {
                         self.inventory.truncated.push(format!(
                             "{url}: only the first {} KiB of the page were parsed",
@@ -410,6 +411,9 @@ impl Crawl<'_> {
                 } else if resp.is_success()
                     && let Some(json) = resp.json()
                 {
+                    for name in manifest_names(&json) {
+                        self.inventory.app_names.add_declared(name);
+                    }
                     for link in json_links(&resp.url, &json) {
                         if self.http.scope().contains(&link) {
                             self.inventory.add("GET", &link, Origin::Json);
@@ -437,6 +441,9 @@ impl Crawl<'_> {
 
     fn add_script_facts(&mut self, base: &Url, source: &str) -> Vec<Url> {
         let facts = scripts::read_script(base, source);
+        for name in &facts.names {
+            self.inventory.app_names.add_bundle(name);
+        }
         for (method, path) in facts.paths {
             if let Ok(u) = base.join(&path)
                 && self.http.scope().contains(&u)
@@ -446,6 +453,19 @@ impl Crawl<'_> {
             }
         }
         facts.chunks
+    }
+
+    /// What a page calls the app: its title and name-declaring `<meta>` tags.
+    fn add_page_names(&mut self, page: &html::Page) {
+        let names = &mut self.inventory.app_names;
+        if let Some(title) = &page.title {
+            names.add_title(title);
+        }
+        for (name, content) in &page.metas {
+            if AppNames::NAME_METAS.contains(&name.to_ascii_lowercase().as_str()) {
+                names.add_declared(content);
+            }
+        }
     }
 
     /// Fetches scripts and the chunks they load, bounded by `limits.max_scripts`, one at
@@ -688,6 +708,19 @@ pub fn listed_items(json: &Value) -> Vec<&Value> {
 }
 
 /// Same-origin links inside JSON (`"href": "/api/x/1"`, `"url": "..."`).
+/// A web app manifest's `name` and `short_name` (a JSON object with `start_url` or
+/// `icons` beside them).
+fn manifest_names(v: &Value) -> Vec<&str> {
+    let is_manifest = v.get("start_url").is_some() || v.get("icons").is_some();
+    if !is_manifest {
+        return Vec::new();
+    }
+    ["name", "short_name"]
+        .iter()
+        .filter_map(|k| v.get(*k).and_then(Value::as_str))
+        .collect()
+}
+
 fn json_links(base: &Url, v: &Value) -> Vec<Url> {
     let mut out = Vec::new();
     fn walk(base: &Url, v: &Value, out: &mut Vec<Url>, depth: usize) {
@@ -717,4 +750,19 @@ fn json_links(base: &Url, v: &Value) -> Vec<Url> {
     }
     walk(base, v, &mut out, 0);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_web_manifest_declares_the_apps_name() {
+        let manifest = serde_json::json!({
+            "name": "Acme Notes", "short_name": "Acme", "start_url": "/", "icons": []
+        });
+        assert_eq!(manifest_names(&manifest), ["Acme Notes", "Acme"]);
+        let api = serde_json::json!({"name": "a project", "id": 4});
+        assert!(manifest_names(&api).is_empty());
+    }
 }

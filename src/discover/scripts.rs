@@ -13,7 +13,27 @@ pub struct ScriptFacts {
     pub paths: Vec<(Option<String>, String)>,
     /// Further scripts it loads (dynamic imports, chunk names).
     pub chunks: Vec<Url>,
+    /// What the bundle calls the app: reverse-DNS bundle ids (`com.acme.notes`) and
+    /// the values of `appName`-like keys (at most [`MAX_NAMES`]).
+    pub names: Vec<String>,
 }
+
+/// App names kept per script.
+const MAX_NAMES: usize = 8;
+
+/// A quoted reverse-DNS identifier, as mobile and desktop bundles name their app.
+static BUNDLE_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"["'`]((?:com|io|org|net|app|dev|co)\.[a-z][a-z0-9-]{1,30}(?:\.[a-z][a-z0-9-]{1,30}){1,3})["'`]"#)
+        .expect("valid bundle id regex")
+});
+
+/// `appName: "Acme Notes"`, `APP_NAME="acme"`, `"siteName":"Acme"` and the like.
+static APP_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)["']?\b(?:app_?name|application_?name|site_?name|product_?name)["']?\s*[:=]\s*["'`]([A-Za-z][A-Za-z0-9 ._-]{1,40})["'`]"#,
+    )
+    .expect("valid app name regex")
+});
 
 /// A quoted string starting with `/`, optionally followed by `+` (concatenation).
 static QUOTED_PATH: LazyLock<Regex> = LazyLock::new(|| {
@@ -119,7 +139,24 @@ pub fn read_script(url: &Url, source: &str) -> ScriptFacts {
             facts.chunks.push(u);
         }
     }
+    facts.names = app_names(source);
     facts
+}
+
+/// The names a bundle gives its app (see [`ScriptFacts::names`]).
+fn app_names(source: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let found = BUNDLE_ID
+        .captures_iter(source)
+        .chain(APP_NAME.captures_iter(source))
+        .take(200);
+    for cap in found {
+        let name = cap[1].to_string();
+        if names.len() < MAX_NAMES && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// Where a chunk name points. Bundlers write names relative to the script (`./x.js`)
@@ -227,6 +264,16 @@ mod tests {
                 .contains(&Url::parse("http://127.0.0.1:1/assets/Admin-9c1d.js").unwrap()),
             "{:?}",
             f.chunks
+        );
+    }
+
+    #[test]
+    fn bundles_yield_the_names_they_give_the_app() {
+        let source = r#"const cfg={appName:"Acme Notes",bundle:"com.acmecorp.notes"};
+            window.APP_NAME = 'acme'; x.siteName="Acme"; "org.w3"; "com.example""#;
+        assert_eq!(
+            app_names(source),
+            ["com.acmecorp.notes", "Acme Notes", "acme", "Acme"]
         );
     }
 

@@ -152,6 +152,33 @@ async fn forged_and_weak_tokens_fail_without_printing_the_secret() {
     }
 }
 
+/// A token secret that is on no list but that the app gives away: its name (in every
+/// page title) and a year. The hardened app otherwise, so nothing else fails item 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_made_of_the_apps_name_and_a_year_is_guessed_and_never_printed() {
+    let secret = "Ledgerline2024";
+    let server = common::app_with_jwt_secret("none", secret.as_bytes()).await;
+    let report = common::scan(common::config(&server)).await;
+    server.shutdown().await;
+    let weak: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.probe == "jwt.weak-secret")
+        .collect();
+    assert_eq!(weak.len(), 1, "{:?}", report.findings);
+    assert!(
+        weak[0].detail.contains("a word taken from the app itself"),
+        "{}",
+        weak[0].detail
+    );
+    let json = serde_json::to_string(&report).expect("report serialises");
+    for shown in [secret, "ledgerline2024", "LEDGERLINE2024"] {
+        assert!(!json.contains(shown), "the cracked secret leaked");
+    }
+    let auth = verdict(&report, Item::Authentication);
+    assert!(auth.starts_with("Fail"), "{auth}");
+}
+
 /// An app whose signup takes any body, even an address without `@`.
 async fn permissive_signup_app() -> (String, tokio::task::JoinHandle<()>) {
     use axum::routing::{get, post};

@@ -6,17 +6,30 @@ use testserver::{FlawSet, Options, Server};
 
 /// Starts the test app with the named flaws on 127.0.0.1:0.
 pub async fn app(flaws: &str) -> Server {
-    let flaws = FlawSet::parse(flaws).expect("valid flaw list");
+    testserver::spawn(options(flaws))
+        .await
+        .expect("test app starts")
+}
+
+/// Starts the test app like [`app`], its API tokens signed with `jwt_secret`.
+pub async fn app_with_jwt_secret(flaws: &str, jwt_secret: &[u8]) -> Server {
     testserver::spawn(Options {
-        flaws,
+        jwt_secret: Some(jwt_secret.to_vec()),
+        ..options(flaws)
+    })
+    .await
+    .expect("test app starts")
+}
+
+fn options(flaws: &str) -> Options {
+    Options {
+        flaws: FlawSet::parse(flaws).expect("valid flaw list"),
         // Short limiter windows, so a scan can wait out the limits its bursts trip.
         limit_window: std::time::Duration::from_secs(3),
         // Cookie sessions must write the way a browser does (Origin or Referer).
         require_origin: true,
         ..Default::default()
-    })
-    .await
-    .expect("test app starts")
+    }
 }
 
 /// The bundled demo config pointed at `server`.

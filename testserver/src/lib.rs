@@ -68,6 +68,10 @@ pub struct Options {
     /// as Django does over HTTPS ("Referer checking failed - no Referer"). A write whose
     /// `Origin` names another site is refused either way.
     pub require_origin: bool,
+    /// The HMAC secret the API's tokens are signed with, when a test names one (a
+    /// guessable secret that is on no short list: a word, the app's name and a year).
+    /// `None`: a random secret, or the `weak-jwt-secret` flaw's.
+    pub jwt_secret: Option<Vec<u8>>,
 }
 
 impl Default for Options {
@@ -79,6 +83,7 @@ impl Default for Options {
             limit_window: Duration::from_secs(60),
             size: 0,
             require_origin: false,
+            jwt_secret: None,
         }
     }
 }
@@ -130,12 +135,12 @@ impl std::fmt::Debug for Server {
 }
 
 /// The token signer: a random secret and short lifetime unless a flaw says otherwise.
-fn jwt_for(flaws: FlawSet) -> anyhow::Result<Jwt> {
+fn jwt_for(flaws: FlawSet, chosen: Option<&[u8]>) -> anyhow::Result<Jwt> {
     let random = rand::random::<[u8; 32]>();
-    let secret: &[u8] = if flaws.contains(Flaw::WeakJwtSecret) {
-        auth::jwt::WEAK_SECRET
-    } else {
-        &random
+    let secret: &[u8] = match chosen {
+        Some(secret) => secret,
+        None if flaws.contains(Flaw::WeakJwtSecret) => auth::jwt::WEAK_SECRET,
+        None => &random,
     };
     let ttl = if flaws.contains(Flaw::LongLivedToken) {
         auth::jwt::LONG_TTL_SECS
@@ -264,7 +269,7 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
         partner_url: partner,
         db: conn,
         passwords: hasher,
-        jwt: jwt_for(opts.flaws)?,
+        jwt: jwt_for(opts.flaws, opts.jwt_secret.as_deref())?,
         limit_window: opts.limit_window,
         csrf: CsrfKey::new(rand::random()),
         routes: table,

@@ -1,14 +1,20 @@
 //! JWT checks (item 2), wherever an identity's credential looks like a JWT (bearer
 //! header, custom header or cookie): decoded lifetime, forgeries the server must refuse
-//! (`alg: none`, stripped signature, tampered claim), and an offline test of HMAC
-//! signatures against a bounded list of weak secrets (no request spent on that).
+//! (`alg: none`, stripped signature, tampered claim), and an offline search for the
+//! HMAC secret (framework placeholders, common weak secrets, words taken from the app,
+//! an English dictionary; no request spent on that).
+
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures_util::future::BoxFuture;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 
+use super::secret_guesses::{
+    AppWords, COMMON_WEAK, Dictionary, FRAMEWORK_PLACEHOLDERS, Guesses, WordSource, list_entries,
+};
+use super::secret_search::{self, SignedInput};
 use crate::auth::Identity;
 use crate::engine::Context;
 use crate::engine::{Descriptor, Family};
@@ -19,15 +25,10 @@ use crate::model::{
     Confidence, Evidence, Finding, FindingBuilder, Location, RequestExcerpt, Severity,
 };
 
-/// Weak HMAC secrets, one per line (data, so it can grow without code changes).
-pub const WEAK_SECRETS: &str = include_str!("../../../probes/data/jwt-secrets.txt");
-
-/// The secrets of [`WEAK_SECRETS`], comments and blank lines skipped.
+/// The short built-in list: framework placeholders, then common weak secrets. The full
+/// search ([`secret_search::search`]) tries these first, then app and dictionary words.
 pub fn weak_secrets() -> impl Iterator<Item = &'static str> {
-    WEAK_SECRETS
-        .lines()
-        .map(str::trim_end)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    list_entries(FRAMEWORK_PLACEHOLDERS).chain(list_entries(COMMON_WEAK))
 }
 
 /// A token split into its parts, header and claims decoded.
@@ -92,15 +93,20 @@ impl Jwt {
         format!("{h}.{}.{s}", encode(&claims))
     }
 
-    /// The weak secret that produced this token's HMAC signature, if one did.
-    pub fn crack<'a>(&self, secrets: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    /// The signing input and signature, decoded once for a secret search; `None` unless
+    /// the token is HMAC-signed.
+    pub fn signed_input(&self) -> Option<SignedInput> {
         let (h, p, s) = self.parts();
         let signature = URL_SAFE_NO_PAD.decode(s).ok()?;
-        let input = format!("{h}.{p}");
-        let alg = self.alg().to_string();
+        SignedInput::new(self.alg(), format!("{h}.{p}").as_bytes(), &signature)
+    }
+
+    /// The secret among `secrets` that produced this token's HMAC signature, if one did.
+    pub fn crack<'a>(&self, secrets: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+        let target = self.signed_input()?;
         secrets
             .take(MAX_SECRETS)
-            .find(|secret| hmac_matches(&alg, secret.as_bytes(), input.as_bytes(), &signature))
+            .find(|secret| target.verifies(secret.as_bytes()))
     }
 
     /// `exp` and `iat` as Unix seconds, when present and numeric.
@@ -115,24 +121,6 @@ const MAX_SECRETS: usize = 10_000;
 
 fn encode(v: &Value) -> String {
     URL_SAFE_NO_PAD.encode(v.to_string())
-}
-
-fn hmac_matches(alg: &str, key: &[u8], input: &[u8], signature: &[u8]) -> bool {
-    macro_rules! check {
-        ($d:ty) => {{
-            let Ok(mut mac) = <Hmac<$d> as Mac>::new_from_slice(key) else {
-                return false;
-            };
-            mac.update(input);
-            mac.verify_slice(signature).is_ok()
-        }};
-    }
-    match alg {
-        "HS256" => check!(sha2::Sha256),
-        "HS384" => check!(sha2::Sha384),
-        "HS512" => check!(sha2::Sha512),
-        _ => false,
-    }
 }
 
 /// A cracked secret as it may appear in a report: its first two characters and length.
@@ -233,6 +221,7 @@ impl Family for JwtFamily {
 async fn run(ctx: &Context) -> ProbeRun {
     let mut run = ProbeRun::new(DESCRIPTOR.name, Item::Authentication);
     let mut seen_checks: Vec<&'static str> = Vec::new();
+    let mut secrets = SecretSearch::new(app_words(ctx));
     let mut tested = 0;
     for identity in ctx.identities.authenticated() {
         for (placement, token) in session_tokens(&identity.session) {
@@ -247,6 +236,7 @@ async fn run(ctx: &Context) -> ProbeRun {
                 &token,
                 &mut run,
                 &mut seen_checks,
+                &mut secrets,
             )
             .await;
         }
@@ -385,6 +375,7 @@ async fn check_token(
     token: &Jwt,
     run: &mut ProbeRun,
     seen: &mut Vec<&'static str>,
+    secrets: &mut SecretSearch,
 ) {
     let baseline = check_with(ctx, identity, placement, &token.raw).await;
     let location = match &baseline {
@@ -408,7 +399,7 @@ async fn check_token(
         where_: placement.describe(),
     };
     check_lifetime(&t, run, seen);
-    check_weak_secret(&t, run, seen);
+    check_weak_secret(&t, secrets, run, seen).await;
     check_forgeries(&t, run, seen).await;
 }
 
@@ -458,27 +449,177 @@ fn check_lifetime(t: &TokenUnderTest<'_>, run: &mut ProbeRun, seen: &mut Vec<&'s
     }
 }
 
-/// An HMAC signature tried offline against the weak-secret list (no request spent).
-fn check_weak_secret(t: &TokenUnderTest<'_>, run: &mut ProbeRun, seen: &mut Vec<&'static str>) {
+/// What the app says about itself, for the secret search's app-derived guesses: the
+/// host names in scope, the names its pages and manifest declare, its page titles, the
+/// identifiers in its scripts and their file names.
+fn app_words(ctx: &Context) -> AppWords {
+    let mut words = AppWords::default();
+    let origins = ctx.http.scope().origins();
+    let hosts = std::iter::once(ctx.config.target.clone())
+        .chain(origins.iter().filter_map(|o| url::Url::parse(o).ok()));
+    for url in hosts {
+        if let Some(host) = url.host_str() {
+            words.add(host, WordSource::Host);
+        }
+    }
+    let names = &ctx.inventory.app_names;
+    for name in &names.declared {
+        words.add(name, WordSource::DeclaredName);
+    }
+    for title in &names.titles {
+        words.add(title, WordSource::Title);
+    }
+    for name in &names.bundle {
+        words.add(name, WordSource::Bundle);
+    }
+    for script in &ctx.inventory.scripts {
+        if let Ok(url) = url::Url::parse(script)
+            && let Some(file) = url.path_segments().and_then(|mut s| s.next_back())
+        {
+            words.add(file, WordSource::Bundle);
+        }
+    }
+    words
+}
+
+/// The words of a token's `iss` and `aud` claims (a URL's host name, or the text).
+fn add_claim_words(words: &mut AppWords, claims: &Value) {
+    let mut values: Vec<&str> = Vec::new();
+    for key in ["iss", "aud"] {
+        match claims.get(key) {
+            Some(Value::String(v)) => values.push(v),
+            Some(Value::Array(list)) => {
+                values.extend(list.iter().take(5).filter_map(Value::as_str))
+            }
+            _ => {}
+        }
+    }
+    for value in values {
+        match url::Url::parse(value)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+        {
+            Some(host) => words.add(&host, WordSource::Host),
+            None => words.add(value, WordSource::TokenClaim),
+        }
+    }
+}
+
+/// The secret search over one run: the word list (decompressed at the first HMAC
+/// token), what the app says about itself, and the signers already searched.
+struct SecretSearch {
+    dictionary: Option<Arc<Dictionary>>,
+    app: AppWords,
+    /// `alg`, `kid` and `iss` of tokens already searched: one signer's tokens share a
+    /// key, so one search per signer is enough (the identities' tokens usually do).
+    searched: Vec<String>,
+}
+
+impl SecretSearch {
+    fn new(app: AppWords) -> SecretSearch {
+        SecretSearch {
+            dictionary: None,
+            app,
+            searched: Vec::new(),
+        }
+    }
+
+    /// Searches `token`'s secret on a blocking thread (it costs up to a few hundred
+    /// milliseconds of CPU, which must not stall the scan's other probes).
+    async fn run(
+        &mut self,
+        token: &Jwt,
+        target: SignedInput,
+    ) -> Result<secret_search::Outcome, String> {
+        let dictionary = match &self.dictionary {
+            Some(d) => Arc::clone(d),
+            None => {
+                let d = tokio::task::spawn_blocking(Dictionary::builtin)
+                    .await
+                    .map_err(|e| format!("the word list could not be read: {e}"))?;
+                Arc::clone(self.dictionary.insert(Arc::new(d)))
+            }
+        };
+        let mut words = self.app.clone();
+        add_claim_words(&mut words, &token.claims);
+        let words = words.ranked();
+        tokio::task::spawn_blocking(move || {
+            secret_search::search(&target, &Guesses::new(&dictionary, words))
+        })
+        .await
+        .map_err(|e| format!("the secret search stopped: {e}"))
+    }
+}
+
+/// Who signed a token, as far as the token says.
+fn signer(token: &Jwt) -> String {
+    let text = |v: Option<&Value>| v.map_or(String::new(), Value::to_string);
+    format!(
+        "{} {} {}",
+        token.alg(),
+        text(token.header.get("kid")),
+        text(token.claims.get("iss"))
+    )
+}
+
+/// An HMAC signature tried offline against framework placeholders, common weak secrets,
+/// the app's own words and an English dictionary, with mutations (no request spent).
+async fn check_weak_secret(
+    t: &TokenUnderTest<'_>,
+    secrets: &mut SecretSearch,
+    run: &mut ProbeRun,
+    seen: &mut Vec<&'static str>,
+) {
     if !t.token.alg().starts_with("HS") {
         return;
     }
     run.checks += 1;
-    let Some(secret) = t.token.crack(weak_secrets()) else {
+    let id = t.identity.id;
+    let Some(target) = t.token.signed_input() else {
+        run.notes.push(format!(
+            "{id}: the token's {} signature is malformed; its secret was not searched",
+            t.token.alg()
+        ));
         return;
     };
-    t.ctx.http.redactor().add(secret);
+    let signer = signer(t.token);
+    if secrets.searched.contains(&signer) {
+        return;
+    }
+    secrets.searched.push(signer);
+    let outcome = match secrets.run(t.token, target).await {
+        Ok(o) => o,
+        Err(why) => {
+            run.notes.push(format!("{id}: {why}"));
+            return;
+        }
+    };
+    let guesses = if outcome.tried == 1 {
+        "1 HMAC secret guess".to_string()
+    } else {
+        format!("{} HMAC secret guesses", outcome.tried)
+    };
+    run.notes.push(format!(
+        "{id}: {guesses} tried offline in {} ms",
+        outcome.elapsed.as_millis()
+    ));
+    let Some(found) = outcome.found else {
+        return;
+    };
+    t.ctx.http.redactor().add(&found.secret);
     let f = t
         .finding("jwt.weak-secret", Severity::Critical, Confidence::Confirmed)
-        .title("JWT signed with a well-known weak secret")
+        .title("JWT signed with a guessable secret")
         .detail(format!(
-            "The {} signature of identity `{}`'s token verifies with a secret from the public \
-             weak-secret list ({}); anyone can mint tokens for any user.",
+            "The {} signature of identity `{id}`'s token verifies with a secret guessed \
+             offline: {} ({}), guess number {} of the search. Anyone can run the same \
+             search and mint tokens for any user.",
             t.token.alg(),
-            t.identity.id,
-            mask(secret)
+            found.kind.describe(),
+            mask(&found.secret),
+            outcome.tried,
         ))
-        .evidence(t.evidence("token signed with a weak secret"))
+        .evidence(t.evidence("token signed with a guessable secret"))
         .remediation(
             "Sign tokens with a random secret of at least 256 bits kept out of the code \
              (or an asymmetric key), and rotate it now.",
@@ -595,6 +736,7 @@ impl WithMatched for Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hmac::{Hmac, Mac};
 
     fn sign(header: &Value, claims: &Value, secret: &[u8]) -> String {
         let input = format!("{}.{}", encode(header), encode(claims));

@@ -4,6 +4,8 @@
 
 pub mod cookies;
 pub mod jwt;
+pub mod secret_guesses;
+pub mod secret_search;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
