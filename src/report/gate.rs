@@ -535,12 +535,16 @@ pub fn render_diff(old: &Report, new: &Report, diff: &BaselineReport) -> String 
         let _ = match f {
             Some(f) => writeln!(
                 out,
-                "  {id}  {:<8}  {}  {} ({} {})",
+                "  {id}  {:<8}  {}  {} ({} {}{})",
                 f.severity.as_str(),
                 f.probe,
                 f.title,
                 f.location.method,
-                f.location.url
+                f.location.url,
+                match f.route_count() {
+                    0 | 1 => String::new(),
+                    n => format!(" and {} more routes", n - 1),
+                }
             ),
             None => writeln!(out, "  {id}"),
         };
