@@ -66,8 +66,10 @@ pub fn score(runs: &[ProbeRun], attestation: Option<&Attestation>) -> Vec<ItemVe
 fn score_item(item: Item, runs: &[ProbeRun], attestation: Option<&Attestation>) -> ItemVerdict {
     let mine: Vec<&ProbeRun> = runs.iter().filter(|r| r.item == item).collect();
     let findings: Vec<&Finding> = mine.iter().flat_map(|r| &r.findings).collect();
-    let ids = findings.iter().map(|f| f.id.clone()).collect();
-    // Headlines (e.g. a header grade) lead the summary whatever the verdict.
+    let ids: Vec<String> = findings.iter().map(|f| f.id.clone()).collect();
+    // Headlines (e.g. a header grade) lead the summary, except where findings failed or
+    // warned the item: then the findings, their routes and the worst of them come first,
+    // so a scorecard that cuts long summaries still shows them.
     let headlines: Vec<&str> = mine.iter().filter_map(|r| r.headline.as_deref()).collect();
     let verdict = |status, summary: String| ItemVerdict {
         item,
@@ -77,9 +79,21 @@ fn score_item(item: Item, runs: &[ProbeRun], attestation: Option<&Attestation>) 
         } else {
             format!("{}; {summary}", headlines.join("; "))
         },
-        findings: ids,
+        findings: ids.clone(),
         worst: None,
         routes: 0,
+    };
+    let decided_verdict = |status, d: Decided| ItemVerdict {
+        item,
+        status,
+        summary: if headlines.is_empty() {
+            d.summary
+        } else {
+            format!("{}; {}", d.summary, headlines.join("; "))
+        },
+        findings: ids.clone(),
+        worst: Some(d.worst),
+        routes: d.routes,
     };
 
     if item == Item::CodeOwnership {
@@ -100,12 +114,7 @@ fn score_item(item: Item, runs: &[ProbeRun], attestation: Option<&Attestation>) 
         .filter(|f| finding_weight(f) == Status::Fail)
         .collect();
     if !failing.is_empty() {
-        let d = decided("failing", &failing);
-        return ItemVerdict {
-            worst: Some(d.worst),
-            routes: d.routes,
-            ..verdict(Status::Fail, d.summary)
-        };
+        return decided_verdict(Status::Fail, decided("failing", &failing));
     }
     let errors: Vec<String> = mine
         .iter()
@@ -123,12 +132,7 @@ fn score_item(item: Item, runs: &[ProbeRun], attestation: Option<&Attestation>) 
         .filter(|f| finding_weight(f) == Status::Warn)
         .collect();
     if !warning.is_empty() {
-        let d = decided("weakness", &warning);
-        return ItemVerdict {
-            worst: Some(d.worst),
-            routes: d.routes,
-            ..verdict(Status::Warn, d.summary)
-        };
+        return decided_verdict(Status::Warn, decided("weakness", &warning));
     }
     let undecided: Vec<String> = mine
         .iter()
@@ -327,6 +331,31 @@ mod tests {
         let v = score(&[run], None);
         assert_eq!(v[0].status, Status::NotTested);
         assert!(v[0].summary.contains("identities.b"), "{}", v[0].summary);
+    }
+
+    #[test]
+    fn a_failed_item_leads_with_its_findings_and_a_passed_one_with_its_headline() {
+        let h = Item::SecurityHeaders;
+        let graded = |findings| ProbeRun {
+            headline: Some("grade F".into()),
+            ..ran(h, 3, findings)
+        };
+        let v = score(
+            &[graded(vec![finding(h, Severity::High, Confidence::Firm)])],
+            None,
+        );
+        let v = &v[5];
+        assert_eq!(v.status, Status::Fail);
+        assert_eq!(v.summary, "1 failing finding on 1 route: title; grade F");
+        assert_eq!(v.routes, 1);
+        assert!(v.worst.is_some());
+        let v = score(&[graded(vec![])], None);
+        assert!(
+            v[5].summary.starts_with("grade F; 3 checks ran"),
+            "{}",
+            v[5].summary
+        );
+        assert_eq!((v[5].worst.as_ref(), v[5].routes), (None, 0));
     }
 
     #[test]
