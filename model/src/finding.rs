@@ -91,10 +91,25 @@ pub struct Evidence {
     pub matched: Option<String>,
 }
 
+/// One route a grouped finding was seen on: where, how bad it was there, and the id the
+/// finding had on that route alone (what suppressions and baselines written before
+/// findings were grouped name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Occurrence {
+    /// The per-route id: the probe, the method, the route pattern and the discriminator.
+    pub id: String,
+    pub method: String,
+    pub url: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+}
+
 /// A weakness a probe observed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    /// Stable across runs: derived from the probe, the method, the route pattern and a discriminator.
+    /// Stable across runs: derived from the probe, the method, the route pattern and a
+    /// discriminator; for a grouped finding ([`Finding::locations`]), from the probe and
+    /// the discriminator alone (see [`group_id`]).
     pub id: String,
     pub item: Item,
     /// Dotted `family.check` probe id, stable across releases.
@@ -103,9 +118,26 @@ pub struct Finding {
     pub confidence: Confidence,
     pub title: String,
     pub detail: String,
+    /// Where it was seen; for a grouped finding, its worst occurrence.
     pub location: Location,
+    /// Every route a grouped finding was seen on, worst first, at most a bound the report
+    /// sets; empty for a finding of one route.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<Occurrence>,
+    /// Occurrences left out of `locations` by its bound.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub more_locations: u32,
     pub evidence: Vec<Evidence>,
     pub remediation: String,
+    /// What tells this finding apart from others of its probe on the same route (a
+    /// header check, a cookie name, a body field): part of its id, and of the key the
+    /// report groups routes by. Not serialised: the report consumes it when it groups.
+    #[serde(skip)]
+    pub discriminator: String,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The family of a dotted probe id: `tenant` for `tenant.read-replay`.
@@ -147,6 +179,41 @@ impl Finding {
     pub fn with_remediation(mut self, remediation: impl Into<String>) -> Self {
         self.remediation = remediation.into();
         self
+    }
+
+    /// Whether it stands for several routes' instances of one problem ([`Finding::locations`]).
+    pub fn is_grouped(&self) -> bool {
+        !self.locations.is_empty()
+    }
+
+    /// Every route it was seen on, as listed: its occurrences, or for a finding of one
+    /// route that route under the finding's own id.
+    pub fn occurrences(&self) -> Vec<Occurrence> {
+        if self.is_grouped() {
+            return self.locations.clone();
+        }
+        vec![Occurrence {
+            id: self.id.clone(),
+            method: self.location.method.clone(),
+            url: self.location.url.clone(),
+            severity: self.severity,
+            confidence: self.confidence,
+        }]
+    }
+
+    /// How many routes it was seen on, listed or not.
+    pub fn route_count(&self) -> usize {
+        if self.is_grouped() {
+            self.locations.len() + self.more_locations as usize
+        } else {
+            1
+        }
+    }
+
+    /// Its id and the per-route ids of its listed occurrences: every id a suppression or
+    /// an earlier report may know it by.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.id.as_str()).chain(self.locations.iter().map(|o| o.id.as_str()))
     }
 }
 
@@ -217,10 +284,20 @@ impl FindingBuilder {
             title: self.title,
             detail: self.detail,
             location: self.location,
+            locations: Vec::new(),
+            more_locations: 0,
             evidence: self.evidence,
             remediation: self.remediation,
+            discriminator: self.discriminator,
         }
     }
+}
+
+/// The id of the finding that groups every route's instance of `probe` with
+/// `discriminator`: route, host and run play no part, so it is as stable as the probe id.
+pub fn group_id(probe: &str, discriminator: &str) -> String {
+    // A part no method can be keeps these ids apart from per-route ids.
+    hashed_id(&[probe, "*group*", discriminator])
 }
 
 /// Ids hash the route pattern and query parameter names, not object ids, host or port,
@@ -234,8 +311,12 @@ fn finding_id(probe: &str, location: &Location, discriminator: &str) -> String {
             format!("{}?{}", path_pattern(u.path()), names.join("&"))
         })
         .unwrap_or_else(|_| location.url.clone());
+    hashed_id(&[probe, &location.method, &path, discriminator])
+}
+
+fn hashed_id(parts: &[&str]) -> String {
     let mut h = Sha256::new();
-    for part in [probe, &location.method, &path, discriminator] {
+    for part in parts {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
@@ -270,5 +351,38 @@ mod tests {
         assert_ne!(a, c);
         assert_ne!(a, d);
         assert!(a.starts_with("PR-") && a.len() == 15);
+    }
+
+    #[test]
+    fn group_ids_depend_on_probe_and_discriminator_only() {
+        let g = group_id("headers.nosniff-missing", "headers.nosniff-missing");
+        assert_eq!(
+            g,
+            group_id("headers.nosniff-missing", "headers.nosniff-missing")
+        );
+        assert_ne!(g, group_id("headers.nosniff-missing", ""));
+        assert_ne!(g, group_id("headers.corp", "headers.nosniff-missing"));
+        assert!(g.starts_with("PR-") && g.len() == 15);
+        let route = finding_id("p.x", &loc("http://127.0.0.1:4000/"), "");
+        assert_ne!(group_id("p.x", ""), route);
+    }
+
+    #[test]
+    fn a_lone_finding_is_its_own_occurrence_and_ids_list_every_route() {
+        let f = Finding::builder(Item::SecurityHeaders, "headers.corp")
+            .rated(Severity::Low, Confidence::Firm)
+            .at(loc("http://127.0.0.1:4000/a"))
+            .discriminator("headers.corp")
+            .build();
+        assert!(!f.is_grouped());
+        assert_eq!(f.route_count(), 1);
+        let occ = f.occurrences();
+        assert_eq!(occ.len(), 1);
+        assert_eq!(occ[0].id, f.id);
+        assert_eq!(f.ids().collect::<Vec<_>>(), vec![f.id.as_str()]);
+        assert_eq!(f.discriminator, "headers.corp");
+        // The discriminator is an input to ids and grouping, not part of the report.
+        let json = serde_json::to_value(&f).unwrap();
+        assert!(json.get("discriminator").is_none() && json.get("locations").is_none());
     }
 }

@@ -11,8 +11,8 @@ pub mod scope;
 
 pub use checklist::{Attestation, Item, Status};
 pub use finding::{
-    Confidence, Evidence, Finding, FindingBuilder, Location, RequestExcerpt, ResponseExcerpt,
-    Severity, family_of,
+    Confidence, Evidence, Finding, FindingBuilder, Location, Occurrence, RequestExcerpt,
+    ResponseExcerpt, Severity, family_of, group_id,
 };
 pub use identity::{IdentityId, Role, Tenant};
 pub use route::{EndpointKey, IdKind, has_placeholder, id_kind, path_pattern, path_segment};

@@ -2,4 +2,4 @@
 
 mod score;
 
-pub use score::{ItemVerdict, score};
+pub use score::{ItemVerdict, score, weight};

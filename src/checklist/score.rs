@@ -1,8 +1,13 @@
 //! The pure scoring function: probe runs in, twelve verdicts out.
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 
-use crate::model::{Attestation, Confidence, Finding, Item, ProbeRun, RunState, Severity, Status};
+use crate::model::{
+    Attestation, Confidence, EndpointKey, Finding, Item, ProbeRun, RunState, Severity, Status,
+    path_pattern,
+};
 
 /// The verdict for one checklist item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -12,15 +17,41 @@ pub struct ItemVerdict {
     pub summary: String,
     /// Ids of the findings behind the verdict.
     pub findings: Vec<String>,
+    /// The worst finding of a failed or warned item: the one that weighs most, then the
+    /// most severe and sure (the smallest id on a tie, so reruns agree).
+    pub worst: Option<String>,
+    /// How many routes (method and route pattern) the findings that decided a failed or
+    /// warned item were seen on: the failing ones of a failed item, the warning ones of
+    /// a warned one. Zero for other verdicts.
+    pub routes: u32,
 }
 
-/// Whether a finding fails its item, only warns, or is informational.
-fn weight(f: &Finding) -> Status {
-    match (f.severity, f.confidence) {
+/// Whether a rating fails its item, only warns, or is informational.
+pub fn weight(severity: Severity, confidence: Confidence) -> Status {
+    match (severity, confidence) {
         (Severity::Info, _) => Status::Pass,
         (Severity::Low, _) | (_, Confidence::Tentative) => Status::Warn,
         _ => Status::Fail,
     }
+}
+
+/// How much a status weighs in scoring: fail over warn over anything else.
+fn rank(status: Status) -> u8 {
+    match status {
+        Status::Fail => 2,
+        Status::Warn => 1,
+        _ => 0,
+    }
+}
+
+/// What a finding weighs: its heaviest occurrence, so grouping routes into one finding
+/// never changes a verdict.
+fn finding_weight(f: &Finding) -> Status {
+    f.occurrences()
+        .iter()
+        .map(|o| weight(o.severity, o.confidence))
+        .max_by_key(|s| rank(*s))
+        .unwrap_or(Status::Pass)
 }
 
 /// Scores every item from the probe runs. An item passes only when a probe for it ran
@@ -35,8 +66,10 @@ pub fn score(runs: &[ProbeRun], attestation: Option<&Attestation>) -> Vec<ItemVe
 fn score_item(item: Item, runs: &[ProbeRun], attestation: Option<&Attestation>) -> ItemVerdict {
     let mine: Vec<&ProbeRun> = runs.iter().filter(|r| r.item == item).collect();
     let findings: Vec<&Finding> = mine.iter().flat_map(|r| &r.findings).collect();
-    let ids = findings.iter().map(|f| f.id.clone()).collect();
-    // Headlines (e.g. a header grade) lead the summary whatever the verdict.
+    let ids: Vec<String> = findings.iter().map(|f| f.id.clone()).collect();
+    // Headlines (e.g. a header grade) lead the summary, except where findings failed or
+    // warned the item: then the findings, their routes and the worst of them come first,
+    // so a scorecard that cuts long summaries still shows them.
     let headlines: Vec<&str> = mine.iter().filter_map(|r| r.headline.as_deref()).collect();
     let verdict = |status, summary: String| ItemVerdict {
         item,
@@ -46,7 +79,21 @@ fn score_item(item: Item, runs: &[ProbeRun], attestation: Option<&Attestation>) 
         } else {
             format!("{}; {summary}", headlines.join("; "))
         },
-        findings: ids,
+        findings: ids.clone(),
+        worst: None,
+        routes: 0,
+    };
+    let decided_verdict = |status, d: Decided| ItemVerdict {
+        item,
+        status,
+        summary: if headlines.is_empty() {
+            d.summary
+        } else {
+            format!("{}; {}", d.summary, headlines.join("; "))
+        },
+        findings: ids.clone(),
+        worst: Some(d.worst),
+        routes: d.routes,
     };
 
     if item == Item::CodeOwnership {
@@ -61,12 +108,13 @@ fn score_item(item: Item, runs: &[ProbeRun], attestation: Option<&Attestation>) 
         return verdict(Status::Manual, summary);
     }
 
-    let failing: Vec<&&Finding> = findings
+    let failing: Vec<&Finding> = findings
         .iter()
-        .filter(|f| weight(f) == Status::Fail)
+        .copied()
+        .filter(|f| finding_weight(f) == Status::Fail)
         .collect();
     if !failing.is_empty() {
-        return verdict(Status::Fail, count_summary("failing", &failing));
+        return decided_verdict(Status::Fail, decided("failing", &failing));
     }
     let errors: Vec<String> = mine
         .iter()
@@ -78,12 +126,13 @@ fn score_item(item: Item, runs: &[ProbeRun], attestation: Option<&Attestation>) 
     if !errors.is_empty() {
         return verdict(Status::Inconclusive, errors.join("; "));
     }
-    let warning: Vec<&&Finding> = findings
+    let warning: Vec<&Finding> = findings
         .iter()
-        .filter(|f| weight(f) == Status::Warn)
+        .copied()
+        .filter(|f| finding_weight(f) == Status::Warn)
         .collect();
     if !warning.is_empty() {
-        return verdict(Status::Warn, count_summary("weakness", &warning));
+        return decided_verdict(Status::Warn, decided("weakness", &warning));
     }
     let undecided: Vec<String> = mine
         .iter()
@@ -139,15 +188,55 @@ fn score_item(item: Item, runs: &[ProbeRun], attestation: Option<&Attestation>) 
     )
 }
 
-/// Names the most severe finding, so the summary leads with what matters most.
-fn count_summary(kind: &str, findings: &[&&Finding]) -> String {
-    let Some(first) = findings.iter().max_by_key(|f| (f.severity, f.confidence)) else {
-        return format!("no {kind} finding");
+/// What the findings that failed or warned an item say together.
+struct Decided {
+    /// How many there are, on how many routes, and the worst of them.
+    summary: String,
+    worst: String,
+    routes: u32,
+}
+
+fn decided(kind: &str, findings: &[&Finding]) -> Decided {
+    let worst = findings
+        .iter()
+        .copied()
+        .max_by(|a, b| {
+            let key = |f: &Finding| (rank(finding_weight(f)), f.severity, f.confidence);
+            key(a).cmp(&key(b)).then_with(|| b.id.cmp(&a.id))
+        })
+        .expect("a verdict is decided by at least one finding");
+    let routes: BTreeSet<EndpointKey> = findings
+        .iter()
+        .flat_map(|f| f.occurrences())
+        .map(|o| route_of(&o.method, &o.url))
+        .collect();
+    // Routes beyond a grouped finding's listed ones are counted but cannot be told
+    // apart from listed ones of other findings: count them as distinct.
+    let unlisted: usize = findings.iter().map(|f| f.more_locations as usize).sum();
+    let routes = u32::try_from(routes.len() + unlisted).unwrap_or(u32::MAX);
+    let plural = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
     };
-    match findings.len() {
-        1 => format!("1 {kind} finding: {}", first.title),
-        n => format!("{n} {kind} findings, e.g. {}", first.title),
+    let on = plural(routes as usize, "route", "routes");
+    let summary = match findings.len() {
+        1 => format!("1 {kind} finding on {on}: {}", worst.title),
+        n => format!("{n} {kind} findings on {on}, worst: {}", worst.title),
+    };
+    Decided {
+        summary,
+        worst: worst.id.clone(),
+        routes,
     }
+}
+
+/// A route as the scorecard counts it: the method and the route pattern of the path.
+fn route_of(method: &str, url: &str) -> EndpointKey {
+    let path = url::Url::parse(url).map_or_else(|_| url.to_string(), |u| u.path().to_string());
+    EndpointKey::new(method, path_pattern(&path))
 }
 
 #[cfg(test)]
@@ -242,6 +331,31 @@ mod tests {
         let v = score(&[run], None);
         assert_eq!(v[0].status, Status::NotTested);
         assert!(v[0].summary.contains("identities.b"), "{}", v[0].summary);
+    }
+
+    #[test]
+    fn a_failed_item_leads_with_its_findings_and_a_passed_one_with_its_headline() {
+        let h = Item::SecurityHeaders;
+        let graded = |findings| ProbeRun {
+            headline: Some("grade F".into()),
+            ..ran(h, 3, findings)
+        };
+        let v = score(
+            &[graded(vec![finding(h, Severity::High, Confidence::Firm)])],
+            None,
+        );
+        let v = &v[5];
+        assert_eq!(v.status, Status::Fail);
+        assert_eq!(v.summary, "1 failing finding on 1 route: title; grade F");
+        assert_eq!(v.routes, 1);
+        assert!(v.worst.is_some());
+        let v = score(&[graded(vec![])], None);
+        assert!(
+            v[5].summary.starts_with("grade F; 3 checks ran"),
+            "{}",
+            v[5].summary
+        );
+        assert_eq!((v[5].worst.as_ref(), v[5].routes), (None, 0));
     }
 
     #[test]

@@ -85,8 +85,8 @@ fn status_of(ep: &Endpoint, identity: IdentityId) -> Option<u16> {
 enum Replay {
     /// The member was refused: the role is enforced there.
     Refused,
-    /// The member got what only the admin should.
-    Granted(Finding),
+    /// The member got what only the admin should (boxed: a finding is large).
+    Granted(Box<Finding>),
     /// Neither; why, as the run's reason when nothing else decides.
     Undecided(String),
 }
@@ -355,7 +355,7 @@ async fn replay_read(
              policy per handler), not only by hiding links in the UI.",
         )
         .build();
-    Some(Replay::Granted(f))
+    Some(Replay::Granted(Box::new(f)))
 }
 
 /// Admin-looking or declared admin-only writes on one object, the member's own account
@@ -440,7 +440,7 @@ async fn replay_write(
         )
         .remediation("Check the caller's role on the server for every admin action.")
         .build();
-    Some(Replay::Granted(f))
+    Some(Replay::Granted(Box::new(f)))
 }
 
 /// The run from the replays, one check each; when none found a flaw or a refusal, the
@@ -453,7 +453,7 @@ fn conclude(replays: Vec<Replay>, hidden: usize) -> ProbeRun {
         run.checks += 1;
         match replay {
             Replay::Refused => enforced += 1,
-            Replay::Granted(f) => run.findings.push(f),
+            Replay::Granted(f) => run.findings.push(*f),
             Replay::Undecided(why) => undecided.push(why),
         }
     }

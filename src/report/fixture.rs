@@ -1,5 +1,5 @@
 //! A fixed, realistic scan for report tests: several probe runs, findings with evidence,
-//! a duplicate finding, and every item status represented.
+//! a duplicate finding, findings grouped across routes, and every item status represented.
 
 use std::time::Duration;
 
@@ -71,7 +71,7 @@ fn tenant_read() -> Finding {
         .with_remediation("Scope every query by the caller's tenant id on the server.")
 }
 
-fn cors() -> Finding {
+fn cors(path: &str) -> Finding {
     Finding::builder(
         Item::SecurityHeaders,
         "cors.reflected-origin-with-credentials",
@@ -81,14 +81,14 @@ fn cors() -> Finding {
     .detail(
         "An arbitrary Origin was echoed in Access-Control-Allow-Origin with credentials allowed.",
     )
-    .at(at("GET", "/api/me"))
+    .at(at("GET", path))
     .discriminator("https://evil.example")
     .build()
     .with_evidence(Evidence {
         label: "arbitrary origin reflected".into(),
         request: RequestExcerpt {
             headers: vec![("origin".into(), "https://evil.example".into())],
-            ..request(IdentityId::A, "GET", "/api/me")
+            ..request(IdentityId::A, "GET", path)
         },
         response: Some(response(
             200,
@@ -129,12 +129,12 @@ fn csp() -> Finding {
         .with_remediation("Drop 'unsafe-inline'; use nonces or hashes.")
 }
 
-fn hsts() -> Finding {
+fn hsts(path: &str) -> Finding {
     Finding::builder(Item::SecurityHeaders, "headers.hsts-missing")
         .rated(Severity::Low, Confidence::Confirmed)
         .title("No Strict-Transport-Security header")
         .detail("Responses carry no HSTS header.")
-        .at(at("GET", "/"))
+        .at(at("GET", path))
         .build()
         .with_remediation("Send Strict-Transport-Security: max-age=31536000; includeSubDomains.")
 }
@@ -223,10 +223,17 @@ pub(crate) fn input() -> ReportInput {
             "headers",
             Item::SecurityHeaders,
             40,
-            vec![csp(), hsts()],
+            // One check on three routes: grouped into one finding.
+            vec![csp(), hsts("/"), hsts("/api/me"), hsts("/api/invoices/41")],
             &[],
         ),
-        run("cors", Item::SecurityHeaders, 18, vec![cors()], &[]),
+        run(
+            "cors",
+            Item::SecurityHeaders,
+            18,
+            vec![cors("/api/me"), cors("/api/projects")],
+            &[],
+        ),
         run(
             "secrets",
             Item::Secrets,

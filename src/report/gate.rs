@@ -5,7 +5,7 @@
 //! checklist verdicts stay what the scan measured; the gate is what the team's policy
 //! makes of them, and the report says both.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -44,13 +44,11 @@ impl FailOn {
         }
     }
 
-    fn counts(self, f: &Finding) -> bool {
+    fn counts(self, severity: Severity, confidence: Confidence) -> bool {
         match self {
-            FailOn::FailingItems => {
-                f.severity >= Severity::Medium && f.confidence >= Confidence::Firm
-            }
-            FailOn::Warn => f.severity >= Severity::Low,
-            FailOn::Severity(s) => f.severity >= s,
+            FailOn::FailingItems => severity >= Severity::Medium && confidence >= Confidence::Firm,
+            FailOn::Warn => severity >= Severity::Low,
+            FailOn::Severity(s) => severity >= s,
         }
     }
 
@@ -313,14 +311,18 @@ impl GatePolicy {
     }
 }
 
-/// Compares a scan with an earlier one by stable finding id.
+/// Compares a scan with an earlier one by stable finding id. A finding is known to the
+/// other report by its id or by the per-route id of any route it lists, so a report of
+/// grouped findings compares with one written before grouping (one finding per route):
+/// a group whose routes the old report had one by one is unchanged, and an old route's
+/// finding is fixed only when no group of the new report lists it.
 pub fn diff(old: &Report, new: &Report) -> BaselineReport {
-    let before: HashMap<&str, &Finding> = old.findings.iter().map(|f| (f.id.as_str(), f)).collect();
-    let now: HashMap<&str, &Finding> = new.findings.iter().map(|f| (f.id.as_str(), f)).collect();
+    let before: HashSet<&str> = old.findings.iter().flat_map(Finding::ids).collect();
+    let now: HashSet<&str> = new.findings.iter().flat_map(Finding::ids).collect();
     let (unchanged, added): (Vec<&Finding>, Vec<&Finding>) = new
         .findings
         .iter()
-        .partition(|f| before.contains_key(f.id.as_str()));
+        .partition(|f| f.ids().any(|id| before.contains(id)));
     BaselineReport {
         started_at: old
             .started_at
@@ -331,7 +333,7 @@ pub fn diff(old: &Report, new: &Report) -> BaselineReport {
         fixed: old
             .findings
             .iter()
-            .filter(|f| !now.contains_key(f.id.as_str()))
+            .filter(|f| !f.ids().any(|id| now.contains(id)))
             .map(|f| FixedFinding {
                 id: f.id.clone(),
                 item: f.item,
@@ -368,12 +370,17 @@ pub fn evaluate(report: &Report, policy: &GatePolicy, today: Date) -> Evaluation
             expires: format_date(s.expires),
             state: if today > s.expires {
                 SuppressionState::Expired
-            } else if report.finding(&s.id).is_none() {
+            } else if !report.findings.iter().any(|f| f.ids().any(|id| id == s.id)) {
                 SuppressionState::Unmatched
             } else {
                 SuppressionState::Active
             },
         })
+        .collect();
+    let active: HashSet<&str> = suppressions
+        .iter()
+        .filter(|s| s.state == SuppressionState::Active)
+        .map(|s| s.id.as_str())
         .collect();
 
     let mut reasons = Vec::new();
@@ -390,11 +397,28 @@ pub fn evaluate(report: &Report, policy: &GatePolicy, today: Date) -> Evaluation
     // Failing findings grouped per item, in checklist order.
     let mut failing: BTreeMap<u8, (Item, Vec<&str>)> = BTreeMap::new();
     for f in &report.findings {
-        let suppressed = suppressions
-            .iter()
-            .any(|s| s.id == f.id && s.state == SuppressionState::Active);
-        if suppressed {
+        // A suppression of the finding's id covers every route; one of a route's own id
+        // (written before findings were grouped) covers that route only.
+        if active.contains(f.id.as_str()) {
             continue;
+        }
+        let occurrences = f.occurrences();
+        let open: Vec<_> = occurrences
+            .iter()
+            .filter(|o| !active.contains(o.id.as_str()))
+            .collect();
+        // Routes beyond the listed ones are unknown by id, so never suppressed.
+        if open.is_empty() && f.more_locations == 0 {
+            continue;
+        }
+        if open.len() < occurrences.len() {
+            notes.push(format!(
+                "suppressions cover {} of the {} routes of {} {}; the other routes count",
+                occurrences.len() - open.len(),
+                f.route_count(),
+                f.id,
+                f.probe
+            ));
         }
         if policy.fail_on_new
             && baseline
@@ -403,11 +427,18 @@ pub fn evaluate(report: &Report, policy: &GatePolicy, today: Date) -> Evaluation
         {
             continue;
         }
+        // The worst severity among the routes it still stands for.
+        let severity = open
+            .iter()
+            .map(|o| o.severity)
+            .chain((f.more_locations > 0).then_some(f.severity))
+            .max()
+            .unwrap_or(f.severity);
         let counts = match policy.policy.rule(f.item, &f.probe) {
             Some(Action::Ignore) => false,
-            Some(Action::Fail) => f.severity >= Severity::Low,
+            Some(Action::Fail) => severity >= Severity::Low,
             Some(Action::Warn) => {
-                if f.severity >= Severity::Low {
+                if severity >= Severity::Low {
                     notes.push(format!(
                         "{} {} ({}) is warn-only by policy: {}",
                         f.id,
@@ -418,7 +449,13 @@ pub fn evaluate(report: &Report, policy: &GatePolicy, today: Date) -> Evaluation
                 }
                 false
             }
-            None => policy.fail_on.counts(f),
+            // A grouped finding counts when a route it still stands for does; an unlisted
+            // route is taken to be as bad as the finding's own rating.
+            None => {
+                open.iter()
+                    .any(|o| policy.fail_on.counts(o.severity, o.confidence))
+                    || (f.more_locations > 0 && policy.fail_on.counts(f.severity, f.confidence))
+            }
         };
         if counts {
             failing
@@ -498,12 +535,16 @@ pub fn render_diff(old: &Report, new: &Report, diff: &BaselineReport) -> String 
         let _ = match f {
             Some(f) => writeln!(
                 out,
-                "  {id}  {:<8}  {}  {} ({} {})",
+                "  {id}  {:<8}  {}  {} ({} {}{})",
                 f.severity.as_str(),
                 f.probe,
                 f.title,
                 f.location.method,
-                f.location.url
+                f.location.url,
+                match f.route_count() {
+                    0 | 1 => String::new(),
+                    n => format!(" and {} more routes", n - 1),
+                }
             ),
             None => writeln!(out, "  {id}"),
         };
@@ -566,6 +607,16 @@ mod tests {
     }
 
     const TODAY: Date = time::macros::date!(2026 - 11 - 29);
+
+    /// The id the report gives the finding of `probe`.
+    fn id_of(report: &Report, probe: &str) -> String {
+        report
+            .findings
+            .iter()
+            .find(|f| f.probe == probe)
+            .map(|f| f.id.clone())
+            .unwrap_or_else(|| panic!("no {probe} finding"))
+    }
 
     fn headers_low() -> Finding {
         finding(
@@ -763,11 +814,15 @@ mod tests {
             ran(Item::TenantIsolation, vec![tenant_high()]),
             ran(Item::ErrorHandling, vec![err.clone()]),
         ]);
+        // Headers and error signatures are grouped: the report knows them by group id.
+        let err_id = id_of(&new, "errors.stack-trace");
+        let headers_id = id_of(&old, "headers.hsts-missing");
+        assert_ne!(err_id, err.id);
         let d = diff(&old, &new);
-        assert_eq!(d.new, vec![err.id.clone()]);
+        assert_eq!(d.new, vec![err_id.clone()]);
         assert_eq!(d.unchanged, vec![tenant_high().id]);
         assert_eq!(d.fixed.len(), 1);
-        assert_eq!(d.fixed[0].id, headers_low().id);
+        assert_eq!(d.fixed[0].id, headers_id);
 
         let policy = GatePolicy {
             baseline: Some(old.clone()),
@@ -777,11 +832,11 @@ mod tests {
         let e = evaluate(&new, &policy, TODAY);
         assert!(!e.gate.passed);
         assert_eq!(e.gate.reasons.len(), 1, "{:?}", e.gate.reasons);
-        assert!(e.gate.reasons[0].contains(&err.id));
+        assert!(e.gate.reasons[0].contains(&err_id));
         let applied = apply(new.clone(), &policy, TODAY);
-        assert_eq!(applied.baseline_state(&err.id), Some(BaselineState::New));
+        assert_eq!(applied.baseline_state(&err_id), Some(BaselineState::New));
         assert_eq!(
-            applied.baseline_state(&headers_low().id),
+            applied.baseline_state(&headers_id),
             Some(BaselineState::Fixed)
         );
 
@@ -793,5 +848,102 @@ mod tests {
             ..GatePolicy::default()
         };
         assert!(!evaluate(&same, &plain, TODAY).gate.passed);
+    }
+
+    fn cors_on(path: &str) -> Finding {
+        finding(
+            Item::SecurityHeaders,
+            "cors.null-origin-with-credentials",
+            path,
+            Severity::High,
+            Confidence::Firm,
+        )
+    }
+
+    fn suppress(ids: &[&str]) -> Vec<Suppression> {
+        ids.iter()
+            .map(|id| Suppression {
+                id: id.to_string(),
+                reason: "accepted".into(),
+                expires: time::macros::date!(2027 - 01 - 31),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn suppressions_of_per_route_ids_still_match_grouped_findings() {
+        let a = cors_on("/api/a");
+        let b = cors_on("/api/b");
+        let r = report(vec![ran(Item::SecurityHeaders, vec![a.clone(), b.clone()])]);
+        assert_eq!(r.findings.len(), 1);
+        let group = r.findings[0].id.clone();
+        assert!(r.findings[0].ids().any(|id| id == a.id));
+        let with = |ids: &[&str]| GatePolicy {
+            suppressions: suppress(ids),
+            ..GatePolicy::default()
+        };
+
+        // One route's old id: it matches, sets that route aside, and the other still fails.
+        let e = evaluate(&r, &with(&[&a.id]), TODAY);
+        assert_eq!(e.suppressions[0].state, SuppressionState::Active);
+        assert!(!e.gate.passed, "{:?}", e.gate);
+        assert!(e.gate.reasons[0].contains(&group), "{:?}", e.gate.reasons);
+        assert!(
+            e.gate
+                .notes
+                .iter()
+                .any(|n| n.contains("cover 1 of the 2 routes")),
+            "{:?}",
+            e.gate.notes
+        );
+        let applied = apply(r.clone(), &with(&[&a.id]), TODAY);
+        assert!(applied.suppression_of(&applied.findings[0]).is_none());
+        assert!(applied.suppression(&a.id).is_some());
+
+        // Every route's old id, or the group's id: the finding is set aside whole.
+        for ids in [vec![a.id.as_str(), b.id.as_str()], vec![group.as_str()]] {
+            let e = evaluate(&r, &with(&ids), TODAY);
+            assert!(e.gate.passed, "{ids:?}: {:?}", e.gate);
+            assert!(
+                e.suppressions
+                    .iter()
+                    .all(|s| s.state == SuppressionState::Active)
+            );
+            let applied = apply(r.clone(), &with(&ids), TODAY);
+            assert!(applied.suppression_of(&applied.findings[0]).is_some());
+        }
+    }
+
+    #[test]
+    fn a_grouped_report_compares_with_one_written_per_route() {
+        let (a, b, c) = (cors_on("/api/a"), cors_on("/api/b"), cors_on("/api/c"));
+        // A report from before grouping: one finding per route, under per-route ids.
+        let mut old = report(vec![ran(
+            Item::SecurityHeaders,
+            vec![a.clone(), b.clone(), c.clone()],
+        )]);
+        old.findings = vec![a.clone(), b.clone(), c.clone()]
+            .into_iter()
+            .map(|mut f| {
+                f.discriminator.clear();
+                f
+            })
+            .collect();
+        // Now /api/c is fixed and /api/d is new, in one group.
+        let d_route = cors_on("/api/d");
+        let new = report(vec![ran(
+            Item::SecurityHeaders,
+            vec![a.clone(), b.clone(), d_route],
+        )]);
+        let group = new.findings[0].id.clone();
+        let d = diff(&old, &new);
+        assert_eq!(d.unchanged, vec![group.clone()]);
+        assert!(d.new.is_empty());
+        let fixed: Vec<&str> = d.fixed.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(fixed, vec![c.id.as_str()]);
+        // Grouped against grouped: the group id matches.
+        let again = diff(&new, &new);
+        assert_eq!(again.unchanged, vec![group]);
+        assert!(again.new.is_empty() && again.fixed.is_empty());
     }
 }

@@ -91,10 +91,22 @@ fn scorecard(out: &mut String, report: &Report) {
 }
 
 fn item_row(out: &mut String, item: &ItemReport) {
-    let links: Vec<String> = item
-        .findings
-        .iter()
-        .map(|id| format!("<a href=\"#{0}\"><code>{0}</code></a>", esc(id)))
+    // The worst finding is named first and marked; the rest follow in report order.
+    let worst = item.worst.as_deref();
+    let links: Vec<String> = worst
+        .into_iter()
+        .map(|id| {
+            format!(
+                "<a class=\"worst\" href=\"#{0}\" title=\"worst finding\"><strong><code>{0}</code></strong></a>",
+                esc(id)
+            )
+        })
+        .chain(
+            item.findings
+                .iter()
+                .filter(|id| Some(id.as_str()) != worst)
+                .map(|id| format!("<a href=\"#{0}\"><code>{0}</code></a>", esc(id))),
+        )
         .collect();
     let _ = writeln!(
         out,
@@ -190,7 +202,7 @@ fn finding(out: &mut String, report: &Report, f: &Finding) {
             state.as_str()
         );
     }
-    if let Some(s) = report.suppression(&f.id) {
+    if let Some(s) = report.suppression_of(f) {
         let _ = write!(
             out,
             "<span class=\"tag suppressed\" title=\"{}\">suppressed until {}</span>",
@@ -212,6 +224,9 @@ fn finding(out: &mut String, report: &Report, f: &Finding) {
     if !f.detail.is_empty() {
         let _ = writeln!(out, "<p>{}</p>", esc(&f.detail));
     }
+    if f.is_grouped() {
+        routes(out, report, f);
+    }
     if !f.remediation.is_empty() {
         let _ = writeln!(out, "<p><strong>Fix:</strong> {}</p>", esc(&f.remediation));
     }
@@ -219,6 +234,46 @@ fn finding(out: &mut String, report: &Report, f: &Finding) {
         evidence(out, e, n == 0);
     }
     out.push_str("</section>\n");
+}
+
+/// A grouped finding's routes, each with the id it had alone (what older suppressions
+/// name) and its own rating.
+fn routes(out: &mut String, report: &Report, f: &Finding) {
+    let _ = writeln!(
+        out,
+        "<details class=\"routes\"{}><summary>Seen on {} routes</summary><ul>",
+        if f.route_count() <= 5 { " open" } else { "" },
+        f.route_count()
+    );
+    for o in &f.locations {
+        let _ = write!(
+            out,
+            "<li data-finding=\"{}\"><code>{} {}</code> <span class=\"muted\">{} · {} {}</span>",
+            esc(&o.id),
+            esc(&o.method),
+            esc(&o.url),
+            esc(&o.id),
+            o.severity.as_str(),
+            o.confidence.as_str()
+        );
+        if let Some(s) = report.suppression(&o.id) {
+            let _ = write!(
+                out,
+                "<span class=\"tag suppressed\" title=\"{}\">suppressed until {}</span>",
+                esc(&s.reason),
+                esc(&s.expires)
+            );
+        }
+        out.push_str("</li>\n");
+    }
+    if f.more_locations > 0 {
+        let _ = writeln!(
+            out,
+            "<li class=\"muted\">and {} more, not listed</li>",
+            f.more_locations
+        );
+    }
+    out.push_str("</ul></details>\n");
 }
 
 fn evidence(out: &mut String, e: &Evidence, open: bool) {
@@ -410,5 +465,40 @@ mod tests {
             .collect();
         assert!(curl.contains("${PRODREADY_TOKEN}"), "{curl}");
         assert!(!html.contains("<link") && !html.contains("src=\"http"));
+    }
+
+    #[test]
+    fn grouped_findings_list_their_routes_and_items_name_their_worst() {
+        let report = Report::new(fixture::input());
+        let html = render(&report);
+        let doc = Html::parse_document(&html);
+        let sel = |s: &str| Selector::parse(s).unwrap();
+        let grouped = report
+            .findings
+            .iter()
+            .find(|f| f.locations.len() > 1)
+            .expect("the fixture groups routes");
+        let section = doc
+            .select(&sel(&format!("section#{}", grouped.id)))
+            .next()
+            .unwrap();
+        let listed: Vec<&str> = section
+            .select(&sel("details.routes li"))
+            .filter_map(|li| li.value().attr("data-finding"))
+            .collect();
+        let ids: Vec<&str> = grouped.locations.iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(listed, ids);
+        let headers = report.item(crate::model::Item::SecurityHeaders).unwrap();
+        let row = doc.select(&sel("tr#item-6")).next().unwrap();
+        let worst = row.select(&sel("a.worst")).next().unwrap();
+        assert_eq!(
+            worst.value().attr("href"),
+            Some(format!("#{}", headers.worst.as_deref().unwrap()).as_str())
+        );
+        let text: String = row.text().collect();
+        assert!(
+            text.contains(&format!("on {} routes", headers.routes)),
+            "{text}"
+        );
     }
 }

@@ -103,6 +103,30 @@ mod tests {
         extra["findings"][0]["score"] = 9.into();
         assert!(!errors(&extra).is_empty());
 
+        // A grouped finding lists its routes under per-route ids, with their ratings.
+        let grouped = |value: &mut Value| -> usize {
+            let findings = value["findings"].as_array().unwrap();
+            findings
+                .iter()
+                .position(|f| f.get("locations").is_some())
+                .expect("the fixture has a grouped finding")
+        };
+        let mut bad_route_id = rendered();
+        let at = grouped(&mut bad_route_id);
+        bad_route_id["findings"][at]["locations"][0]["id"] = "route-1".into();
+        assert!(!errors(&bad_route_id).is_empty());
+        let mut unrated_route = rendered();
+        let at = grouped(&mut unrated_route);
+        unrated_route["findings"][at]["locations"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("severity");
+        assert!(!errors(&unrated_route).is_empty());
+        let mut no_more = rendered();
+        let at = grouped(&mut no_more);
+        no_more["findings"][at]["more_locations"] = 0.into();
+        assert!(!errors(&no_more).is_empty());
+
         let mut wrong_schema = rendered();
         wrong_schema["schema"] = "prodready.report/v2".into();
         assert!(!errors(&wrong_schema).is_empty());

@@ -149,10 +149,32 @@ fn case(report: &Report, item: &super::ItemReport) -> Case {
                 f.probe,
                 f.detail
             );
+            if f.is_grouped() {
+                let _ = writeln!(body, "  on {} routes:", f.route_count());
+                for o in &f.locations {
+                    let suppressed = if report.suppression(&o.id).is_some() {
+                        " (suppressed)"
+                    } else {
+                        ""
+                    };
+                    let _ = writeln!(
+                        body,
+                        "    {} {} [{} {}] {}{suppressed}",
+                        o.method,
+                        o.url,
+                        o.severity.as_str(),
+                        o.confidence.as_str(),
+                        o.id
+                    );
+                }
+                if f.more_locations > 0 {
+                    let _ = writeln!(body, "    and {} more", f.more_locations);
+                }
+            }
             if let Some(state) = report.baseline_state(id) {
                 let _ = writeln!(body, "  baseline: {}", state.as_str());
             }
-            if let Some(s) = report.suppression(id) {
+            if let Some(s) = report.suppression_of(f) {
                 let _ = writeln!(body, "  suppressed until {}: {}", s.expires, s.reason);
             }
             if !f.remediation.is_empty() {
@@ -225,6 +247,12 @@ mod tests {
         let suites = doc.root_element();
         assert_eq!(suites.attribute("tests"), Some("12"));
         assert!(xml.contains("<error "), "the fixture has an errored probe");
+        // A grouped finding's failure lists every route under the id it had alone.
+        let grouped = report.findings.iter().find(|f| f.is_grouped()).unwrap();
+        assert!(xml.contains(&format!("on {} routes:", grouped.route_count())));
+        for o in &grouped.locations {
+            assert!(xml.contains(&o.id), "{}", o.id);
+        }
     }
 
     #[test]

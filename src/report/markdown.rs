@@ -80,12 +80,16 @@ pub(super) fn render(report: &Report) -> String {
             if report.baseline_state(&f.id) == Some(BaselineState::New) {
                 tags.push_str(" 🆕");
             }
-            if report.suppression(&f.id).is_some() {
+            if report.suppression_of(f).is_some() {
                 tags.push_str(" (suppressed)");
             }
+            let more = match f.route_count() {
+                0 | 1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
             let _ = writeln!(
                 out,
-                "| `{}`{} | {} | `{}` | {} | `{} {}` |",
+                "| `{}`{} | {} | `{}` | {} | `{} {}`{more} |",
                 f.id,
                 tags,
                 f.severity.as_str(),
@@ -166,6 +170,8 @@ mod tests {
             );
         }
         assert!(md.contains(&format!("`{}`", report.findings[0].id)));
+        // A grouped finding shows its first route and how many more.
+        assert!(md.contains("` and 2 more |"), "{md}");
         assert!(md.contains("❌ gate failed"));
     }
 

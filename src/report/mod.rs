@@ -5,6 +5,7 @@
 //! same model, so the formats cannot disagree about a verdict.
 
 pub mod gate;
+mod group;
 mod html;
 mod json;
 mod junit;
@@ -15,10 +16,11 @@ mod reproduce;
 mod sarif;
 mod table;
 
+pub use group::{Grouping, MAX_LOCATIONS, MAX_MERGED_EVIDENCE, grouping};
 pub use model::{
     BaselineReport, BaselineState, FixedFinding, Gate, IdentitySummary, InventoryCounts,
-    ItemReport, MAX_MERGED_EVIDENCE, ProbeReport, ProbeState, Report, ReportError, ReportInput,
-    SCHEMA_ID, SuppressionReport, SuppressionState, Tool,
+    ItemReport, ProbeReport, ProbeState, Report, ReportError, ReportInput, SCHEMA_ID,
+    SuppressionReport, SuppressionState, Tool,
 };
 
 /// An output format for a [`Report`].

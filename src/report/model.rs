@@ -8,17 +8,14 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::checklist;
+use crate::model::Finding;
 use crate::model::IdentityId;
 use crate::model::RunState;
 use crate::model::{Attestation, Item, Status};
-use crate::model::{Evidence, Finding};
 use crate::model::{PairReplay, ProbeRun};
 
 /// The schema id every v1 report carries in its `schema` field.
 pub const SCHEMA_ID: &str = "prodready.report/v1";
-
-/// How many evidence entries a finding keeps when duplicates of it are merged in.
-pub const MAX_MERGED_EVIDENCE: usize = 5;
 
 /// A finished scan: verdicts, findings, what ran and whether the gate passed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +45,9 @@ pub struct Report {
     pub inventory: InventoryCounts,
     /// Exactly 12, in checklist order.
     pub items: Vec<ItemReport>,
-    /// De-duplicated by id, sorted by item then severity (highest first).
+    /// One per problem: a probe's instances on many routes grouped where its family
+    /// allows (see `report::group`), de-duplicated by id, sorted by item then severity
+    /// (highest first).
     pub findings: Vec<Finding>,
     /// One per probe run, in the order the scanner reported them.
     pub probes: Vec<ProbeReport>,
@@ -188,6 +187,18 @@ pub struct ItemReport {
     pub summary: String,
     /// Ids of the findings behind the verdict, in report order.
     pub findings: Vec<String>,
+    /// The worst finding of a failed or warned item (the one that weighs most, then the
+    /// most severe); absent for other verdicts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worst: Option<String>,
+    /// How many routes (method and route pattern) the findings that failed or warned
+    /// the item were seen on; absent (0) for other verdicts.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub routes: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// What one probe run did, so a reader can tell a real pass from a probe that never ran.
@@ -337,9 +348,12 @@ impl Report {
             warnings,
         } = input;
 
+        super::group::regroup(&mut runs);
         // Probe reports list what each run saw, before duplicates are folded away.
         let probes: Vec<ProbeReport> = runs.iter().map(probe_report).collect();
-        let mut findings = dedup_findings(&mut runs);
+        let mut findings = super::group::fold(&mut runs);
+        // Scoring sees every route of a group; the report lists a bounded number.
+        super::group::bound(&mut findings);
         findings.sort_by(|a, b| {
             (a.item, b.severity, b.confidence, &a.probe, &a.id).cmp(&(
                 b.item,
@@ -368,6 +382,8 @@ impl Report {
                     status: v.status,
                     summary: v.summary,
                     findings: ids,
+                    worst: v.worst,
+                    routes: v.routes,
                 }
             })
             .collect();
@@ -424,11 +440,29 @@ impl Report {
         }
     }
 
-    /// The active suppression of finding `id`, if any.
+    /// The active suppression of finding `id` (or of one route's id), if any.
     pub fn suppression(&self, id: &str) -> Option<&SuppressionReport> {
         self.suppressions
             .iter()
             .find(|s| s.id == id && s.state == SuppressionState::Active)
+    }
+
+    /// The active suppression that sets `finding` aside as a whole: one of its own id,
+    /// or, when every route it lists is suppressed by its per-route id and none went
+    /// unlisted, the first of those. A group with some routes suppressed still counts.
+    pub fn suppression_of(&self, finding: &Finding) -> Option<&SuppressionReport> {
+        if let Some(s) = self.suppression(&finding.id) {
+            return Some(s);
+        }
+        if !finding.is_grouped() || finding.more_locations > 0 {
+            return None;
+        }
+        let mut first = None;
+        for o in &finding.locations {
+            let s = self.suppression(&o.id)?;
+            first.get_or_insert(s);
+        }
+        first
     }
 
     /// Reads a v1 report back, e.g. a baseline to compare a new scan with.
@@ -513,40 +547,6 @@ fn probe_report(run: &ProbeRun) -> ProbeReport {
     }
 }
 
-/// Folds findings with the same id into the first one seen, merging new evidence up to
-/// [`MAX_MERGED_EVIDENCE`], and drops the duplicates from `runs` so scoring counts each
-/// finding once. Returns the surviving findings in first-seen order.
-fn dedup_findings(runs: &mut [ProbeRun]) -> Vec<Finding> {
-    let mut kept: Vec<Finding> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for run in runs.iter_mut() {
-        let mut unique = Vec::with_capacity(run.findings.len());
-        for finding in std::mem::take(&mut run.findings) {
-            match index.get(&finding.id) {
-                Some(&at) => merge_evidence(&mut kept[at].evidence, finding.evidence),
-                None => {
-                    index.insert(finding.id.clone(), kept.len());
-                    kept.push(finding.clone());
-                    unique.push(finding);
-                }
-            }
-        }
-        run.findings = unique;
-    }
-    kept
-}
-
-fn merge_evidence(into: &mut Vec<Evidence>, more: Vec<Evidence>) {
-    for e in more {
-        if into.len() >= MAX_MERGED_EVIDENCE {
-            break;
-        }
-        if !into.contains(&e) {
-            into.push(e);
-        }
-    }
-}
-
 /// UTC, millisecond precision: what the report prints.
 fn normalise_time(t: OffsetDateTime) -> OffsetDateTime {
     let utc = t.to_offset(time::UtcOffset::UTC);
@@ -576,7 +576,8 @@ mod rfc3339_utc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Confidence, Location, RequestExcerpt, Severity};
+    use crate::model::{Confidence, Evidence, Location, RequestExcerpt, Severity};
+    use crate::report::MAX_MERGED_EVIDENCE;
     use crate::report::fixture;
 
     fn finding(item: Item, probe: &str, path: &str, severity: Severity) -> Finding {
@@ -632,10 +633,11 @@ mod tests {
     #[test]
     fn duplicates_keep_the_first_and_merge_evidence_up_to_the_bound() {
         let e = Item::ErrorHandling;
-        let first = finding(e, "errors.stack-trace", "/a", Severity::Medium)
+        // A probe reported per route, so the two are the same finding of one route.
+        let first = finding(e, "errors.body-field-leak", "/a", Severity::Medium)
             .with_evidence(evidence("one"))
             .with_remediation("first");
-        let mut again = finding(e, "errors.stack-trace", "/a", Severity::Critical)
+        let mut again = finding(e, "errors.body-field-leak", "/a", Severity::Critical)
             .with_evidence(evidence("one"))
             .with_remediation("second");
         for n in 0..10 {
@@ -680,9 +682,11 @@ mod tests {
             ran("headers", h, vec![low.clone(), high.clone()]),
             ran("tenant", t, vec![tenant.clone()]),
         ]));
-        let order: Vec<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
-        assert_eq!(order, vec![&tenant.id, &high.id, &low.id]);
-        assert_eq!(report.item(h).unwrap().findings, vec![high.id, low.id]);
+        let order: Vec<&str> = report.findings.iter().map(|f| f.probe.as_str()).collect();
+        assert_eq!(order, vec![&tenant.probe, &high.probe, &low.probe]);
+        let ids: Vec<String> = report.findings.iter().map(|f| f.id.clone()).collect();
+        assert_eq!(ids[0], tenant.id, "tenant findings stay per route");
+        assert_eq!(report.item(h).unwrap().findings, ids[1..].to_vec());
     }
 
     #[test]

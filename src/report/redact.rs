@@ -23,6 +23,7 @@ const SCANNER_MADE: &[&str] = &[
     "confidence",
     "state",
     "id",
+    "worst",
     "identity",
 ];
 
@@ -198,6 +199,19 @@ mod tests {
             report.findings.iter().map(|f| &f.id).collect::<Vec<_>>()
         );
         assert_eq!(clean.items[0].findings, report.items[0].findings);
+        // An item's worst finding and a grouped finding's routes keep their ids too.
+        assert_eq!(
+            clean.items.iter().map(|i| &i.worst).collect::<Vec<_>>(),
+            report.items.iter().map(|i| &i.worst).collect::<Vec<_>>()
+        );
+        let route_ids = |r: &Report| -> Vec<String> {
+            r.findings
+                .iter()
+                .flat_map(|f| f.locations.iter().map(|o| o.id.clone()))
+                .collect()
+        };
+        assert!(!route_ids(&report).is_empty());
+        assert_eq!(route_ids(&clean), route_ids(&report));
         let json = crate::report::render(&clean, crate::report::Format::Json, &Default::default());
         assert!(Report::from_json(&json).is_ok());
     }

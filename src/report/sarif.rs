@@ -1,7 +1,8 @@
-//! SARIF 2.1.0: one rule per probe id, one result per finding, with the HTTP exchange as
-//! `webRequest`/`webResponse`. Shaped for GitHub code scanning: `ruleId`, rule
-//! `shortDescription`/`help`, `properties.security-severity`, and `partialFingerprints`
-//! from the stable finding id so alerts follow a finding across scans.
+//! SARIF 2.1.0: one rule per probe id, one result per finding (a grouped finding's
+//! routes as its `locations`), with the HTTP exchange as `webRequest`/`webResponse`.
+//! Shaped for GitHub code scanning: `ruleId`, rule `shortDescription`/`help`,
+//! `properties.security-severity`, and `partialFingerprints` from the stable finding id
+//! so alerts follow a finding across scans.
 //!
 //! Written with `serde_json::json!` rather than serde-sarif's generated types: the
 //! output uses a small part of the spec, the JSON reads like the spec's examples, and a
@@ -122,19 +123,32 @@ fn result(report: &Report, f: &Finding, rule_index: usize) -> Value {
     result.insert("ruleId".into(), json!(f.probe));
     result.insert("ruleIndex".into(), json!(rule_index));
     result.insert("level".into(), json!(level(f.severity)));
-    let text = if f.detail.is_empty() {
+    let mut text = if f.detail.is_empty() {
         f.title.clone()
     } else {
         format!("{}: {}", f.title, f.detail)
     };
+    if f.is_grouped() {
+        text.push_str(&format!(" (seen on {} routes)", f.route_count()));
+    }
     result.insert("message".into(), json!({ "text": text }));
-    result.insert(
-        "locations".into(),
-        json!([{
-            "physicalLocation": { "artifactLocation": { "uri": f.location.url } },
-            "message": { "text": format!("{} {}", f.location.method, f.location.url) }
-        }]),
-    );
+    // One location per route of a grouped finding, each with the id it had alone.
+    let locations: Vec<Value> = f
+        .occurrences()
+        .iter()
+        .map(|o| {
+            json!({
+                "physicalLocation": { "artifactLocation": { "uri": o.url } },
+                "message": { "text": format!("{} {}", o.method, o.url) },
+                "properties": {
+                    "findingId": o.id,
+                    "severity": o.severity.as_str(),
+                    "confidence": o.confidence.as_str(),
+                }
+            })
+        })
+        .collect();
+    result.insert("locations".into(), json!(locations));
     result.insert(
         "partialFingerprints".into(),
         json!({ FINGERPRINT_KEY: f.id }),
@@ -154,7 +168,7 @@ fn result(report: &Report, f: &Finding, rule_index: usize) -> Value {
         }
         _ => {}
     }
-    if let Some(s) = report.suppression(&f.id) {
+    if let Some(s) = report.suppression_of(f) {
         result.insert(
             "suppressions".into(),
             json!([{
@@ -172,6 +186,7 @@ fn result(report: &Report, f: &Finding, rule_index: usize) -> Value {
             "severity": f.severity.as_str(),
             "confidence": f.confidence.as_str(),
             "remediation": f.remediation,
+            "routes": f.route_count(),
         }),
     );
     Value::Object(result)
@@ -305,7 +320,20 @@ mod tests {
         assert_eq!(rules.len(), probes.len());
         let results = run["results"].as_array().unwrap();
         assert_eq!(results.len(), report.findings.len());
+        let mut grouped = 0;
         for (r, f) in results.iter().zip(&report.findings) {
+            let locations = r["locations"].as_array().unwrap();
+            assert_eq!(locations.len(), f.occurrences().len());
+            if f.is_grouped() {
+                grouped += 1;
+                for (l, o) in locations.iter().zip(&f.locations) {
+                    assert_eq!(l["properties"]["findingId"], o.id.as_str());
+                    assert_eq!(
+                        l["physicalLocation"]["artifactLocation"]["uri"],
+                        o.url.as_str()
+                    );
+                }
+            }
             assert_eq!(r["ruleId"], f.probe);
             assert_eq!(r["partialFingerprints"][FINGERPRINT_KEY], f.id);
             let rule = &rules[r["ruleIndex"].as_u64().unwrap() as usize];
@@ -313,6 +341,12 @@ mod tests {
             assert!(rule["properties"]["security-severity"].is_string());
             assert!(rule["help"]["text"].as_str().is_some_and(|t| !t.is_empty()));
         }
+        assert!(grouped > 0, "the fixture has grouped findings");
+        assert!(
+            results
+                .iter()
+                .any(|r| r["locations"].as_array().unwrap().len() > 1)
+        );
     }
 
     #[test]

@@ -65,8 +65,11 @@ pub(super) fn render(report: &Report, style: &Style) -> String {
             let painted = head.replacen(&severity, &paint.severity(f.severity, &severity), 1);
             let _ = writeln!(out, "{painted}");
             let place = format!(
-                "{FINDING_INDENT}{} {}  [{}]",
-                f.location.method, f.location.url, f.id
+                "{FINDING_INDENT}{} {}{}  [{}]",
+                f.location.method,
+                f.location.url,
+                more_routes(f),
+                f.id
             );
             let _ = writeln!(out, "{}", paint.dim(&truncate(&place, cols)));
         }
@@ -200,6 +203,7 @@ fn scorecard(report: &Report, color: bool, width: u16) -> String {
             Cell::new(&item.title),
             status,
             Cell::new(item.findings.len()).set_alignment(CellAlignment::Right),
+            // The summary names the worst finding and the routes the verdict rests on.
             Cell::new(&item.summary),
         ]);
         row.max_height(SUMMARY_LINES);
@@ -234,6 +238,15 @@ fn status_color(status: Status) -> Option<Color> {
         Status::Fail => Some(Color::Red),
         Status::Inconclusive => Some(Color::Magenta),
         Status::NotTested | Status::Manual => None,
+    }
+}
+
+/// " and 3 more routes" after a grouped finding's first location; empty otherwise.
+fn more_routes(f: &Finding) -> String {
+    match f.route_count() {
+        0 | 1 => String::new(),
+        2 => " and 1 more route".to_string(),
+        n => format!(" and {} more routes", n - 1),
     }
 }
 

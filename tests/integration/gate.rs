@@ -229,6 +229,73 @@ fn baseline_suppressions_and_policy_decide_the_exit_code() {
         .code(0);
 }
 
+/// Writes a suppressions file naming `ids`, unexpired.
+fn suppressions_of(path: &Path, ids: &[String]) {
+    let text: String = ids
+        .iter()
+        .map(|id| {
+            format!("[[suppress]]\nid = \"{id}\"\nreason = \"accepted\"\nexpires = 2999-12-31\n")
+        })
+        .collect();
+    std::fs::write(path, text).unwrap();
+}
+
+/// Suppressions written before findings were grouped name one route's finding each;
+/// the report keeps those ids per route, so they still match, route by route.
+#[test]
+fn suppressions_of_per_route_ids_keep_working_on_grouped_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    // A CORS flaw every API route shares (the routes are the same from run to run).
+    let flaw = "cors-null-origin";
+    let (code, report) = demo(flaw, &out, &[]);
+    assert_eq!(code, 1);
+    let grouped: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["item"] == "security-headers")
+        .collect();
+    assert!(!grouped.is_empty(), "{report:#}");
+    let mut routes: Vec<String> = Vec::new();
+    for f in &grouped {
+        let locations = f["locations"].as_array().unwrap_or_else(|| {
+            panic!("CORS findings are grouped across routes: {f:#}");
+        });
+        assert!(f.get("more_locations").is_none(), "{f:#}");
+        routes.extend(
+            locations
+                .iter()
+                .map(|l| l["id"].as_str().unwrap().to_string()),
+        );
+    }
+    assert!(
+        routes.len() > grouped.len(),
+        "a trace on several routes: {routes:?}"
+    );
+
+    // Every route's own id: the grouped findings are set aside, the gate passes.
+    let file = dir.path().join("routes.toml");
+    suppressions_of(&file, &routes);
+    let (code, again) = demo(flaw, &out, &["--suppressions", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{:#}", again["gate"]);
+    let states: Vec<String> = again["suppressions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["state"].as_str().unwrap().to_string())
+        .collect();
+    assert!(states.iter().all(|s| s == "active"), "{states:?}");
+
+    // One route's id: it matches, but the other routes still fail the gate, and say so.
+    suppressions_of(&file, &routes[..1]);
+    let (code, again) = demo(flaw, &out, &["--suppressions", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(again["suppressions"][0]["state"], "active");
+    let notes = strings(&again["gate"]["notes"]);
+    assert!(notes.iter().any(|n| n.contains("routes of")), "{notes:?}");
+}
+
 #[test]
 fn bad_gate_input_exits_2_naming_the_flag() {
     let dir = tempfile::tempdir().unwrap();

@@ -37,11 +37,16 @@ async fn scan_as_token(url: &str) -> Report {
     crate::common::scan(config).await
 }
 
+/// Each probe with every route it was seen on (a grouped finding lists several).
 fn probes(report: &Report) -> Vec<(String, String)> {
     report
         .findings
         .iter()
-        .map(|f| (f.probe.clone(), f.location.url.clone()))
+        .flat_map(|f| {
+            f.occurrences()
+                .into_iter()
+                .map(|o| (f.probe.clone(), o.url))
+        })
         .collect()
 }
 
