@@ -10,7 +10,17 @@
 //! - Over https the http->https redirection is not judged: the http origin is out of
 //!   the scan's scope. HSTS preloading (+5) is never checked (it needs the preload list).
 //! - A report-only CSP is graded like a missing one (-25).
+//! - A script nonce seen unchanged on a second response is graded like
+//!   `'unsafe-inline'` (-20): the Observatory fetches the page once and cannot tell.
+//! - `frame-ancestors` that lets any site frame the page (`*`, a bare scheme) is graded
+//!   as no framing protection (-20), even beside `X-Frame-Options: DENY`: browsers
+//!   ignore X-Frame-Options once a policy has frame-ancestors. The Observatory counts
+//!   any frame-ancestors as protection (+5).
 //! - Cookies are graded from the start page's `Set-Cookie` headers only.
+//!
+//! As the Observatory does, the CORS test reads the answer to a preflight (`OPTIONS`
+//! with `Access-Control-Request-Method: GET` and an `Origin`), the referrer policy
+//! counts `<meta name="referrer">` after the header, and the CSP counts `<meta>` policies.
 
 use url::Url;
 
@@ -73,6 +83,9 @@ pub struct Context {
     pub http_redirect: Option<bool>,
     /// The grading request sent this `Origin` (to see whether it is reflected).
     pub origin_sent: Option<String>,
+    /// The headers of the answer to the CORS preflight sent with `origin_sent`, when
+    /// one came; without it the graded response's own headers are read.
+    pub preflight: Option<Vec<(String, String)>>,
 }
 
 fn m(test: &'static str, result: &'static str, modifier: i32) -> Modifier {
@@ -216,6 +229,7 @@ fn csp_modifier(csp: &Evaluation) -> Modifier {
         matches!(
             w,
             Weakness::UnsafeInline(_)
+                | Weakness::StaticNonce(_)
                 | Weakness::BroadScriptSource(_)
                 | Weakness::ObjectSrcUnrestricted
         )
@@ -268,9 +282,14 @@ const UNSAFE_REFERRER: &[&str] = &[
     "no-referrer-when-downgrade",
 ];
 
-/// The effective Referrer-Policy: the last recognised token of all values.
+/// The effective Referrer-Policy: the last recognised token of all values, headers
+/// first and then `<meta name="referrer">` (which the document applies last).
 pub fn referrer_policy(resp: &Response) -> Option<Result<String, String>> {
-    let values: Vec<&str> = resp.headers_named("referrer-policy").collect();
+    let mut values: Vec<String> = resp
+        .headers_named("referrer-policy")
+        .map(str::to_string)
+        .collect();
+    values.extend(meta_referrers(resp));
     if values.is_empty() {
         return None;
     }
@@ -285,6 +304,38 @@ pub fn referrer_policy(resp: &Response) -> Option<Result<String, String>> {
         .rev()
         .find(|t| SAFE_REFERRER.contains(&t.as_str()) || UNSAFE_REFERRER.contains(&t.as_str()));
     Some(known.cloned().ok_or_else(|| values.join(", ")))
+}
+
+/// The policies of the `<meta name="referrer">` tags of an HTML page, in document order
+/// (each valid one replaces the one before), legacy keywords mapped as browsers map
+/// them (`never`, `always`, `default`, `origin-when-crossorigin`).
+pub fn meta_referrers(resp: &Response) -> Vec<String> {
+    if !resp.is_html() {
+        return Vec::new();
+    }
+    let (doc, _) = crate::discover::html::parse_bounded(&resp.text());
+    let Ok(sel) = scraper::Selector::parse("meta[name][content]") else {
+        return Vec::new();
+    };
+    doc.select(&sel)
+        .filter(|e| {
+            e.value()
+                .attr("name")
+                .is_some_and(|n| n.trim().eq_ignore_ascii_case("referrer"))
+        })
+        .filter_map(|e| e.value().attr("content"))
+        .map(|c| {
+            let c = c.trim().to_ascii_lowercase();
+            match c.as_str() {
+                "never" => "no-referrer".to_string(),
+                "always" => "unsafe-url".to_string(),
+                "default" => "strict-origin-when-cross-origin".to_string(),
+                "origin-when-crossorigin" => "origin-when-cross-origin".to_string(),
+                _ => c,
+            }
+        })
+        .filter(|c| !c.is_empty())
+        .collect()
 }
 
 fn referrer_modifier(resp: &Response) -> Modifier {
@@ -302,6 +353,10 @@ fn xfo_modifier(resp: &Response, csp: &Evaluation) -> Modifier {
     if csp.frame_ancestors_protect {
         return m(T, "x-frame-options-implemented-via-csp", 5);
     }
+    if csp.frame_ancestors_set {
+        // Browsers ignore X-Frame-Options beside frame-ancestors, which allows anyone.
+        return m(T, "x-frame-options-not-implemented", -20);
+    }
     match resp
         .header("x-frame-options")
         .map(|v| v.trim().to_ascii_uppercase())
@@ -317,12 +372,18 @@ fn xfo_modifier(resp: &Response, csp: &Evaluation) -> Modifier {
 
 fn cors_modifier(resp: &Response, ctx: &Context) -> Modifier {
     const T: &str = "cross-origin-resource-sharing";
-    let Some(acao) = resp.header("access-control-allow-origin").map(str::trim) else {
+    let headers = ctx.preflight.as_deref().unwrap_or(&resp.headers);
+    let get = |n: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.trim())
+    };
+    let Some(acao) = get("access-control-allow-origin") else {
         return m(T, "cross-origin-resource-sharing-not-implemented", 0);
     };
-    let creds = resp
-        .header("access-control-allow-credentials")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let creds =
+        get("access-control-allow-credentials").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     if acao == "*" {
         return m(
             T,
@@ -851,6 +912,87 @@ mod tests {
             &reflect,
         );
         assert_eq!(result_of(&g, "cross-origin-resource-sharing").1, -50);
+    }
+
+    #[test]
+    fn cors_is_graded_from_the_preflight_when_there_is_one() {
+        let origin = "https://observer.example";
+        let echo = vec![
+            (
+                "access-control-allow-origin".to_string(),
+                origin.to_string(),
+            ),
+            (
+                "access-control-allow-credentials".to_string(),
+                "true".to_string(),
+            ),
+        ];
+        let ctx = |preflight: Option<Vec<(String, String)>>| Context {
+            origin_sent: Some(origin.into()),
+            preflight,
+            ..Context::default()
+        };
+        // The page itself sends no CORS headers; its preflight echoes any origin.
+        let g = graded("https://app.example/", &[], "", &ctx(Some(echo.clone())));
+        assert_eq!(
+            result_of(&g, "cross-origin-resource-sharing"),
+            (
+                "cross-origin-resource-sharing-implemented-with-universal-access",
+                -50
+            )
+        );
+        let g = graded("https://app.example/", &[], "", &ctx(Some(Vec::new())));
+        assert_eq!(result_of(&g, "cross-origin-resource-sharing").1, 0);
+    }
+
+    #[test]
+    fn frame_ancestors_star_overrides_x_frame_options() {
+        let g = graded(
+            "https://app.example/",
+            &[
+                ("x-frame-options", "DENY"),
+                (
+                    "content-security-policy",
+                    "default-src 'self'; frame-ancestors *",
+                ),
+            ],
+            "",
+            &Context::default(),
+        );
+        assert_eq!(
+            result_of(&g, "x-frame-options"),
+            ("x-frame-options-not-implemented", -20)
+        );
+        let g = graded(
+            "https://app.example/",
+            &[("x-frame-options", "DENY")],
+            "",
+            &Context::default(),
+        );
+        assert_eq!(result_of(&g, "x-frame-options").1, 0);
+    }
+
+    #[test]
+    fn meta_referrer_comes_after_the_header() {
+        let with = |headers: &[(&str, &str)], meta: &str| {
+            let body =
+                format!("<html><head><meta name=\"referrer\" content=\"{meta}\"></head></html>");
+            let g = graded("https://app.example/", headers, &body, &Context::default());
+            result_of(&g, "referrer-policy")
+        };
+        assert_eq!(
+            with(&[("referrer-policy", "no-referrer")], "unsafe-url"),
+            ("referrer-policy-unsafe", -5)
+        );
+        assert_eq!(with(&[], "no-referrer"), ("referrer-policy-private", 5));
+        // Legacy keywords map as browsers map them.
+        assert_eq!(with(&[], "never"), ("referrer-policy-private", 5));
+        assert_eq!(with(&[], "always"), ("referrer-policy-unsafe", -5));
+        // An unknown meta value leaves the header's policy in force.
+        assert_eq!(
+            with(&[("referrer-policy", "same-origin")], "bogus"),
+            ("referrer-policy-private", 5)
+        );
     }
 
     #[test]
