@@ -410,6 +410,9 @@ fn cors_modifier(resp: &Response, ctx: &Context) -> Modifier {
 pub struct SetCookie {
     pub name: String,
     pub value_len: usize,
+    /// The value has the shape of a session whatever the name: a JWT or a framework's
+    /// signed session (`eyJ...`, `.eJ...`, express `s:...`, Rails `...--digest`).
+    pub session_value: bool,
     pub secure: bool,
     pub http_only: bool,
     /// The `SameSite` value as sent (lower-case), if any.
@@ -427,6 +430,7 @@ pub fn parse_set_cookie(header: &str) -> Option<SetCookie> {
     let mut c = SetCookie {
         name: name.trim().to_string(),
         value_len: value.trim().len(),
+        session_value: is_session_value(value.trim().trim_matches('"')),
         secure: false,
         http_only: false,
         same_site: None,
@@ -455,17 +459,78 @@ pub fn parse_set_cookie(header: &str) -> Option<SetCookie> {
     Some(c)
 }
 
-/// Names that say a cookie carries a session (the Observatory's list, extended).
+/// Names that say a cookie carries a session: the Observatory's `sess` and `login`
+/// anywhere in the name, and whole words such as `sid`, `auth`, `token`, `jwt`,
+/// `remember`, `identity` (`connect.sid`, `authToken`, `remember_web_1`), so that
+/// `sidebar` or `author_view` are not sessions.
 pub fn is_session_name(name: &str) -> bool {
     if is_csrf_name(name) {
         return false;
     }
-    let n = name.to_ascii_lowercase();
-    [
-        "session", "sess", "sid", "auth", "token", "jwt", "login", "remember", "identity",
-    ]
-    .iter()
-    .any(|s| n.contains(s))
+    let lower = name.to_ascii_lowercase();
+    if ["sess", "login", "jwt"].iter().any(|s| lower.contains(s)) {
+        return true;
+    }
+    name_words(name).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "sid" | "ssid" | "auth" | "authn" | "remember" | "identity" | "logged"
+        ) || w.ends_with("token")
+            || (w.starts_with("auth") && !w.starts_with("author"))
+            || w.starts_with("authoriz")
+    })
+}
+
+/// The lower-case words of a cookie name: split at non-alphanumerics and camelCase.
+fn name_words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut word = String::new();
+        let mut prev_lower = false;
+        for c in part.chars() {
+            if c.is_ascii_uppercase() && prev_lower && !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            word.push(c.to_ascii_lowercase());
+        }
+        if !word.is_empty() {
+            words.push(word);
+        }
+    }
+    words
+}
+
+/// Whether a cookie value has the shape of a session token (see [`SetCookie::session_value`]).
+pub fn is_session_value(value: &str) -> bool {
+    let b64 = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '=' | '+' | '/'))
+    };
+    let parts: Vec<&str> = value.split('.').collect();
+    // A JWT or an itsdangerous-signed (Flask, Django signing) JSON payload.
+    let signed_json = (value.starts_with("eyJ") || value.starts_with(".eJ"))
+        && value.len() >= 24
+        && parts.iter().filter(|p| b64(p)).count() >= 2;
+    // express-session: `s:` + id + `.` + signature, usually URL-encoded.
+    let express = (value.starts_with("s%3A") || value.starts_with("s:"))
+        && value.contains('.')
+        && value.len() >= 24;
+    // Rails: signed `payload--hexdigest`, encrypted `payload--iv--tag` (URL-encoded).
+    let value = value
+        .replace("%3D", "=")
+        .replace("%2F", "/")
+        .replace("%2B", "+");
+    let rails_parts: Vec<&str> = value.split("--").collect();
+    let rails_signed = rails_parts.len() == 2
+        && rails_parts[0].len() >= 16
+        && b64(rails_parts[0])
+        && rails_parts[1].len() >= 40
+        && rails_parts[1].chars().all(|c| c.is_ascii_hexdigit());
+    let rails_encrypted =
+        rails_parts.len() == 3 && value.len() >= 40 && rails_parts.iter().all(|p| b64(p));
+    signed_json || express || rails_signed || rails_encrypted
 }
 
 /// Names that say a cookie carries an anti-CSRF token.
@@ -993,6 +1058,58 @@ mod tests {
             with(&[("referrer-policy", "same-origin")], "bogus"),
             ("referrer-policy-private", 5)
         );
+    }
+
+    #[test]
+    fn session_cookies_by_name_words_and_value_shape() {
+        for name in [
+            "sessionid",
+            "PHPSESSID",
+            "JSESSIONID",
+            "connect.sid",
+            "laravel_session",
+            "authToken",
+            "access_token",
+            "__Host-next-auth.session-token",
+            "remember_web_59ba36",
+            ".AspNetCore.Identity.Application",
+            "wordpress_logged_in_abc",
+            "SID",
+        ] {
+            assert!(is_session_name(name), "{name}");
+        }
+        for name in [
+            "sidebar",
+            "side_nav",
+            "author_view",
+            "lang",
+            "theme",
+            "_ga",
+            "csrftoken",
+            "XSRF-TOKEN",
+            "consider_banner",
+        ] {
+            assert!(!is_session_name(name), "{name}");
+        }
+        for value in [
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+            ".eJyrVkrNS8tMLS4tSVUqzs9JUbIqSkxJTEpVqgUAi3UJ9A.ZmFrZQ.c2lnbmF0dXJl",
+            "s%3AbR4nd0mS3ss10nId.c2lnbmF0dXJlc2lnbmF0dXJl",
+            "BAh7BkkiD3Nlc3Npb25faWQGOgZFVA--0123456789abcdef0123456789abcdef01234567",
+            "aGVsbG8gd29ybGQgaGVsbG8%3D--aXZpdml2aXZpdg%3D%3D--dGFndGFndGFn",
+        ] {
+            assert!(is_session_value(value), "{value}");
+        }
+        for value in [
+            "en",
+            "dark",
+            "1",
+            "GA1.1.123456789.1700000000",
+            "a--b",
+            "eyJ",
+        ] {
+            assert!(!is_session_value(value), "{value}");
+        }
     }
 
     #[test]
