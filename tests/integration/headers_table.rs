@@ -749,6 +749,14 @@ fn cookie_cases() -> Vec<Case> {
             Verdict::Pass,
         ),
         cookie_case(
+            "a session cookie being cleared (PHP style), and where to go after login",
+            &[
+                "PHPSESSID=deleted; expires=Thu, 01-Jan-1970 00:00:01 GMT; path=/",
+                "login_redirect=%2Fapp%2Fprojects; Path=/",
+            ],
+            Verdict::Pass,
+        ),
+        cookie_case(
             "a CSRF cookie without SameSite",
             &["csrftoken={random}; Path=/"],
             Verdict::Warn("cookies.samesite-missing"),

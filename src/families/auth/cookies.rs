@@ -367,7 +367,7 @@ impl Verdicts {
                 .filter_map(parse_set_cookie)
             {
                 // Cookies being cleared carry nothing.
-                if c.max_age == Some(0) || c.value_len == 0 {
+                if c.clears() {
                     continue;
                 }
                 let Some(role) = role_of(&c, submit) else {
@@ -592,5 +592,14 @@ mod tests {
         );
         assert_eq!(role_of(&cookie("sidebar=collapsed; Path=/"), false), None);
         assert_eq!(role_of(&cookie("lang=en; Path=/"), false), None);
+        // Clearing a cookie sets nothing to judge.
+        for cleared in [
+            "session=deleted; expires=Thu, 01-Jan-1970 00:00:01 GMT; path=/",
+            "session=x; Max-Age=-1",
+            "session=; Path=/",
+        ] {
+            assert!(cookie(cleared).clears(), "{cleared}");
+        }
+        assert!(!cookie("session=x; Expires=Fri, 01 Jan 2100 00:00:00 GMT").clears());
     }
 }

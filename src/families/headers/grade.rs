@@ -423,6 +423,21 @@ pub struct SetCookie {
     pub expires: Option<String>,
 }
 
+impl SetCookie {
+    /// Whether this `Set-Cookie` removes the cookie rather than sets one: an empty
+    /// value, `Max-Age` zero or less, or an `Expires` in a past year (`deleted;
+    /// expires=Thu, 01-Jan-1970` is how PHP and others clear a cookie).
+    pub fn clears(&self) -> bool {
+        let past_year = self.expires.as_deref().is_some_and(|e| {
+            e.split(|c: char| !c.is_ascii_digit())
+                .filter(|t| t.len() == 4)
+                .filter_map(|t| t.parse::<i32>().ok())
+                .any(|y| y < time::OffsetDateTime::now_utc().year())
+        });
+        self.value_len == 0 || self.max_age.is_some_and(|a| a <= 0) || past_year
+    }
+}
+
 /// Parses one `Set-Cookie` value (attributes are case-insensitive).
 pub fn parse_set_cookie(header: &str) -> Option<SetCookie> {
     let mut parts = header.split(';');
@@ -459,12 +474,27 @@ pub fn parse_set_cookie(header: &str) -> Option<SetCookie> {
     Some(c)
 }
 
+/// Words that make a session-sounding name something else: where to go after login,
+/// when it happened, a preference (`login_redirect`, `session_expires_at`,
+/// `next-auth.callback-url`, `remember_lang`).
+const NOT_A_SESSION: &[&str] = &[
+    "redirect", "return", "url", "hint", "method", "time", "at", "date", "expires", "expiry",
+    "pref", "prefs", "lang", "locale", "theme", "consent", "banner", "seen", "count",
+];
+
 /// Names that say a cookie carries a session: the Observatory's `sess` and `login`
 /// anywhere in the name, and whole words such as `sid`, `auth`, `token`, `jwt`,
 /// `remember`, `identity` (`connect.sid`, `authToken`, `remember_web_1`), so that
-/// `sidebar` or `author_view` are not sessions.
+/// `sidebar` or `author_view` are not sessions; nor is a name that says it holds a
+/// URL, a time or a preference.
 pub fn is_session_name(name: &str) -> bool {
     if is_csrf_name(name) {
+        return false;
+    }
+    if name_words(name)
+        .iter()
+        .any(|w| NOT_A_SESSION.contains(&w.as_str()))
+    {
         return false;
     }
     let lower = name.to_ascii_lowercase();
@@ -550,7 +580,7 @@ fn cookies_modifier(
         .headers_named("set-cookie")
         .filter_map(parse_set_cookie)
         // Cookies being cleared carry nothing.
-        .filter(|c| c.max_age != Some(0) && c.value_len > 0)
+        .filter(|c| !c.clears())
         .collect();
     if cookies.is_empty() {
         return m(T, "cookies-not-found", 0);
@@ -1088,6 +1118,10 @@ mod tests {
             "csrftoken",
             "XSRF-TOKEN",
             "consider_banner",
+            "login_redirect",
+            "session_expires_at",
+            "next-auth.callback-url",
+            "last_login_time",
         ] {
             assert!(!is_session_name(name), "{name}");
         }

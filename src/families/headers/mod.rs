@@ -696,7 +696,7 @@ fn cookie_note(resp: &Response) -> Option<String> {
     let names: Vec<String> = resp
         .headers_named("set-cookie")
         .filter_map(grade::parse_set_cookie)
-        .filter(|c| c.max_age != Some(0) && c.value_len > 0)
+        .filter(|c| !c.clears())
         .map(|c| c.name)
         .collect();
     (!names.is_empty()).then(|| {
