@@ -262,16 +262,31 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         .clone();
     let mut verdicts = Verdicts::default();
     verdicts.judge_responses(ctx, &seen);
-    if logins.is_empty() {
-        if verdicts.judged.is_empty() {
-            return Ok(ProbeRun::not_run(
-                DESCRIPTOR.name,
-                Item::Authentication,
-                "no identity logs in through a JSON or form login, so no session cookie is issued to judge (token, cookie and HTTP Basic identities carry fixed credentials), and the pages visited set no session or CSRF cookie",
-                Some("identities.a.login"),
-            ));
-        }
-    } else if fresh.logged_in == 0 {
+    if logins.is_empty() && verdicts.findings.is_empty() {
+        // Cookie flags alone do not make item 2 pass when no login could be judged.
+        let pages = if verdicts.judged.is_empty() {
+            "the pages visited set no session or CSRF cookie".to_string()
+        } else {
+            format!(
+                "the session/CSRF cookies the pages visited set ({}) have sound flags",
+                verdicts
+                    .judged
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        return Ok(ProbeRun::not_run(
+            DESCRIPTOR.name,
+            Item::Authentication,
+            format!(
+                "no identity logs in through a JSON or form login, so no login's session cookie could be judged (token, cookie and HTTP Basic identities carry fixed credentials); {pages}"
+            ),
+            Some("identities.a.login"),
+        ));
+    }
+    if !logins.is_empty() && fresh.logged_in == 0 {
         return Err(format!(
             "no fresh login succeeded: {}",
             fresh.errors.join("; ")
