@@ -450,6 +450,12 @@ fn cors_cases() -> Vec<Case> {
             ),
             Verdict::Fail(REFLECTED),
         ),
+        case(
+            "prefix check on the target's host over https (the API is http)",
+            "cors-both-schemes",
+            cors(|o| o == TRUSTED || o.starts_with("https://127.0.0.1"), true),
+            Verdict::Fail(REFLECTED),
+        ),
         Case {
             trusted: &[TRUSTED, "http://trusted.example"],
             ..case(

@@ -3,8 +3,8 @@
 //! For a bounded sample of authenticated JSON endpoints (one example per route
 //! pattern), a simple GET and a preflight are sent with the identity's credentials and
 //! each origin of a matrix: an arbitrary attacker origin, `null`, and for the target
-//! and every trusted origin (`target.trusted_origins`), in both schemes, the origins a
-//! sloppy allowlist lets through: the trusted host as the end of an attacker host
+//! (in both schemes) and every trusted origin (`target.trusted_origins`, in its own),
+//! the origins a sloppy allowlist lets through: the trusted host as the end of an attacker host
 //! (suffix match), as its start (prefix match), with a dot replaced (a regex with an
 //! unescaped dot), a subdomain and a sibling subdomain, and the `http:` scheme of an
 //! https origin; and for the target, origins with special characters. Origins the
@@ -92,8 +92,11 @@ pub fn origin_matrix(target: &Url, trusted: &[String]) -> Vec<(String, String)> 
     out
 }
 
-/// The tricks derived from one base origin (the target when `is_target`, else a
-/// trusted origin), in both schemes.
+/// The tricks derived from one base origin: the target (`is_target`) in both schemes,
+/// since the pages calling an API need not share its scheme (an http staging API
+/// called from https pages); a trusted origin in its own scheme, since an allowlist
+/// written for it matches that scheme or none (a scheme-blind one is caught there and
+/// by the http downgrade).
 fn derived_origins(base: &Url, is_target: bool) -> Vec<(String, String)> {
     let host = base.host_str().unwrap_or("localhost");
     let scheme = base.scheme();
@@ -102,8 +105,13 @@ fn derived_origins(base: &Url, is_target: bool) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut push = |trick: &str, origin: String| out.push((format!("{trick} of {of}"), origin));
     let other = if scheme == "https" { "http" } else { "https" };
+    let schemes: &[&str] = if is_target {
+        &[scheme, other]
+    } else {
+        &[scheme]
+    };
     let domain = base.domain().is_some();
-    for s in [scheme, other] {
+    for &s in schemes {
         // `endsWith("trusted.example")` or an unanchored regex.
         push("suffix match", format!("{s}://prodready-evil-{host}{port}"));
         // `startsWith("https://trusted.example")`.
@@ -577,7 +585,7 @@ mod tests {
     }
 
     #[test]
-    fn trusted_origins_give_their_own_tricks_in_both_schemes() {
+    fn trusted_origins_give_their_own_tricks() {
         let trusted = vec![
             "https://trusted.example".to_string(),
             "http://localhost:3000".to_string(),
@@ -593,9 +601,15 @@ mod tests {
             label("https://prodready-evil-trusted.example"),
             "suffix match of https://trusted.example"
         );
+        // The target's tricks come in both schemes, a trusted origin's in its own.
         assert_eq!(
-            label("http://prodready-evil-trusted.example"),
-            "suffix match of https://trusted.example"
+            label("https://prodready-evil-127.0.0.1:8080"),
+            "suffix match of http://127.0.0.1:8080"
+        );
+        label("https://127.0.0.1.prodready-evil.example");
+        assert!(
+            !m.iter()
+                .any(|(_, o)| o == "http://prodready-evil-trusted.example")
         );
         label("https://trusted.example.prodready-evil.example");
         label("https://trustedxexample");
