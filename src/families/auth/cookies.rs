@@ -35,7 +35,7 @@ const MAX_KEPT: usize = 40;
 /// A session cookie living longer than this is flagged.
 const MAX_LIFETIME_SECS: i64 = 30 * 24 * 3600;
 /// Ordinary pages each throwaway session visits, at most.
-const MAX_ORDINARY: usize = 6;
+const MAX_ORDINARY: usize = 4;
 
 /// What the `cookies` family is: its name (every probe id it reports starts with it),
 /// the items it scores and the probe ids it may report.
