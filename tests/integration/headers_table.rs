@@ -60,6 +60,8 @@ enum Nonce {
     Fresh,
     /// The same nonce on every response.
     Static,
+    /// One nonce per visitor session (`sid` cookie): repeats only within a session.
+    PerSession,
 }
 
 /// One app: the hardened app with the start page changed as said.
@@ -200,8 +202,14 @@ async fn handle(State(spec): State<Arc<Spec>>, req: Request<Body>) -> Response {
         }
         return hardened(resp);
     }
+    let sid = req
+        .headers()
+        .get("cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').find_map(|p| p.trim().strip_prefix("sid=")))
+        .map(str::to_string);
     match path.as_str() {
-        "/" => start_page(&spec),
+        "/" => start_page(&spec, sid),
         "/api/me" => {
             let authorized = req
                 .headers()
@@ -228,10 +236,12 @@ async fn handle(State(spec): State<Arc<Spec>>, req: Request<Body>) -> Response {
     }
 }
 
-fn start_page(spec: &Spec) -> Response {
+fn start_page(spec: &Spec, sid: Option<String>) -> Response {
+    let new_sid = sid.is_none().then(token);
     let nonce = match spec.nonce {
         Nonce::Fresh => token(),
         Nonce::Static => "c3RhdGljLW5vbmNlLTIwMjY".to_string(),
+        Nonce::PerSession => sid.clone().or(new_sid.clone()).unwrap_or_default(),
     };
     let head = spec.head.replace("{nonce}", &nonce);
     let mut resp = hardened(html(format!(
@@ -241,6 +251,11 @@ fn start_page(spec: &Spec) -> Response {
     )));
     for (k, v) in spec.page {
         set(resp.headers_mut(), k, &v.replace("{nonce}", &nonce));
+    }
+    if let (Nonce::PerSession, Some(sid)) = (spec.nonce, new_sid) {
+        let c = format!("sid={sid}; Path=/; HttpOnly; SameSite=Lax");
+        resp.headers_mut()
+            .append("set-cookie", HeaderValue::from_str(&c).expect("cookie"));
     }
     for c in spec.cookies {
         let value = HeaderValue::from_str(&c.replace("{random}", &token())).expect("cookie");
@@ -594,6 +609,19 @@ fn header_cases() -> Vec<Case> {
                 ..HARDENED_APP
             },
             Verdict::Fail("headers.csp-static-nonce"),
+        ),
+        case(
+            "a nonce kept per visitor session",
+            "csp-nonce",
+            Spec {
+                page: &[(
+                    "content-security-policy",
+                    "script-src 'nonce-{nonce}' 'strict-dynamic'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+                )],
+                nonce: Nonce::PerSession,
+                ..HARDENED_APP
+            },
+            Verdict::Pass,
         ),
         case(
             "the same nonce in a <meta> policy",

@@ -7,8 +7,8 @@
 //! version banners. Findings are per route pattern (the finding id hashes it), and the
 //! start page gets an Observatory-compatible grade in the item's headline.
 //!
-//! Documents whose CSP trusts a nonce are fetched a second time: a nonce that comes
-//! back unchanged is known to every attacker. Session and CSRF cookies are judged
+//! Documents whose CSP trusts a nonce are fetched a second time in another session: a
+//! nonce that comes back unchanged is known to every attacker. Session and CSRF cookies are judged
 //! under item 2 (the `cookies` family); the grade counts every cookie the start page sets.
 
 pub mod cors;
@@ -720,8 +720,10 @@ struct NonceCheck {
     repeated: BTreeSet<String>,
 }
 
-/// Fetches documents whose CSP names a nonce a second time, as the same identity: a
-/// nonce present in both answers is static, so an attacker knows it.
+/// Fetches documents whose CSP names a nonce a second time in another session: without
+/// any cookie or credential, or, for a page only an identity sees, as another identity.
+/// A nonce both answers carry is the same for everyone, so an attacker knows it. (A
+/// nonce kept per session is not flagged: another session gets its own.)
 async fn static_nonces(ctx: &Context, results: &[Sent]) -> NonceCheck {
     let mut check = NonceCheck::default();
     for (_, _, r) in results {
@@ -730,20 +732,38 @@ async fn static_nonces(ctx: &Context, results: &[Sent]) -> NonceCheck {
             continue;
         }
         let nonces = csp::nonces(&policies_of(first));
-        if nonces.is_empty() || !check.checked.insert(path_pattern(first.url.path())) {
+        if nonces.is_empty() || check.checked.contains(&path_pattern(first.url.path())) {
             continue;
         }
-        let identity = ctx
-            .identities
-            .get(first.sent.identity)
-            .unwrap_or_else(|| ctx.identities.anonymous());
-        let req = Request::get(first.url.clone())
-            .header("Accept", "text/html,application/xhtml+xml")
-            .no_redirects();
-        let Ok(second) = identity.send(&ctx.http, req).await else {
-            continue;
+        let req = || {
+            Request::get(first.url.clone())
+                .header("Accept", "text/html,application/xhtml+xml")
+                .no_redirects()
         };
-        let again = csp::nonces(&policies_of(&second));
+        let mut again = match ctx
+            .identities
+            .anonymous()
+            .send(&ctx.http, req().anonymous())
+            .await
+        {
+            Ok(second) => csp::nonces(&policies_of(&second)),
+            Err(_) => BTreeSet::new(),
+        };
+        if again.is_empty() {
+            let other = ctx
+                .identities
+                .authenticated()
+                .find(|i| i.id != first.sent.identity);
+            if let Some(other) = other
+                && let Ok(second) = other.send(&ctx.http, req()).await
+            {
+                again = csp::nonces(&policies_of(&second));
+            }
+        }
+        if again.is_empty() {
+            continue;
+        }
+        check.checked.insert(path_pattern(first.url.path()));
         check.repeated.extend(nonces.intersection(&again).cloned());
     }
     check
