@@ -20,7 +20,8 @@ use crate::config::{IdentityConfig, Login};
 use crate::engine::Context;
 use crate::engine::{Descriptor, Family};
 use crate::families::headers::grade::{
-    SetCookie, is_csrf_name, is_session_name, is_session_value, parse_set_cookie,
+    SetCookie, is_csrf_name, is_session_name, is_session_value, names_something_else,
+    parse_set_cookie,
 };
 use crate::families::headers::is_loopback;
 use crate::http::{Observer, Request, Response, Session, StoredCookie};
@@ -99,10 +100,12 @@ pub enum Role {
 
 /// Whether a cookie carries a session or CSRF token: by name, by a session-shaped value
 /// (a JWT, a framework's signed session), or because the login submission set it with
-/// a token-sized value.
+/// a token-sized value; never when its name says it holds a URL, a time or a preference.
 pub fn role_of(c: &SetCookie, set_by_login_submit: bool) -> Option<Role> {
     if is_csrf_name(&c.name) {
         Some(Role::Csrf)
+    } else if names_something_else(&c.name) {
+        None
     } else if is_session_name(&c.name)
         || c.session_value
         || (set_by_login_submit && c.value_len >= 16)
@@ -607,6 +610,18 @@ mod tests {
         );
         assert_eq!(role_of(&cookie("sidebar=collapsed; Path=/"), false), None);
         assert_eq!(role_of(&cookie("lang=en; Path=/"), false), None);
+        // A name that says what else it holds wins over the value's shape or the login.
+        assert_eq!(
+            role_of(
+                &cookie("ui_prefs=eyJ0aGVtZSI6ImRhcmsifQ.ZmFrZQ.c2lnbmF0dXJl"),
+                false
+            ),
+            None
+        );
+        assert_eq!(
+            role_of(&cookie("last_login_at=2026-12-03T12:00:00Z"), true),
+            None
+        );
         // Clearing a cookie sets nothing to judge.
         for cleared in [
             "session=deleted; expires=Thu, 01-Jan-1970 00:00:01 GMT; path=/",

@@ -476,9 +476,9 @@ pub fn parse_set_cookie(header: &str) -> Option<SetCookie> {
 
 /// Words that make a session-sounding name something else: where to go after login,
 /// when it happened, a preference (`login_redirect`, `session_expires_at`,
-/// `next-auth.callback-url`, `remember_lang`).
+/// `last_login_at`, `next-auth.callback-url`, `remember_lang`).
 const NOT_A_SESSION: &[&str] = &[
-    "redirect", "return", "url", "hint", "method", "time", "at", "date", "expires", "expiry",
+    "redirect", "return", "url", "hint", "method", "time", "last", "date", "expires", "expiry",
     "pref", "prefs", "lang", "locale", "theme", "consent", "banner", "seen", "count",
 ];
 
@@ -491,10 +491,7 @@ pub fn is_session_name(name: &str) -> bool {
     if is_csrf_name(name) {
         return false;
     }
-    if name_words(name)
-        .iter()
-        .any(|w| NOT_A_SESSION.contains(&w.as_str()))
-    {
+    if names_something_else(name) {
         return false;
     }
     let lower = name.to_ascii_lowercase();
@@ -509,6 +506,14 @@ pub fn is_session_name(name: &str) -> bool {
             || (w.starts_with("auth") && !w.starts_with("author"))
             || w.starts_with("authoriz")
     })
+}
+
+/// Whether a cookie's name says it holds a URL, a time or a preference (see
+/// [`NOT_A_SESSION`]): such a cookie is not a session whatever its value looks like.
+pub fn names_something_else(name: &str) -> bool {
+    name_words(name)
+        .iter()
+        .any(|w| NOT_A_SESSION.contains(&w.as_str()))
 }
 
 /// The lower-case words of a cookie name: split at non-alphanumerics and camelCase.
