@@ -21,18 +21,34 @@ fn failing(report: &prodready::report::Report) -> Vec<Item> {
 
 /// Flaws only one probe can see, and that probe: a failure from anything else would
 /// not prove the probe works.
-const CAUGHT_BY: &[(&str, &str)] = &[("login-sql-error", "errors.body-field-leak")];
+const CAUGHT_BY: &[(&str, &str)] = &[
+    ("login-sql-error", "errors.body-field-leak"),
+    (
+        "cors-suffix-match",
+        "cors.reflected-origin-with-credentials",
+    ),
+    ("static-csp-nonce", "headers.csp-static-nonce"),
+    ("rolling-session-cookie", "cookies.session-without-httponly"),
+];
 
 /// Scans running at once: each has its own app, so they do not disturb each other.
 const PARALLEL_SCANS: usize = 3;
 
 /// Flaws that share their item's probe ids with other flaws: the finding (probe id and
 /// a phrase of its detail) that must be among those failing the item.
-const FINDING_OF: &[(&str, &str, &str)] = &[(
-    "signup-role",
-    "mass.privileged-field-accepted",
-    "signed up a new account",
-)];
+const FINDING_OF: &[(&str, &str, &str)] = &[
+    (
+        "signup-role",
+        "mass.privileged-field-accepted",
+        "signed up a new account",
+    ),
+    // Only an origin derived from the trusted origin gets through a suffix match.
+    (
+        "cors-suffix-match",
+        "cors.reflected-origin-with-credentials",
+        "suffix match of https://app.ledgerline.example",
+    ),
+];
 
 /// Whether `report` holds the finding [`FINDING_OF`] names for `flaw` (any, if none).
 fn has_expected_finding(flaw: &str, report: &prodready::report::Report) -> bool {

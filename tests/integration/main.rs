@@ -11,6 +11,7 @@ mod formats;
 mod fuzz_corpus;
 mod gate;
 mod golden;
+mod headers_table;
 mod hostile;
 mod http_layer;
 mod layers;

@@ -55,8 +55,17 @@ pub enum Flaw {
     CorsReflectOrigin,
     /// CORS allows the `null` origin (sandboxed iframes, data: URLs) with credentials.
     CorsNullOrigin,
+    /// The CORS allowlist matches origins by suffix (`ends_with("ledgerline.example")`),
+    /// so `https://evil-app.ledgerline.example`-style hosts get in with credentials.
+    CorsSuffixMatch,
+    /// The CSP trusts a script nonce written once into the config: the same on every
+    /// response, so an injected script can carry it.
+    StaticCspNonce,
     /// The session cookie is readable by scripts (no HttpOnly) and sent cross-site.
     InsecureSessionCookie,
+    /// A sliding-expiry middleware re-issues the session cookie on every page a logged-in
+    /// user visits, without the HttpOnly and SameSite flags the login set.
+    RollingSessionCookie,
     /// The token verifier accepts tokens whose header says `alg: none`, unsigned.
     JwtAlgNone,
     /// Access tokens are signed with a secret from every public weak-secret list.
@@ -115,7 +124,10 @@ impl Flaw {
         Flaw::WeakCsp,
         Flaw::CorsReflectOrigin,
         Flaw::CorsNullOrigin,
+        Flaw::CorsSuffixMatch,
+        Flaw::StaticCspNonce,
         Flaw::InsecureSessionCookie,
+        Flaw::RollingSessionCookie,
         Flaw::JwtAlgNone,
         Flaw::WeakJwtSecret,
         Flaw::LongLivedToken,
@@ -154,7 +166,10 @@ impl Flaw {
             Flaw::WeakCsp => "weak-csp",
             Flaw::CorsReflectOrigin => "cors-reflect-origin",
             Flaw::CorsNullOrigin => "cors-null-origin",
+            Flaw::CorsSuffixMatch => "cors-suffix-match",
+            Flaw::StaticCspNonce => "static-csp-nonce",
             Flaw::InsecureSessionCookie => "insecure-session-cookie",
+            Flaw::RollingSessionCookie => "rolling-session-cookie",
             Flaw::JwtAlgNone => "jwt-alg-none",
             Flaw::WeakJwtSecret => "weak-jwt-secret",
             Flaw::LongLivedToken => "long-lived-token",
@@ -189,8 +204,10 @@ impl Flaw {
             Flaw::NoSecurityHeaders
             | Flaw::WeakCsp
             | Flaw::CorsReflectOrigin
-            | Flaw::CorsNullOrigin => Item::SecurityHeaders,
-            Flaw::InsecureSessionCookie => Item::Authentication,
+            | Flaw::CorsNullOrigin
+            | Flaw::CorsSuffixMatch
+            | Flaw::StaticCspNonce => Item::SecurityHeaders,
+            Flaw::InsecureSessionCookie | Flaw::RollingSessionCookie => Item::Authentication,
             Flaw::JwtAlgNone
             | Flaw::WeakJwtSecret
             | Flaw::LongLivedToken
@@ -268,8 +285,19 @@ impl Flaw {
             Flaw::CorsNullOrigin => {
                 "CORS allows the `null` origin with Access-Control-Allow-Credentials: true"
             }
+            Flaw::CorsSuffixMatch => {
+                "the CORS allowlist accepts any origin ending in ledgerline.example (meant for \
+                 the company's subdomains), with Access-Control-Allow-Credentials: true"
+            }
+            Flaw::StaticCspNonce => {
+                "the CSP trusts inline scripts carrying a nonce that is the same on every response"
+            }
             Flaw::InsecureSessionCookie => {
                 "the session cookie is set without HttpOnly and with SameSite=None"
+            }
+            Flaw::RollingSessionCookie => {
+                "every page a logged-in user visits re-issues the session cookie without \
+                 HttpOnly and SameSite (a sliding-expiry middleware)"
             }
             Flaw::JwtAlgNone => {
                 "the bearer-token verifier accepts unsigned tokens whose header says alg: none"

@@ -23,6 +23,13 @@ pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; object-src 
 /// The `weak-csp` flaw's policy: inline scripts, eval and any https: script run.
 const WEAK_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' https:; frame-ancestors 'none'";
 
+/// The `static-csp-nonce` flaw's nonce, written once into the config (for an inline
+/// analytics snippet) instead of drawn per response.
+const STATIC_NONCE: &str = "bGVkZ2VybGluZS1hbmFseXRpY3M";
+
+/// The `rolling-session-cookie` flaw's lifetime of a re-issued session cookie.
+const ROLLED_SESSION_MAX_AGE: u64 = 12 * 60 * 60;
+
 const STATIC_HEADERS: &[(&str, &str)] = &[
     ("content-security-policy", CSP),
     (
@@ -47,6 +54,8 @@ pub(crate) async fn security_headers(
     next: Next,
 ) -> Response {
     let private = is_private(req.uri().path(), req.headers());
+    let session = crate::auth::cookie(req.headers(), crate::auth::SESSION_COOKIE)
+        .filter(|_| state.flaw(Flaw::RollingSessionCookie));
     let mut resp = next.run(req).await;
     let headers = resp.headers_mut();
     if !state.flaw(Flaw::NoSecurityHeaders) {
@@ -56,12 +65,25 @@ pub(crate) async fn security_headers(
                 HeaderValue::from_static(value),
             );
         }
-        if state.flaw(Flaw::WeakCsp) {
-            headers.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(WEAK_CSP),
+        let mut csp = if state.flaw(Flaw::WeakCsp) {
+            WEAK_CSP
+        } else {
+            CSP
+        }
+        .to_string();
+        if state.flaw(Flaw::StaticCspNonce) {
+            csp = csp.replacen(
+                "script-src 'self'",
+                &format!("script-src 'self' 'nonce-{STATIC_NONCE}'"),
+                1,
             );
         }
+        if let Ok(v) = HeaderValue::from_str(&csp) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+    if let Some(sid) = session {
+        roll_session(&state, headers, &sid);
     }
     if private || !headers.contains_key(header::CACHE_CONTROL) {
         let policy = if private { "no-store" } else { "no-cache" };
@@ -70,6 +92,23 @@ pub(crate) async fn security_headers(
     headers.remove(header::SERVER);
     headers.remove("x-powered-by");
     resp
+}
+
+/// The `rolling-session-cookie` flaw: a live session's cookie is set again, its expiry
+/// pushed back, without the flags the login gave it (unless the answer sets it itself).
+fn roll_session(state: &SharedState, headers: &mut HeaderMap, sid: &str) {
+    let prefix = format!("{}=", crate::auth::SESSION_COOKIE);
+    let sets_session = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|v| v.starts_with(&prefix)));
+    if sets_session || state.sessions.user(sid).is_none() {
+        return;
+    }
+    let cookie = format!("{prefix}{sid}; Path=/; Max-Age={ROLLED_SESSION_MAX_AGE}");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        headers.append(header::SET_COOKIE, v);
+    }
 }
 
 /// Responses that may carry a user's data, or that carry a CSRF token, are never stored.
@@ -101,6 +140,8 @@ pub(crate) async fn cors(State(state): State<SharedState>, req: Request, next: N
             ALLOWED_ORIGINS.contains(o)
                 || state.flaw(Flaw::CorsReflectOrigin)
                 || (state.flaw(Flaw::CorsNullOrigin) && *o == "null")
+                // Meant for the company's own subdomains.
+                || (state.flaw(Flaw::CorsSuffixMatch) && o.ends_with("ledgerline.example"))
         })
         .map(str::to_owned);
     let preflight = req.method() == Method::OPTIONS

@@ -16,8 +16,9 @@ use crate::resources::{ListParams, invoices, projects};
 use crate::state::SharedState;
 use crate::tenants;
 
-/// `GET /`
-pub(crate) async fn landing(State(state): State<SharedState>) -> Html<String> {
+/// `GET /`. It remembers the visitor's language in a cookie scripts read (no HttpOnly):
+/// a preference, not a session, so nothing a scanner should fail.
+pub(crate) async fn landing(State(state): State<SharedState>, headers: HeaderMap) -> Response {
     let partner = html::esc(&state.partner_url);
     let main = format!(
         "<h1>Projects, invoices and documents for growing teams</h1>\n\
@@ -30,7 +31,17 @@ pub(crate) async fn landing(State(state): State<SharedState>) -> Html<String> {
          <a href=\"{partner}\" rel=\"noopener noreferrer\">Northpay</a> \
          (<a href=\"/go/partner\">learn more</a>).</p>\n"
     );
-    Html(html::page("Home", Nav::Public, "", &main))
+    let secure = if crate::auth::came_over_https(&headers) {
+        "; Secure"
+    } else {
+        ""
+    };
+    let lang = format!("lang=en; Path=/; SameSite=Lax; Max-Age=31536000{secure}");
+    let mut resp = Html(html::page("Home", Nav::Public, "", &main)).into_response();
+    if let Ok(v) = header::HeaderValue::from_str(&lang) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
 }
 
 /// `GET /pricing`

@@ -2,9 +2,13 @@
 //!
 //! Each configured login flow that works with credentials is replayed once in a fresh,
 //! throwaway session (never logged out: some apps end every session of a user on
-//! logout, which would end the scan's own). Every `Set-Cookie` seen on the way (the
-//! login page, the submission, its redirects and the start page afterwards) is judged:
-//! Secure, HttpOnly, SameSite, Domain scope and lifetime.
+//! logout, which would end the scan's own), which then visits a few ordinary pages (the
+//! start pages and pages discovery found); a throwaway anonymous session visits them
+//! too. Every `Set-Cookie` seen on the way (the login page, the submission, its
+//! redirects and the ordinary pages, where apps start anonymous sessions or re-issue
+//! the login's cookie) is judged: Secure, HttpOnly, SameSite, Domain scope and
+//! lifetime. A cookie is judged by what it is (a session or CSRF name, or a session-
+//! shaped value); other cookies (a language, a theme) are not judged.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -15,7 +19,10 @@ use url::Url;
 use crate::config::{IdentityConfig, Login};
 use crate::engine::Context;
 use crate::engine::{Descriptor, Family};
-use crate::families::headers::grade::{SetCookie, is_csrf_name, is_session_name, parse_set_cookie};
+use crate::families::headers::grade::{
+    SetCookie, is_csrf_name, is_session_name, is_session_value, names_something_else,
+    parse_set_cookie,
+};
 use crate::families::headers::is_loopback;
 use crate::http::{Observer, Request, Response, Session, StoredCookie};
 use crate::model::Item;
@@ -28,6 +35,8 @@ const COOKIE_AUDIT: &str = "cookie audit";
 const MAX_KEPT: usize = 40;
 /// A session cookie living longer than this is flagged.
 const MAX_LIFETIME_SECS: i64 = 30 * 24 * 3600;
+/// Ordinary pages each throwaway session visits, at most.
+const MAX_ORDINARY: usize = 4;
 
 /// What the `cookies` family is: its name (every probe id it reports starts with it),
 /// the items it scores and the probe ids it may report.
@@ -89,12 +98,18 @@ pub enum Role {
     Csrf,
 }
 
-/// Whether a cookie carries a session or CSRF token: by name, or because the login
-/// submission set it with a token-sized value.
+/// Whether a cookie carries a session or CSRF token: by name, by a session-shaped value
+/// (a JWT, a framework's signed session), or because the login submission set it with
+/// a token-sized value; never when its name says it holds a URL, a time or a preference.
 pub fn role_of(c: &SetCookie, set_by_login_submit: bool) -> Option<Role> {
     if is_csrf_name(&c.name) {
         Some(Role::Csrf)
-    } else if is_session_name(&c.name) || (set_by_login_submit && c.value_len >= 16) {
+    } else if names_something_else(&c.name) {
+        None
+    } else if is_session_name(&c.name)
+        || c.session_value
+        || (set_by_login_submit && c.value_len >= 16)
+    {
         Some(Role::Session)
     } else {
         None
@@ -199,16 +214,32 @@ struct FreshLogins {
     errors: Vec<String>,
 }
 
-/// The cookies judged so far: each name judged once, one finding per finding id.
+/// The cookies judged so far: each way a cookie is set (name and attributes) judged
+/// once, so a cookie re-issued with weaker flags than the login gave it is judged
+/// again; one finding per check and cookie name.
 #[derive(Default)]
 struct Verdicts {
     checks: u32,
     findings: BTreeMap<String, Finding>,
+    /// Names of the cookies judged.
     judged: BTreeSet<String>,
+    /// Each judged way of setting a cookie.
+    variants: BTreeSet<String>,
+    /// (check, cookie name) already reported.
+    reported: BTreeSet<(&'static str, String)>,
     notes: BTreeSet<String>,
 }
 
+/// A cookie's name and attributes, without its value.
+fn variant(c: &SetCookie) -> String {
+    format!(
+        "{}|{}|{}|{:?}|{:?}|{:?}",
+        c.name, c.secure, c.http_only, c.same_site, c.domain, c.max_age
+    )
+}
+
 async fn run(ctx: &Context) -> Result<ProbeRun, String> {
+    let ordinary = ordinary_pages(ctx);
     let logins: Vec<&IdentityConfig> = ctx
         .config
         .identities
@@ -221,23 +252,12 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
             )
         })
         .collect();
-    if logins.is_empty() {
-        return Ok(ProbeRun::not_run(
-            DESCRIPTOR.name,
-            Item::Authentication,
-            "no identity logs in through a JSON or form login, so no session cookie is issued to judge (token, cookie and HTTP Basic identities carry fixed credentials)",
-            Some("identities.a.login"),
-        ));
-    }
     let recorder = Arc::new(SetCookieRecorder::default());
     ctx.http.add_observer(recorder.clone());
-    let fresh = fresh_logins(ctx, &logins).await;
-    if fresh.logged_in == 0 {
-        return Err(format!(
-            "no fresh login succeeded: {}",
-            fresh.errors.join("; ")
-        ));
-    }
+    // An anonymous visitor first: apps start sessions and set CSRF cookies for visitors.
+    let anonymous = Session::scratch(crate::model::IdentityId::Anonymous, COOKIE_AUDIT);
+    let visited = visit(ctx, &anonymous, &ordinary).await;
+    let fresh = fresh_logins(ctx, &logins, &ordinary).await;
     let seen = recorder
         .seen
         .lock()
@@ -245,13 +265,89 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         .clone();
     let mut verdicts = Verdicts::default();
     verdicts.judge_responses(ctx, &seen);
+    if logins.is_empty() && verdicts.findings.is_empty() {
+        // Cookie flags alone do not make item 2 pass when no login could be judged.
+        let pages = if verdicts.judged.is_empty() {
+            "the pages visited set no session or CSRF cookie".to_string()
+        } else {
+            format!(
+                "the session/CSRF cookies the pages visited set ({}) have sound flags",
+                verdicts
+                    .judged
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        return Ok(ProbeRun::not_run(
+            DESCRIPTOR.name,
+            Item::Authentication,
+            format!(
+                "no identity logs in through a JSON or form login, so no login's session cookie could be judged (token, cookie and HTTP Basic identities carry fixed credentials); {pages}"
+            ),
+            Some("identities.a.login"),
+        ));
+    }
+    if !logins.is_empty() && fresh.logged_in == 0 {
+        return Err(format!(
+            "no fresh login succeeded: {}",
+            fresh.errors.join("; ")
+        ));
+    }
     verdicts.judge_jar(ctx, &fresh.jar_cookies, fresh.proof.as_ref());
-    Ok(report(verdicts, &fresh))
+    let mut run = report(verdicts, &fresh);
+    run.notes.push(format!(
+        "{visited} ordinary pages visited anonymously (and again after each fresh login) for the cookies they set"
+    ));
+    Ok(run)
 }
 
-/// Logs each identity in once more in a throwaway session, then visits the start page
-/// (some apps set CSRF cookies only there); the observer records what they set.
-async fn fresh_logins(ctx: &Context, logins: &[&IdentityConfig]) -> FreshLogins {
+/// The ordinary pages the throwaway sessions visit: the start pages, then pages
+/// discovery found (never one that could end a session or destroy something).
+fn ordinary_pages(ctx: &Context) -> Vec<Url> {
+    let logouts: Vec<&str> = ctx
+        .config
+        .identities
+        .iter()
+        .filter_map(|i| i.logout.as_ref().map(|l| l.url.path()))
+        .collect();
+    let mut seen = BTreeSet::new();
+    ctx.config
+        .start
+        .iter()
+        .cloned()
+        .chain(
+            ctx.inventory
+                .pages
+                .iter()
+                .filter_map(|p| Url::parse(p).ok()),
+        )
+        .filter(|u| !crate::discover::is_unsafe_path(u.path()) && !logouts.contains(&u.path()))
+        .filter(|u| seen.insert(crate::model::path_pattern(u.path())))
+        .take(MAX_ORDINARY)
+        .collect()
+}
+
+/// GETs `pages` in `session` (the observer records what they set); returns how many
+/// answered.
+async fn visit(ctx: &Context, session: &Session, pages: &[Url]) -> usize {
+    let mut answered = 0;
+    for u in pages {
+        let req = Request::get(u.clone())
+            .header("Accept", "text/html,application/xhtml+xml")
+            .no_redirects();
+        if ctx.http.send(session, req).await.is_ok() {
+            answered += 1;
+        }
+    }
+    answered
+}
+
+/// Logs each identity in once more in a throwaway session, then visits the ordinary
+/// pages (some apps set CSRF cookies only there, others re-issue the session cookie on
+/// every page); the observer records what they set.
+async fn fresh_logins(ctx: &Context, logins: &[&IdentityConfig], ordinary: &[Url]) -> FreshLogins {
     let mut fresh = FreshLogins {
         logged_in: 0,
         jar_cookies: Vec::new(),
@@ -270,11 +366,7 @@ async fn fresh_logins(ctx: &Context, logins: &[&IdentityConfig]) -> FreshLogins 
                 fresh
                     .jar_cookies
                     .extend(session.with_jar(|j| j.cookies().to_vec()));
-                // Cookies some apps set only once a page is visited (CSRF tokens).
-                if let Some(start) = ctx.config.start.first() {
-                    let req = Request::get(start.clone()).header("Accept", "text/html");
-                    let _ = ctx.http.send(&session, req).await;
-                }
+                visit(ctx, &session, ordinary).await;
             }
             Err(e) => fresh.errors.push(format!("{}: {e}", cfg.id)),
         }
@@ -293,19 +385,23 @@ impl Verdicts {
                 .filter_map(parse_set_cookie)
             {
                 // Cookies being cleared carry nothing.
-                if c.max_age == Some(0) || c.value_len == 0 {
+                if c.clears() {
                     continue;
                 }
                 let Some(role) = role_of(&c, submit) else {
                     continue;
                 };
-                if !self.judged.insert(c.name.clone()) {
+                if !self.variants.insert(variant(&c)) {
                     continue;
                 }
+                self.judged.insert(c.name.clone());
                 self.checks += 1;
                 let (problems, n) = judge(&c, role, &resp.url);
                 self.notes.extend(n);
                 for (check, severity, detail) in problems {
+                    if !self.reported.insert((check, c.name.clone())) {
+                        continue;
+                    }
                     let location = Location {
                         method: resp.sent.method.clone(),
                         url: resp.url.to_string(),
@@ -329,6 +425,7 @@ impl Verdicts {
             let c = SetCookie {
                 name: sc.name.clone(),
                 value_len: sc.value.len(),
+                session_value: is_session_value(&sc.value),
                 secure: sc.secure,
                 http_only: sc.http_only,
                 same_site: Some("unknown".into()),
@@ -345,6 +442,9 @@ impl Verdicts {
             let (problems, n) = judge(&c, role, &base);
             self.notes.extend(n);
             for (check, severity, detail) in problems {
+                if !self.reported.insert((check, c.name.clone())) {
+                    continue;
+                }
                 let location = Location {
                     method: "POST".into(),
                     url: base.to_string(),
@@ -379,7 +479,7 @@ fn report(verdicts: Verdicts, fresh: &FreshLogins) -> ProbeRun {
         ));
     } else {
         run.notes.push(format!(
-            "{} session/CSRF cookies judged from {logged_in} fresh logins: {}",
+            "{} session/CSRF cookies judged from {logged_in} fresh logins and the ordinary pages: {}",
             verdicts.judged.len(),
             verdicts.judged.into_iter().collect::<Vec<_>>().join(", ")
         ));
@@ -475,6 +575,17 @@ mod tests {
     }
 
     #[test]
+    fn a_cookie_re_issued_with_weaker_flags_is_a_new_variant() {
+        let login = cookie("session=abc; HttpOnly; SameSite=Lax; Path=/");
+        let rolled = cookie("session=abd; Path=/");
+        assert_ne!(variant(&login), variant(&rolled));
+        assert_eq!(
+            variant(&login),
+            variant(&cookie("session=xyz; HttpOnly; SameSite=Lax; Path=/"))
+        );
+    }
+
+    #[test]
     fn roles_by_name_or_by_login() {
         // A CSRF cookie readable by scripts is the double-submit pattern: fine.
         assert!(checks("XSRF-TOKEN=abc; Secure; SameSite=Lax", "https://a.example/").is_empty());
@@ -488,5 +599,37 @@ mod tests {
             role_of(&cookie("connect.sid=s%3Aabc"), false),
             Some(Role::Session)
         );
+        // On an ordinary page: a session-shaped value makes a session whatever the name,
+        // and a preference is not one, whatever its flags.
+        assert_eq!(
+            role_of(
+                &cookie("u=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl; Path=/"),
+                false
+            ),
+            Some(Role::Session)
+        );
+        assert_eq!(role_of(&cookie("sidebar=collapsed; Path=/"), false), None);
+        assert_eq!(role_of(&cookie("lang=en; Path=/"), false), None);
+        // A name that says what else it holds wins over the value's shape or the login.
+        assert_eq!(
+            role_of(
+                &cookie("ui_prefs=eyJ0aGVtZSI6ImRhcmsifQ.ZmFrZQ.c2lnbmF0dXJl"),
+                false
+            ),
+            None
+        );
+        assert_eq!(
+            role_of(&cookie("last_login_at=2026-12-03T12:00:00Z"), true),
+            None
+        );
+        // Clearing a cookie sets nothing to judge.
+        for cleared in [
+            "session=deleted; expires=Thu, 01-Jan-1970 00:00:01 GMT; path=/",
+            "session=x; Max-Age=-1",
+            "session=; Path=/",
+        ] {
+            assert!(cookie(cleared).clears(), "{cleared}");
+        }
+        assert!(!cookie("session=x; Expires=Fri, 01 Jan 2100 00:00:00 GMT").clears());
     }
 }

@@ -2,10 +2,13 @@
 //!
 //! For a bounded sample of authenticated JSON endpoints (one example per route
 //! pattern), a simple GET and a preflight are sent with the identity's credentials and
-//! each origin of a matrix built from the target: an arbitrary attacker origin, `null`,
-//! the target as a prefix and a suffix of an attacker host, a sibling subdomain, the
-//! `http:` scheme of an https target and origins with special characters. Origins the
-//! config trusts (`target.trusted_origins`) and the target's own origins are never reported.
+//! each origin of a matrix: an arbitrary attacker origin, `null`, and for the target
+//! (in both schemes) and every trusted origin (`target.trusted_origins`, in its own),
+//! the origins a sloppy allowlist lets through: the trusted host as the end of an attacker host
+//! (suffix match), as its start (prefix match), with a dot replaced (a regex with an
+//! unescaped dot), a subdomain and a sibling subdomain, and the `http:` scheme of an
+//! https origin; and for the target, origins with special characters. Origins the
+//! config trusts and the target's own origins are never reported.
 
 use std::collections::BTreeMap;
 
@@ -54,31 +57,96 @@ impl Family for CorsFamily {
     }
 }
 
-/// The origins to try against `target`, each with the trick it tests.
-pub fn origin_matrix(target: &Url) -> Vec<(&'static str, String)> {
-    let host = target.host_str().unwrap_or("localhost");
-    let scheme = target.scheme();
-    let port = target.port().map(|p| format!(":{p}")).unwrap_or_default();
-    let mut out = vec![
-        ("arbitrary", format!("https://{ATTACKER}")),
-        ("null", "null".to_string()),
-        ("suffix", format!("{scheme}://{host}.{ATTACKER}")),
-        ("prefix", format!("{scheme}://evil{host}{port}")),
-        ("special-chars", format!("{scheme}://{host}_.{ATTACKER}")),
-        ("special-chars", format!("{scheme}://{host}`.{ATTACKER}")),
-        ("special-chars", format!("{scheme}://{host}%60.{ATTACKER}")),
+/// Trusted origins the matrix derives tricks from, at most (besides the target).
+const MAX_TRUSTED_BASES: usize = 4;
+/// Dots of one host replaced in turn for the unescaped-dot trick, at most.
+const MAX_DOT_TRICKS: usize = 3;
+
+/// The origins to try against `target`, each with the trick it tests (a label that
+/// names the origin it was derived from). The first two are the arbitrary origin and
+/// `null`; origins in `trusted` are left out.
+pub fn origin_matrix(target: &Url, trusted: &[String]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = vec![
+        ("arbitrary".into(), format!("https://{ATTACKER}")),
+        ("null".into(), "null".to_string()),
     ];
-    if target.domain().is_some() && host.contains('.') {
-        // A sibling: another subdomain of the parent (a takeover there would read data).
-        let parent = host.split_once('.').map_or(host, |(_, p)| p);
-        let parent = if parent.contains('.') { parent } else { host };
-        out.push((
-            "sibling-subdomain",
-            format!("{scheme}://prodready-evil.{parent}{port}"),
-        ));
+    let mut bases = vec![target.clone()];
+    for t in trusted {
+        let Ok(u) = Url::parse(t) else { continue };
+        if bases.len() > MAX_TRUSTED_BASES
+            || bases.iter().any(|b| b.origin() == u.origin())
+            || u.host_str().is_none()
+        {
+            continue;
+        }
+        bases.push(u);
+    }
+    for (i, base) in bases.iter().enumerate() {
+        out.extend(derived_origins(base, i == 0));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|(_, origin)| {
+        seen.insert(origin.to_ascii_lowercase())
+            && !trusted.iter().any(|t| t.eq_ignore_ascii_case(origin))
+    });
+    out
+}
+
+/// The tricks derived from one base origin: the target (`is_target`) in both schemes,
+/// since the pages calling an API need not share its scheme (an http staging API
+/// called from https pages); a trusted origin in its own scheme, since an allowlist
+/// written for it matches that scheme or none (a scheme-blind one is caught there and
+/// by the http downgrade).
+fn derived_origins(base: &Url, is_target: bool) -> Vec<(String, String)> {
+    let host = base.host_str().unwrap_or("localhost");
+    let scheme = base.scheme();
+    let port = base.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let of = base.origin().ascii_serialization();
+    let mut out = Vec::new();
+    let mut push = |trick: &str, origin: String| out.push((format!("{trick} of {of}"), origin));
+    let other = if scheme == "https" { "http" } else { "https" };
+    let schemes: &[&str] = if is_target {
+        &[scheme, other]
+    } else {
+        &[scheme]
+    };
+    let domain = base.domain().is_some();
+    for &s in schemes {
+        // `endsWith("trusted.example")` or an unanchored regex.
+        push("suffix match", format!("{s}://prodready-evil-{host}{port}"));
+        // `startsWith("https://trusted.example")`.
+        push("prefix match", format!("{s}://{host}.{ATTACKER}"));
+        if !domain {
+            continue;
+        }
+        // `^https://trusted.example$` with the dot unescaped.
+        for (i, _) in host.match_indices('.').take(MAX_DOT_TRICKS) {
+            let mut h = host.to_string();
+            h.replace_range(i..=i, "x");
+            push("unescaped-dot regex", format!("{s}://{h}{port}"));
+        }
+        // `*.trusted.example`: any subdomain, some of which an attacker may take over.
+        push("subdomain", format!("{s}://prodready-evil.{host}{port}"));
+        if let Some((_, parent)) = host.split_once('.')
+            && parent.contains('.')
+        {
+            push(
+                "sibling subdomain",
+                format!("{s}://prodready-evil.{parent}{port}"),
+            );
+        }
     }
     if scheme == "https" {
-        out.push(("http-scheme", format!("http://{host}{port}")));
+        // An allowlist that ignores the scheme trusts what a network attacker serves.
+        push("http scheme", format!("http://{host}{port}"));
+    }
+    if is_target {
+        for special in ["_", "`", "%60"] {
+            push(
+                "special characters",
+                format!("{scheme}://{host}{special}.{ATTACKER}"),
+            );
+        }
     }
     out
 }
@@ -90,7 +158,9 @@ pub enum Grant {
     Denied,
     /// The origin is trusted (config) or the target's own: never reported.
     Trusted,
-    /// `*`: any site may read responses sent without credentials.
+    /// `*`: any site may read responses sent without credentials. With
+    /// `Access-Control-Allow-Credentials: true` browsers refuse the response to a
+    /// credentialed request, so it exposes no session: a misconfiguration.
     Wildcard { credentials: bool },
     /// The origin (or `null`) was echoed back.
     Reflected { null: bool, credentials: bool },
@@ -151,10 +221,15 @@ pub fn verdict(grant: &Grant) -> Option<(&'static str, Severity, &'static str)> 
             Severity::Low,
             "CORS reflects an untrusted origin (without credentials)",
         )),
-        Grant::Wildcard { .. } => Some((
+        Grant::Wildcard { credentials: false } => Some((
             "cors.wildcard-on-authenticated-api",
             Severity::Low,
             "`Access-Control-Allow-Origin: *` on an authenticated API",
+        )),
+        Grant::Wildcard { credentials: true } => Some((
+            "cors.wildcard-on-authenticated-api",
+            Severity::Low,
+            "`Access-Control-Allow-Origin: *` with credentials on an authenticated API (browsers refuse it)",
         )),
     }
 }
@@ -201,7 +276,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
             Some("identities.a"),
         ));
     }
-    let matrix = origin_matrix(&ctx.config.target);
+    let matrix = origin_matrix(&ctx.config.target, &trusted);
     let planned = plan(&targets, &matrix);
     let total = planned.len();
     let answers = send(ctx, planned).await;
@@ -276,7 +351,7 @@ fn authenticated_json_endpoints(ctx: &Context) -> Vec<(IdentityId, Url)> {
 
 /// A simple request and a preflight per endpoint and origin: the whole matrix for the
 /// first endpoints, the arbitrary and `null` origins for the others.
-fn plan(targets: &[(IdentityId, Url)], matrix: &[(&'static str, String)]) -> Vec<Attempt> {
+fn plan(targets: &[(IdentityId, Url)], matrix: &[(String, String)]) -> Vec<Attempt> {
     let mut planned = Vec::new();
     for (i, (who, u)) in targets.iter().enumerate() {
         let origins = if i < FULL_MATRIX_ENDPOINTS {
@@ -288,7 +363,7 @@ fn plan(targets: &[(IdentityId, Url)], matrix: &[(&'static str, String)]) -> Vec
             for preflight in [false, true] {
                 planned.push(Attempt {
                     who: *who,
-                    trick: trick.to_string(),
+                    trick: trick.clone(),
                     origin: origin.clone(),
                     preflight,
                     url: u.clone(),
@@ -337,8 +412,41 @@ async fn send(ctx: &Context, planned: Vec<Attempt>) -> Vec<Answer> {
         .await
 }
 
+/// What a grant lets the asking origin do, for the finding's detail.
+pub fn consequence(grant: &Grant) -> &'static str {
+    match grant {
+        Grant::Reflected {
+            credentials: true, ..
+        } => {
+            " and Access-Control-Allow-Credentials `true`: any page on that origin can read \
+             this authenticated response with the victim's session"
+        }
+        Grant::Reflected {
+            credentials: false, ..
+        } => {
+            ": pages on that origin can read the response to requests sent without \
+             credentials (no session is exposed)"
+        }
+        Grant::Wildcard { credentials: true } => {
+            " and Access-Control-Allow-Credentials `true`: browsers refuse to hand a \
+             credentialed response with `*` to any page, so no session is exposed; the pair \
+             is a misconfiguration (often a server that would echo origins if asked), and \
+             any site can read what the endpoint answers without credentials"
+        }
+        Grant::Wildcard { credentials: false } => {
+            ": any site can read what the endpoint answers without credentials (browsers \
+             send no cookies with `*`)"
+        }
+        Grant::Denied | Grant::Trusted => "",
+    }
+}
+
 /// The finding one answer deserves, with its detail (the evidence's label), or none.
 fn judge(answer: &Answer, resp: &Response, trusted: &[String]) -> Option<(Finding, String)> {
+    // A preflight that fails (not 2xx) stops the browser whatever its headers say.
+    if answer.preflight && !(200..300).contains(&resp.status) {
+        return None;
+    }
     let grant = classify(&answer.origin, &resp.headers, trusted);
     let (check, severity, title) = verdict(&grant)?;
     let kind = if answer.preflight {
@@ -346,21 +454,13 @@ fn judge(answer: &Answer, resp: &Response, trusted: &[String]) -> Option<(Findin
     } else {
         "simple request"
     };
-    let with_credentials = if resp
-        .header("access-control-allow-credentials")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-    {
-        " and Access-Control-Allow-Credentials `true`: any page on that origin can read \
-         this authenticated response with the victim's session"
-    } else {
-        ""
-    };
     let detail = format!(
         "a {kind} with `Origin: {}` ({}) was answered with \
-         Access-Control-Allow-Origin `{}`{with_credentials}",
+         Access-Control-Allow-Origin `{}`{}",
         answer.origin,
         answer.trick,
         resp.header("access-control-allow-origin").unwrap_or(""),
+        consequence(&grant),
     );
     let location = Location {
         method: "GET".into(),
@@ -461,21 +561,71 @@ mod tests {
 
     #[test]
     fn the_matrix_covers_the_tricks() {
-        let m = origin_matrix(&Url::parse("https://app.example.com").unwrap());
-        let has = |o: &str| m.iter().any(|(_, x)| x == o);
+        let m = origin_matrix(&Url::parse("https://app.example.com").unwrap(), &[]);
+        let has = |m: &[(String, String)], o: &str| m.iter().any(|(_, x)| x == o);
         // The short matrix of the later endpoints is the first two.
-        assert_eq!([m[0].0, m[1].0], ["arbitrary", "null"]);
-        assert!(has("null"));
-        assert!(has("https://app.example.com.prodready-evil.example"));
-        assert!(has("https://evilapp.example.com"));
-        assert!(has("https://prodready-evil.example.com"));
-        assert!(has("http://app.example.com"));
-        assert!(m.iter().any(|(t, _)| *t == "special-chars"));
-        let m = origin_matrix(&Url::parse("http://127.0.0.1:8080").unwrap());
+        assert_eq!([m[0].0.as_str(), m[1].0.as_str()], ["arbitrary", "null"]);
+        for o in [
+            "null",
+            "https://app.example.com.prodready-evil.example",
+            "https://prodready-evil-app.example.com",
+            "https://prodready-evil.example.com",
+            "https://prodready-evil.app.example.com",
+            "https://appxexample.com",
+            "http://app.example.com",
+            "http://prodready-evil-app.example.com",
+        ] {
+            assert!(has(&m, o), "{o}: {m:?}");
+        }
+        assert!(m.iter().any(|(t, _)| t.starts_with("special characters")));
+        let m = origin_matrix(&Url::parse("http://127.0.0.1:8080").unwrap(), &[]);
+        assert!(!m.iter().any(|(t, _)| t.starts_with("sibling")
+            || t.starts_with("http scheme")
+            || t.starts_with("unescaped")));
+    }
+
+    #[test]
+    fn trusted_origins_give_their_own_tricks() {
+        let trusted = vec![
+            "https://trusted.example".to_string(),
+            "http://localhost:3000".to_string(),
+        ];
+        let m = origin_matrix(&Url::parse("http://127.0.0.1:8080").unwrap(), &trusted);
+        let label = |o: &str| {
+            m.iter()
+                .find(|(_, x)| x == o)
+                .map(|(t, _)| t.as_str())
+                .unwrap_or_else(|| panic!("{o} missing: {m:?}"))
+        };
+        assert_eq!(
+            label("https://prodready-evil-trusted.example"),
+            "suffix match of https://trusted.example"
+        );
+        // The target's tricks come in both schemes, a trusted origin's in its own.
+        assert_eq!(
+            label("https://prodready-evil-127.0.0.1:8080"),
+            "suffix match of http://127.0.0.1:8080"
+        );
+        label("https://127.0.0.1.prodready-evil.example");
         assert!(
             !m.iter()
-                .any(|(t, _)| *t == "sibling-subdomain" || *t == "http-scheme")
+                .any(|(_, o)| o == "http://prodready-evil-trusted.example")
         );
+        label("https://trusted.example.prodready-evil.example");
+        label("https://trustedxexample");
+        label("https://prodready-evil.trusted.example");
+        assert_eq!(
+            label("http://trusted.example"),
+            "http scheme of https://trusted.example"
+        );
+        label("http://prodready-evil-localhost:3000");
+        // Trusted origins themselves are never tried, whichever trick would make them.
+        assert!(!m.iter().any(|(_, o)| trusted.contains(o)));
+        let mut origins: Vec<&String> = m.iter().map(|(_, o)| o).collect();
+        let n = origins.len();
+        origins.sort();
+        origins.dedup();
+        assert_eq!(origins.len(), n, "no origin twice");
     }
 
     #[test]

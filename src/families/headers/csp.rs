@@ -6,8 +6,12 @@
 //! headers (which enforce nothing). A browser enforces every enforcing policy at once,
 //! so a weakness counts only when *every* enforcing policy has it: one strict policy is
 //! enough to block an inline script that a lax one allows.
+//!
+//! A nonce protects only while an attacker cannot know it: the caller may name nonces
+//! it saw repeated across responses ([`evaluate_with`]), and a policy whose scripts run
+//! with such a static nonce is as open to injected scripts as `'unsafe-inline'`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a policy came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +163,8 @@ pub enum Weakness {
     MissingBaseUri,
     /// `'strict-dynamic'` without a nonce or hash: no script can be trusted to load others.
     StrictDynamicWithoutNonce,
+    /// A script nonce that is the same on every response: an injected script carries it.
+    StaticNonce(String),
     /// `http:` sources on an https page.
     InsecureScheme(String),
 }
@@ -179,6 +185,22 @@ pub struct Evaluation {
     pub unsafe_style: bool,
     /// `http:` only in img-src/media-src on an https page (graded, not a finding).
     pub insecure_passive: bool,
+}
+
+/// The nonce of a `'nonce-...'` source expression, if it is one.
+fn nonce_of(source: &str) -> Option<&str> {
+    source.strip_prefix("'nonce-")?.strip_suffix('\'')
+}
+
+/// Every nonce the policies name, in any directive.
+pub fn nonces(policies: &[Policy]) -> BTreeSet<String> {
+    policies
+        .iter()
+        .flat_map(|p| p.directives.values().flatten())
+        .filter_map(|s| nonce_of(s))
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn has_nonce_or_hash(sources: &[String]) -> bool {
@@ -202,8 +224,8 @@ fn effective<'a>(p: &'a Policy, names: &[&str]) -> Option<&'a Vec<String>> {
         .or_else(|| p.directives.get("default-src"))
 }
 
-/// Weaknesses of one enforcing policy.
-fn policy_weaknesses(p: &Policy, https: bool) -> Vec<Weakness> {
+/// Weaknesses of one enforcing policy; `static_nonces` are nonces known to repeat.
+fn policy_weaknesses(p: &Policy, https: bool, static_nonces: &BTreeSet<String>) -> Vec<Weakness> {
     let mut out = Vec::new();
     match effective(p, &["script-src-elem", "script-src"]) {
         None => out.push(Weakness::UnsafeInline(
@@ -211,6 +233,13 @@ fn policy_weaknesses(p: &Policy, https: bool) -> Vec<Weakness> {
         )),
         Some(script) => {
             let nonce = has_nonce_or_hash(script);
+            if let Some(n) = script
+                .iter()
+                .filter_map(|s| nonce_of(s))
+                .find(|n| static_nonces.contains(*n))
+            {
+                out.push(Weakness::StaticNonce(n.to_string()));
+            }
             let strict_dynamic = script.iter().any(|s| s == "'strict-dynamic'");
             if strict_dynamic && !nonce {
                 out.push(Weakness::StrictDynamicWithoutNonce);
@@ -251,6 +280,22 @@ fn policy_weaknesses(p: &Policy, https: bool) -> Vec<Weakness> {
 
 /// Evaluates every policy of a response. `https` says whether the page came over https.
 pub fn evaluate(policies: &[Policy], https: bool) -> Evaluation {
+    evaluate_with(policies, https, &BTreeSet::new())
+}
+
+/// Inline script injection is one class whether `'unsafe-inline'` or a static nonce
+/// lets it through: each policy must block it by one means or another.
+fn same_class(a: &Weakness, b: &Weakness) -> bool {
+    let inline = |w: &Weakness| matches!(w, Weakness::UnsafeInline(_) | Weakness::StaticNonce(_));
+    (inline(a) && inline(b)) || std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
+/// [`evaluate`], knowing which nonces were seen unchanged on more than one response.
+pub fn evaluate_with(
+    policies: &[Policy],
+    https: bool,
+    static_nonces: &BTreeSet<String>,
+) -> Evaluation {
     let enforcing: Vec<&Policy> = policies
         .iter()
         .filter(|p| p.source != PolicySource::ReportOnly && !p.directives.is_empty())
@@ -271,13 +316,12 @@ pub fn evaluate(policies: &[Policy], https: bool) -> Evaluation {
     // A weakness counts when every enforcing policy has it (compared by kind).
     let per_policy: Vec<Vec<Weakness>> = enforcing
         .iter()
-        .map(|p| policy_weaknesses(p, https))
+        .map(|p| policy_weaknesses(p, https, static_nonces))
         .collect();
     for w in &per_policy[0] {
-        let kind = std::mem::discriminant(w);
         if per_policy[1..]
             .iter()
-            .all(|ws| ws.iter().any(|x| std::mem::discriminant(x) == kind))
+            .all(|ws| ws.iter().any(|x| same_class(w, x)))
         {
             ev.weaknesses.push(w.clone());
         }
@@ -351,6 +395,12 @@ impl Weakness {
             Weakness::StrictDynamicWithoutNonce => (
                 "headers.csp-strict-dynamic",
                 "'strict-dynamic' without a nonce or hash: it discards the allowlist and trusts no script".into(),
+            ),
+            Weakness::StaticNonce(n) => (
+                "headers.csp-static-nonce",
+                format!(
+                    "script-src trusts the nonce `{n}`, which is the same on every response: an injected script carries it and runs"
+                ),
             ),
             Weakness::InsecureScheme(s) => (
                 "headers.csp-insecure-scheme",
@@ -476,6 +526,48 @@ mod tests {
         assert_eq!(kinds(&e), ["headers.csp-invalid"]);
         let e = eval(&["scr{ipt 'self'"]);
         assert!(kinds(&e).contains(&"headers.csp-invalid"));
+    }
+
+    #[test]
+    fn a_static_nonce_is_as_open_as_unsafe_inline() {
+        let policy =
+            "script-src 'nonce-Zm9vYmFy' 'strict-dynamic'; object-src 'none'; base-uri 'none'";
+        let policies = collect(&[policy], &[], &[]);
+        assert_eq!(
+            nonces(&policies).into_iter().collect::<Vec<_>>(),
+            ["Zm9vYmFy"]
+        );
+        // One fetch cannot tell; a nonce seen again is known to attackers.
+        assert!(evaluate(&policies, true).weaknesses.is_empty());
+        let repeated: BTreeSet<String> = ["Zm9vYmFy".to_string()].into();
+        let e = evaluate_with(&policies, true, &repeated);
+        assert_eq!(kinds(&e), ["headers.csp-static-nonce"]);
+        // A second policy that blocks inline scripts outright still protects the page.
+        let two = collect(
+            &[
+                policy,
+                "script-src 'self'; object-src 'none'; base-uri 'none'",
+            ],
+            &[],
+            &[],
+        );
+        assert!(evaluate_with(&two, true, &repeated).weaknesses.is_empty());
+        // A second policy that allows inline scripts does not.
+        let two = collect(
+            &[
+                policy,
+                "script-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'",
+            ],
+            &[],
+            &[],
+        );
+        assert_eq!(
+            kinds(&evaluate_with(&two, true, &repeated)),
+            ["headers.csp-static-nonce"]
+        );
+        // Nonces of a <meta> policy count too.
+        let meta = vec![policy.to_string()];
+        assert_eq!(nonces(&collect(&[], &[], &meta)).len(), 1);
     }
 
     #[test]

@@ -10,7 +10,17 @@
 //! - Over https the http->https redirection is not judged: the http origin is out of
 //!   the scan's scope. HSTS preloading (+5) is never checked (it needs the preload list).
 //! - A report-only CSP is graded like a missing one (-25).
+//! - A script nonce seen unchanged on a second response is graded like
+//!   `'unsafe-inline'` (-20): the Observatory fetches the page once and cannot tell.
+//! - `frame-ancestors` that lets any site frame the page (`*`, a bare scheme) is graded
+//!   as no framing protection (-20), even beside `X-Frame-Options: DENY`: browsers
+//!   ignore X-Frame-Options once a policy has frame-ancestors. The Observatory counts
+//!   any frame-ancestors as protection (+5).
 //! - Cookies are graded from the start page's `Set-Cookie` headers only.
+//!
+//! As the Observatory does, the CORS test reads the answer to a preflight (`OPTIONS`
+//! with `Access-Control-Request-Method: GET` and an `Origin`), the referrer policy
+//! counts `<meta name="referrer">` after the header, and the CSP counts `<meta>` policies.
 
 use url::Url;
 
@@ -73,6 +83,9 @@ pub struct Context {
     pub http_redirect: Option<bool>,
     /// The grading request sent this `Origin` (to see whether it is reflected).
     pub origin_sent: Option<String>,
+    /// The headers of the answer to the CORS preflight sent with `origin_sent`, when
+    /// one came; without it the graded response's own headers are read.
+    pub preflight: Option<Vec<(String, String)>>,
 }
 
 fn m(test: &'static str, result: &'static str, modifier: i32) -> Modifier {
@@ -216,6 +229,7 @@ fn csp_modifier(csp: &Evaluation) -> Modifier {
         matches!(
             w,
             Weakness::UnsafeInline(_)
+                | Weakness::StaticNonce(_)
                 | Weakness::BroadScriptSource(_)
                 | Weakness::ObjectSrcUnrestricted
         )
@@ -268,9 +282,14 @@ const UNSAFE_REFERRER: &[&str] = &[
     "no-referrer-when-downgrade",
 ];
 
-/// The effective Referrer-Policy: the last recognised token of all values.
+/// The effective Referrer-Policy: the last recognised token of all values, headers
+/// first and then `<meta name="referrer">` (which the document applies last).
 pub fn referrer_policy(resp: &Response) -> Option<Result<String, String>> {
-    let values: Vec<&str> = resp.headers_named("referrer-policy").collect();
+    let mut values: Vec<String> = resp
+        .headers_named("referrer-policy")
+        .map(str::to_string)
+        .collect();
+    values.extend(meta_referrers(resp));
     if values.is_empty() {
         return None;
     }
@@ -285,6 +304,38 @@ pub fn referrer_policy(resp: &Response) -> Option<Result<String, String>> {
         .rev()
         .find(|t| SAFE_REFERRER.contains(&t.as_str()) || UNSAFE_REFERRER.contains(&t.as_str()));
     Some(known.cloned().ok_or_else(|| values.join(", ")))
+}
+
+/// The policies of the `<meta name="referrer">` tags of an HTML page, in document order
+/// (each valid one replaces the one before), legacy keywords mapped as browsers map
+/// them (`never`, `always`, `default`, `origin-when-crossorigin`).
+pub fn meta_referrers(resp: &Response) -> Vec<String> {
+    if !resp.is_html() {
+        return Vec::new();
+    }
+    let (doc, _) = crate::discover::html::parse_bounded(&resp.text());
+    let Ok(sel) = scraper::Selector::parse("meta[name][content]") else {
+        return Vec::new();
+    };
+    doc.select(&sel)
+        .filter(|e| {
+            e.value()
+                .attr("name")
+                .is_some_and(|n| n.trim().eq_ignore_ascii_case("referrer"))
+        })
+        .filter_map(|e| e.value().attr("content"))
+        .map(|c| {
+            let c = c.trim().to_ascii_lowercase();
+            match c.as_str() {
+                "never" => "no-referrer".to_string(),
+                "always" => "unsafe-url".to_string(),
+                "default" => "strict-origin-when-cross-origin".to_string(),
+                "origin-when-crossorigin" => "origin-when-cross-origin".to_string(),
+                _ => c,
+            }
+        })
+        .filter(|c| !c.is_empty())
+        .collect()
 }
 
 fn referrer_modifier(resp: &Response) -> Modifier {
@@ -302,6 +353,10 @@ fn xfo_modifier(resp: &Response, csp: &Evaluation) -> Modifier {
     if csp.frame_ancestors_protect {
         return m(T, "x-frame-options-implemented-via-csp", 5);
     }
+    if csp.frame_ancestors_set {
+        // Browsers ignore X-Frame-Options beside frame-ancestors, which allows anyone.
+        return m(T, "x-frame-options-not-implemented", -20);
+    }
     match resp
         .header("x-frame-options")
         .map(|v| v.trim().to_ascii_uppercase())
@@ -317,12 +372,18 @@ fn xfo_modifier(resp: &Response, csp: &Evaluation) -> Modifier {
 
 fn cors_modifier(resp: &Response, ctx: &Context) -> Modifier {
     const T: &str = "cross-origin-resource-sharing";
-    let Some(acao) = resp.header("access-control-allow-origin").map(str::trim) else {
+    let headers = ctx.preflight.as_deref().unwrap_or(&resp.headers);
+    let get = |n: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.trim())
+    };
+    let Some(acao) = get("access-control-allow-origin") else {
         return m(T, "cross-origin-resource-sharing-not-implemented", 0);
     };
-    let creds = resp
-        .header("access-control-allow-credentials")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let creds =
+        get("access-control-allow-credentials").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     if acao == "*" {
         return m(
             T,
@@ -349,6 +410,9 @@ fn cors_modifier(resp: &Response, ctx: &Context) -> Modifier {
 pub struct SetCookie {
     pub name: String,
     pub value_len: usize,
+    /// The value has the shape of a session whatever the name: a JWT or a framework's
+    /// signed session (`eyJ...`, `.eJ...`, express `s:...`, Rails `...--digest`).
+    pub session_value: bool,
     pub secure: bool,
     pub http_only: bool,
     /// The `SameSite` value as sent (lower-case), if any.
@@ -359,6 +423,21 @@ pub struct SetCookie {
     pub expires: Option<String>,
 }
 
+impl SetCookie {
+    /// Whether this `Set-Cookie` removes the cookie rather than sets one: an empty
+    /// value, `Max-Age` zero or less, or an `Expires` in a past year (`deleted;
+    /// expires=Thu, 01-Jan-1970` is how PHP and others clear a cookie).
+    pub fn clears(&self) -> bool {
+        let past_year = self.expires.as_deref().is_some_and(|e| {
+            e.split(|c: char| !c.is_ascii_digit())
+                .filter(|t| t.len() == 4)
+                .filter_map(|t| t.parse::<i32>().ok())
+                .any(|y| y < time::OffsetDateTime::now_utc().year())
+        });
+        self.value_len == 0 || self.max_age.is_some_and(|a| a <= 0) || past_year
+    }
+}
+
 /// Parses one `Set-Cookie` value (attributes are case-insensitive).
 pub fn parse_set_cookie(header: &str) -> Option<SetCookie> {
     let mut parts = header.split(';');
@@ -366,6 +445,7 @@ pub fn parse_set_cookie(header: &str) -> Option<SetCookie> {
     let mut c = SetCookie {
         name: name.trim().to_string(),
         value_len: value.trim().len(),
+        session_value: is_session_value(value.trim().trim_matches('"')),
         secure: false,
         http_only: false,
         same_site: None,
@@ -394,17 +474,98 @@ pub fn parse_set_cookie(header: &str) -> Option<SetCookie> {
     Some(c)
 }
 
-/// Names that say a cookie carries a session (the Observatory's list, extended).
+/// Words that make a session-sounding name something else: where to go after login,
+/// when it happened, a preference (`login_redirect`, `session_expires_at`,
+/// `last_login_at`, `next-auth.callback-url`, `remember_lang`).
+const NOT_A_SESSION: &[&str] = &[
+    "redirect", "return", "url", "hint", "method", "time", "last", "date", "expires", "expiry",
+    "pref", "prefs", "lang", "locale", "theme", "consent", "banner", "seen", "count",
+];
+
+/// Names that say a cookie carries a session: the Observatory's `sess` and `login`
+/// anywhere in the name, and whole words such as `sid`, `auth`, `token`, `jwt`,
+/// `remember`, `identity` (`connect.sid`, `authToken`, `remember_web_1`), so that
+/// `sidebar` or `author_view` are not sessions; nor is a name that says it holds a
+/// URL, a time or a preference.
 pub fn is_session_name(name: &str) -> bool {
     if is_csrf_name(name) {
         return false;
     }
-    let n = name.to_ascii_lowercase();
-    [
-        "session", "sess", "sid", "auth", "token", "jwt", "login", "remember", "identity",
-    ]
-    .iter()
-    .any(|s| n.contains(s))
+    if names_something_else(name) {
+        return false;
+    }
+    let lower = name.to_ascii_lowercase();
+    if ["sess", "login", "jwt"].iter().any(|s| lower.contains(s)) {
+        return true;
+    }
+    name_words(name).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "sid" | "ssid" | "auth" | "authn" | "remember" | "identity" | "logged"
+        ) || w.ends_with("token")
+            || (w.starts_with("auth") && !w.starts_with("author"))
+            || w.starts_with("authoriz")
+    })
+}
+
+/// Whether a cookie's name says it holds a URL, a time or a preference (see
+/// [`NOT_A_SESSION`]): such a cookie is not a session whatever its value looks like.
+pub fn names_something_else(name: &str) -> bool {
+    name_words(name)
+        .iter()
+        .any(|w| NOT_A_SESSION.contains(&w.as_str()))
+}
+
+/// The lower-case words of a cookie name: split at non-alphanumerics and camelCase.
+fn name_words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut word = String::new();
+        let mut prev_lower = false;
+        for c in part.chars() {
+            if c.is_ascii_uppercase() && prev_lower && !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            word.push(c.to_ascii_lowercase());
+        }
+        if !word.is_empty() {
+            words.push(word);
+        }
+    }
+    words
+}
+
+/// Whether a cookie value has the shape of a session token (see [`SetCookie::session_value`]).
+pub fn is_session_value(value: &str) -> bool {
+    let b64 = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '=' | '+' | '/'))
+    };
+    let parts: Vec<&str> = value.split('.').collect();
+    // A JWT or an itsdangerous-signed (Flask, Django signing) JSON payload.
+    let signed_json = (value.starts_with("eyJ") || value.starts_with(".eJ"))
+        && value.len() >= 24
+        && parts.iter().filter(|p| b64(p)).count() >= 2;
+    // express-session: `s:` + id + `.` + signature, usually URL-encoded.
+    let express = (value.starts_with("s%3A") || value.starts_with("s:"))
+        && value.contains('.')
+        && value.len() >= 24;
+    // Rails: signed `payload--hexdigest`, encrypted `payload--iv--tag` (URL-encoded).
+    let value = value
+        .replace("%3D", "=")
+        .replace("%2F", "/")
+        .replace("%2B", "+");
+    let rails_parts: Vec<&str> = value.split("--").collect();
+    let rails_signed = rails_parts.len() == 2
+        && rails_parts[0].len() >= 16
+        && b64(rails_parts[0])
+        && rails_parts[1].len() >= 40
+        && rails_parts[1].chars().all(|c| c.is_ascii_hexdigit());
+    let rails_encrypted =
+        rails_parts.len() == 3 && value.len() >= 40 && rails_parts.iter().all(|p| b64(p));
+    signed_json || express || rails_signed || rails_encrypted
 }
 
 /// Names that say a cookie carries an anti-CSRF token.
@@ -424,7 +585,7 @@ fn cookies_modifier(
         .headers_named("set-cookie")
         .filter_map(parse_set_cookie)
         // Cookies being cleared carry nothing.
-        .filter(|c| c.max_age != Some(0) && c.value_len > 0)
+        .filter(|c| !c.clears())
         .collect();
     if cookies.is_empty() {
         return m(T, "cookies-not-found", 0);
@@ -851,6 +1012,143 @@ mod tests {
             &reflect,
         );
         assert_eq!(result_of(&g, "cross-origin-resource-sharing").1, -50);
+    }
+
+    #[test]
+    fn cors_is_graded_from_the_preflight_when_there_is_one() {
+        let origin = "https://observer.example";
+        let echo = vec![
+            (
+                "access-control-allow-origin".to_string(),
+                origin.to_string(),
+            ),
+            (
+                "access-control-allow-credentials".to_string(),
+                "true".to_string(),
+            ),
+        ];
+        let ctx = |preflight: Option<Vec<(String, String)>>| Context {
+            origin_sent: Some(origin.into()),
+            preflight,
+            ..Context::default()
+        };
+        // The page itself sends no CORS headers; its preflight echoes any origin.
+        let g = graded("https://app.example/", &[], "", &ctx(Some(echo.clone())));
+        assert_eq!(
+            result_of(&g, "cross-origin-resource-sharing"),
+            (
+                "cross-origin-resource-sharing-implemented-with-universal-access",
+                -50
+            )
+        );
+        let g = graded("https://app.example/", &[], "", &ctx(Some(Vec::new())));
+        assert_eq!(result_of(&g, "cross-origin-resource-sharing").1, 0);
+    }
+
+    #[test]
+    fn frame_ancestors_star_overrides_x_frame_options() {
+        let g = graded(
+            "https://app.example/",
+            &[
+                ("x-frame-options", "DENY"),
+                (
+                    "content-security-policy",
+                    "default-src 'self'; frame-ancestors *",
+                ),
+            ],
+            "",
+            &Context::default(),
+        );
+        assert_eq!(
+            result_of(&g, "x-frame-options"),
+            ("x-frame-options-not-implemented", -20)
+        );
+        let g = graded(
+            "https://app.example/",
+            &[("x-frame-options", "DENY")],
+            "",
+            &Context::default(),
+        );
+        assert_eq!(result_of(&g, "x-frame-options").1, 0);
+    }
+
+    #[test]
+    fn meta_referrer_comes_after_the_header() {
+        let with = |headers: &[(&str, &str)], meta: &str| {
+            let body =
+                format!("<html><head><meta name=\"referrer\" content=\"{meta}\"></head></html>");
+            let g = graded("https://app.example/", headers, &body, &Context::default());
+            result_of(&g, "referrer-policy")
+        };
+        assert_eq!(
+            with(&[("referrer-policy", "no-referrer")], "unsafe-url"),
+            ("referrer-policy-unsafe", -5)
+        );
+        assert_eq!(with(&[], "no-referrer"), ("referrer-policy-private", 5));
+        // Legacy keywords map as browsers map them.
+        assert_eq!(with(&[], "never"), ("referrer-policy-private", 5));
+        assert_eq!(with(&[], "always"), ("referrer-policy-unsafe", -5));
+        // An unknown meta value leaves the header's policy in force.
+        assert_eq!(
+            with(&[("referrer-policy", "same-origin")], "bogus"),
+            ("referrer-policy-private", 5)
+        );
+    }
+
+    #[test]
+    fn session_cookies_by_name_words_and_value_shape() {
+        for name in [
+            "sessionid",
+            "PHPSESSID",
+            "JSESSIONID",
+            "connect.sid",
+            "laravel_session",
+            "authToken",
+            "access_token",
+            "__Host-next-auth.session-token",
+            "remember_web_59ba36",
+            ".AspNetCore.Identity.Application",
+            "wordpress_logged_in_abc",
+            "SID",
+        ] {
+            assert!(is_session_name(name), "{name}");
+        }
+        for name in [
+            "sidebar",
+            "side_nav",
+            "author_view",
+            "lang",
+            "theme",
+            "_ga",
+            "csrftoken",
+            "XSRF-TOKEN",
+            "consider_banner",
+            "login_redirect",
+            "session_expires_at",
+            "next-auth.callback-url",
+            "last_login_time",
+        ] {
+            assert!(!is_session_name(name), "{name}");
+        }
+        for value in [
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+            ".eJyrVkrNS8tMLS4tSVUqzs9JUbIqSkxJTEpVqgUAi3UJ9A.ZmFrZQ.c2lnbmF0dXJl",
+            "s%3AbR4nd0mS3ss10nId.c2lnbmF0dXJlc2lnbmF0dXJl",
+            "BAh7BkkiD3Nlc3Npb25faWQGOgZFVA--0123456789abcdef0123456789abcdef01234567",
+            "aGVsbG8gd29ybGQgaGVsbG8%3D--aXZpdml2aXZpdg%3D%3D--dGFndGFndGFn",
+        ] {
+            assert!(is_session_value(value), "{value}");
+        }
+        for value in [
+            "en",
+            "dark",
+            "1",
+            "GA1.1.123456789.1700000000",
+            "a--b",
+            "eyJ",
+        ] {
+            assert!(!is_session_value(value), "{value}");
+        }
     }
 
     #[test]

@@ -6,6 +6,10 @@
 //! `Cache-Control: no-store`; every response is checked for HSTS (over https) and
 //! version banners. Findings are per route pattern (the finding id hashes it), and the
 //! start page gets an Observatory-compatible grade in the item's headline.
+//!
+//! Documents whose CSP trusts a nonce are fetched a second time in another session: a
+//! nonce that comes back unchanged is known to every attacker. Session and CSRF cookies are judged
+//! under item 2 (the `cookies` family); the grade counts every cookie the start page sets.
 
 pub mod cors;
 pub mod csp;
@@ -52,6 +56,7 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
         "headers.csp-invalid",
         "headers.csp-missing",
         "headers.csp-report-only",
+        "headers.csp-static-nonce",
         "headers.csp-unsafe-inline",
         "headers.framing-unprotected",
         "headers.hsts-invalid",
@@ -193,14 +198,15 @@ pub fn kind_of(resp: &Response) -> Kind {
     }
 }
 
-/// `<meta http-equiv="Content-Security-Policy">` contents of an HTML body.
+/// `<meta http-equiv="Content-Security-Policy">` contents of an HTML body's head
+/// (browsers ignore the tag anywhere else).
 pub fn meta_policies(resp: &Response) -> Vec<String> {
     if !resp.is_html() {
         return Vec::new();
     }
     // The head (meta tags, scripts) comes first; a bounded prefix keeps hostile pages cheap.
     let (doc, _) = crate::discover::html::parse_bounded(&resp.text());
-    let Ok(sel) = scraper::Selector::parse("meta[http-equiv]") else {
+    let Ok(sel) = scraper::Selector::parse("head meta[http-equiv]") else {
         return Vec::new();
     };
     doc.select(&sel)
@@ -213,16 +219,27 @@ pub fn meta_policies(resp: &Response) -> Vec<String> {
         .collect()
 }
 
-/// Evaluates the CSP of one response (headers and `<meta>`).
-pub fn csp_of(resp: &Response) -> csp::Evaluation {
+/// Every CSP of one response: headers, report-only headers and `<meta>`.
+pub fn policies_of(resp: &Response) -> Vec<csp::Policy> {
     let headers: Vec<&str> = resp.headers_named("content-security-policy").collect();
     let report_only: Vec<&str> = resp
         .headers_named("content-security-policy-report-only")
         .collect();
     let metas = meta_policies(resp);
-    csp::evaluate(
-        &csp::collect(&headers, &report_only, &metas),
+    csp::collect(&headers, &report_only, &metas)
+}
+
+/// Evaluates the CSP of one response (headers and `<meta>`).
+pub fn csp_of(resp: &Response) -> csp::Evaluation {
+    csp_with(resp, &BTreeSet::new())
+}
+
+/// [`csp_of`], knowing which nonces came back unchanged on a second response.
+pub fn csp_with(resp: &Response, static_nonces: &BTreeSet<String>) -> csp::Evaluation {
+    csp::evaluate_with(
+        &policies_of(resp),
         resp.url.scheme() == "https",
+        static_nonces,
     )
 }
 
@@ -259,6 +276,7 @@ fn csp_severity(check: &str) -> Severity {
         "headers.csp-missing"
         | "headers.csp-report-only"
         | "headers.csp-unsafe-inline"
+        | "headers.csp-static-nonce"
         | "headers.csp-broad-source"
         | "headers.csp-insecure-scheme"
         | "headers.csp-invalid" => Severity::Medium,
@@ -275,10 +293,19 @@ fn has_version(v: &str) -> bool {
 
 /// Judges one response by its kind. `authenticated` says whether an identity sent it.
 pub fn judge(resp: &Response, authenticated: bool) -> Vec<Issue> {
+    judge_with(resp, authenticated, &BTreeSet::new())
+}
+
+/// [`judge`], knowing which CSP nonces came back unchanged on a second response.
+pub fn judge_with(
+    resp: &Response,
+    authenticated: bool,
+    static_nonces: &BTreeSet<String>,
+) -> Vec<Issue> {
     let mut out = Vec::new();
     let kind = kind_of(resp);
     if kind == Kind::Document {
-        out.extend(document_issues(resp));
+        out.extend(document_issues(resp, static_nonces));
     }
     if kind != Kind::Redirect {
         out.extend(content_type_issues(resp, kind));
@@ -296,9 +323,9 @@ pub fn judge(resp: &Response, authenticated: bool) -> Vec<Issue> {
 
 /// What a document needs: a strong CSP, frame protection, a referrer policy, a
 /// permissions policy and an opener policy.
-fn document_issues(resp: &Response) -> Vec<Issue> {
+fn document_issues(resp: &Response, static_nonces: &BTreeSet<String>) -> Vec<Issue> {
     let mut out = Vec::new();
-    let ev = csp_of(resp);
+    let ev = csp_with(resp, static_nonces);
     for w in &ev.weaknesses {
         let (check, detail) = w.describe();
         out.push(issue(
@@ -317,15 +344,33 @@ fn document_issues(resp: &Response) -> Vec<Issue> {
     let xfo_ok = xfo
         .as_deref()
         .is_some_and(|v| v == "DENY" || v == "SAMEORIGIN");
-    if !ev.frame_ancestors_protect && !xfo_ok {
+    // Browsers ignore X-Frame-Options once an enforced policy has frame-ancestors.
+    let framing_ok = if ev.frame_ancestors_set {
+        ev.frame_ancestors_protect
+    } else {
+        xfo_ok
+    };
+    if !framing_ok {
+        let detail = if ev.frame_ancestors_set {
+            format!(
+                "CSP frame-ancestors lets any site frame the page{}",
+                if xfo.is_some() {
+                    ", and browsers ignore X-Frame-Options when frame-ancestors is present"
+                } else {
+                    ""
+                }
+            )
+        } else {
+            format!(
+                "no CSP frame-ancestors in a header and X-Frame-Options is {}",
+                xfo.map_or("missing".into(), |v| format!("`{v}`"))
+            )
+        };
         out.push(issue(
             "headers.framing-unprotected",
             Severity::Medium,
             "Page can be framed by any site (clickjacking)",
-            format!(
-                "no CSP frame-ancestors in a header and X-Frame-Options is {}",
-                xfo.map_or("missing".into(), |v| format!("`{v}`"))
-            ),
+            detail,
             "Send `Content-Security-Policy: frame-ancestors 'none'` (or 'self') and \
              `X-Frame-Options: DENY` for older browsers.",
         ));
@@ -362,6 +407,11 @@ fn referrer_issue(resp: &Response) -> Option<Issue> {
         "unsafe-url",
         "no-referrer-when-downgrade",
     ];
+    let meta = if grade::meta_referrers(resp).is_empty() {
+        ""
+    } else {
+        " (set by <meta name=\"referrer\">, which the page applies after the header)"
+    };
     match grade::referrer_policy(resp) {
         None => Some(issue(
             "headers.referrer-policy",
@@ -374,7 +424,7 @@ fn referrer_issue(resp: &Response) -> Option<Issue> {
             "headers.referrer-policy",
             Severity::Low,
             "Unsafe Referrer-Policy",
-            format!("Referrer-Policy `{p}` sends URLs or origins to other sites"),
+            format!("Referrer-Policy `{p}`{meta} sends URLs or origins to other sites"),
             REMEDIATION,
         )),
         Some(Err(v)) => Some(issue(
@@ -549,6 +599,18 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     let target = &ctx.config.target;
     let loopback_http = target.scheme() == "http" && is_loopback(target);
     let mut graded = None;
+    let static_nonces = static_nonces(ctx, &results).await;
+    if !static_nonces.checked.is_empty() {
+        run.notes.push(format!(
+            "CSP nonces compared across two responses on {} route patterns: {}",
+            static_nonces.checked.len(),
+            if static_nonces.repeated.is_empty() {
+                "each response had its own"
+            } else {
+                "some came back unchanged"
+            }
+        ));
+    }
     let public = public_pages(ctx, &results).await;
     if !public.is_empty() {
         run.notes.push(format!(
@@ -560,7 +622,11 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         let Ok(resp) = r else { continue };
         run.checks += 1;
         patterns.insert((kind_of(resp), path_pattern(resp.url.path())));
-        let mut issues = judge(resp, *authenticated && !public.contains(&resp.url));
+        let mut issues = judge_with(
+            resp,
+            *authenticated && !public.contains(&resp.url),
+            &static_nonces.repeated,
+        );
         if *role == Role::Graded {
             graded = Some(resp);
             // Over http (not loopback), the start page must send users to https.
@@ -586,12 +652,121 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         );
     }
     match graded {
-        Some(resp) => run.headline = Some(grade_headline(resp, loopback_http)),
+        Some(resp) => {
+            let preflight = grading_preflight(ctx, resp).await;
+            if preflight.is_none() {
+                run.notes.push(
+                    "the grade's CORS preflight got no answer: CORS graded from the page".into(),
+                );
+            }
+            run.headline = Some(grade_headline(
+                resp,
+                loopback_http,
+                preflight,
+                &static_nonces.repeated,
+            ));
+            run.notes.extend(cookie_note(resp));
+        }
         None => run
             .notes
             .push("the start page gave no response: no grade".into()),
     }
     Ok(run)
+}
+
+/// The Observatory grades CORS from a preflight to the start page (after redirects):
+/// `OPTIONS` with `Access-Control-Request-Method: GET` and its own `Origin`.
+async fn grading_preflight(ctx: &Context, graded: &Response) -> Option<Vec<(String, String)>> {
+    let req = Request::new("OPTIONS", graded.url.clone())
+        .header("Access-Control-Request-Method", "GET")
+        .header("Origin", GRADING_ORIGIN)
+        .no_redirects()
+        .anonymous();
+    ctx.identities
+        .anonymous()
+        .send(&ctx.http, req)
+        .await
+        .ok()
+        .map(|r| r.headers)
+}
+
+/// The cookies the graded page sets, which the grade counts: session and CSRF cookies
+/// among them are judged under item 2.
+fn cookie_note(resp: &Response) -> Option<String> {
+    let names: Vec<String> = resp
+        .headers_named("set-cookie")
+        .filter_map(grade::parse_set_cookie)
+        .filter(|c| !c.clears())
+        .map(|c| c.name)
+        .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "the graded page sets cookies ({}); the grade counts their flags, and session and \
+             CSRF cookies are judged under authentication",
+            names.join(", ")
+        )
+    })
+}
+
+/// Documents whose CSP nonces were compared, at most.
+const MAX_NONCE_CHECKS: usize = 4;
+
+/// What fetching nonce-protected documents twice showed.
+#[derive(Default)]
+struct NonceCheck {
+    /// Route patterns fetched twice.
+    checked: BTreeSet<String>,
+    /// Nonces both fetches carried.
+    repeated: BTreeSet<String>,
+}
+
+/// Fetches documents whose CSP names a nonce a second time in another session: without
+/// any cookie or credential, or, for a page only an identity sees, as another identity.
+/// A nonce both answers carry is the same for everyone, so an attacker knows it. (A
+/// nonce kept per session is not flagged: another session gets its own.)
+async fn static_nonces(ctx: &Context, results: &[Sent]) -> NonceCheck {
+    let mut check = NonceCheck::default();
+    for (_, _, r) in results {
+        let Ok(first) = r else { continue };
+        if kind_of(first) != Kind::Document || check.checked.len() >= MAX_NONCE_CHECKS {
+            continue;
+        }
+        let nonces = csp::nonces(&policies_of(first));
+        if nonces.is_empty() || check.checked.contains(&path_pattern(first.url.path())) {
+            continue;
+        }
+        let req = || {
+            Request::get(first.url.clone())
+                .header("Accept", "text/html,application/xhtml+xml")
+                .no_redirects()
+        };
+        let mut again = match ctx
+            .identities
+            .anonymous()
+            .send(&ctx.http, req().anonymous())
+            .await
+        {
+            Ok(second) => csp::nonces(&policies_of(&second)),
+            Err(_) => BTreeSet::new(),
+        };
+        if again.is_empty() {
+            let other = ctx
+                .identities
+                .authenticated()
+                .find(|i| i.id != first.sent.identity);
+            if let Some(other) = other
+                && let Ok(second) = other.send(&ctx.http, req()).await
+            {
+                again = csp::nonces(&policies_of(&second));
+            }
+        }
+        if again.is_empty() {
+            continue;
+        }
+        check.checked.insert(path_pattern(first.url.path()));
+        check.repeated.extend(nonces.intersection(&again).cloned());
+    }
+    check
 }
 
 /// Route patterns whose cacheable authenticated answers are checked against an
@@ -712,8 +887,13 @@ fn record(
 }
 
 /// The item's headline: the start page's Observatory-compatible grade.
-fn grade_headline(resp: &Response, loopback_http: bool) -> String {
-    let ev = csp_of(resp);
+fn grade_headline(
+    resp: &Response,
+    loopback_http: bool,
+    preflight: Option<Vec<(String, String)>>,
+    static_nonces: &BTreeSet<String>,
+) -> String {
+    let ev = csp_with(resp, static_nonces);
     let g = grade::grade(
         resp,
         &ev,
@@ -721,6 +901,7 @@ fn grade_headline(resp: &Response, loopback_http: bool) -> String {
             loopback_http,
             http_redirect: None,
             origin_sent: Some(GRADING_ORIGIN.into()),
+            preflight,
         },
     );
     let mut headline = format!(
@@ -852,6 +1033,40 @@ mod tests {
         );
         // A bare `Server: nginx` names no version and is left alone.
         assert!(checks(&[("server", "nginx")]).is_empty());
+    }
+
+    #[test]
+    fn frame_ancestors_overrides_x_frame_options() {
+        let framing = |csp: &str| {
+            let r = resp(
+                "https://a.example/",
+                "text/html",
+                &[
+                    ("content-security-policy", csp),
+                    ("x-frame-options", "DENY"),
+                ],
+            );
+            checks(&judge(&r, false)).contains(&"headers.framing-unprotected")
+        };
+        assert!(framing(
+            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors *"
+        ));
+        assert!(framing(
+            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors https:"
+        ));
+        assert!(!framing(
+            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
+        ));
+        assert!(!framing(
+            "default-src 'self'; object-src 'none'; base-uri 'none'"
+        ));
+    }
+
+    #[test]
+    fn a_meta_csp_outside_the_head_is_ignored() {
+        let mut r = resp("https://a.example/", "text/html", &[]);
+        r.body = "<html><head><title>x</title></head><body><p>hi</p><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'\"></body></html>".into();
+        assert!(meta_policies(&r).is_empty());
     }
 
     #[test]
