@@ -401,10 +401,7 @@ impl OwnedObjects {
         let mut object = OwnedObject {
             owner: identity.id,
             collection: crate::model::path_pattern(form.action.path()),
-            id: url
-                .path_segments()
-                .and_then(|mut s| s.rfind(|s| !s.is_empty()).map(str::to_string))
-                .unwrap_or_default(),
+            id: last_segment(&url).unwrap_or_default(),
             url,
             marker: marker.to_string(),
             body,

@@ -20,8 +20,9 @@ async fn serve(app: Router) -> (String, tokio::task::JoinHandle<()>) {
     (url, task)
 }
 
-/// A scan of `url` as one token identity (`Authorization: Bearer token-a`).
-async fn scan_as_token(url: &str) -> Report {
+/// A scan of `url` as one token identity (`Authorization: Bearer token-a`), with extra
+/// `[target]` lines and identity tables.
+async fn scan_as_token(url: &str, target_extra: &str, identity_extra: &str) -> Report {
     let env = MapSource {
         vars: [("PRECISION_TOKEN_A".to_string(), "token-a".to_string())]
             .into_iter()
@@ -29,8 +30,8 @@ async fn scan_as_token(url: &str) -> Report {
         fallback: &ProcessSource,
     };
     let text = format!(
-        "[target]\nurl = \"{url}\"\nstart = [\"/\"]\n[limits]\nrate = 2000\nmax_pages = 10\n\
-         [identities.a.login]\nkind = \"token\"\ntoken = \"${{PRECISION_TOKEN_A}}\"\n"
+        "[target]\nurl = \"{url}\"\n{target_extra}[limits]\nrate = 2000\nmax_pages = 10\n\
+         {identity_extra}[identities.a.login]\nkind = \"token\"\ntoken = \"${{PRECISION_TOKEN_A}}\"\n"
     );
     let config = prodready::config::from_text(&text, "precision.toml", &env, &Overrides::default())
         .expect("config resolves");
@@ -82,7 +83,7 @@ async fn caching_is_judged_only_on_answers_that_differ_by_caller() {
             }),
         );
     let (url, task) = serve(app).await;
-    let report = scan_as_token(&url).await;
+    let report = scan_as_token(&url, "start = [\"/\"]\n", "").await;
     task.abort();
     let cached: Vec<String> = probes(&report)
         .into_iter()
@@ -139,20 +140,7 @@ async fn what_anonymous_visitors_see_is_not_private_data() {
             get(|| async { axum::Json(serde_json::json!({ "owner": "alice@acme.example" })) }),
         );
     let (url, task) = serve(app).await;
-    let env = MapSource {
-        vars: [("PRECISION_TOKEN_A".to_string(), "token-a".to_string())]
-            .into_iter()
-            .collect(),
-        fallback: &ProcessSource,
-    };
-    let text = format!(
-        "[target]\nurl = \"{url}\"\n[limits]\nrate = 2000\nmax_pages = 10\n\
-         [identities.a]\ncheck = {{ url = \"/api/me\" }}\n\
-         [identities.a.login]\nkind = \"token\"\ntoken = \"${{PRECISION_TOKEN_A}}\"\n"
-    );
-    let config = prodready::config::from_text(&text, "p.toml", &env, &Overrides::default())
-        .expect("config resolves");
-    let report = crate::common::scan(config).await;
+    let report = scan_as_token(&url, "", "[identities.a]\ncheck = { url = \"/api/me\" }\n").await;
     task.abort();
     let anon: Vec<String> = report
         .findings

@@ -14,7 +14,7 @@ use crate::engine::form_objects::{self, ObjectForms};
 use crate::http::{Request, Response};
 use crate::model::Tenant;
 
-use super::{MAX_WRITE_OBJECTS, Pair, Tally, read_finding, write_finding};
+use super::{MAX_WRITE_OBJECTS, Pair, Tally, judge_delete, read_finding, write_finding};
 
 /// What the form replays did for one direction.
 #[derive(Default)]
@@ -178,20 +178,7 @@ async fn write(
             sent += 1;
             tally.replayed += 1;
             if let Some(after) = read_back().await {
-                if matches!(after.status, 404 | 410) && !after.text().contains(&object.marker) {
-                    ctx.owned.mark_gone(&object.url);
-                    tally.findings.push(write_finding(
-                        ctx,
-                        pair,
-                        object,
-                        "DELETE",
-                        &attempt,
-                        &after,
-                        &object.marker,
-                    ));
-                } else {
-                    tally.enforced += 1;
-                }
+                judge_delete(ctx, pair, object, &attempt, &after, tally);
             }
         }
     }

@@ -711,23 +711,36 @@ async fn write_replay(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) -> u32 
             let Some(after) = read_back(&object).await else {
                 continue;
             };
-            if matches!(after.status, 404 | 410) && !after.text().contains(&object.marker) {
-                ctx.owned.mark_gone(&object.url);
-                tally.findings.push(write_finding(
-                    ctx,
-                    pair,
-                    &object,
-                    "DELETE",
-                    &attempt,
-                    &after,
-                    &object.marker,
-                ));
-            } else {
-                tally.enforced += 1;
-            }
+            judge_delete(ctx, pair, &object, &attempt, &after, tally);
         }
     }
     sent
+}
+
+/// The owner's read-back after the caller's delete attempt: gone is proof (and the
+/// object is marked gone for the cleanup), still there is enforcement.
+fn judge_delete(
+    ctx: &Context,
+    pair: &Pair<'_>,
+    object: &OwnedObject,
+    attempt: &Response,
+    after: &Response,
+    tally: &mut Tally,
+) {
+    if matches!(after.status, 404 | 410) && !after.text().contains(&object.marker) {
+        ctx.owned.mark_gone(&object.url);
+        tally.findings.push(write_finding(
+            ctx,
+            pair,
+            object,
+            "DELETE",
+            attempt,
+            after,
+            &object.marker,
+        ));
+    } else {
+        tally.enforced += 1;
+    }
 }
 
 fn write_finding(
