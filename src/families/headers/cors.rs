@@ -407,7 +407,7 @@ async fn send(ctx: &Context, planned: Vec<Attempt>) -> Vec<Answer> {
                 result,
             }
         })
-        .buffer_unordered(parallel)
+        .buffered(parallel)
         .collect()
         .await
 }
