@@ -242,3 +242,93 @@ async fn signatures_judge_only_their_kind_of_response() {
         "{found:?}"
     );
 }
+
+/// A role scan of `url` with an admin (`token-admin`) and a member (`token-member`).
+async fn scan_roles(url: &str) -> Report {
+    let env = MapSource {
+        vars: [
+            ("PRECISION_ADMIN".to_string(), "token-admin".to_string()),
+            ("PRECISION_MEMBER".to_string(), "token-member".to_string()),
+        ]
+        .into_iter()
+        .collect(),
+        fallback: &ProcessSource,
+    };
+    let text = format!(
+        "[target]\nurl = \"{url}\"\nstart = [\"/home\"]\n[limits]\nrate = 2000\nmax_pages = 10\n\
+         [identities.admin.login]\nkind = \"token\"\ntoken = \"${{PRECISION_ADMIN}}\"\n\
+         [identities.member.login]\nkind = \"token\"\ntoken = \"${{PRECISION_MEMBER}}\"\n"
+    );
+    let config = prodready::config::from_text(&text, "precision.toml", &env, &Overrides::default())
+        .expect("config resolves");
+    crate::common::scan(config).await
+}
+
+/// A home page per caller that links `/reports` for the admin only; `/reports` serves
+/// any logged-in caller. `member_sees_link` puts the link on the member's page too.
+fn reports_app(member_sees_link: bool) -> Router {
+    let caller =
+        |headers: &HeaderMap| match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+            Some("Bearer token-admin") => Some("admin"),
+            Some("Bearer token-member") => Some("member"),
+            _ => None,
+        };
+    Router::new()
+        .route(
+            "/home",
+            get(move |headers: HeaderMap| async move {
+                let Some(who) = caller(&headers) else {
+                    return axum::http::StatusCode::UNAUTHORIZED.into_response();
+                };
+                let link = if who == "admin" || member_sees_link {
+                    "<a href=\"/reports\">Reports</a>"
+                } else {
+                    ""
+                };
+                axum::response::Html(format!(
+                    "<html><body><h1>Home of {who}</h1><a href=\"/home\">Home</a> {link}</body></html>"
+                ))
+                .into_response()
+            }),
+        )
+        .route(
+            "/reports",
+            get(move |headers: HeaderMap| async move {
+                if caller(&headers).is_none() {
+                    return axum::http::StatusCode::UNAUTHORIZED.into_response();
+                }
+                axum::Json(serde_json::json!({
+                    "quarter": "Q3", "revenue": 48210, "signups": 412, "churn": 0.04
+                }))
+                .into_response()
+            }),
+        )
+}
+
+/// What only the admin's own UI offers, served to the member as the admin sees it, is
+/// a warning on item 3 (evidence, not proof); offered to both, it is nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_only_the_admins_ui_offers_warns_when_the_member_reads_it() {
+    use prodready::model::{Item, Status};
+    let (url, task) = serve(reports_app(false)).await;
+    let hidden = scan_roles(&url).await;
+    task.abort();
+    let item = hidden.item(Item::Authorization).expect("item 3");
+    assert_eq!(item.status, Status::Warn, "{item:#?}");
+    assert!(
+        probes(&hidden)
+            .iter()
+            .any(|(p, u)| p == "roles.member-reads-admin" && u.ends_with("/reports")),
+        "{:#?}",
+        hidden.findings
+    );
+
+    let (url, task) = serve(reports_app(true)).await;
+    let shared = scan_roles(&url).await;
+    task.abort();
+    assert!(
+        !probes(&shared).iter().any(|(p, _)| p.starts_with("roles.")),
+        "a route both UIs offer is no role finding: {:#?}",
+        shared.findings
+    );
+}
