@@ -61,6 +61,18 @@ impl Routes {
             .at("GET", "/docs", "pages::docs", get(pages::docs))
             .at(
                 "GET",
+                "/admin/help",
+                "pages::admin_help",
+                get(pages::admin_help),
+            )
+            .at(
+                "GET",
+                "/community",
+                "pages::community",
+                get(pages::community),
+            )
+            .at(
+                "GET",
                 "/catalog",
                 "pages::catalog_page",
                 get(pages::catalog_page),
