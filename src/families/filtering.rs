@@ -394,7 +394,8 @@ fn cross_tenant_rows(
         .get(&other.id)
         .cloned()
         .unwrap_or_default();
-    let m = markers.found_in(&resp.text())?;
+    let text = without_forced_rows(&resp.text(), &ctx.owned.forced_markers());
+    let m = markers.found_in(&text)?;
     let location = Location {
         method: "GET".into(),
         url: ctx.http.redactor().url(url),
@@ -423,6 +424,41 @@ fn cross_tenant_rows(
         )
         .build();
     Some(f)
+}
+
+/// `text` without the rows of objects the scanner placed by force (their markers in
+/// `forced`): a row a mass-assignment probe put into another tenant lists there by
+/// the probe's doing, not the server's. JSON rows are array elements; other text loses
+/// the lines that carry such a marker.
+fn without_forced_rows(text: &str, forced: &[String]) -> String {
+    let carries = |t: &str| forced.iter().any(|m| t.contains(m.as_str()));
+    if !carries(text) {
+        return text.to_string();
+    }
+    fn prune(v: &mut Value, carries: &dyn Fn(&str) -> bool, depth: usize) {
+        if depth > 12 {
+            return;
+        }
+        match v {
+            Value::Array(rows) => {
+                rows.retain(|r| !carries(&r.to_string()));
+                rows.iter_mut().for_each(|r| prune(r, carries, depth + 1));
+            }
+            Value::Object(m) => m.values_mut().for_each(|r| prune(r, carries, depth + 1)),
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(mut json) => {
+            prune(&mut json, &carries, 0);
+            json.to_string()
+        }
+        Err(_) => text
+            .lines()
+            .filter(|l| !carries(l))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
 }
 
 /// Each identity's own profile and its canaries are JSON the UI renders too: checked
@@ -528,6 +564,22 @@ mod tests {
         fn foreign(&self, _: &serde_json::Map<String, Value>) -> bool {
             true
         }
+    }
+
+    #[test]
+    fn rows_the_scanner_placed_by_force_are_not_evidence() {
+        let forced = vec!["prodready-canary-00000000abcd".to_string()];
+        let list = json!({"data": [
+            {"id": 1, "title": "B's own", "user_created": "u-b"},
+            {"id": 2, "title": "prodready-canary-00000000abcd", "user_created": "u-a"}
+        ]})
+        .to_string();
+        let kept = without_forced_rows(&list, &forced);
+        assert!(kept.contains("u-b") && !kept.contains("u-a"), "{kept}");
+        // Nothing forced, or no forced row: unchanged.
+        assert_eq!(without_forced_rows(&list, &[]), list);
+        let html = "<li>B's own u-b</li>\n<li>prodready-canary-00000000abcd u-a</li>";
+        assert_eq!(without_forced_rows(html, &forced), "<li>B's own u-b</li>");
     }
 
     #[test]

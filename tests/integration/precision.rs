@@ -332,3 +332,170 @@ async fn a_route_only_the_admins_ui_offers_warns_when_the_member_reads_it() {
         shared.findings
     );
 }
+
+/// An API that takes `tenant_id` from a create's body, and (as Directus does) answers
+/// 204 when the caller cannot read what it just created.
+fn tenant_field_app() -> Router {
+    use axum::extract::{Path, State};
+    use serde_json::{Value, json};
+    use std::sync::{Arc, Mutex};
+    type Things = Arc<Mutex<Vec<Value>>>;
+    fn caller(headers: &HeaderMap) -> Option<(&'static str, &'static str)> {
+        match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+            Some("Bearer token-a") => Some(("u-a-7f3e", "t-a-19c2")),
+            Some("Bearer token-b") => Some(("u-b-4d81", "t-b-55e0")),
+            _ => None,
+        }
+    }
+    let things: Things = Arc::new(Mutex::new(vec![
+        json!({"id": 1, "title": "Roadmap", "tenant_id": "t-a-19c2", "user_created": "u-a-7f3e"}),
+        json!({"id": 2, "title": "Budget", "tenant_id": "t-b-55e0", "user_created": "u-b-4d81"}),
+    ]));
+    fn unauthorized() -> axum::response::Response {
+        axum::http::StatusCode::UNAUTHORIZED.into_response()
+    }
+    fn not_found() -> axum::response::Response {
+        axum::http::StatusCode::NOT_FOUND.into_response()
+    }
+    Router::new()
+        .route(
+            "/api/me",
+            get(move |headers: HeaderMap| async move {
+                let Some((user, tenant)) = caller(&headers) else {
+                    return unauthorized();
+                };
+                axum::Json(json!({"id": user, "email": format!("{user}@acme.example"), "tenant_id": tenant}))
+                    .into_response()
+            }),
+        )
+        .route(
+            "/api/things",
+            get(move |State(t): State<Things>, headers: HeaderMap| async move {
+                let Some((_, tenant)) = caller(&headers) else {
+                    return unauthorized();
+                };
+                let rows: Vec<Value> = t.lock().unwrap().iter().filter(|r| r["tenant_id"] == tenant).cloned().collect();
+                axum::Json(json!({"data": rows})).into_response()
+            })
+            .post(move |State(t): State<Things>, headers: HeaderMap, axum::Json(body): axum::Json<Value>| async move {
+                let Some((user, tenant)) = caller(&headers) else {
+                    return unauthorized();
+                };
+                let Some(title) = body["title"].as_str() else {
+                    return axum::http::StatusCode::BAD_REQUEST.into_response();
+                };
+                let placed = body["tenant_id"].as_str().unwrap_or(tenant).to_string();
+                let mut rows = t.lock().unwrap();
+                let id = rows.len() as u64 + 1;
+                let row = json!({"id": id, "title": title, "tenant_id": placed, "user_created": user});
+                rows.push(row.clone());
+                if placed == tenant {
+                    (axum::http::StatusCode::CREATED, axum::Json(json!({"data": row}))).into_response()
+                } else {
+                    axum::http::StatusCode::NO_CONTENT.into_response()
+                }
+            }),
+        )
+        .route(
+            "/api/things/{id}",
+            get(move |State(t): State<Things>, headers: HeaderMap, Path(id): Path<u64>| async move {
+                let Some((_, tenant)) = caller(&headers) else {
+                    return unauthorized();
+                };
+                let rows = t.lock().unwrap();
+                match rows.iter().find(|r| r["id"] == id && r["tenant_id"] == tenant) {
+                    Some(r) => axum::Json(json!({"data": r})).into_response(),
+                    None => not_found(),
+                }
+            })
+            .delete(move |State(t): State<Things>, headers: HeaderMap, Path(id): Path<u64>| async move {
+                let Some((_, tenant)) = caller(&headers) else {
+                    return unauthorized();
+                };
+                let mut rows = t.lock().unwrap();
+                let before = rows.len();
+                rows.retain(|r| !(r["id"] == id && r["tenant_id"] == tenant));
+                if rows.len() < before {
+                    axum::http::StatusCode::NO_CONTENT.into_response()
+                } else {
+                    not_found()
+                }
+            }),
+        )
+        .with_state(things)
+}
+
+/// A create that takes the tenant from its body put the scanner's object into tenant
+/// b: that is item 8's finding (the tenant field), not a list of b leaking a's rows,
+/// and the object is deleted as b.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_moved_by_a_tenant_field_is_no_list_leak_and_is_cleaned_up() {
+    use prodready::model::{Item, Status};
+    let (url, task) = serve(tenant_field_app()).await;
+    let env = MapSource {
+        vars: [
+            ("PRECISION_A".to_string(), "token-a".to_string()),
+            ("PRECISION_B".to_string(), "token-b".to_string()),
+        ]
+        .into_iter()
+        .collect(),
+        fallback: &ProcessSource,
+    };
+    let mut text = format!(
+        "[target]\nurl = \"{url}\"\nstart = [\"/api/things\"]\n[limits]\nrate = 2000\nmax_pages = 10\n\
+         [[canaries]]\ncreate = \"/api/things\"\nbody = {{ title = \"{{canary}}\" }}\n"
+    );
+    for (who, var) in [("a", "PRECISION_A"), ("b", "PRECISION_B")] {
+        text.push_str(&format!(
+            "[identities.{who}]\ncheck = {{ url = \"/api/me\" }}\n[identities.{who}.login]\n\
+             kind = \"token\"\ntoken = \"${{{var}}}\"\n"
+        ));
+    }
+    let config = prodready::config::from_text(&text, "precision.toml", &env, &Overrides::default())
+        .expect("config resolves");
+    let report = crate::common::scan(config).await;
+    let left: Vec<String> = {
+        let client = reqwest::Client::new();
+        let mut left = Vec::new();
+        for token in ["token-a", "token-b"] {
+            let body: serde_json::Value = client
+                .get(format!("{url}/api/things"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("list")
+                .json()
+                .await
+                .expect("json");
+            left.extend(
+                body["data"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| r["title"].as_str())
+                    .filter(|t| t.starts_with("prodready"))
+                    .map(String::from),
+            );
+        }
+        left
+    };
+    task.abort();
+    let found = probes(&report);
+    assert!(
+        found.iter().any(|(p, _)| p == "mass.tenant-field-accepted"),
+        "{:#?}",
+        report.findings
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(p, _)| p == "filtering.cross-tenant-rows"),
+        "the scanner's own moved object counted as a leak: {:#?}",
+        report.findings
+    );
+    assert_eq!(
+        report.item(Item::InputValidation).map(|i| i.status),
+        Some(Status::Fail)
+    );
+    assert!(left.is_empty(), "left in the app: {left:?}");
+}
