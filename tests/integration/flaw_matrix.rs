@@ -23,6 +23,7 @@ fn failing(report: &prodready::report::Report) -> Vec<Item> {
 /// not prove the probe works.
 const CAUGHT_BY: &[(&str, &str)] = &[
     ("login-sql-error", "errors.body-field-leak"),
+    ("credentials-in-bundle", "secrets.hardcoded-credentials"),
     (
         "cors-suffix-match",
         "cors.reflected-origin-with-credentials",

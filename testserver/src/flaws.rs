@@ -87,6 +87,9 @@ pub enum Flaw {
     /// A lazily loaded chunk (named only in the bundle's webpack chunk map) carries an
     /// OpenAI API key.
     SecretInLazyChunk,
+    /// The bundle's demo-login helper carries a real account's e-mail and password, as
+    /// an end-to-end smoke test left them.
+    CredentialsInBundle,
     /// The bundle points to its source map, served with the original sources, one of
     /// which holds a GitLab token the minified bundle no longer contains.
     SourceMapExposed,
@@ -138,6 +141,7 @@ impl Flaw {
         Flaw::RateLimitXffBypass,
         Flaw::SecretInBundle,
         Flaw::SecretInLazyChunk,
+        Flaw::CredentialsInBundle,
         Flaw::SourceMapExposed,
         Flaw::DotenvExposed,
         Flaw::NoInputValidation,
@@ -180,6 +184,7 @@ impl Flaw {
             Flaw::RateLimitXffBypass => "rate-limit-xff-bypass",
             Flaw::SecretInBundle => "secret-in-bundle",
             Flaw::SecretInLazyChunk => "secret-in-lazy-chunk",
+            Flaw::CredentialsInBundle => "credentials-in-bundle",
             Flaw::SourceMapExposed => "source-map-exposed",
             Flaw::DotenvExposed => "dotenv-exposed",
             Flaw::NoInputValidation => "no-input-validation",
@@ -218,6 +223,7 @@ impl Flaw {
             }
             Flaw::SecretInBundle
             | Flaw::SecretInLazyChunk
+            | Flaw::CredentialsInBundle
             | Flaw::SourceMapExposed
             | Flaw::DotenvExposed => Item::Secrets,
             Flaw::NoInputValidation | Flaw::MassAssignment | Flaw::SignupRole => {
@@ -324,6 +330,10 @@ impl Flaw {
             Flaw::SecretInLazyChunk => {
                 "a lazily loaded reports chunk, named only in the bundle's webpack chunk map, \
                  ships an OpenAI API key"
+            }
+            Flaw::CredentialsInBundle => {
+                "the main bundle's demo-login helper carries an e-mail and password pair left \
+                 by an end-to-end smoke test"
             }
             Flaw::SourceMapExposed => {
                 "the bundle links its source map, which embeds the original sources including a \
