@@ -80,19 +80,24 @@ pub(crate) async fn docs() -> Html<String> {
 
 /// `GET /admin/help`: the administrator's guide, public like the rest of the docs
 /// (a page under an admin-looking path that everyone may read).
-pub(crate) async fn admin_help() -> Html<String> {
+pub(crate) async fn admin_help() -> Response {
     let main = "<h1>Administrator guide</h1>\n\
          <p>Admins of an organization invite members, change their roles and read the \
          audit trail. Open <strong>Admin</strong> in the app's menu; members do not see it.</p>\n\
          <h2>Roles</h2>\n<ul>\n<li><strong>Admin</strong>: everything members do, plus users, \
          roles and the audit trail.</li>\n<li><strong>Member</strong>: projects, invoices, documents \
          and notes of the organization.</li>\n</ul>\n";
-    Html(html::page("Administrator guide", Nav::Public, "", main))
+    // Documentation is the same for everyone: shared caches may keep it.
+    (
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Html(html::page("Administrator guide", Nav::Public, "", main)),
+    )
+        .into_response()
 }
 
 /// `GET /community`: the public directory of people and their organizations, the same
 /// for everyone (names a profile also shows are no private data here).
-pub(crate) async fn community(State(state): State<SharedState>) -> Result<Html<String>, ApiError> {
+pub(crate) async fn community(State(state): State<SharedState>) -> Result<Response, ApiError> {
     let people: Vec<(String, String)> = {
         let conn = state.db();
         let mut stmt = conn.prepare(
@@ -109,7 +114,12 @@ pub(crate) async fn community(State(state): State<SharedState>) -> Result<Html<S
     let main = format!(
         "<h1>Community</h1>\n<p>People who build with Ledgerline.</p>\n<ul>\n{rows}</ul>\n"
     );
-    Ok(Html(html::page("Community", Nav::Public, "", &main)))
+    // The same for everyone, so shared caches may keep it.
+    Ok((
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Html(html::page("Community", Nav::Public, "", &main)),
+    )
+        .into_response())
 }
 
 /// `GET /robots.txt`
