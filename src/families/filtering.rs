@@ -77,7 +77,11 @@ const SENSITIVE_KEYS: &[&str] = &[
 pub const DESCRIPTOR: Descriptor = Descriptor {
     name: "filtering",
     items: &[Item::ServerSideFiltering],
-    ids: &["filtering.cross-tenant-rows", "filtering.sensitive-field"],
+    ids: &[
+        "filtering.cross-tenant-rows",
+        "filtering.anonymous-list-rows",
+        "filtering.sensitive-field",
+    ],
     runs_last: false,
 };
 
@@ -350,7 +354,71 @@ async fn check_lists(ctx: &Context, tenants: &[&Identity], run: &mut ProbeRun) -
             }
         }
     }
+    for (url, _) in &collections {
+        if let Some(f) = anonymous_rows(ctx, tenants, url).await {
+            leaks += 1;
+            run.findings.push(f);
+        }
+        run.checks += 1;
+    }
     leaks
+}
+
+/// A collection listed with no credentials at all: when the answer carries private
+/// markers of every tenant, the server filters nothing by caller. (One tenant's marker
+/// alone may be a public profile, and the missing session check is item 2's finding.)
+async fn anonymous_rows(ctx: &Context, tenants: &[&Identity], url: &Url) -> Option<Finding> {
+    let resp = ctx
+        .identities
+        .anonymous()
+        .send(
+            &ctx.http,
+            Request::get(url.clone()).header("Accept", "application/json"),
+        )
+        .await
+        .ok()
+        .filter(|r| r.is_success())?;
+    let text = without_forced_rows(&resp.text(), &ctx.owned.forced_markers());
+    let mut shown: Vec<(IdentityId, String)> = Vec::new();
+    for t in tenants {
+        let markers = ctx
+            .inventory
+            .markers
+            .get(&t.id)
+            .cloned()
+            .unwrap_or_default();
+        shown.push((t.id, markers.found_in(&text)?.to_string()));
+    }
+    let location = Location {
+        method: "GET".into(),
+        url: ctx.http.redactor().url(url),
+    };
+    let which: Vec<String> = shown
+        .iter()
+        .map(|(id, m)| format!("{id}'s `{m}`"))
+        .collect();
+    let detail = format!(
+        "{} listed with no credentials carries the private markers of every tenant ({}): \
+         the server returns all tenants' rows to anyone and filters nothing by caller.",
+        location.url,
+        which.join(", ")
+    );
+    let first = shown.first().map(|(_, m)| m.clone());
+    let f = Finding::builder(Item::ServerSideFiltering, "filtering.anonymous-list-rows")
+        .rated(Severity::Critical, Confidence::Confirmed)
+        .title("A list shows every tenant's rows to anonymous visitors")
+        .detail(detail)
+        .at(location)
+        .evidence(
+            ctx.http
+                .evidence("the anonymous visitor lists it", &resp, first.as_deref()),
+        )
+        .remediation(
+            "Require a session on the list and filter its query by the caller's tenant on \
+             the server (in a policy or row-level security, not only in the UI).",
+        )
+        .build();
+    Some(f)
 }
 
 /// The collection as listed, with an oversized page when it takes a page size, and with

@@ -499,3 +499,94 @@ async fn an_object_moved_by_a_tenant_field_is_no_list_leak_and_is_cleaned_up() {
     );
     assert!(left.is_empty(), "left in the app: {left:?}");
 }
+
+/// Items of two tenants, each row naming its owner's e-mail; anonymous visitors get
+/// every row when `open`, else only what a tenant chose to showcase (one row of a).
+fn anonymous_list_app(open: bool) -> Router {
+    use serde_json::json;
+    fn caller(headers: &HeaderMap) -> Option<&'static str> {
+        match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+            Some("Bearer token-a") => Some("ana.torres@acme.example"),
+            Some("Bearer token-b") => Some("bo.lindqvist@globex.example"),
+            _ => None,
+        }
+    }
+    let rows = || {
+        vec![
+            json!({"id": 1, "title": "Q3 plan", "owner": "ana.torres@acme.example"}),
+            json!({"id": 2, "title": "Payroll", "owner": "bo.lindqvist@globex.example"}),
+        ]
+    };
+    Router::new()
+        .route(
+            "/api/me",
+            get(|headers: HeaderMap| async move {
+                match caller(&headers) {
+                    Some(email) => axum::Json(json!({"email": email})).into_response(),
+                    None => axum::http::StatusCode::UNAUTHORIZED.into_response(),
+                }
+            }),
+        )
+        .route(
+            "/api/items",
+            get(move |headers: HeaderMap| async move {
+                let all = rows();
+                let shown: Vec<_> = match caller(&headers) {
+                    Some(email) => all.into_iter().filter(|r| r["owner"] == email).collect(),
+                    None if open => all,
+                    None => all.into_iter().take(1).collect(),
+                };
+                axum::Json(json!({"items": shown})).into_response()
+            }),
+        )
+}
+
+/// Every tenant's rows in an anonymous list fail item 5; one tenant's showcased row
+/// does not (a public profile is item 2's question at most).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anonymous_list_of_every_tenants_rows_fails_item_5() {
+    let scan = |url: String| async move {
+        let env = MapSource {
+            vars: [
+                ("PRECISION_A".to_string(), "token-a".to_string()),
+                ("PRECISION_B".to_string(), "token-b".to_string()),
+            ]
+            .into_iter()
+            .collect(),
+            fallback: &ProcessSource,
+        };
+        let mut text = format!(
+            "[target]\nurl = \"{url}\"\nstart = [\"/api/items\"]\n[limits]\nrate = 2000\nmax_pages = 10\n"
+        );
+        for (who, var) in [("a", "PRECISION_A"), ("b", "PRECISION_B")] {
+            text.push_str(&format!(
+                "[identities.{who}]\ncheck = {{ url = \"/api/me\" }}\n[identities.{who}.login]\n\
+                 kind = \"token\"\ntoken = \"${{{var}}}\"\n"
+            ));
+        }
+        let config =
+            prodready::config::from_text(&text, "precision.toml", &env, &Overrides::default())
+                .expect("config resolves");
+        crate::common::scan(config).await
+    };
+    let (url, task) = serve(anonymous_list_app(true)).await;
+    let open = scan(url).await;
+    task.abort();
+    assert!(
+        probes(&open)
+            .iter()
+            .any(|(p, u)| p == "filtering.anonymous-list-rows" && u.ends_with("/api/items")),
+        "{:#?}",
+        open.findings
+    );
+    let (url, task) = serve(anonymous_list_app(false)).await;
+    let showcase = scan(url).await;
+    task.abort();
+    assert!(
+        !probes(&showcase)
+            .iter()
+            .any(|(p, _)| p.starts_with("filtering.")),
+        "{:#?}",
+        showcase.findings
+    );
+}
