@@ -240,6 +240,18 @@ impl Inventory {
         key
     }
 
+    /// Adds a concrete URL of the endpoint `key` that its pattern alone would not give
+    /// (an API description's example `/reports/daily` for `/reports/{kind}`).
+    pub fn add_example(&mut self, key: &EndpointKey, url: Url) {
+        if let Some(ep) = self.endpoints.get_mut(key)
+            && !has_placeholder(&url)
+            && ep.examples.len() < MAX_EXAMPLES
+            && !ep.examples.contains(&url)
+        {
+            ep.examples.push(url);
+        }
+    }
+
     pub fn observe(&mut self, key: &EndpointKey, obs: Observation) {
         if let Some(ep) = self.endpoints.get_mut(key)
             && ep.observations.len() < MAX_OBSERVATIONS
