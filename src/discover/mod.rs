@@ -38,6 +38,8 @@ pub fn is_unsafe_path(path: &str) -> bool {
 
 /// Requests in flight per identity during the crawl (the HTTP layer caps the total).
 const CRAWL_PARALLEL: usize = 4;
+/// Client-side routes kept for the crawl (each identity visits them).
+const MAX_SCRIPT_PAGES: usize = 100;
 /// Concrete URLs swept per endpoint pattern and identity.
 const SWEEP_PER_PATTERN: usize = 2;
 
@@ -50,6 +52,8 @@ struct Crawl<'a> {
     listed: BTreeMap<(IdentityId, String), Vec<String>>,
     /// Marker values an anonymous answer showed: public, so no identity's private data.
     public_markers: BTreeSet<String>,
+    /// Concrete page routes of client-side routers, visited by every identity's crawl.
+    script_pages: BTreeSet<Url>,
     /// The economy of requests: what one identity's answers prove for the others.
     shared: Shared,
 }
@@ -112,6 +116,7 @@ pub async fn discover(http: &HttpLayer, identities: &Identities, config: &ScanCo
         scripts_seen: HashSet::new(),
         listed: BTreeMap::new(),
         public_markers: BTreeSet::new(),
+        script_pages: BTreeSet::new(),
         shared: Shared::default(),
     };
     crawl.learn_markers(identities);
@@ -419,132 +424,148 @@ impl Crawl<'_> {
         let mut scripts: Vec<Url> = Vec::new();
         // Links to other origins are never followed; a few are named in the report.
         let mut off_scope: BTreeSet<String> = BTreeSet::new();
-        while !queue.is_empty() && fetched < limits.max_pages {
-            let room = limits.max_pages - fetched;
-            let mut batch: Vec<(Url, usize)> = Vec::new();
-            while batch.len() < room.min(CRAWL_PARALLEL * 4)
-                && let Some((u, depth)) = queue.pop_front()
-            {
-                if !seen.insert(u.clone()) || !self.allowed(&u, identity) {
-                    continue;
-                }
-                if self.shared.decided_for(identity.id, &u) {
-                    self.shared.skipped += 1;
-                    // A public page's links are this identity's links too.
-                    for link in self
-                        .shared
-                        .public_links
-                        .get(&u)
-                        .cloned()
-                        .unwrap_or_default()
-                    {
-                        self.inventory.saw_link(identity.id, &link);
-                        if depth < limits.max_depth {
-                            queue.push_back((link, depth + 1));
-                        }
+        // Scripts are read after the pages that load them; the client-side routes they
+        // name are then visited too (once more at most: routes are found in scripts).
+        for round in 0..2 {
+            while !queue.is_empty() && fetched < limits.max_pages {
+                let room = limits.max_pages - fetched;
+                let mut batch: Vec<(Url, usize)> = Vec::new();
+                while batch.len() < room.min(CRAWL_PARALLEL * 4)
+                    && let Some((u, depth)) = queue.pop_front()
+                {
+                    if !seen.insert(u.clone()) || !self.allowed(&u, identity) {
+                        continue;
                     }
+                    if self.shared.decided_for(identity.id, &u) {
+                        self.shared.skipped += 1;
+                        // A public page's links are this identity's links too.
+                        for link in self
+                            .shared
+                            .public_links
+                            .get(&u)
+                            .cloned()
+                            .unwrap_or_default()
+                        {
+                            self.inventory.saw_link(identity.id, &link);
+                            if depth < limits.max_depth {
+                                queue.push_back((link, depth + 1));
+                            }
+                        }
+                        continue;
+                    }
+                    batch.push((u, depth));
+                }
+                if batch.is_empty() {
                     continue;
                 }
-                batch.push((u, depth));
-            }
-            if batch.is_empty() {
-                continue;
-            }
-            fetched += batch.len();
-            let this = &*self;
-            let results: Vec<((Url, usize), Result<Response, String>)> =
-                futures_util::stream::iter(batch)
-                    .map(|(u, depth)| async move {
-                        let r = this
+                fetched += batch.len();
+                let this = &*self;
+                let results: Vec<((Url, usize), Result<Response, String>)> =
+                    futures_util::stream::iter(batch)
+                        .map(|(u, depth)| async move {
+                            let r = this
                             .fetch(
                                 identity,
                                 &u,
                                 "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
                             )
                             .await;
-                        ((u, depth), r)
-                    })
-                    .buffer_unordered(CRAWL_PARALLEL)
-                    .collect()
-                    .await;
-            for ((url, depth), resp) in results {
-                let resp = match resp {
-                    Ok(r) => r,
-                    Err(e) => {
-                        self.failed(e);
-                        continue;
-                    }
-                };
-                self.record(identity, "GET", &url, Origin::Crawl, &resp);
-                if resp.is_html() && resp.is_success() {
-                    self.inventory.pages.insert(url.to_string());
-                    let page = html::parse_page(&resp.url, &resp.text());
-                    // Where a visitor was sent (`/app` -> `/login`), not what it asked for.
-                    if identity.is_anonymous() && page.forms.iter().any(|f| f.has_password()) {
-                        self.shared.sign_in_pages.insert(resp.url.clone());
-                    }
-                    if self.shared.is_public(&url) {
-                        let links = page
-                            .links
-                            .iter()
-                            .filter(|l| self.http.scope().contains(l))
-                            .cloned()
-                            .collect();
-                        self.shared.public_links.insert(url.clone(), links);
-                    }
-                    self.add_page_names(&page);
-                    if page.parse_truncated {
-                        self.inventory.truncated.push(format!(
-                            "{url}: only the first {} KiB of the page were parsed",
-                            html::MAX_PARSE_BYTES / 1024
-                        ));
-                    }
-                    if page.links_truncated {
-                        self.inventory.truncated.push(format!(
-                            "{url}: links beyond {} were not followed",
-                            page.links.len()
-                        ));
-                    }
-                    for link in page.links {
-                        if self.http.scope().contains(&link) {
-                            self.inventory.saw_link(identity.id, &link);
-                            if let Some(r) = refs::ref_in_path(&link, RefSource::Link) {
-                                self.inventory.add_refs(identity.id, [r]);
+                            ((u, depth), r)
+                        })
+                        .buffer_unordered(CRAWL_PARALLEL)
+                        .collect()
+                        .await;
+                for ((url, depth), resp) in results {
+                    let resp = match resp {
+                        Ok(r) => r,
+                        Err(e) => {
+                            self.failed(e);
+                            continue;
+                        }
+                    };
+                    self.record(identity, "GET", &url, Origin::Crawl, &resp);
+                    if resp.is_html() && resp.is_success() {
+                        self.inventory.pages.insert(url.to_string());
+                        let page = html::parse_page(&resp.url, &resp.text());
+                        // Where a visitor was sent (`/app` -> `/login`), not what it asked for.
+                        if identity.is_anonymous() && page.forms.iter().any(|f| f.has_password()) {
+                            self.shared.sign_in_pages.insert(resp.url.clone());
+                        }
+                        if self.shared.is_public(&url) {
+                            let links = page
+                                .links
+                                .iter()
+                                .filter(|l| self.http.scope().contains(l))
+                                .cloned()
+                                .collect();
+                            self.shared.public_links.insert(url.clone(), links);
+                        }
+                        self.add_page_names(&page);
+                        if page.parse_truncated {
+                            self.inventory.truncated.push(format!(
+                                "{url}: only the first {} KiB of the page were parsed",
+                                html::MAX_PARSE_BYTES / 1024
+                            ));
+                        }
+                        if page.links_truncated {
+                            self.inventory.truncated.push(format!(
+                                "{url}: links beyond {} were not followed",
+                                page.links.len()
+                            ));
+                        }
+                        for link in page.links {
+                            if self.http.scope().contains(&link) {
+                                self.inventory.saw_link(identity.id, &link);
+                                if let Some(r) = refs::ref_in_path(&link, RefSource::Link) {
+                                    self.inventory.add_refs(identity.id, [r]);
+                                }
+                            } else if off_scope.len() < 5 {
+                                off_scope.insert(self.http.redactor().url(&link));
                             }
-                        } else if off_scope.len() < 5 {
-                            off_scope.insert(self.http.redactor().url(&link));
+                            if depth < limits.max_depth && self.http.scope().contains(&link) {
+                                queue.push_back((link, depth + 1));
+                            }
                         }
-                        if depth < limits.max_depth && self.http.scope().contains(&link) {
-                            queue.push_back((link, depth + 1));
+                        for form in &page.forms {
+                            self.add_form(identity.id, &resp.url, form);
+                            if form.is_create_form(&resp.url) {
+                                self.inventory.saw_create_form(identity.id, &resp.url);
+                            }
                         }
-                    }
-                    for form in &page.forms {
-                        self.add_form(identity.id, &resp.url, form);
-                        if form.is_create_form(&resp.url) {
-                            self.inventory.saw_create_form(identity.id, &resp.url);
+                        scripts.extend(page.scripts);
+                        for inline in &page.inline_scripts {
+                            self.add_script_facts(&resp.url, inline);
                         }
-                    }
-                    scripts.extend(page.scripts);
-                    for inline in &page.inline_scripts {
-                        self.add_script_facts(&resp.url, inline);
-                    }
-                } else if resp.is_success()
-                    && let Some(json) = resp.json()
-                {
-                    if openapi::is_openapi(&json) {
-                        self.shared.openapi.get_or_insert((resp.url.clone(), json));
-                        continue;
-                    }
-                    for name in manifest_names(&json) {
-                        self.inventory.app_names.add_declared(name);
-                    }
-                    for link in json_links(&resp.url, &json) {
-                        if self.http.scope().contains(&link) {
-                            self.inventory.add("GET", &link, Origin::Json);
+                    } else if resp.is_success()
+                        && let Some(json) = resp.json()
+                    {
+                        if openapi::is_openapi(&json) {
+                            self.shared.openapi.get_or_insert((resp.url.clone(), json));
+                            continue;
+                        }
+                        for name in manifest_names(&json) {
+                            self.inventory.app_names.add_declared(name);
+                        }
+                        for link in json_links(&resp.url, &json) {
+                            if self.http.scope().contains(&link) {
+                                self.inventory.add("GET", &link, Origin::Json);
+                            }
                         }
                     }
                 }
             }
+            self.read_scripts(identity, std::mem::take(&mut scripts))
+                .await;
+            let routes: Vec<Url> = self
+                .script_pages
+                .iter()
+                .filter(|u| !seen.contains(*u))
+                .cloned()
+                .collect();
+            if round == 1 || routes.is_empty() {
+                break;
+            }
+            queue.extend(routes.into_iter().map(|u| (u, 1)));
         }
         if !off_scope.is_empty() {
             let names: Vec<String> = off_scope.into_iter().collect();
@@ -560,13 +581,29 @@ impl Crawl<'_> {
                 identity.id, limits.max_pages
             ));
         }
-        self.read_scripts(identity, scripts).await;
     }
 
     fn add_script_facts(&mut self, base: &Url, source: &str) -> Vec<Url> {
         let facts = scripts::read_script(base, source);
         for name in &facts.names {
             self.inventory.app_names.add_bundle(name);
+        }
+        for page in &facts.pages {
+            if let Ok(u) = base.join(page)
+                && self.http.scope().contains(&u)
+                && !crate::model::has_placeholder(&u)
+                && self.script_pages.len() < MAX_SCRIPT_PAGES
+            {
+                self.script_pages.insert(u);
+            }
+        }
+        for op in facts.graphql {
+            if let Some(endpoint) = op.endpoint.as_deref().and_then(|e| base.join(e).ok())
+                && self.http.scope().contains(&endpoint)
+            {
+                self.inventory.add("POST", &endpoint, Origin::Script);
+            }
+            self.inventory.add_graphql(op);
         }
         for (method, path) in facts.paths {
             if let Ok(u) = base.join(&path)
