@@ -60,8 +60,8 @@ struct Crawl<'a> {
 
 /// What discovery learns once for every identity, so it is not fetched five times.
 ///
-/// A URL is public when anonymous and tenant A got the same successful answer, byte
-/// for byte: it does not depend on the session. Identities that hold no more than A
+/// A URL is public when anonymous and tenant A got the same answer, byte for byte (a
+/// page, a redirect, a 404; not a refusal): it does not depend on the session. Identities that hold no more than A
 /// (tenant B, the same role in another tenant; the low-privilege member) then skip it
 /// and take the links it showed; the admin, who may see more, still fetches it.
 /// Pages with a password form, as an anonymous visitor sees them, are sign-in and
@@ -93,7 +93,10 @@ impl Shared {
 
     fn is_public(&self, url: &Url) -> bool {
         match (self.anonymous.get(url), self.tenant_a.get(url)) {
-            (Some(anon), Some(a)) => anon == a && (200..300).contains(&anon.0),
+            // A refusal (401, 403) or a throttled or broken answer says nothing of others.
+            (Some(anon), Some(a)) => {
+                anon == a && anon.0 < 500 && !matches!(anon.0, 401 | 403 | 407 | 429)
+            }
             _ => false,
         }
     }
