@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::refs::ObjectRef;
+use super::scripts::GraphqlOperation;
 use crate::model::{EndpointKey, IdentityId, has_placeholder, path_pattern};
 use serde_json::Value;
 use url::Url;
@@ -137,6 +138,8 @@ pub struct Inventory {
     pub forms: Vec<SeenForm>,
     /// What the app calls itself, for the JWT check's guesses at its signing secret.
     pub app_names: AppNames,
+    /// GraphQL operations the app's scripts send, with their endpoint (bounded).
+    pub graphql: Vec<GraphqlOperation>,
 }
 
 /// What the app calls itself (bounded): the words the JWT weak-secret check derives
@@ -192,6 +195,7 @@ const MAX_LINKS_SEEN: usize = 2000;
 const MAX_REFS: usize = 500;
 const MAX_CREATE_FORMS: usize = 20;
 const MAX_FORMS: usize = 100;
+const MAX_GRAPHQL: usize = 200;
 
 impl Inventory {
     /// Records that `identity` saw a create form on `page`.
@@ -238,6 +242,25 @@ impl Inventory {
             }
         }
         key
+    }
+
+    /// Adds a concrete URL of the endpoint `key` that its pattern alone would not give
+    /// (an API description's example `/reports/daily` for `/reports/{kind}`).
+    pub fn add_example(&mut self, key: &EndpointKey, url: Url) {
+        if let Some(ep) = self.endpoints.get_mut(key)
+            && !has_placeholder(&url)
+            && ep.examples.len() < MAX_EXAMPLES
+            && !ep.examples.contains(&url)
+        {
+            ep.examples.push(url);
+        }
+    }
+
+    /// Remembers a GraphQL operation a script sends (once, bounded).
+    pub fn add_graphql(&mut self, op: GraphqlOperation) {
+        if self.graphql.len() < MAX_GRAPHQL && !self.graphql.contains(&op) {
+            self.graphql.push(op);
+        }
     }
 
     pub fn observe(&mut self, key: &EndpointKey, obs: Observation) {

@@ -4,6 +4,7 @@
 mod auth_rate_limit;
 mod cli;
 mod common;
+mod discovery;
 mod errors;
 mod flaw_matrix;
 mod foreign;
