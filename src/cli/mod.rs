@@ -311,7 +311,7 @@ pub async fn run(cli: Cli) -> Outcome {
                 Ok(f) => f,
                 Err(e) => return Outcome::Usage(format!("--flaws: {e}")),
             };
-            let server = match crate::demo::start(flaws).await {
+            let server = match crate::demo::start(flaws, tuning.browser).await {
                 Ok(s) => s,
                 Err(e) => return Outcome::CouldNotRun(format!("cannot start the test app: {e:#}")),
             };
