@@ -279,7 +279,7 @@ pub struct InventoryCounts {
     pub scripts: u64,
     /// How discovery through a real browser went, when `discovery.browser` asked for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub browser: Option<crate::discover::browser::BrowserSummary>,
+    pub browser: Option<crate::model::BrowserSummary>,
 }
 
 /// The release gate: passed unless an item failed or a probe errored.
