@@ -7,10 +7,12 @@ use crate::config::{self, ConfigError, MapSource, Overrides, ProcessSource, Scan
 /// The scan config bundled with the test app.
 pub const CONFIG: &str = include_str!("../testserver/scan.toml");
 
-/// Starts the test app on an ephemeral loopback port.
-pub async fn start(flaws: testserver::FlawSet) -> anyhow::Result<testserver::Server> {
+/// Starts the test app on an ephemeral loopback port; with `spa`, also its
+/// single-page workspace (`/work`), which only browser discovery finds.
+pub async fn start(flaws: testserver::FlawSet, spa: bool) -> anyhow::Result<testserver::Server> {
     testserver::spawn(testserver::Options {
         flaws,
+        spa,
         // The demo app checks the origin of cookie-session writes, as Django does over
         // HTTPS; the scanner sends what a browser sends.
         require_origin: true,
@@ -40,6 +42,10 @@ pub fn config(
 ) -> Result<ScanConfig, ConfigError> {
     let mut raw = config::parse(CONFIG, "testserver/scan.toml")?;
     raw.target.url = server.base_url();
+    if overrides.browser {
+        // `demo --browser` starts the app with its single-page workspace: show it.
+        raw.target.start.push("/work".into());
+    }
     let source = MapSource {
         vars: env_for(server),
         fallback: &ProcessSource,

@@ -113,3 +113,35 @@ impl ProbeRun {
         }
     }
 }
+
+/// How the browser phase went, for the report's discovery section.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrowserSummary {
+    /// `ran`, `off` (not available) or `failed`.
+    pub status: String,
+    /// Why the browser did not run or stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Pages and client-side routes visited, all identities.
+    pub pages: u64,
+    /// Requests of the browser forwarded through the scanner's HTTP layer.
+    pub forwarded: u64,
+    /// Requests refused: to other origins, or to routes that end sessions or delete.
+    pub blocked: u64,
+    /// Writes (POST, PUT, PATCH, DELETE) the page made: recorded, never sent.
+    pub held_writes: u64,
+    /// API calls (XHR, fetch, EventSource, WebSocket) seen per identity, distinct
+    /// method and path pattern.
+    pub api_calls: BTreeMap<IdentityId, u64>,
+}
+
+impl BrowserSummary {
+    /// The browser did not run, and why.
+    pub fn off(reason: impl Into<String>) -> BrowserSummary {
+        BrowserSummary {
+            status: "off".into(),
+            reason: Some(reason.into()),
+            ..BrowserSummary::default()
+        }
+    }
+}

@@ -129,6 +129,10 @@ pub struct Tuning {
     /// A folder of extra declarative probes and signatures (`*.toml`).
     #[arg(long)]
     pub probes: Option<PathBuf>,
+    /// Also discover through a headless Chromium, logged in as each identity (as
+    /// `discovery.browser = true`). Without Chromium the scan runs without it and says so.
+    #[arg(long)]
+    pub browser: bool,
 }
 
 /// TLS for a staging target (override `[target.tls]`).
@@ -235,6 +239,7 @@ impl From<&Tuning> for Overrides {
             rate: t.rate,
             concurrency: t.concurrency,
             probes_dir: t.probes.clone(),
+            browser: t.browser,
             ..Overrides::default()
         }
     }
@@ -306,7 +311,7 @@ pub async fn run(cli: Cli) -> Outcome {
                 Ok(f) => f,
                 Err(e) => return Outcome::Usage(format!("--flaws: {e}")),
             };
-            let server = match crate::demo::start(flaws).await {
+            let server = match crate::demo::start(flaws, tuning.browser).await {
                 Ok(s) => s,
                 Err(e) => return Outcome::CouldNotRun(format!("cannot start the test app: {e:#}")),
             };
@@ -499,6 +504,24 @@ mod tests {
     #[test]
     fn demo_is_listed_with_the_feature() {
         assert!(listed_commands().iter().any(|c| c == "demo"));
+    }
+
+    #[test]
+    fn the_browser_flag_reaches_the_config_on_scan_and_demo() {
+        let cli = Cli::try_parse_from(["prodready", "scan", "http://127.0.0.1:1", "--browser"])
+            .expect("parses");
+        let Command::Scan { tuning, .. } = cli.command else {
+            panic!("scan")
+        };
+        assert!(Overrides::from(&tuning).browser);
+        #[cfg(feature = "demo")]
+        {
+            let cli = Cli::try_parse_from(["prodready", "demo", "--browser"]).expect("parses");
+            let Command::Demo { tuning, .. } = cli.command else {
+                panic!("demo")
+            };
+            assert!(Overrides::from(&tuning).browser);
+        }
     }
 
     // Runs only in `--no-default-features` builds; .ci/run runs it there.

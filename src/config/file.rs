@@ -34,6 +34,27 @@ pub struct RawConfig {
     pub rate_limit: RawRateLimit,
     #[serde(default)]
     pub roles: RawRoles,
+    #[serde(default)]
+    pub discovery: RawDiscovery,
+}
+
+/// How discovery explores the app beyond its links.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiscovery {
+    /// Drive a headless Chromium per identity (default false; `--browser` sets it).
+    pub browser: Option<bool>,
+    /// The Chromium executable (default: `chromium`, `chromium-browser`, `google-chrome`
+    /// or `google-chrome-stable` on PATH).
+    pub browser_path: Option<String>,
+    /// Pages and client-side routes the browser visits per identity (default 20).
+    pub browser_max_pages: Option<u32>,
+    /// Seconds the whole browser phase may take (default 120).
+    pub browser_max_secs: Option<u64>,
+    /// `localStorage` keys of the app's origin that receive a token identity's token
+    /// before the app's script runs (default `token`, `access_token`, `accessToken`,
+    /// `authToken`, `auth_token`, `jwt`; `[]` for none).
+    pub browser_token_keys: Option<Vec<String>>,
 }
 
 /// Item 3's role matrix: what only the admin may call.
@@ -444,6 +465,7 @@ mod tests {
             "auth",
             "rate_limit",
             "roles",
+            "discovery",
         ] {
             tables.push((table.into(), format!("{t}[{table}]\n{{BOGUS}}\n")));
         }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use url::Url;
 
-pub use file::{RawConfig, RawLogin, parse};
+pub use file::{RawConfig, RawDiscovery, RawLogin, parse};
 pub use secrets::{MapSource, ProcessSource, Secret, Source, resolve_plain, resolve_secret};
 pub use tls::TlsConfig;
 
@@ -72,6 +72,43 @@ pub struct ScanConfig {
     pub admin_only: Vec<RoutePattern>,
     /// Extra trusted CAs, the mTLS client certificate, or no verification (`[target.tls]`).
     pub tls: TlsConfig,
+    /// Discovery through a real browser (`[discovery]`, `--browser`).
+    pub browser: BrowserDiscovery,
+}
+
+/// Discovery through a headless Chromium (`discovery.browser*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserDiscovery {
+    pub enabled: bool,
+    /// The executable to run; `None`: looked up on PATH.
+    pub path: Option<PathBuf>,
+    /// Pages and client-side routes visited per identity.
+    pub max_pages: usize,
+    /// The whole browser phase, all identities.
+    pub max_time: Duration,
+    /// `localStorage` keys that receive a token identity's token.
+    pub token_keys: Vec<String>,
+}
+
+impl Default for BrowserDiscovery {
+    fn default() -> Self {
+        BrowserDiscovery {
+            enabled: false,
+            path: None,
+            max_pages: 20,
+            max_time: Duration::from_secs(120),
+            token_keys: [
+                "token",
+                "access_token",
+                "accessToken",
+                "authToken",
+                "auth_token",
+                "jwt",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
 }
 
 /// Item 2 settings (`[auth]`).
@@ -400,6 +437,8 @@ pub struct Overrides {
     pub ca_cert: Option<PathBuf>,
     /// Accept any server certificate (`--insecure`), as `target.tls.insecure = true`.
     pub insecure: bool,
+    /// Discover through a headless Chromium (`--browser`), as `discovery.browser = true`.
+    pub browser: bool,
 }
 
 /// Reads and resolves a config file.
@@ -832,6 +871,7 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
     let audit = resolve_audit(&base)?;
     let trusted_origins = resolve_trusted_origins(&raw.target.trusted_origins)?;
     let tls = tls::resolve(raw.target.tls.as_ref(), source)?;
+    let browser = resolve_browser(&raw.discovery)?;
     let attestation = raw.attestation.as_ref().map(|a| Attestation {
         attested_by: a.attested_by.clone(),
         repository: a.repository.clone(),
@@ -856,7 +896,56 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
         rate_limit,
         admin_only,
         tls,
+        browser,
     })
+}
+
+/// `[discovery]`: the browser's switches and bounds.
+fn resolve_browser(raw: &RawDiscovery) -> Result<BrowserDiscovery, ConfigError> {
+    let mut b = BrowserDiscovery {
+        enabled: raw.browser.unwrap_or(false),
+        ..BrowserDiscovery::default()
+    };
+    if let Some(path) = &raw.browser_path {
+        if path.trim().is_empty() {
+            return Err(invalid(
+                "discovery.browser_path",
+                "is empty; name the Chromium executable (e.g. /usr/bin/chromium) or leave the key out to search PATH",
+            ));
+        }
+        b.path = Some(PathBuf::from(path.trim()));
+    }
+    if let Some(n) = raw.browser_max_pages {
+        if !(1..=500).contains(&n) {
+            return Err(invalid(
+                "discovery.browser_max_pages",
+                "must be between 1 and 500",
+            ));
+        }
+        b.max_pages = n as usize;
+    }
+    if let Some(secs) = raw.browser_max_secs {
+        if !(1..=3600).contains(&secs) {
+            return Err(invalid(
+                "discovery.browser_max_secs",
+                "must be between 1 and 3600 seconds",
+            ));
+        }
+        b.max_time = Duration::from_secs(secs);
+    }
+    if let Some(keys) = &raw.browser_token_keys {
+        let bad = keys
+            .iter()
+            .find(|k| k.is_empty() || k.len() > 100 || k.chars().any(char::is_control));
+        if let Some(k) = bad {
+            return Err(invalid(
+                "discovery.browser_token_keys",
+                format!("`{k}` is not a usable localStorage key (1 to 100 printable characters)"),
+            ));
+        }
+        b.token_keys = keys.clone();
+    }
+    Ok(b)
 }
 
 /// `POST /api/items` or `/api/items` (GET).
@@ -1310,6 +1399,7 @@ fn override_with(
     }
     // The flag can switch verification off, never back on over the file's explicit choice.
     config.tls.insecure |= overrides.insecure;
+    config.browser.enabled |= overrides.browser;
     Ok(config)
 }
 
@@ -1700,6 +1790,45 @@ mod tests {
         assert_eq!(c.audit.unwrap().wait, Duration::from_millis(500));
         let err = from_text(&with("wait_secs = -1"), "t", &e, &Overrides::default()).unwrap_err();
         assert!(err.to_string().contains("audit.wait_secs"), "{err}");
+    }
+
+    #[test]
+    fn browser_discovery_keys_resolve_validate_and_the_flag_turns_it_on() {
+        let e = env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]);
+        let c = from_text(GOOD, "t", &e, &Overrides::default()).unwrap();
+        assert_eq!(c.browser, BrowserDiscovery::default());
+        assert!(!c.browser.enabled);
+        let flag = Overrides {
+            browser: true,
+            ..Default::default()
+        };
+        assert!(from_text(GOOD, "t", &e, &flag).unwrap().browser.enabled);
+        let with = |extra: &str| format!("{GOOD}\n[discovery]\n{extra}");
+        let c = from_text(
+            &with("browser = true\nbrowser_path = \"/opt/chrome\"\nbrowser_max_pages = 5\nbrowser_max_secs = 30\nbrowser_token_keys = []"),
+            "t",
+            &e,
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert!(c.browser.enabled);
+        assert_eq!(c.browser.path, Some(PathBuf::from("/opt/chrome")));
+        assert_eq!(c.browser.max_pages, 5);
+        assert_eq!(c.browser.max_time, Duration::from_secs(30));
+        assert!(c.browser.token_keys.is_empty());
+        for (bad, key) in [
+            ("browser_path = \" \"", "discovery.browser_path"),
+            ("browser_max_pages = 0", "discovery.browser_max_pages"),
+            ("browser_max_secs = 0", "discovery.browser_max_secs"),
+            (
+                "browser_token_keys = [\"\"]",
+                "discovery.browser_token_keys",
+            ),
+            ("browsr = true", "browsr"),
+        ] {
+            let err = from_text(&with(bad), "t", &e, &Overrides::default()).unwrap_err();
+            assert!(err.to_string().contains(key), "{bad}: {err}");
+        }
     }
 
     #[test]

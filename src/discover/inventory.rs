@@ -21,6 +21,8 @@ pub enum Origin {
     OpenApi,
     Seed,
     Json,
+    /// An XHR, fetch or WebSocket call the app's page made in a real browser.
+    Browser,
 }
 
 /// One identity's visit to a concrete URL.
@@ -140,6 +142,24 @@ pub struct Inventory {
     pub app_names: AppNames,
     /// GraphQL operations the app's scripts send, with their endpoint (bounded).
     pub graphql: Vec<GraphqlOperation>,
+    /// What the browser phase learned beyond endpoints (`discovery.browser`).
+    pub browser: BrowserFacts,
+}
+
+/// What a real browser showed beyond endpoints: the request headers the app's own
+/// script sets on its calls, WebSocket URLs, and the pages and client-side routes each
+/// identity's browser reached.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BrowserFacts {
+    /// Per endpoint, header names (never values) the page set: `authorization`,
+    /// `x-csrf-token`, `x-api-key`..., which a replay may need too.
+    pub headers: BTreeMap<EndpointKey, BTreeSet<String>>,
+    /// WebSocket URLs each identity's page opened (recorded, never connected).
+    pub websockets: BTreeMap<IdentityId, BTreeSet<String>>,
+    /// Pages and client-side routes each identity's browser showed.
+    pub pages: BTreeMap<IdentityId, BTreeSet<String>>,
+    /// How the browser phase went; `None` when it was not asked for.
+    pub summary: Option<super::browser::BrowserSummary>,
 }
 
 /// What the app calls itself (bounded): the words the JWT weak-secret check derives

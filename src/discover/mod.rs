@@ -1,6 +1,7 @@
 //! Discovery: crawl as each identity, read scripts and the OpenAPI document, add seeds,
 //! and sweep the API so the inventory knows who reached what.
 
+pub mod browser;
 pub mod html;
 pub mod inventory;
 pub mod openapi;
@@ -16,7 +17,9 @@ use regex::Regex;
 use serde_json::Value;
 use url::Url;
 
-pub use inventory::{AppNames, Endpoint, Inventory, Markers, Observation, Origin, Param, SeenForm};
+pub use inventory::{
+    AppNames, BrowserFacts, Endpoint, Inventory, Markers, Observation, Origin, Param, SeenForm,
+};
 pub use refs::{ObjectRef, RefSource};
 
 use crate::auth::{Identities, Identity};
@@ -132,6 +135,7 @@ pub async fn discover(http: &HttpLayer, identities: &Identities, config: &ScanCo
     for seed in &config.seeds {
         crawl.inventory.add(&seed.method, &seed.url, Origin::Seed);
     }
+    crawl.browse(identities).await;
     crawl.sweep(identities).await;
     crawl.drop_public_markers();
     tracing::debug!(

@@ -165,6 +165,7 @@ pub async fn scan(
             pages: ctx.inventory.pages.len() as u64,
             endpoints: ctx.inventory.endpoints.len() as u64,
             scripts: ctx.inventory.scripts.len() as u64,
+            browser: ctx.inventory.browser.summary.clone(),
         },
         warnings,
     });

@@ -295,6 +295,7 @@ pub(crate) fn input() -> ReportInput {
             pages: 14,
             endpoints: 37,
             scripts: 6,
+            ..InventoryCounts::default()
         },
         warnings: vec![
             "scope guard refused: https://partner.example/ is outside the configured origins"

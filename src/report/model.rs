@@ -269,7 +269,7 @@ pub struct IdentitySummary {
 }
 
 /// Counts of what discovery found.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InventoryCounts {
     /// HTML pages crawled.
     pub pages: u64,
@@ -277,6 +277,9 @@ pub struct InventoryCounts {
     pub endpoints: u64,
     /// Scripts and chunks fetched.
     pub scripts: u64,
+    /// How discovery through a real browser went, when `discovery.browser` asked for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<crate::model::BrowserSummary>,
 }
 
 /// The release gate: passed unless an item failed or a probe errored.

@@ -2,6 +2,7 @@
 //! contract, and the HTTP layer's promises measured at the server.
 
 mod auth_rate_limit;
+mod browser;
 mod cli;
 mod common;
 mod discovery;

@@ -27,6 +27,7 @@ mod recorder;
 mod resources;
 mod routes;
 mod scale;
+mod spa;
 mod state;
 mod tenants;
 
@@ -72,6 +73,10 @@ pub struct Options {
     /// guessable secret that is on no short list: a word, the app's name and a year).
     /// `None`: a random secret, or the `weak-jwt-secret` flaw's.
     pub jwt_secret: Option<Vec<u8>>,
+    /// Also serve the workspace single-page app (`/work`): an HTML shell and a bundle
+    /// whose router and API calls (`/api/workspace/...`) exist only in script, so only
+    /// a browser discovers them.
+    pub spa: bool,
 }
 
 impl Default for Options {
@@ -84,6 +89,7 @@ impl Default for Options {
             size: 0,
             require_origin: false,
             jwt_secret: None,
+            spa: false,
         }
     }
 }
@@ -263,7 +269,7 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
         .collect();
 
     let recorder = Arc::new(Recorder::new());
-    let (router, table) = routes::table(opts.flaws, opts.size);
+    let (router, table) = routes::table(opts.flaws, opts.size, opts.spa);
     let state = Arc::new(AppState::new(StateParts {
         flaws: opts.flaws,
         partner_url: partner,

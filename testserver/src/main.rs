@@ -27,6 +27,10 @@ struct Args {
     /// (method, pattern) pairs, listed in /openapi.json.
     #[arg(long, default_value_t = 0, value_name = "N")]
     size: usize,
+    /// Also serve the workspace single-page app at /work: its routes and API calls live
+    /// only in script, for browser discovery (`prodready scan --browser`).
+    #[arg(long)]
+    spa: bool,
     /// Print every flaw as `NAME ITEM-KEY` and exit.
     #[arg(long)]
     list_flaws: bool,
@@ -72,6 +76,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         flaws,
         partner_url: args.partner_url,
         size: args.size,
+        spa: args.spa,
         ..Default::default()
     })
     .await?;
