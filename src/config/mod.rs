@@ -243,6 +243,14 @@ pub enum Login {
         name: String,
         value: Secret,
     },
+    /// Supabase Auth's password grant; `project` and `anon_key` come from the app's
+    /// client when the config leaves them out (the engine fills them in before login).
+    Supabase {
+        email: String,
+        password: Secret,
+        project: Option<Url>,
+        anon_key: Option<String>,
+    },
 }
 
 /// The `Authorization` value of HTTP Basic credentials.
@@ -261,6 +269,7 @@ impl Login {
             Login::Basic { .. } => "basic",
             Login::Token { .. } => "token",
             Login::Cookie { .. } => "cookie",
+            Login::Supabase { .. } => "supabase",
         }
     }
 
@@ -279,6 +288,12 @@ impl Login {
             }
             Login::Token { token, .. } => vec![token.expose().to_string()],
             Login::Cookie { value, .. } => vec![value.expose().to_string()],
+            // The anon key is public by design, but no report needs to show it either.
+            Login::Supabase {
+                password, anon_key, ..
+            } => std::iter::once(password.expose().to_string())
+                .chain(anon_key.clone())
+                .collect(),
         }
     }
 }
@@ -473,7 +488,8 @@ fn resolve_url(key: &str, base: &Url, scope: &Scope, text: &str) -> Result<Url, 
     Ok(url)
 }
 
-/// The target's origin plus `target.origins`, less `target.exclude`.
+/// The target's origin plus `target.origins`, less `target.exclude`, never reaching
+/// `target.forbid_origins`.
 fn resolve_scope(raw: &RawConfig, target: &Url) -> Result<Scope, ConfigError> {
     let mut origins = vec![target.clone()];
     for (i, o) in raw.target.origins.iter().enumerate() {
@@ -485,7 +501,29 @@ fn resolve_scope(raw: &RawConfig, target: &Url) -> Result<Scope, ConfigError> {
         })?;
         origins.push(url);
     }
-    Ok(Scope::new(&origins, &raw.target.exclude))
+    let mut forbidden = Vec::new();
+    for (i, o) in raw.target.forbid_origins.iter().enumerate() {
+        let key = format!("target.forbid_origins[{i}]");
+        let url = Url::parse(o.trim())
+            .ok()
+            .filter(|u| u.origin().is_tuple())
+            .ok_or_else(|| {
+                invalid(
+                    &key,
+                    format!("`{o}` is not an origin like `https://abcd.supabase.co`"),
+                )
+            })?;
+        if let Some(clash) = origins.iter().find(|u| u.origin() == url.origin()) {
+            return Err(invalid(
+                &key,
+                format!(
+                    "`{o}` is also the target or in target.origins ({clash}); an origin is either scanned or forbidden"
+                ),
+            ));
+        }
+        forbidden.push(url);
+    }
+    Ok(Scope::new(&origins, &raw.target.exclude).forbidding(&forbidden))
 }
 
 /// What the config's URLs and identity names are resolved against.
@@ -1180,6 +1218,69 @@ fn resolve_login(
             name: cookie.clone(),
             value: resolve_secret(&key("login.value"), value, source)?,
         },
+        RawLogin::Supabase {
+            email,
+            password,
+            project,
+            anon_key,
+        } => resolve_supabase_login(
+            &key,
+            (email, password, project.as_deref(), anon_key.as_deref()),
+            source,
+        )?,
+    })
+}
+
+/// `kind = "supabase"`: the project is named by its URL (origin only), and the key
+/// must be one a browser may hold: a service_role or secret key is refused here.
+fn resolve_supabase_login(
+    key: &dyn Fn(&str) -> String,
+    (email, password, project, anon_key): (&str, &str, Option<&str>, Option<&str>),
+    source: &dyn Source,
+) -> Result<Login, ConfigError> {
+    let project = match project {
+        None => None,
+        Some(text) => {
+            let text = resolve_plain(&key("login.project"), text, source)?;
+            let url = Url::parse(text.trim())
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .ok_or_else(|| {
+                    invalid(
+                        &key("login.project"),
+                        format!("`{text}` is not a project URL like https://abcdefghijklmnop.supabase.co"),
+                    )
+                })?;
+            Some(
+                Url::parse(&url.origin().ascii_serialization())
+                    .map_err(|e| invalid(&key("login.project"), e.to_string()))?,
+            )
+        }
+    };
+    let anon_key = match anon_key {
+        None => None,
+        Some(text) => {
+            let value = resolve_plain(&key("login.anon_key"), text, source)?;
+            let value = value.trim().to_string();
+            match crate::families::baas::detect::classify_key(&value) {
+                Some(kind) if !kind.is_public() => {
+                    return Err(invalid(
+                        &key("login.anon_key"),
+                        format!(
+                            "this is the project's {}, which bypasses every row policy; give the anon or publishable key the app's client uses",
+                            kind.label()
+                        ),
+                    ));
+                }
+                _ => Some(value),
+            }
+        }
+    };
+    Ok(Login::Supabase {
+        email: resolve_plain(&key("login.email"), email, source)?,
+        password: resolve_secret(&key("login.password"), password, source)?,
+        project,
+        anon_key,
     })
 }
 

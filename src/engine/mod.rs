@@ -22,6 +22,7 @@ use crate::catalog::passive::PassiveScanner;
 use crate::catalog::{CatalogError, ProbeCatalog};
 use crate::config::ScanConfig;
 use crate::discover;
+use crate::families::baas::{self, detect::Detector};
 use crate::http::{HttpError, HttpLayer, HttpSettings, Redactor, Request, TlsProblem, labelled};
 use crate::model::ProbeRun;
 use crate::report::{IdentitySummary, InventoryCounts, Report, ReportInput};
@@ -85,7 +86,7 @@ pub fn load_catalog(config: &ScanConfig) -> Result<ProbeCatalog, CatalogError> {
 
 /// Runs a whole scan, phase after phase.
 pub async fn scan(
-    config: ScanConfig,
+    mut config: ScanConfig,
     events: Option<UnboundedSender<Event>>,
 ) -> Result<ScanResult, ScanError> {
     let started_at = time::OffsetDateTime::now_utc();
@@ -106,8 +107,12 @@ pub async fn scan(
         redactor.clone(),
     ));
     http.add_observer(passive.clone());
+    // Finds the backend the client talks to (Supabase, Firebase) in whatever the app's
+    // own origins serve, from the first request on.
+    let detector = Arc::new(Detector::new(config.scope.origins()));
+    http.add_observer(detector.clone());
 
-    let identities = Arc::new(connect_and_login(&http, &config, &events).await?);
+    let identities = Arc::new(connect_and_login(&http, &mut config, &detector, &events).await?);
     tracing::debug!(elapsed_ms = clock.elapsed().as_millis() as u64, "logged in");
 
     emit(&events, Event::Phase("discovery"));
@@ -117,6 +122,7 @@ pub async fn scan(
         elapsed_ms = clock.elapsed().as_millis() as u64,
         "discovered"
     );
+    inventory.backends = baas::admit(&http, &config, &detector);
     let mut warnings: Vec<String> = inventory.truncated.clone();
     emit(&events, Event::Phase("canaries"));
     let owned = Arc::new(OwnedObjects::new());
@@ -166,6 +172,13 @@ pub async fn scan(
             endpoints: ctx.inventory.endpoints.len() as u64,
             scripts: ctx.inventory.scripts.len() as u64,
         },
+        backends: ctx
+            .inventory
+            .backends
+            .known
+            .iter()
+            .map(|b| b.summary())
+            .collect(),
         warnings,
     });
     // The last line of defence: nothing the scan used as a credential leaves it.
@@ -184,13 +197,13 @@ pub async fn scan(
 /// every identity logs in.
 async fn connect_and_login(
     http: &HttpLayer,
-    config: &ScanConfig,
+    config: &mut ScanConfig,
+    detector: &Detector,
     events: &Option<UnboundedSender<Event>>,
 ) -> Result<Identities, ScanError> {
     emit(events, Event::Phase("connect"));
-    let identities = Identities::from_config(config);
-    identities
-        .anonymous()
+    let anonymous = crate::auth::Identity::anonymous();
+    anonymous
         .send(http, Request::get(config.target.clone()))
         .await
         .map_err(|e| {
@@ -207,6 +220,18 @@ async fn connect_and_login(
                 },
             }
         })?;
+    // A Supabase login may need the project the client names, found before it logs in.
+    labelled("login", baas::ready_logins(http, config, detector))
+        .await
+        .map_err(|detail| {
+            let identity = config
+                .identities
+                .iter()
+                .find(|i| i.login.kind() == "supabase")
+                .map_or(crate::model::IdentityId::A, |i| i.id);
+            ScanError::Login(AuthError::LoginFailed { identity, detail })
+        })?;
+    let identities = Identities::from_config(config);
     emit(events, Event::Phase("login"));
     labelled("login", identities.login_all(http)).await?;
     Ok(identities)

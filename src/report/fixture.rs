@@ -296,6 +296,7 @@ pub(crate) fn input() -> ReportInput {
             endpoints: 37,
             scripts: 6,
         },
+        backends: vec![],
         warnings: vec![
             "scope guard refused: https://partner.example/ is outside the configured origins"
                 .into(),

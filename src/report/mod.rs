@@ -18,9 +18,9 @@ mod table;
 
 pub use group::{Grouping, MAX_LOCATIONS, MAX_MERGED_EVIDENCE, grouping};
 pub use model::{
-    BaselineReport, BaselineState, FixedFinding, Gate, IdentitySummary, InventoryCounts,
-    ItemReport, ProbeReport, ProbeState, Report, ReportError, ReportInput, SCHEMA_ID,
-    SuppressionReport, SuppressionState, Tool,
+    BackendSummary, BaselineReport, BaselineState, FixedFinding, Gate, IdentitySummary,
+    InventoryCounts, ItemReport, ProbeReport, ProbeState, Report, ReportError, ReportInput,
+    SCHEMA_ID, SuppressionReport, SuppressionState, Tool,
 };
 
 /// An output format for a [`Report`].

@@ -9,6 +9,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod baas;
 mod bundle;
 mod db;
 mod debug;
@@ -39,6 +40,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use baas::Kind as Backend;
 pub use flaws::{Flaw, FlawSet, UnknownFlaw};
 pub use leaks::planted_secrets;
 
@@ -72,6 +74,9 @@ pub struct Options {
     /// guessable secret that is on no short list: a word, the app's name and a year).
     /// `None`: a random secret, or the `weak-jwt-secret` flaw's.
     pub jwt_secret: Option<Vec<u8>>,
+    /// A backend mode instead of the Ledgerline app: a single-page front end on
+    /// `listen` whose client talks to a backend-as-a-service on a second loopback port.
+    pub backend: Option<Backend>,
 }
 
 impl Default for Options {
@@ -84,6 +89,7 @@ impl Default for Options {
             size: 0,
             require_origin: false,
             jwt_secret: None,
+            backend: None,
         }
     }
 }
@@ -120,6 +126,8 @@ pub struct Server {
     recorder: Arc<Recorder>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    /// The backend listener of a backend mode.
+    backend: Option<baas::Running>,
 }
 
 impl std::fmt::Debug for Server {
@@ -177,11 +185,37 @@ impl Server {
         self.recorder.snapshot()
     }
 
+    /// The backend mode this server runs, if any.
+    pub fn backend(&self) -> Option<Backend> {
+        self.backend.as_ref().map(|b| b.kind)
+    }
+
+    /// `http://IP:PORT` of the backend of a backend mode.
+    pub fn backend_url(&self) -> Option<String> {
+        self.backend.as_ref().map(|b| format!("http://{}", b.addr))
+    }
+
+    /// Every request the backend of a backend mode received, in arrival order.
+    pub fn backend_requests(&self) -> Vec<RecordedRequest> {
+        self.backend
+            .as_ref()
+            .map(|b| b.recorder.snapshot())
+            .unwrap_or_default()
+    }
+
     /// Stop accepting connections, let in-flight requests finish (for at
     /// most a few seconds), and return once the listener is closed.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        if let Some(backend) = self.backend.as_mut() {
+            if let Some(stop) = backend.stop.take() {
+                let _ = stop.send(());
+            }
+            if let Some(task) = backend.task.take() {
+                let _ = tokio::time::timeout(SHUTDOWN_GRACE, task).await;
+            }
         }
         if let Some(mut task) = self.task.take() {
             if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
@@ -200,6 +234,9 @@ impl Drop for Server {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        if let Some(stop) = self.backend.as_mut().and_then(|b| b.stop.take()) {
+            let _ = stop.send(());
+        }
     }
 }
 
@@ -213,6 +250,9 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
         "partner URL must be an absolute http(s) URL, got {partner:?}"
     );
     errors::install_panic_hook();
+    if let Some(kind) = opts.backend {
+        return baas::spawn(kind, &opts).await;
+    }
 
     let passwords: Vec<String> = db::USERS.iter().map(|_| random_password(20)).collect();
     let (hasher, hashes) = {
@@ -300,5 +340,6 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
         recorder,
         stop: Some(stop),
         task: Some(task),
+        backend: None,
     })
 }

@@ -215,7 +215,7 @@ fn supabase_in(text: &str, found_in: &Url) -> Vec<SupabaseProject> {
         return Vec::new();
     }
     let mut out: Vec<SupabaseProject> = Vec::new();
-    let mut push = |url: Url, key: Option<SupabaseKey>| {
+    let push = |out: &mut Vec<SupabaseProject>, url: Url, key: Option<SupabaseKey>| {
         if let Some(existing) = out.iter_mut().find(|p| p.url == url) {
             if existing.key.is_none() {
                 existing.key = key;
@@ -234,6 +234,7 @@ fn supabase_in(text: &str, found_in: &Url) -> Vec<SupabaseProject> {
     for c in CREATE_CLIENT.captures_iter(text) {
         if let (Some(url), Some(kind)) = (project_url(&c[1]), classify_key(&c[2])) {
             push(
+                &mut out,
                 url,
                 Some(SupabaseKey {
                     value: c[2].to_string(),
@@ -264,6 +265,7 @@ fn supabase_in(text: &str, found_in: &Url) -> Vec<SupabaseProject> {
             ))
         })
         .collect();
+    let mut unplaced: Vec<SupabaseKey> = Vec::new();
     for (at, key) in &keys {
         // The nearest named or hosted URL; else the key's own `ref`; else a bare
         // quoted URL right next to it (a self-hosted project in a minified bundle).
@@ -280,13 +282,22 @@ fn supabase_in(text: &str, found_in: &Url) -> Vec<SupabaseProject> {
                 .min_by_key(|(u, _)| u.abs_diff(*at))
                 .map(|(_, u)| u)
         });
-        if let Some(url) = url {
-            push(url, Some(key.clone()));
+        match url {
+            Some(url) => push(&mut out, url, Some(key.clone())),
+            None => unplaced.push(key.clone()),
+        }
+    }
+    // A key far from any URL (an admin client made further down the bundle) belongs
+    // to the project the same text names elsewhere.
+    let first_url = out.first().map(|p| p.url.clone());
+    if let Some(url) = first_url {
+        for key in unplaced {
+            push(&mut out, url.clone(), Some(key));
         }
     }
     if keys.is_empty() && quick {
         for (_, url) in urls {
-            push(url, None);
+            push(&mut out, url, None);
         }
     }
     out
@@ -385,6 +396,85 @@ fn firebase_field(name: &str) -> Option<&'static str> {
     )
 }
 
+/// What the client asks a Supabase project for: the tables and views it reads
+/// (`.from("notes")`), the functions it calls (`.rpc("fn")`), the storage buckets it
+/// uses (`.storage.from("avatars")`), and whether it signs users up (`auth.signUp`).
+/// These names survive minification: they are strings the client sends.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientNames {
+    pub tables: BTreeSet<String>,
+    pub functions: BTreeSet<String>,
+    pub buckets: BTreeSet<String>,
+    pub signs_up: bool,
+}
+
+/// `<receiver>.from("name")`: the receiver tells supabase-js calls from `Array.from`.
+static FROM_CALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"([A-Za-z0-9_$]+)\s*\.\s*from\(\s*["'`]([A-Za-z_][A-Za-z0-9_]{0,62})["'`]\s*[,)]"#)
+        .expect("valid from regex")
+});
+static RPC_CALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\.rpc\(\s*["'`]([A-Za-z_][A-Za-z0-9_]{0,62})["'`]"#).expect("valid rpc regex")
+});
+/// A PostgREST URL the client builds by hand (`/rest/v1/notes?select=*`).
+static REST_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"/rest/v1/(rpc/)?([A-Za-z_][A-Za-z0-9_]{0,62})"#).expect("valid REST path regex")
+});
+/// Names kept per kind, so a hostile bundle cannot grow them without bound.
+const MAX_NAMES: usize = 64;
+/// Receivers whose `.from("x")` is no Supabase query.
+const NOT_SUPABASE: &[&str] = &[
+    "Array",
+    "Buffer",
+    "Uint8Array",
+    "Object",
+    "Set",
+    "Map",
+    "Promise",
+    "Observable",
+    "String",
+];
+
+impl ClientNames {
+    /// Adds the names one client text uses.
+    pub fn read(&mut self, text: &str) {
+        if text.contains(".from(") {
+            for c in FROM_CALL.captures_iter(text) {
+                let set = if &c[1] == "storage" {
+                    &mut self.buckets
+                } else if NOT_SUPABASE.contains(&&c[1]) {
+                    continue;
+                } else {
+                    &mut self.tables
+                };
+                if set.len() < MAX_NAMES {
+                    set.insert(c[2].to_string());
+                }
+            }
+        }
+        if text.contains(".rpc(") {
+            for c in RPC_CALL.captures_iter(text) {
+                if self.functions.len() < MAX_NAMES {
+                    self.functions.insert(c[1].to_string());
+                }
+            }
+        }
+        if text.contains("/rest/v1/") {
+            for c in REST_PATH.captures_iter(text) {
+                let set = if c.get(1).is_some() {
+                    &mut self.functions
+                } else {
+                    &mut self.tables
+                };
+                if set.len() < MAX_NAMES {
+                    set.insert(c[2].to_string());
+                }
+            }
+        }
+        self.signs_up |= text.contains(".signUp(") || text.contains("/auth/v1/signup");
+    }
+}
+
 /// Backends kept at most, so a hostile app cannot grow the list without bound.
 const MAX_BACKENDS: usize = 16;
 
@@ -394,6 +484,7 @@ pub struct Detector {
     /// Origins whose responses are the client (`target.url`, `target.origins`).
     client_origins: BTreeSet<String>,
     found: Mutex<Vec<Backend>>,
+    names: Mutex<ClientNames>,
 }
 
 impl Detector {
@@ -401,6 +492,7 @@ impl Detector {
         Detector {
             client_origins: client_origins.into_iter().collect(),
             found: Mutex::new(Vec::new()),
+            names: Mutex::new(ClientNames::default()),
         }
     }
 
@@ -420,7 +512,12 @@ impl Detector {
         if !readable {
             return;
         }
-        let found = detect(&response.text(), &response.url);
+        let text = response.text();
+        self.names
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .read(&text);
+        let found = detect(&text, &response.url);
         if found.is_empty() {
             return;
         }
@@ -428,6 +525,11 @@ impl Detector {
         for b in found {
             merge(&mut list, b);
         }
+    }
+
+    /// The tables, functions and buckets the client's code names so far.
+    pub fn client_names(&self) -> ClientNames {
+        self.names.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// What was found so far, in the order it was first seen.
@@ -547,6 +649,45 @@ pub(crate) mod tests {
         assert_eq!(supabase(&named)[0].url.as_str(), "https://db.example.org/");
         let bare = format!(r#"var a="https://api.example.net",b="{key}";"#);
         assert_eq!(supabase(&bare)[0].url.as_str(), "https://api.example.net/");
+    }
+
+    #[test]
+    fn a_second_key_far_from_the_url_joins_the_project_of_the_text() {
+        let anon = jwt(r#"{"iss":"supabase","role":"anon"}"#);
+        let service = jwt(r#"{"iss":"supabase","role":"service_role"}"#);
+        let filler = "x".repeat(2 * NEAR);
+        let text =
+            format!(r#"const a="http://127.0.0.1:9",b="{anon}";/*{filler}*/const c="{service}";"#);
+        let found = supabase(&text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found
+                .iter()
+                .all(|p| p.url.as_str() == "http://127.0.0.1:9/")
+        );
+        assert!(
+            found
+                .iter()
+                .any(|p| p.key.as_ref().unwrap().kind == KeyKind::ServiceRole)
+        );
+    }
+
+    #[test]
+    fn client_names_come_from_supabase_calls_only() {
+        let mut names = ClientNames::default();
+        names.read(r#"sb.from("notes").select("*");e.storage.from("avatars").list();Array.from("abc");Buffer.from("x",'base64');sb.rpc("my_note_count");fetch(u+"/rest/v1/invoices?select=*")"#);
+        assert_eq!(
+            names.tables.iter().collect::<Vec<_>>(),
+            ["invoices", "notes"]
+        );
+        assert_eq!(names.buckets.iter().collect::<Vec<_>>(), ["avatars"]);
+        assert_eq!(
+            names.functions.iter().collect::<Vec<_>>(),
+            ["my_note_count"]
+        );
+        assert!(!names.signs_up);
+        names.read("sb.auth.signUp({email:e,password:t})");
+        assert!(names.signs_up);
     }
 
     #[test]
