@@ -1506,6 +1506,73 @@ mod tests {
     }
 
     #[test]
+    fn supabase_logins_resolve_and_refuse_a_key_that_bypasses_rls() {
+        use base64::Engine as _;
+        let jwt = |claims: &str| {
+            let e = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+            format!("{}.{}.c2lnbmF0dXJl", e(r#"{"alg":"HS256"}"#), e(claims))
+        };
+        let anon = jwt(r#"{"iss":"supabase","role":"anon"}"#);
+        let service = jwt(r#"{"iss":"supabase","role":"service_role"}"#);
+        let text = |key: &str| {
+            format!(
+                "[target]\nurl = \"http://127.0.0.1:9000\"\n[identities.a.login]\nkind = \"supabase\"\nemail = \"a@x.test\"\npassword = \"${{A_PW}}\"\nproject = \"https://abcdefghijklmnop.supabase.co/rest/v1/\"\nanon_key = \"{key}\"\n"
+            )
+        };
+        let e = env(&[("A_PW", "pw")]);
+        let c = from_text(&text(&anon), "t", &e, &Overrides::default()).unwrap();
+        let Login::Supabase {
+            project, anon_key, ..
+        } = &c.identities[0].login
+        else {
+            panic!("not a supabase login")
+        };
+        assert_eq!(
+            project.as_ref().map(Url::as_str),
+            Some("https://abcdefghijklmnop.supabase.co/")
+        );
+        assert_eq!(anon_key.as_deref(), Some(anon.as_str()));
+        // The key and the password are redacted like any credential.
+        assert!(c.secrets().contains(&anon));
+        let err = from_text(&text(&service), "t", &e, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("identities.a.login.anon_key"), "{err}");
+        assert!(err.contains("service_role"), "{err}");
+        // Project and key may be left to detection.
+        let bare = "[target]\nurl = \"http://127.0.0.1:9000\"\n[identities.a.login]\nkind = \"supabase\"\nemail = \"a@x.test\"\npassword = \"${A_PW}\"\n";
+        let c = from_text(bare, "t", &e, &Overrides::default()).unwrap();
+        assert!(matches!(
+            &c.identities[0].login,
+            Login::Supabase {
+                project: None,
+                anon_key: None,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn forbidden_origins_stay_out_and_cannot_also_be_scanned() {
+        let text = "[target]\nurl = \"http://127.0.0.1:9000\"\nforbid_origins = [\"http://127.0.0.2:7000\"]\n";
+        let c = from_text(text, "t", &env(&[]), &Overrides::default()).unwrap();
+        let mut scope = c.scope.clone();
+        let backend = Url::parse("http://127.0.0.2:7000/rest/v1/").unwrap();
+        assert!(scope.admit_backend(&backend).is_err());
+        assert!(!scope.contains(&backend));
+        let clash = "[target]\nurl = \"http://127.0.0.1:9000\"\norigins = [\"http://127.0.0.2:7000\"]\nforbid_origins = [\"http://127.0.0.2:7000/\"]\n";
+        let err = from_text(clash, "t", &env(&[]), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("target.forbid_origins[0]"), "{err}");
+        let bad = text.replace("http://127.0.0.2:7000", "not an origin");
+        let err = from_text(&bad, "t", &env(&[]), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("target.forbid_origins[0]"), "{err}");
+    }
+
+    #[test]
     fn script_cap_defaults_to_8_mib_and_never_drops_below_the_body_cap() {
         let e = env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]);
         let c = from_text(GOOD, "t", &e, &Overrides::default()).unwrap();

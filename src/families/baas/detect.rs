@@ -418,7 +418,7 @@ static RPC_CALL: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// A PostgREST URL the client builds by hand (`/rest/v1/notes?select=*`).
 static REST_PATH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"/rest/v1/(rpc/)?([A-Za-z_][A-Za-z0-9_]{0,62})"#).expect("valid REST path regex")
+    Regex::new(r#"/rest/v1/(rpc/)?([A-Za-z_][A-Za-z0-9_]{0,62})\b"#).expect("valid REST path regex")
 });
 /// Names kept per kind, so a hostile bundle cannot grow them without bound.
 const MAX_NAMES: usize = 64;

@@ -680,7 +680,7 @@ async fn table(
             insert_in_name_of_a(api, pair, info, col, &mut check, run).await;
         }
         cleanup(api, pair, t, c, &mut check).await;
-    } else if owner.is_empty() {
+    } else if check.cleanup.is_empty() {
         check.cleanup.push("nothing created".into());
     }
     Some(check)
@@ -1120,7 +1120,7 @@ async fn bucket_check(
         ..Default::default()
     };
     let marker = crate::engine::canaries::new_marker();
-    let file = format!("prodready-canary-{marker}.txt");
+    let file = format!("{marker}.txt");
     let path = format!("{}/{file}", pair.a.uid);
     let folder = format!("{}/", pair.a.uid);
     let uploaded = match api.endpoint(&format!("storage/v1/object/{bucket}/{path}")) {
