@@ -195,6 +195,30 @@ impl Server {
         self.backend.as_ref().map(|b| format!("http://{}", b.addr))
     }
 
+    /// The Supabase mode's keys: `(anon, service_role)`.
+    pub fn supabase_keys(&self) -> Option<(String, String)> {
+        let p = self.backend.as_ref()?.supabase.as_ref()?;
+        Some((p.anon_key.clone(), p.service_key.clone()))
+    }
+
+    /// Every row of a Supabase mode's table as stored, whatever its policies say.
+    pub fn supabase_rows(&self, table: &str) -> Vec<serde_json::Value> {
+        self.backend
+            .as_ref()
+            .and_then(|b| b.supabase.as_ref())
+            .map(|p| p.rows(table))
+            .unwrap_or_default()
+    }
+
+    /// `bucket/path` of every object a Supabase mode's storage holds.
+    pub fn supabase_objects(&self) -> Vec<String> {
+        self.backend
+            .as_ref()
+            .and_then(|b| b.supabase.as_ref())
+            .map(|p| p.object_names())
+            .unwrap_or_default()
+    }
+
     /// Every request the backend of a backend mode received, in arrival order.
     pub fn backend_requests(&self) -> Vec<RecordedRequest> {
         self.backend

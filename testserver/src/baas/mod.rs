@@ -51,6 +51,8 @@ pub(crate) struct Running {
     pub recorder: Arc<Recorder>,
     pub stop: Option<tokio::sync::oneshot::Sender<()>>,
     pub task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// The Supabase project, for tests that look at its rows and keys directly.
+    pub supabase: Option<Arc<supabase::Project>>,
 }
 
 /// The front end's file names, hashed like a Vite build's.
@@ -164,6 +166,7 @@ async fn spawn_supabase(opts: &Options) -> anyhow::Result<Server> {
             recorder: backend_recorder,
             stop: Some(backend_stop),
             task: Some(backend_task),
+            supabase: Some(project),
         }),
     })
 }

@@ -228,6 +228,28 @@ impl Project {
         })
     }
 
+    /// Every row of `table` as stored, policies aside (for tests).
+    pub(crate) fn rows(&self, table: &str) -> Vec<Value> {
+        self.tables
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(table)
+            .into_iter()
+            .flatten()
+            .map(|r| Value::Object(r.clone()))
+            .collect()
+    }
+
+    /// Every stored object's bucket and path (for tests).
+    pub(crate) fn object_names(&self) -> Vec<String> {
+        self.objects
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|o| format!("{}/{}", o.bucket, o.name))
+            .collect()
+    }
+
     fn flaw(&self, f: Flaw) -> bool {
         self.flaws.contains(f)
     }
