@@ -27,6 +27,10 @@ struct Args {
     /// (method, pattern) pairs, listed in /openapi.json.
     #[arg(long, default_value_t = 0, value_name = "N")]
     size: usize,
+    /// Serve the app as a single-page front end on a backend-as-a-service instead
+    /// (`supabase`: the backend listens on a second port, printed at start).
+    #[arg(long, value_name = "NAME", value_parser = parse_backend)]
+    backend: Option<testserver::Backend>,
     /// Print every flaw as `NAME ITEM-KEY` and exit.
     #[arg(long)]
     list_flaws: bool,
@@ -34,6 +38,10 @@ struct Args {
 
 fn parse_flaws(list: &str) -> Result<FlawSet, String> {
     FlawSet::parse(list).map_err(|e| e.to_string())
+}
+
+fn parse_backend(name: &str) -> Result<testserver::Backend, String> {
+    testserver::Backend::from_name(name).ok_or_else(|| format!("unknown backend `{name}`"))
 }
 
 /// `PRODREADY_A_ADMIN` for `a-admin`.
@@ -72,6 +80,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         flaws,
         partner_url: args.partner_url,
         size: args.size,
+        backend: args.backend,
         ..Default::default()
     })
     .await?;
@@ -81,6 +90,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
         server.base_url()
     );
     println!("export PRODREADY_BASE_URL={}", server.base_url());
+    if let Some(backend) = server.backend_url() {
+        println!("# the backend listens on {backend}");
+    }
     for account in server.accounts() {
         let prefix = env_prefix(account.key);
         println!("export {prefix}_EMAIL={}", account.email);

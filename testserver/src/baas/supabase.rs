@@ -953,6 +953,10 @@ fn insert_rows(
             for (c, _, _) in t.columns {
                 r.entry(*c).or_insert(Value::Null);
             }
+            // Postgres checks the RLS WITH CHECK before the table's constraints.
+            if !p.policy(t, Command::Insert, caller, &r) {
+                return rls_violation(caller, t.name);
+            }
             if t.required
                 .iter()
                 .any(|c| r.get(*c).is_none_or(Value::is_null))
@@ -973,9 +977,6 @@ fn insert_rows(
                     None,
                 );
             }
-            if !p.policy(t, Command::Insert, caller, &r) {
-                return rls_violation(caller, t.name);
-            }
             // RETURNING needs the new row to pass the SELECT policies too.
             if representation && !p.policy(t, Command::Select, caller, &r) {
                 return rls_violation(caller, t.name);
@@ -985,9 +986,8 @@ fn insert_rows(
     }
     let mut tables = p.tables.lock().unwrap_or_else(|e| e.into_inner());
     let rows = tables.entry(t.name).or_default();
-    let key = if t.name == "profiles" { "id" } else { "id" };
     for r in &made {
-        if rows.iter().any(|x| x.get(key) == r.get(key)) {
+        if rows.iter().any(|x| x.get("id") == r.get("id")) {
             return pgrst_error(
                 StatusCode::CONFLICT,
                 "23505",
