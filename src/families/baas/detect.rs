@@ -303,6 +303,22 @@ fn supabase_in(text: &str, found_in: &Url) -> Vec<SupabaseProject> {
     out
 }
 
+/// The keys in `text` that bypass Row Level Security (`service_role`, `sb_secret_`).
+pub fn secret_keys(text: &str) -> Vec<SupabaseKey> {
+    if !text.contains("eyJ") && !text.contains("sb_secret_") {
+        return Vec::new();
+    }
+    KEY.find_iter(text)
+        .filter_map(|m| {
+            let kind = classify_key(m.as_str())?;
+            (!kind.is_public()).then(|| SupabaseKey {
+                value: m.as_str().to_string(),
+                kind,
+            })
+        })
+        .collect()
+}
+
 fn floor(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -485,6 +501,8 @@ pub struct Detector {
     client_origins: BTreeSet<String>,
     found: Mutex<Vec<Backend>>,
     names: Mutex<ClientNames>,
+    /// Keys that bypass RLS, wherever they appear, with where (a project URL or not).
+    secret_keys: Mutex<Vec<(SupabaseKey, String)>>,
 }
 
 impl Detector {
@@ -493,6 +511,7 @@ impl Detector {
             client_origins: client_origins.into_iter().collect(),
             found: Mutex::new(Vec::new()),
             names: Mutex::new(ClientNames::default()),
+            secret_keys: Mutex::new(Vec::new()),
         }
     }
 
@@ -517,6 +536,15 @@ impl Detector {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .read(&text);
+        let secret = secret_keys(&text);
+        if !secret.is_empty() {
+            let mut list = self.secret_keys.lock().unwrap_or_else(|e| e.into_inner());
+            for key in secret {
+                if list.len() < MAX_BACKENDS && !list.iter().any(|(k, _)| *k == key) {
+                    list.push((key, response.url.to_string()));
+                }
+            }
+        }
         let found = detect(&text, &response.url);
         if found.is_empty() {
             return;
@@ -525,6 +553,15 @@ impl Detector {
         for b in found {
             merge(&mut list, b);
         }
+    }
+
+    /// Every `service_role` or `sb_secret_` key the client carries, with the URL that
+    /// served it, whether or not a project URL came with it.
+    pub fn secret_keys(&self) -> Vec<(SupabaseKey, String)> {
+        self.secret_keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The tables, functions and buckets the client's code names so far.
@@ -688,6 +725,17 @@ pub(crate) mod tests {
         assert!(!names.signs_up);
         names.read("sb.auth.signUp({email:e,password:t})");
         assert!(names.signs_up);
+    }
+
+    #[test]
+    fn a_secret_key_is_found_without_any_project_url() {
+        let text = r#"const adminKey = "sb_secret_Ab12Cd34Ef56Gh78Ij90Kl";"#;
+        assert!(supabase(text).is_empty());
+        let keys = secret_keys(text);
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].kind, KeyKind::Secret);
+        let anon = jwt(r#"{"iss":"supabase","role":"anon"}"#);
+        assert!(secret_keys(&format!("k=\"{anon}\"")).is_empty());
     }
 
     #[test]

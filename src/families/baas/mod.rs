@@ -31,6 +31,8 @@ pub struct Backends {
     pub known: Vec<KnownBackend>,
     /// Tables, functions and buckets the client's code names.
     pub names: detect::ClientNames,
+    /// Keys that bypass RLS found in the client, with the URL that served each.
+    pub secret_keys: Vec<(SupabaseKey, String)>,
 }
 
 /// A backend the scan knows of, and whether it joined the scope.
@@ -184,6 +186,7 @@ pub fn admit(http: &HttpLayer, config: &ScanConfig, detector: &Detector) -> Back
     Backends {
         known: admit_known(http, config, detector),
         names: detector.client_names(),
+        secret_keys: detector.secret_keys(),
     }
 }
 

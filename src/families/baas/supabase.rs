@@ -108,7 +108,27 @@ fn projects(ctx: &Context) -> Vec<(Url, Vec<(SupabaseProject, bool)>)> {
 
 async fn run(ctx: &Context) -> Result<Vec<ProbeRun>, String> {
     let projects = projects(ctx);
-    if projects.is_empty() {
+    // Keys that bypass RLS with no project URL beside them are reported on their own.
+    let stray: Vec<SupabaseProject> = ctx
+        .inventory
+        .backends
+        .secret_keys
+        .iter()
+        .filter(|(k, _)| {
+            !projects
+                .iter()
+                .flat_map(|(_, keys)| keys)
+                .any(|(p, _)| p.key.as_ref() == Some(k))
+        })
+        .filter_map(|(k, found_in)| {
+            Some(SupabaseProject {
+                url: Url::parse(found_in).ok()?,
+                key: Some(k.clone()),
+                found_in: found_in.clone(),
+            })
+        })
+        .collect();
+    if projects.is_empty() && stray.is_empty() {
         // Not a Supabase app: nothing to say about any item.
         return Ok(Vec::new());
     }
@@ -116,8 +136,11 @@ async fn run(ctx: &Context) -> Result<Vec<ProbeRun>, String> {
     let mut tenants = ProbeRun::new(DESCRIPTOR.name, Item::TenantIsolation);
     let mut storage = ProbeRun::new(DESCRIPTOR.name, Item::ServerSideFiltering);
     let mut auth = ProbeRun::new(DESCRIPTOR.name, Item::Authentication);
+    for key in stray {
+        keys_in_client(ctx, None, &[(key, false)], &mut secrets).await;
+    }
     for (url, keys) in &projects {
-        keys_in_client(ctx, url, keys, &mut secrets).await;
+        keys_in_client(ctx, Some(url), keys, &mut secrets).await;
         let public = keys
             .iter()
             .find(|(p, in_scope)| *in_scope && p.key.as_ref().is_some_and(|k| k.kind.is_public()));
@@ -287,10 +310,14 @@ fn location(resp: &Response) -> Location {
 /// Item 7: the keys the client ships.
 async fn keys_in_client(
     ctx: &Context,
-    url: &Url,
+    url: Option<&Url>,
     keys: &[(SupabaseProject, bool)],
     run: &mut ProbeRun,
 ) {
+    let url = url.map_or(
+        "a Supabase project the client does not name".to_string(),
+        |u| format!("the Supabase project {u}"),
+    );
     for (project, _) in keys {
         let Some(key) = &project.key else { continue };
         run.checks += 1;
@@ -312,7 +339,7 @@ async fn keys_in_client(
                 .rated(Severity::Info, Confidence::Confirmed)
                 .title(format!("Supabase {} in the client (public by design)", key.kind.label()))
                 .detail(format!(
-                    "The client talks to the Supabase project {url} with its {}. This key is meant for browsers: what it can reach is decided by Row Level Security, which the supabase checks of items 1 and 5 test.",
+                    "The client talks to {url} with its {}. This key is meant for browsers: what it can reach is decided by Row Level Security, which the supabase checks of items 1 and 5 test.",
                     key.kind.label()
                 ))
                 .remediation("None for the key itself; keep RLS enabled with policies on every table and bucket the key can reach.")
@@ -321,7 +348,7 @@ async fn keys_in_client(
                 .rated(Severity::Critical, Confidence::Confirmed)
                 .title(format!("Supabase {} shipped to the browser", key.kind.label()))
                 .detail(format!(
-                    "The client carries the {} of the project {url}. It bypasses Row Level Security: anyone who opens the bundle can read, change and delete every row and file of the project. The scanner did not use it.",
+                    "The client carries the {} of {url}. It bypasses Row Level Security: anyone who opens the bundle can read, change and delete every row and file of the project. The scanner did not use it.",
                     key.kind.label()
                 ))
                 .remediation("Rotate the key now (Project Settings > API keys), keep service_role and sb_secret_ keys on the server (edge functions, your API), and make the client use the anon or publishable key with RLS policies.")
