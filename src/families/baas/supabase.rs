@@ -225,10 +225,7 @@ fn tenants_of(ctx: &Context) -> Result<(Tenant<'_>, Tenant<'_>), String> {
             .ok_or_else(|| {
                 format!("identity {id} carries no Supabase session (a bearer JWT with role authenticated); log it in with kind = \"supabase\"")
             })?;
-        Ok(Tenant {
-            identity: &**identity,
-            uid,
-        })
+        Ok(Tenant { identity, uid })
     };
     let a = tenant(IdentityId::A)?;
     let b = tenant(IdentityId::B)?;
