@@ -1262,18 +1262,15 @@ fn resolve_supabase_login(
         Some(text) => {
             let value = resolve_plain(&key("login.anon_key"), text, source)?;
             let value = value.trim().to_string();
-            match crate::families::baas::detect::classify_key(&value) {
-                Some(kind) if !kind.is_public() => {
-                    return Err(invalid(
-                        &key("login.anon_key"),
-                        format!(
-                            "this is the project's {}, which bypasses every row policy; give the anon or publishable key the app's client uses",
-                            kind.label()
-                        ),
-                    ));
-                }
-                _ => Some(value),
+            if let Some(kind) = rls_bypassing_key(&value) {
+                return Err(invalid(
+                    &key("login.anon_key"),
+                    format!(
+                        "this is the project's {kind}, which bypasses every row policy; give the anon or publishable key the app's client uses"
+                    ),
+                ));
             }
+            Some(value)
         }
     };
     Ok(Login::Supabase {
@@ -1282,6 +1279,23 @@ fn resolve_supabase_login(
         project,
         anon_key,
     })
+}
+
+/// What a Supabase key is when it bypasses Row Level Security: an `sb_secret_` key or a
+/// JWT whose `role` claim is `service_role` (`families::baas::detect` classifies keys
+/// fully; the config, the first layer, only refuses these).
+fn rls_bypassing_key(key: &str) -> Option<&'static str> {
+    use base64::Engine;
+    if key.starts_with("sb_secret_") {
+        return Some("secret key (sb_secret_)");
+    }
+    let payload = key.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    (claims.get("role").and_then(serde_json::Value::as_str) == Some("service_role"))
+        .then_some("service_role key (JWT, role service_role)")
 }
 
 /// The CSRF source, written under `[identities.X]` or `[identities.X.login]`.

@@ -137,10 +137,6 @@ pub struct Inventory {
     pub forms: Vec<SeenForm>,
     /// What the app calls itself, for the JWT check's guesses at its signing secret.
     pub app_names: AppNames,
-    /// Backends-as-a-service the app's client talks to (filled in after the crawl).
-    /// Not serialized: they hold the client's keys.
-    #[serde(skip)]
-    pub backends: crate::families::baas::Backends,
 }
 
 /// What the app calls itself (bounded): the words the JWT weak-secret check derives

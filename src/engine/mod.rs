@@ -122,7 +122,7 @@ pub async fn scan(
         elapsed_ms = clock.elapsed().as_millis() as u64,
         "discovered"
     );
-    inventory.backends = baas::admit(&http, &config, &detector);
+    let backends = Arc::new(baas::admit(&http, &config, &detector));
     let mut warnings: Vec<String> = inventory.truncated.clone();
     emit(&events, Event::Phase("canaries"));
     let owned = Arc::new(OwnedObjects::new());
@@ -139,6 +139,7 @@ pub async fn scan(
         http: http.clone(),
         identities,
         inventory: Arc::new(inventory),
+        backends,
         config: Arc::new(config),
         catalog,
         owned,
@@ -172,13 +173,7 @@ pub async fn scan(
             endpoints: ctx.inventory.endpoints.len() as u64,
             scripts: ctx.inventory.scripts.len() as u64,
         },
-        backends: ctx
-            .inventory
-            .backends
-            .known
-            .iter()
-            .map(|b| b.summary())
-            .collect(),
+        backends: ctx.backends.known.iter().map(backend_summary).collect(),
         warnings,
     });
     // The last line of defence: nothing the scan used as a credential leaves it.
@@ -294,6 +289,25 @@ async fn probe_and_clean_up(
     // What no cleanup can remove (accounts a signup took), from every phase.
     warnings.extend(ctx.owned.stranded());
     (runs, warnings)
+}
+
+/// How the report names a backend (never its key's value).
+fn backend_summary(b: &baas::KnownBackend) -> crate::report::BackendSummary {
+    use baas::detect::Backend;
+    let key = match &b.backend {
+        Backend::Supabase(p) => p.key.as_ref().map(|k| k.kind.label().to_string()),
+        Backend::Firebase(p) => p.api_key.as_ref().map(|_| "web API key".to_string()),
+    };
+    crate::report::BackendSummary {
+        kind: b.backend.kind().to_string(),
+        origin: baas::origin_of(&b.backend)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default(),
+        found_in: b.backend.found_in().to_string(),
+        key,
+        in_scope: b.in_scope,
+        note: b.note.clone(),
+    }
 }
 
 fn identity_summaries(identities: &Identities) -> Vec<IdentitySummary> {

@@ -491,6 +491,13 @@ impl ClientNames {
     }
 }
 
+/// Anything a client wired to Supabase or Firebase carries: one pass over each response
+/// decides whether the slower per-backend reads run at all.
+static CLIENT_HINT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)supabase|sb_publishable_|sb_secret_|eyJ|projectId|project_id|firebase|\.from\(|\.rpc\(|/rest/v1/|\.signUp\(")
+        .expect("valid hint regex")
+});
+
 /// Backends kept at most, so a hostile app cannot grow the list without bound.
 const MAX_BACKENDS: usize = 16;
 
@@ -532,6 +539,9 @@ impl Detector {
             return;
         }
         let text = response.text();
+        if !CLIENT_HINT.is_match(&text) {
+            return;
+        }
         self.names
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -22,10 +22,10 @@ use url::Url;
 use crate::config::{Login, ScanConfig};
 use crate::http::{HttpLayer, Request, Session};
 use crate::model::IdentityId;
-use crate::report::BackendSummary;
 use detect::{Backend, Detector, KeyKind, SupabaseKey, SupabaseProject};
 
-/// The backends the app's client talks to, and what it asks them for.
+/// The backends the app's client talks to, and what it asks them for (the engine
+/// hands them to the families in their context).
 #[derive(Debug, Clone, Default)]
 pub struct Backends {
     pub known: Vec<KnownBackend>,
@@ -42,26 +42,6 @@ pub struct KnownBackend {
     pub in_scope: bool,
     /// Why it stayed out of scope.
     pub note: Option<String>,
-}
-
-impl KnownBackend {
-    /// How the report names it (never the key's value).
-    pub fn summary(&self) -> BackendSummary {
-        let key = match &self.backend {
-            Backend::Supabase(p) => p.key.as_ref().map(|k| k.kind.label().to_string()),
-            Backend::Firebase(p) => p.api_key.as_ref().map(|_| "web API key".to_string()),
-        };
-        BackendSummary {
-            kind: self.backend.kind().to_string(),
-            origin: origin_of(&self.backend)
-                .map(|u| u.origin().ascii_serialization())
-                .unwrap_or_default(),
-            found_in: self.backend.found_in().to_string(),
-            key,
-            in_scope: self.in_scope,
-            note: self.note.clone(),
-        }
-    }
 }
 
 /// The origin requests to a backend go to: the Supabase project, or the Firebase

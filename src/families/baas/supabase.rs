@@ -93,7 +93,7 @@ fn projects(ctx: &Context) -> Vec<(Url, Vec<(SupabaseProject, bool)>)> {
     let mut out: Vec<(Url, Vec<(SupabaseProject, bool)>)> = Vec::new();
     for KnownBackend {
         backend, in_scope, ..
-    } in &ctx.inventory.backends.known
+    } in &ctx.backends.known
     {
         let Backend::Supabase(p) = backend else {
             continue;
@@ -110,7 +110,6 @@ async fn run(ctx: &Context) -> Result<Vec<ProbeRun>, String> {
     let projects = projects(ctx);
     // Keys that bypass RLS with no project URL beside them are reported on their own.
     let stray: Vec<SupabaseProject> = ctx
-        .inventory
         .backends
         .secret_keys
         .iter()
@@ -376,7 +375,7 @@ async fn signup(api: &Api<'_>, run: &mut ProbeRun) {
     };
     run.checks += 1;
     let open = settings.get("disable_signup") == Some(&Value::Bool(false));
-    let signs_up = api.ctx.inventory.backends.names.signs_up;
+    let signs_up = api.ctx.backends.names.signs_up;
     if !open {
         run.notes
             .push("Supabase Auth refuses signups (disable_signup)".into());
@@ -463,7 +462,7 @@ async fn openapi(api: &Api<'_>, run: &mut ProbeRun) -> (Vec<TableInfo>, Vec<Stri
 /// Item 1 over every table, view and function.
 async fn tables(api: &Api<'_>, pair: &Pair<'_>, run: &mut ProbeRun) {
     let (mut list, mut functions) = openapi(api, run).await;
-    let names = &api.ctx.inventory.backends.names;
+    let names = &api.ctx.backends.names;
     for t in &names.tables {
         if !list.iter().any(|i| &i.name == t) {
             list.push(TableInfo {
@@ -1092,7 +1091,7 @@ async fn function(api: &Api<'_>, pair: &Pair<'_>, name: &str, run: &mut ProbeRun
 
 /// Item 5 over the buckets the client uses: A's canary object as B and anonymous.
 async fn buckets(api: &Api<'_>, pair: &Pair<'_>, run: &mut ProbeRun) {
-    let mut names: BTreeSet<String> = api.ctx.inventory.backends.names.buckets.clone();
+    let mut names: BTreeSet<String> = api.ctx.backends.names.buckets.clone();
     if let Some(resp) = api.get(As::Tenant(&pair.a), "storage/v1/bucket").await
         && let Some(list) = rows_of(&resp)
     {
