@@ -7,11 +7,32 @@ use crate::config::{self, ConfigError, MapSource, Overrides, ProcessSource, Scan
 /// The scan config bundled with the test app.
 pub const CONFIG: &str = include_str!("../testserver/scan.toml");
 
-/// Starts the test app on an ephemeral loopback port; with `spa`, also its
-/// single-page workspace (`/work`), which only browser discovery finds.
-pub async fn start(flaws: testserver::FlawSet, spa: bool) -> anyhow::Result<testserver::Server> {
+/// The scan config of the test app's Supabase mode (`--backend supabase`).
+pub const SUPABASE_CONFIG: &str = include_str!("../testserver/scan-supabase.toml");
+
+/// The bundled config of a backend mode (or of the Ledgerline app), with its file name.
+pub fn config_text(backend: Option<testserver::Backend>) -> (&'static str, &'static str) {
+    match backend {
+        None => (CONFIG, "testserver/scan.toml"),
+        Some(testserver::Backend::Supabase) => (SUPABASE_CONFIG, "testserver/scan-supabase.toml"),
+    }
+}
+
+/// Starts the test app on an ephemeral loopback port.
+pub async fn start(flaws: testserver::FlawSet) -> anyhow::Result<testserver::Server> {
+    start_with(flaws, None, false).await
+}
+
+/// Starts the test app, in a backend mode when `backend` names one; with `spa`, also
+/// its single-page workspace (`/work`), which only browser discovery finds.
+pub async fn start_with(
+    flaws: testserver::FlawSet,
+    backend: Option<testserver::Backend>,
+    spa: bool,
+) -> anyhow::Result<testserver::Server> {
     testserver::spawn(testserver::Options {
         flaws,
+        backend,
         spa,
         // The demo app checks the origin of cookie-session writes, as Django does over
         // HTTPS; the scanner sends what a browser sends.
@@ -40,7 +61,8 @@ pub fn config(
     server: &testserver::Server,
     overrides: &Overrides,
 ) -> Result<ScanConfig, ConfigError> {
-    let mut raw = config::parse(CONFIG, "testserver/scan.toml")?;
+    let (text, name) = config_text(server.backend());
+    let mut raw = config::parse(text, name)?;
     raw.target.url = server.base_url();
     if overrides.browser {
         // `demo --browser` starts the app with its single-page workspace: show it.

@@ -27,6 +27,49 @@ pub struct ProbeRun {
     /// that a pass was earned).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub replays: Vec<PairReplay>,
+    /// Per table, view, bucket or collection of a backend-as-a-service: what each
+    /// identity read, the writes tried on canaries, and what was cleaned up.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<TableCheck>,
+}
+
+/// What a backend family did with one table (or view, bucket, collection).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableCheck {
+    /// `table`, `view`, `bucket`, `collection`...
+    pub kind: String,
+    pub name: String,
+    /// Rows (or objects) each identity read.
+    pub reads: Vec<TableRead>,
+    /// Writes tried on the scanner's own canary rows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub writes: Vec<TableWrite>,
+    /// What the scanner created here and removed again (or could not).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cleanup: Vec<String>,
+}
+
+/// One identity's read of a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableRead {
+    pub identity: IdentityId,
+    /// Rows returned (bounded by the request's limit); `None` when the read was refused.
+    pub rows: Option<u32>,
+    /// Of those, rows belonging to another user (another tenant's, or any user's when
+    /// read anonymously).
+    pub others: u32,
+}
+
+/// One write tried on a canary row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableWrite {
+    pub identity: IdentityId,
+    /// `insert`, `update` or `delete`.
+    pub action: String,
+    /// Whether it changed the row (read back, not taken from the status).
+    pub changed: bool,
+    /// What the backend answered, in words.
+    pub outcome: String,
 }
 
 /// What one identity replayed of another's objects.
@@ -77,6 +120,7 @@ impl ProbeRun {
             notes: Vec::new(),
             headline: None,
             replays: Vec::new(),
+            tables: Vec::new(),
         }
     }
 
@@ -98,6 +142,7 @@ impl ProbeRun {
         self.findings.extend(part.findings);
         self.notes.extend(part.notes);
         self.replays.extend(part.replays);
+        self.tables.extend(part.tables);
         self.headline = self.headline.take().or(part.headline);
         if self.state == RunState::Ran {
             self.state = part.state;

@@ -208,7 +208,10 @@ pub async fn prepare(
             method: method.clone(),
             url: url.clone(),
         }),
-        Login::Token { .. } | Login::Cookie { .. } => Err(PrepareError::NoPasswordFlow),
+        // Supabase Auth is the backend's own endpoint, not a flow of the app's.
+        Login::Token { .. } | Login::Cookie { .. } | Login::Supabase { .. } => {
+            Err(PrepareError::NoPasswordFlow)
+        }
     }
 }
 

@@ -57,6 +57,10 @@ pub enum Command {
         /// Flaws to switch on: `all`, `none`, or comma-separated names (see `testserver --list-flaws`).
         #[arg(long, default_value = "all")]
         flaws: String,
+        /// Run the app as a single-page front end on a backend-as-a-service instead:
+        /// `supabase` (a Supabase-compatible backend on a second loopback port).
+        #[arg(long, value_name = "supabase|firebase", value_parser = parse_backend)]
+        backend: Option<testserver::Backend>,
         #[command(flatten)]
         tuning: Tuning,
         #[command(flatten)]
@@ -299,6 +303,7 @@ pub async fn run(cli: Cli) -> Outcome {
         #[cfg(feature = "demo")]
         Command::Demo {
             flaws,
+            backend,
             tuning,
             output,
             gate,
@@ -311,7 +316,7 @@ pub async fn run(cli: Cli) -> Outcome {
                 Ok(f) => f,
                 Err(e) => return Outcome::Usage(format!("--flaws: {e}")),
             };
-            let server = match crate::demo::start(flaws, tuning.browser).await {
+            let server = match crate::demo::start_with(flaws, backend, tuning.browser).await {
                 Ok(s) => s,
                 Err(e) => return Outcome::CouldNotRun(format!("cannot start the test app: {e:#}")),
             };
@@ -352,6 +357,15 @@ pub async fn run(cli: Cli) -> Outcome {
             }
         }
     }
+}
+
+/// `--backend NAME` of `prodready demo`.
+#[cfg(feature = "demo")]
+fn parse_backend(name: &str) -> Result<testserver::Backend, String> {
+    testserver::Backend::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = testserver::Backend::ALL.iter().map(|b| b.name()).collect();
+        format!("unknown backend `{name}`; use one of: {}", names.join(", "))
+    })
 }
 
 /// What `prodready demo` says in a build without the test app.

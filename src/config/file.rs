@@ -195,6 +195,10 @@ pub struct RawTarget {
     /// Path prefixes never requested (a trailing `*` is allowed and ignored).
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Origins never requested, even when the app's client names them (a Supabase
+    /// project or Firebase database detected in the bundle joins the scope otherwise).
+    #[serde(default)]
+    pub forbid_origins: Vec<String>,
     /// Origins the app deliberately lets call it cross-origin (CORS); never reported.
     #[serde(default)]
     pub trusted_origins: Vec<String>,
@@ -317,6 +321,18 @@ pub enum RawLogin {
         /// As `identities.X.csrf` (either place, not both).
         csrf: Option<RawCsrf>,
     },
+    /// Supabase Auth: email and password through `POST {project}/auth/v1/token?grant_type=password`;
+    /// requests then carry `Authorization: Bearer <access_token>` and the `apikey` header.
+    Supabase {
+        email: String,
+        password: String,
+        /// The project URL (`https://<ref>.supabase.co`); detected from the app's
+        /// client when omitted.
+        project: Option<String>,
+        /// The project's anon or publishable key (public by design; `${ENV}` works too);
+        /// detected from the app's client when omitted.
+        anon_key: Option<String>,
+    },
 }
 
 impl RawLogin {
@@ -328,6 +344,8 @@ impl RawLogin {
             | RawLogin::Basic { csrf, .. }
             | RawLogin::Token { csrf, .. }
             | RawLogin::Cookie { csrf, .. } => csrf.as_ref(),
+            // A bearer session: no cookie, so no CSRF token to echo.
+            RawLogin::Supabase { .. } => None,
         }
     }
 }

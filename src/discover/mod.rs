@@ -156,7 +156,10 @@ impl Crawl<'_> {
             if let Some(cfg) = &id.config
                 && let crate::config::Login::Json { username, .. }
                 | crate::config::Login::Form { username, .. }
-                | crate::config::Login::Basic { username, .. } = &cfg.login
+                | crate::config::Login::Basic { username, .. }
+                | crate::config::Login::Supabase {
+                    email: username, ..
+                } = &cfg.login
             {
                 m.add(username);
             }

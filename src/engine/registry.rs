@@ -54,6 +54,7 @@ pub fn families() -> Vec<Box<dyn Family>> {
         Box::new(families::secrets::bundle::BundleFamily),
         Box::new(families::input::InputFamily),
         Box::new(families::input::mass::MassFamily),
+        Box::new(families::baas::supabase::SupabaseFamily),
     ]
 }
 

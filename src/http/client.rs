@@ -196,7 +196,8 @@ impl Session {
 
 struct Inner {
     client: reqwest::Client,
-    scope: Scope,
+    /// Grows only through [`HttpLayer::admit_backend`].
+    scope: RwLock<Scope>,
     limiter: DefaultKeyedRateLimiter<String>,
     in_flight: Semaphore,
     settings: HttpSettings,
@@ -247,7 +248,7 @@ impl HttpLayer {
         Ok(HttpLayer {
             inner: Arc::new(Inner {
                 client,
-                scope,
+                scope: RwLock::new(scope),
                 limiter: RateLimiter::keyed(quota),
                 in_flight: Semaphore::new(settings.concurrency.max(1)),
                 settings,
@@ -260,8 +261,31 @@ impl HttpLayer {
         })
     }
 
-    pub fn scope(&self) -> &Scope {
-        &self.inner.scope
+    /// The scope as of now (backends join it as they are detected).
+    pub fn scope(&self) -> Scope {
+        self.inner
+            .scope
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Lets requests reach a backend origin the app's client talks to (see
+    /// [`Scope::admit_backend`]); the only way the scope grows during a scan.
+    pub fn admit_backend(&self, url: &Url) -> Result<bool, ScopeError> {
+        self.inner
+            .scope
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .admit_backend(url)
+    }
+
+    fn check_scope(&self, url: &Url) -> Result<(), ScopeError> {
+        self.inner
+            .scope
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .check(url)
     }
 
     pub fn redactor(&self) -> &Redactor {
@@ -316,7 +340,7 @@ impl HttpLayer {
         let mut body = request.body.clone();
         let mut redirects = Vec::new();
         loop {
-            self.inner.scope.check(&url).map_err(|e| self.refuse(e))?;
+            self.check_scope(&url).map_err(|e| self.refuse(e))?;
             let mut response = self
                 .hop(session, &request, &method, &url, body.as_ref())
                 .await?;
@@ -330,7 +354,7 @@ impl HttpLayer {
                 // Report an off-scope Location even when redirects were not followed.
                 if let Some(loc) = response.header("location").and_then(|l| url.join(l).ok())
                     && response.is_redirect()
-                    && let Err(e) = self.inner.scope.check(&loc)
+                    && let Err(e) = self.check_scope(&loc)
                 {
                     if request.follow_redirects {
                         self.refuse(e);
@@ -340,7 +364,7 @@ impl HttpLayer {
                 self.notify(&response);
                 return Ok(response);
             };
-            if let Err(e) = self.inner.scope.check(&next) {
+            if let Err(e) = self.check_scope(&next) {
                 self.refuse(e);
                 response.blocked_redirect = Some(next);
                 response.redirects = redirects;

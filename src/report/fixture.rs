@@ -297,6 +297,7 @@ pub(crate) fn input() -> ReportInput {
             scripts: 6,
             ..InventoryCounts::default()
         },
+        backends: vec![],
         warnings: vec![
             "scope guard refused: https://partner.example/ is outside the configured origins"
                 .into(),

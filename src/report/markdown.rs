@@ -101,6 +101,8 @@ pub(super) fn render(report: &Report) -> String {
         }
     }
 
+    backends(&mut out, report);
+
     let expired: Vec<_> = report
         .suppressions
         .iter()
@@ -119,6 +121,58 @@ pub(super) fn render(report: &Report) -> String {
         }
     }
     out
+}
+
+/// The backends the client talks to, and per table what each identity read and wrote.
+fn backends(out: &mut String, report: &Report) {
+    if report.backends.is_empty() {
+        return;
+    }
+    out.push_str("\n### Backends\n\n");
+    for b in &report.backends {
+        let reach = if b.in_scope {
+            "scanned".to_string()
+        } else {
+            format!(
+                "not scanned: {}",
+                b.note.as_deref().unwrap_or("out of scope")
+            )
+        };
+        let _ = writeln!(
+            out,
+            "- {} `{}` (found in `{}`{}) · {}",
+            b.kind,
+            code(&b.origin),
+            code(&b.found_in),
+            b.key
+                .as_deref()
+                .map(|k| format!(", {k}"))
+                .unwrap_or_default(),
+            cell(&reach)
+        );
+    }
+    let tables: Vec<_> = report
+        .probes
+        .iter()
+        .flat_map(|p| p.tables.iter().map(move |t| (p, t)))
+        .collect();
+    if tables.is_empty() {
+        return;
+    }
+    out.push_str("\n| Probe | Table | Rows read | Writes on canaries | Cleaned up |\n|---|---|---|---|---|\n");
+    for (p, t) in tables {
+        let [reads, writes, cleanup] = super::table_row(t);
+        let _ = writeln!(
+            out,
+            "| `{}` | {} `{}` | {} | {} | {} |",
+            p.probe,
+            t.kind,
+            code(&t.name),
+            cell(&reads),
+            cell(&writes),
+            cell(&cleanup)
+        );
+    }
 }
 
 fn status(s: Status) -> &'static str {

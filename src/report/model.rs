@@ -43,6 +43,10 @@ pub struct Report {
     pub identities: Vec<IdentitySummary>,
     /// What discovery found to probe.
     pub inventory: InventoryCounts,
+    /// Backends-as-a-service the app's client talks to (Supabase, Firebase), and
+    /// whether the scan reached them; absent when none was detected or configured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backends: Vec<BackendSummary>,
     /// Exactly 12, in checklist order.
     pub items: Vec<ItemReport>,
     /// One per problem: a probe's instances on many routes grouped where its family
@@ -229,6 +233,10 @@ pub struct ProbeReport {
     /// and where their ids came from (tenant isolation).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replays: Vec<PairReplay>,
+    /// Per table or collection of a backend-as-a-service: rows read as each identity,
+    /// writes tried on canaries, and what was cleaned up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<crate::model::TableCheck>,
 }
 
 /// Whether a probe run could do its work; [`RunState`] without its payload.
@@ -266,6 +274,25 @@ pub struct IdentitySummary {
     pub login: String,
     /// How the login went: `logged-in`, `anonymous`...
     pub status: String,
+}
+
+/// A backend the app's client talks to, as the report names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackendSummary {
+    /// `supabase` or `firebase`.
+    pub kind: String,
+    /// The backend's origin (`https://abcd.supabase.co`).
+    pub origin: String,
+    /// Where it was found: a script or page URL, or `config`.
+    pub found_in: String,
+    /// The client key's kind (`anon key (JWT, role anon)`), never its value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Whether the scan sent requests to it.
+    pub in_scope: bool,
+    /// Why not, when it stayed out of scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Counts of what discovery found.
@@ -314,6 +341,8 @@ pub struct ReportInput {
     pub identities: Vec<IdentitySummary>,
     /// What discovery found.
     pub inventory: InventoryCounts,
+    /// Backends the app's client talks to.
+    pub backends: Vec<BackendSummary>,
     /// Scan-level notices for the report's `warnings`.
     pub warnings: Vec<String>,
 }
@@ -348,6 +377,7 @@ impl Report {
             attestation,
             identities,
             inventory,
+            backends,
             warnings,
         } = input;
 
@@ -414,6 +444,7 @@ impl Report {
             },
             identities,
             inventory,
+            backends,
             items,
             findings,
             probes,
@@ -547,6 +578,7 @@ fn probe_report(run: &ProbeRun) -> ProbeReport {
         notes: run.notes.clone(),
         findings,
         replays: run.replays.clone(),
+        tables: run.tables.clone(),
     }
 }
 
@@ -621,6 +653,7 @@ mod tests {
             attestation: None,
             identities: vec![],
             inventory: InventoryCounts::default(),
+            backends: vec![],
             warnings: vec![],
         }
     }

@@ -86,6 +86,7 @@ async fn every_burst_is_bounded_and_paced_as_counted_at_the_server() {
         http,
         identities: Arc::new(identities),
         inventory: Arc::new(inventory),
+        backends: Arc::new(Default::default()),
         config: Arc::new(config),
         catalog: Arc::new(ProbeCatalog::builtin().expect("catalog")),
         owned: Arc::new(prodready::engine::canaries::OwnedObjects::new()),

@@ -21,6 +21,16 @@ pub async fn app_with_jwt_secret(flaws: &str, jwt_secret: &[u8]) -> Server {
     .expect("test app starts")
 }
 
+/// Starts the test app in a backend mode (`Backend::Supabase`...) with the named flaws.
+pub async fn app_in(backend: Option<testserver::Backend>, flaws: &str) -> Server {
+    testserver::spawn(Options {
+        backend,
+        ..options(flaws)
+    })
+    .await
+    .expect("test app starts")
+}
+
 fn options(flaws: &str) -> Options {
     Options {
         flaws: FlawSet::parse(flaws).expect("valid flaw list"),

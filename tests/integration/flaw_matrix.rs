@@ -30,6 +30,16 @@ const CAUGHT_BY: &[(&str, &str)] = &[
     ),
     ("static-csp-nonce", "headers.csp-static-nonce"),
     ("rolling-session-cookie", "cookies.session-without-httponly"),
+    ("rls-off-notes", "supabase.canary-writable-across-tenants"),
+    (
+        "rls-owner-only-on-select",
+        "supabase.rows-writable-in-another-users-name",
+    ),
+    ("public-bucket", "supabase.storage-readable-across-tenants"),
+    (
+        "service-role-key-in-bundle",
+        "supabase.service-key-in-client",
+    ),
 ];
 
 /// Scans running at once: each has its own app, so they do not disturb each other.
@@ -93,7 +103,8 @@ async fn each_flaw_fails_exactly_its_item() {
         let semaphore = semaphore.clone();
         scans.spawn(async move {
             let _slot = semaphore.acquire_owned().await.expect("semaphore open");
-            let server = common::app(flaw.name()).await;
+            // A flaw of a backend mode lives in that mode of the app.
+            let server = common::app_in(flaw.backend(), flaw.name()).await;
             let report = common::scan(common::config(&server)).await;
             server.shutdown().await;
             (flaw, item, report)
@@ -183,4 +194,46 @@ async fn hardened_app_fails_nothing_and_passes_probed_items() {
         "{:?}",
         report.warnings
     );
+}
+
+/// Each backend mode, hardened, fails nothing and checks tables for the tenant pair.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hardened_backend_modes_fail_nothing_and_check_tables() {
+    for backend in testserver::Backend::ALL {
+        let server = common::app_in(Some(*backend), "none").await;
+        let report = common::scan(common::config(&server)).await;
+        server.shutdown().await;
+        assert_eq!(
+            failing(&report),
+            Vec::<Item>::new(),
+            "hardened {} mode: {:#?}",
+            backend.name(),
+            report.items
+        );
+        let tables: Vec<_> = report
+            .probes
+            .iter()
+            .filter(|p| p.item == Item::TenantIsolation)
+            .flat_map(|p| &p.tables)
+            .filter(|t| t.reads.iter().any(|r| r.rows.is_some()))
+            .collect();
+        assert!(
+            !tables.is_empty(),
+            "{}: no table checked for the tenant pair: {:#?}",
+            backend.name(),
+            report.probes
+        );
+        assert_eq!(
+            report.item(Item::TenantIsolation).map(|i| i.status),
+            Some(Status::Pass),
+            "{}",
+            backend.name()
+        );
+        assert!(report.gate.passed, "{}: {:?}", backend.name(), report.gate);
+        assert!(
+            report.backends.iter().any(|b| b.in_scope),
+            "{:?}",
+            report.backends
+        );
+    }
 }

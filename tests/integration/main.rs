@@ -23,5 +23,6 @@ mod recipes;
 mod redaction;
 mod report;
 mod secrets_and_input;
+mod supabase;
 mod tenant;
 mod tls;

@@ -104,6 +104,19 @@ pub enum Flaw {
     /// Signup binds its body onto the new user: `role` and the platform `staff` flag
     /// come from the client and show in `/api/me`, the login answer and the token.
     SignupRole,
+    /// Supabase mode: the `notes` table has Row Level Security switched off, so the
+    /// anon key alone reads and writes every user's notes.
+    RlsOffNotes,
+    /// Supabase mode: `notes` restricts SELECT to the owner, but its INSERT and UPDATE
+    /// policies check nothing (`with check (true)`): anyone signed in writes rows in
+    /// another user's name.
+    RlsOwnerOnlyOnSelect,
+    /// Supabase mode: the `attachments` bucket's SELECT policy on `storage.objects` is
+    /// `using (true)`: anyone lists and downloads every user's files.
+    PublicBucket,
+    /// Supabase mode: the bundle also builds an admin client with the `service_role`
+    /// key, which bypasses every row policy.
+    ServiceRoleKeyInBundle,
 }
 
 impl Flaw {
@@ -147,6 +160,10 @@ impl Flaw {
         Flaw::NoInputValidation,
         Flaw::MassAssignment,
         Flaw::SignupRole,
+        Flaw::RlsOffNotes,
+        Flaw::RlsOwnerOnlyOnSelect,
+        Flaw::PublicBucket,
+        Flaw::ServiceRoleKeyInBundle,
     ];
 
     /// The name used on the command line and in `--list-flaws`.
@@ -190,6 +207,10 @@ impl Flaw {
             Flaw::NoInputValidation => "no-input-validation",
             Flaw::MassAssignment => "mass-assignment",
             Flaw::SignupRole => "signup-role",
+            Flaw::RlsOffNotes => "rls-off-notes",
+            Flaw::RlsOwnerOnlyOnSelect => "rls-owner-only-on-select",
+            Flaw::PublicBucket => "public-bucket",
+            Flaw::ServiceRoleKeyInBundle => "service-role-key-in-bundle",
         }
     }
 
@@ -229,6 +250,9 @@ impl Flaw {
             Flaw::NoInputValidation | Flaw::MassAssignment | Flaw::SignupRole => {
                 Item::InputValidation
             }
+            Flaw::RlsOffNotes | Flaw::RlsOwnerOnlyOnSelect => Item::TenantIsolation,
+            Flaw::PublicBucket => Item::ServerSideFiltering,
+            Flaw::ServiceRoleKeyInBundle => Item::Secrets,
         }
     }
 
@@ -353,6 +377,33 @@ impl Flaw {
                 "signup ignores unknown fields and takes role and the platform staff flag from \
                  the body; they show in /api/me, the login answer and the token's claims"
             }
+            Flaw::RlsOffNotes => {
+                "Supabase mode: RLS is off on the notes table; the anon key reads and writes \
+                 every user's notes"
+            }
+            Flaw::RlsOwnerOnlyOnSelect => {
+                "Supabase mode: notes restricts SELECT to the owner but INSERT and UPDATE check \
+                 nothing, so users write rows in other users' names"
+            }
+            Flaw::PublicBucket => {
+                "Supabase mode: anyone may list and download every object of the attachments \
+                 bucket"
+            }
+            Flaw::ServiceRoleKeyInBundle => {
+                "Supabase mode: the bundle carries the service_role key for an admin client"
+            }
+        }
+    }
+
+    /// The backend mode the flaw lives in (`None`: the Ledgerline app itself). A flaw of
+    /// a backend mode changes nothing in the other modes.
+    pub fn backend(self) -> Option<crate::baas::Kind> {
+        match self {
+            Flaw::RlsOffNotes
+            | Flaw::RlsOwnerOnlyOnSelect
+            | Flaw::PublicBucket
+            | Flaw::ServiceRoleKeyInBundle => Some(crate::baas::Kind::Supabase),
+            _ => None,
         }
     }
 

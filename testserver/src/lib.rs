@@ -9,6 +9,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod baas;
 mod bundle;
 mod db;
 mod debug;
@@ -40,6 +41,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use baas::Kind as Backend;
 pub use flaws::{Flaw, FlawSet, UnknownFlaw};
 pub use leaks::planted_secrets;
 
@@ -77,6 +79,9 @@ pub struct Options {
     /// whose router and API calls (`/api/workspace/...`) exist only in script, so only
     /// a browser discovers them.
     pub spa: bool,
+    /// A backend mode instead of the Ledgerline app: a single-page front end on
+    /// `listen` whose client talks to a backend-as-a-service on a second loopback port.
+    pub backend: Option<Backend>,
 }
 
 impl Default for Options {
@@ -90,6 +95,7 @@ impl Default for Options {
             require_origin: false,
             jwt_secret: None,
             spa: false,
+            backend: None,
         }
     }
 }
@@ -126,6 +132,8 @@ pub struct Server {
     recorder: Arc<Recorder>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    /// The backend listener of a backend mode.
+    backend: Option<baas::Running>,
 }
 
 impl std::fmt::Debug for Server {
@@ -183,11 +191,61 @@ impl Server {
         self.recorder.snapshot()
     }
 
+    /// The backend mode this server runs, if any.
+    pub fn backend(&self) -> Option<Backend> {
+        self.backend.as_ref().map(|b| b.kind)
+    }
+
+    /// `http://IP:PORT` of the backend of a backend mode.
+    pub fn backend_url(&self) -> Option<String> {
+        self.backend.as_ref().map(|b| format!("http://{}", b.addr))
+    }
+
+    /// The Supabase mode's keys: `(anon, service_role)`.
+    pub fn supabase_keys(&self) -> Option<(String, String)> {
+        let p = self.backend.as_ref()?.supabase.as_ref()?;
+        Some((p.anon_key.clone(), p.service_key.clone()))
+    }
+
+    /// Every row of a Supabase mode's table as stored, whatever its policies say.
+    pub fn supabase_rows(&self, table: &str) -> Vec<serde_json::Value> {
+        self.backend
+            .as_ref()
+            .and_then(|b| b.supabase.as_ref())
+            .map(|p| p.rows(table))
+            .unwrap_or_default()
+    }
+
+    /// `bucket/path` of every object a Supabase mode's storage holds.
+    pub fn supabase_objects(&self) -> Vec<String> {
+        self.backend
+            .as_ref()
+            .and_then(|b| b.supabase.as_ref())
+            .map(|p| p.object_names())
+            .unwrap_or_default()
+    }
+
+    /// Every request the backend of a backend mode received, in arrival order.
+    pub fn backend_requests(&self) -> Vec<RecordedRequest> {
+        self.backend
+            .as_ref()
+            .map(|b| b.recorder.snapshot())
+            .unwrap_or_default()
+    }
+
     /// Stop accepting connections, let in-flight requests finish (for at
     /// most a few seconds), and return once the listener is closed.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        if let Some(backend) = self.backend.as_mut() {
+            if let Some(stop) = backend.stop.take() {
+                let _ = stop.send(());
+            }
+            if let Some(task) = backend.task.take() {
+                let _ = tokio::time::timeout(SHUTDOWN_GRACE, task).await;
+            }
         }
         if let Some(mut task) = self.task.take() {
             if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
@@ -206,6 +264,9 @@ impl Drop for Server {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        if let Some(stop) = self.backend.as_mut().and_then(|b| b.stop.take()) {
+            let _ = stop.send(());
+        }
     }
 }
 
@@ -219,6 +280,9 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
         "partner URL must be an absolute http(s) URL, got {partner:?}"
     );
     errors::install_panic_hook();
+    if let Some(kind) = opts.backend {
+        return baas::spawn(kind, &opts).await;
+    }
 
     let passwords: Vec<String> = db::USERS.iter().map(|_| random_password(20)).collect();
     let (hasher, hashes) = {
@@ -306,5 +370,6 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
         recorder,
         stop: Some(stop),
         task: Some(task),
+        backend: None,
     })
 }

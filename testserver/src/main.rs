@@ -31,6 +31,10 @@ struct Args {
     /// only in script, for browser discovery (`prodready scan --browser`).
     #[arg(long)]
     spa: bool,
+    /// Serve the app as a single-page front end on a backend-as-a-service instead
+    /// (`supabase`: the backend listens on a second port, printed at start).
+    #[arg(long, value_name = "NAME", value_parser = parse_backend)]
+    backend: Option<testserver::Backend>,
     /// Print every flaw as `NAME ITEM-KEY` and exit.
     #[arg(long)]
     list_flaws: bool,
@@ -38,6 +42,10 @@ struct Args {
 
 fn parse_flaws(list: &str) -> Result<FlawSet, String> {
     FlawSet::parse(list).map_err(|e| e.to_string())
+}
+
+fn parse_backend(name: &str) -> Result<testserver::Backend, String> {
+    testserver::Backend::from_name(name).ok_or_else(|| format!("unknown backend `{name}`"))
 }
 
 /// `PRODREADY_A_ADMIN` for `a-admin`.
@@ -77,6 +85,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         partner_url: args.partner_url,
         size: args.size,
         spa: args.spa,
+        backend: args.backend,
         ..Default::default()
     })
     .await?;
@@ -86,6 +95,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
         server.base_url()
     );
     println!("export PRODREADY_BASE_URL={}", server.base_url());
+    if let Some(backend) = server.backend_url() {
+        println!("# the backend listens on {backend}");
+    }
     for account in server.accounts() {
         let prefix = env_prefix(account.key);
         println!("export {prefix}_EMAIL={}", account.email);
