@@ -345,8 +345,11 @@ async fn http_basic_identities_get_items_2_and_4_tested_and_never_leak() {
             )
         });
     assert!(login_burst.findings.is_empty(), "{login_burst:#?}");
+    // The burst met the limit (asserted above); the count proves it used accounts that
+    // do not exist and stayed bounded. Discovery now shares one cookie-audit login per
+    // route, so the failures before the limit trips are fewer than the old 10.
     assert!(
-        (10..=20).contains(&basic_attempts),
+        (5..=20).contains(&basic_attempts),
         "{basic_attempts} unknown-account Basic attempts"
     );
     let json = serde_json::to_string(&report).expect("report serialises");
