@@ -243,25 +243,50 @@ async fn signatures_judge_only_their_kind_of_response() {
     );
 }
 
-/// A role scan of `url` with an admin (`token-admin`) and a member (`token-member`).
-async fn scan_roles(url: &str) -> Report {
+/// A scan of `url` with extra `[target]` lines and one token identity per
+/// `(name, token)` (the token through the environment, as users pass it), each with
+/// `check = /api/me` when `check` is set.
+async fn scan_with_tokens(
+    url: &str,
+    target_extra: &str,
+    identities: &[(&str, &str)],
+    check: bool,
+) -> Report {
+    let var = |name: &str| format!("PRECISION_{}", name.to_ascii_uppercase());
     let env = MapSource {
-        vars: [
-            ("PRECISION_ADMIN".to_string(), "token-admin".to_string()),
-            ("PRECISION_MEMBER".to_string(), "token-member".to_string()),
-        ]
-        .into_iter()
-        .collect(),
+        vars: identities
+            .iter()
+            .map(|(name, token)| (var(name), token.to_string()))
+            .collect(),
         fallback: &ProcessSource,
     };
-    let text = format!(
-        "[target]\nurl = \"{url}\"\nstart = [\"/home\"]\n[limits]\nrate = 2000\nmax_pages = 10\n\
-         [identities.admin.login]\nkind = \"token\"\ntoken = \"${{PRECISION_ADMIN}}\"\n\
-         [identities.member.login]\nkind = \"token\"\ntoken = \"${{PRECISION_MEMBER}}\"\n"
-    );
+    let mut text =
+        format!("[target]\nurl = \"{url}\"\n{target_extra}[limits]\nrate = 2000\nmax_pages = 10\n");
+    for (name, _) in identities {
+        if check {
+            text.push_str(&format!(
+                "[identities.{name}]\ncheck = {{ url = \"/api/me\" }}\n"
+            ));
+        }
+        text.push_str(&format!(
+            "[identities.{name}.login]\nkind = \"token\"\ntoken = \"${{{}}}\"\n",
+            var(name)
+        ));
+    }
     let config = prodready::config::from_text(&text, "precision.toml", &env, &Overrides::default())
         .expect("config resolves");
     crate::common::scan(config).await
+}
+
+/// A role scan of `url` with an admin (`token-admin`) and a member (`token-member`).
+async fn scan_roles(url: &str) -> Report {
+    scan_with_tokens(
+        url,
+        "start = [\"/home\"]\n",
+        &[("admin", "token-admin"), ("member", "token-member")],
+        false,
+    )
+    .await
 }
 
 /// A home page per caller that links `/reports` for the admin only; `/reports` serves
@@ -432,28 +457,14 @@ fn tenant_field_app() -> Router {
 async fn an_object_moved_by_a_tenant_field_is_no_list_leak_and_is_cleaned_up() {
     use prodready::model::{Item, Status};
     let (url, task) = serve(tenant_field_app()).await;
-    let env = MapSource {
-        vars: [
-            ("PRECISION_A".to_string(), "token-a".to_string()),
-            ("PRECISION_B".to_string(), "token-b".to_string()),
-        ]
-        .into_iter()
-        .collect(),
-        fallback: &ProcessSource,
-    };
-    let mut text = format!(
-        "[target]\nurl = \"{url}\"\nstart = [\"/api/things\"]\n[limits]\nrate = 2000\nmax_pages = 10\n\
-         [[canaries]]\ncreate = \"/api/things\"\nbody = {{ title = \"{{canary}}\" }}\n"
-    );
-    for (who, var) in [("a", "PRECISION_A"), ("b", "PRECISION_B")] {
-        text.push_str(&format!(
-            "[identities.{who}]\ncheck = {{ url = \"/api/me\" }}\n[identities.{who}.login]\n\
-             kind = \"token\"\ntoken = \"${{{var}}}\"\n"
-        ));
-    }
-    let config = prodready::config::from_text(&text, "precision.toml", &env, &Overrides::default())
-        .expect("config resolves");
-    let report = crate::common::scan(config).await;
+    let report = scan_with_tokens(
+        &url,
+        "start = [\"/api/things\"]\n\
+         [[canaries]]\ncreate = \"/api/things\"\nbody = { title = \"{canary}\" }\n",
+        &[("a", "token-a"), ("b", "token-b")],
+        true,
+    )
+    .await;
     let left: Vec<String> = {
         let client = reqwest::Client::new();
         let mut left = Vec::new();
@@ -546,28 +557,13 @@ fn anonymous_list_app(open: bool) -> Router {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_anonymous_list_of_every_tenants_rows_fails_item_5() {
     let scan = |url: String| async move {
-        let env = MapSource {
-            vars: [
-                ("PRECISION_A".to_string(), "token-a".to_string()),
-                ("PRECISION_B".to_string(), "token-b".to_string()),
-            ]
-            .into_iter()
-            .collect(),
-            fallback: &ProcessSource,
-        };
-        let mut text = format!(
-            "[target]\nurl = \"{url}\"\nstart = [\"/api/items\"]\n[limits]\nrate = 2000\nmax_pages = 10\n"
-        );
-        for (who, var) in [("a", "PRECISION_A"), ("b", "PRECISION_B")] {
-            text.push_str(&format!(
-                "[identities.{who}]\ncheck = {{ url = \"/api/me\" }}\n[identities.{who}.login]\n\
-                 kind = \"token\"\ntoken = \"${{{var}}}\"\n"
-            ));
-        }
-        let config =
-            prodready::config::from_text(&text, "precision.toml", &env, &Overrides::default())
-                .expect("config resolves");
-        crate::common::scan(config).await
+        scan_with_tokens(
+            &url,
+            "start = [\"/api/items\"]\n",
+            &[("a", "token-a"), ("b", "token-b")],
+            true,
+        )
+        .await
     };
     let (url, task) = serve(anonymous_list_app(true)).await;
     let open = scan(url).await;
