@@ -336,14 +336,7 @@ fn backends(out: &mut String, report: &Report) {
     }
     out.push_str("<h2>Backends</h2>\n<ul id=\"backends\">");
     for b in &report.backends {
-        let reach = if b.in_scope {
-            "scanned".to_string()
-        } else {
-            format!(
-                "not scanned: {}",
-                b.note.as_deref().unwrap_or("out of scope")
-            )
-        };
+        let reach = b.reach();
         let _ = write!(
             out,
             "<li>{} <code>{}</code> (found in <code>{}</code>{}) · {}</li>",

@@ -130,14 +130,7 @@ fn backends(out: &mut String, report: &Report) {
     }
     out.push_str("\n### Backends\n\n");
     for b in &report.backends {
-        let reach = if b.in_scope {
-            "scanned".to_string()
-        } else {
-            format!(
-                "not scanned: {}",
-                b.note.as_deref().unwrap_or("out of scope")
-            )
-        };
+        let reach = b.reach();
         let _ = writeln!(
             out,
             "- {} `{}` (found in `{}`{}) · {}",

@@ -295,6 +295,20 @@ pub struct BackendSummary {
     pub note: Option<String>,
 }
 
+impl BackendSummary {
+    /// Whether the scan reached it, for people: `scanned` or `not scanned: why`.
+    pub fn reach(&self) -> String {
+        if self.in_scope {
+            "scanned".to_string()
+        } else {
+            format!(
+                "not scanned: {}",
+                self.note.as_deref().unwrap_or("out of scope")
+            )
+        }
+    }
+}
+
 /// Counts of what discovery found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InventoryCounts {
