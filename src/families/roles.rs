@@ -111,8 +111,7 @@ async fn run(ctx: &Context) -> ProbeRun {
     let hidden = hidden_links(ctx);
     let mut replays = Vec::new();
     for url in admin_reads(ctx, &hidden) {
-        let linked_only_for_admin = is_hidden(&hidden, &url);
-        replays.extend(replay_read(ctx, admin, member, url, linked_only_for_admin).await);
+        replays.extend(replay_read(ctx, admin, member, url, &hidden).await);
     }
     // Admin writes, replayed as no-ops on the member's own account.
     if let Some(profile) = member.profile() {
@@ -195,6 +194,11 @@ enum Verdict {
     /// Only the admin's own UI links it, and the member gets the admin's view of it:
     /// evidence that it is meant for the admin, not proof (a warning).
     AdminUi,
+    /// Only the admin's own UI links it, but the member's copy is rendered for the
+    /// member's role (it leaves out links only the admin is shown): the server knew the
+    /// caller's role there and served the page anyway, which is as likely a permission
+    /// the app grants as a check it forgot.
+    RoleRendered,
     /// The anonymous visitor gets the same answer.
     Public,
     /// It shows the member its own data and none of the admin's.
@@ -213,6 +217,9 @@ struct Answers<'a> {
     declared: bool,
     /// The admin's answer, when only the admin's pages link the route.
     admin_ui: Option<&'a str>,
+    /// The member's copy leaves out links that the admin's copy shows and the member's
+    /// pages never do: a page rendered per role.
+    rendered_for_role: bool,
 }
 
 /// Judges a member's 2xx to an admin read: the admin's private data (markers the member
@@ -248,9 +255,28 @@ fn judge(a: &Answers) -> Verdict {
     if let Some(admin) = a.admin_ui
         && similarity(admin, a.member) >= 0.9
     {
+        if a.rendered_for_role {
+            return Verdict::RoleRendered;
+        }
         return Verdict::AdminUi;
     }
     Verdict::NoEvidence
+}
+
+/// Whether the member's copy of an HTML page leaves out links that the admin's copy
+/// of it shows and that only the admin's pages link (`hidden`): the page's navigation
+/// is rendered per role.
+fn drops_admin_links(url: &Url, admin: &str, member: &str, hidden: &BTreeSet<String>) -> bool {
+    let hidden_links_in = |body: &str| -> BTreeSet<String> {
+        crate::discover::html::parse_page(url, body)
+            .links
+            .into_iter()
+            .map(|l| l.to_string())
+            .filter(|l| hidden.contains(l))
+            .collect()
+    };
+    let (admins, members) = (hidden_links_in(admin), hidden_links_in(member));
+    admins.difference(&members).next().is_some()
 }
 
 /// Sends one admin read as the admin, the member and the anonymous visitor. A member's
@@ -261,8 +287,9 @@ async fn replay_read(
     admin: &Identity,
     member: &Identity,
     url: Url,
-    linked_only_for_admin: bool,
+    hidden: &BTreeSet<String>,
 ) -> Option<Replay> {
+    let linked_only_for_admin = is_hidden(hidden, &url);
     let req = Request::get(url.clone()).header("Accept", "application/json, text/html;q=0.9");
     let (Ok(as_admin), Ok(as_member)) = (
         admin.send(&ctx.http, req.clone()).await,
@@ -297,6 +324,8 @@ async fn replay_read(
     let (admin_markers, member_markers) = (markers(IdentityId::Admin), markers(IdentityId::Member));
     let (member_text, anonymous_text) = (as_member.text(), as_anonymous.as_ref().map(|r| r.text()));
     let admin_text = as_admin.text();
+    let rendered_for_role =
+        linked_only_for_admin && drops_admin_links(&url, &admin_text, &member_text, hidden);
     let verdict = judge(&Answers {
         member: &member_text,
         anonymous: anonymous_text.as_deref(),
@@ -304,6 +333,7 @@ async fn replay_read(
         member_markers: &member_markers,
         declared: declared(ctx, "GET", &url),
         admin_ui: linked_only_for_admin.then_some(&admin_text),
+        rendered_for_role,
     });
     let path = url.path();
     let (why, confidence, marker) = match verdict {
@@ -327,6 +357,13 @@ async fn replay_read(
         Verdict::Public => {
             return Some(Replay::Undecided(format!(
                 "{path} gives the anonymous visitor the member's answer: public, not admin-only"
+            )));
+        }
+        Verdict::RoleRendered => {
+            return Some(Replay::Undecided(format!(
+                "{path} is linked only from the admin's pages, but the member's copy is \
+                 rendered for the member's role (without the admin's links): a permission \
+                 the app may grant (declare it in roles.admin_only if it is admin-only)"
             )));
         }
         Verdict::PerCaller => {
@@ -582,6 +619,7 @@ mod tests {
             member_markers: &member,
             declared: false,
             admin_ui: None,
+            rendered_for_role: false,
         };
         // Every user's own home page: alike by construction, the member's own data.
         let home = answers("<h1>Acme Inc</h1><p>Notes of membera</p>", None);
@@ -642,6 +680,32 @@ mod tests {
             ..answers(report, Some(report))
         };
         assert_eq!(judge(&public), Verdict::Public);
+        // ...nor when the member's copy is rendered for its role (its navigation leaves
+        // out the admin's links): undecided, not a warning.
+        let per_role = Answers {
+            admin_ui: Some(report),
+            rendered_for_role: true,
+            ..answers(report, None)
+        };
+        assert_eq!(judge(&per_role), Verdict::RoleRendered);
+    }
+
+    #[test]
+    fn a_page_whose_navigation_leaves_out_the_admins_links_is_rendered_per_role() {
+        let url = Url::parse("http://app.test/rules").unwrap();
+        let hidden: BTreeSet<String> = ["http://app.test/rules", "http://app.test/settings"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let admin = r#"<nav><a href="/orders">Orders</a><a href="/rules">Rules</a>
+            <a href="/settings">Settings</a></nav><table><tr><td>rule 1</td></tr></table>"#;
+        let member = r#"<nav><a href="/orders">Orders</a></nav>
+            <table><tr><td>rule 1</td></tr></table>"#;
+        assert!(drops_admin_links(&url, admin, member, &hidden));
+        // The member shown the admin's navigation: the admin's view, not a per-role one.
+        assert!(!drops_admin_links(&url, admin, admin, &hidden));
+        // JSON has no navigation to compare.
+        assert!(!drops_admin_links(&url, "{\"a\":1}", "{\"a\":1}", &hidden));
     }
 
     #[test]

@@ -358,6 +358,82 @@ async fn a_route_only_the_admins_ui_offers_warns_when_the_member_reads_it() {
     );
 }
 
+/// A server-rendered app whose navigation is rendered per role: only the admin's nav
+/// links `/rules`, and the member may read it (a permission the app grants), shown
+/// with the member's own navigation.
+fn per_role_nav_app() -> Router {
+    fn nav(who: &str) -> &'static str {
+        if who == "admin" {
+            "<nav><a href=\"/home\">Home</a> <a href=\"/rules\">Rules</a> \
+             <a href=\"/settings\">Settings</a></nav>"
+        } else {
+            "<nav><a href=\"/home\">Home</a></nav>"
+        }
+    }
+    let caller =
+        |headers: &HeaderMap| match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+            Some("Bearer token-admin") => Some("admin"),
+            Some("Bearer token-member") => Some("member"),
+            _ => None,
+        };
+    let page = move |title: &'static str, body: &'static str| {
+        move |headers: HeaderMap| async move {
+            let Some(who) = caller(&headers) else {
+                return axum::http::StatusCode::UNAUTHORIZED.into_response();
+            };
+            if title == "Settings" && who != "admin" {
+                return axum::http::StatusCode::FORBIDDEN.into_response();
+            }
+            axum::response::Html(format!(
+                "<html><head><title>{title}</title></head><body>{}<h1>{title}</h1>{body}\
+                 </body></html>",
+                nav(who)
+            ))
+            .into_response()
+        }
+    };
+    Router::new()
+        .route("/home", get(page("Home", "<p>Welcome back.</p>")))
+        .route(
+            "/rules",
+            get(page(
+                "Scheduled rules",
+                "<p>Emails sent automatically to attendees, by the rules below. Each rule \
+                 names its trigger, its audience and its subject; rules run once per order \
+                 and are skipped for cancelled orders.</p><table>\
+                 <tr><td>Reminder 3 days before</td><td>all attendees</td><td>active</td></tr>\
+                 <tr><td>Thank-you after the event</td><td>paid orders</td><td>active</td></tr>\
+                 <tr><td>Survey a week later</td><td>checked-in attendees</td><td>paused</td></tr>\
+                 <tr><td>Payment reminder</td><td>pending orders</td><td>active</td></tr>\
+                 </table>",
+            )),
+        )
+        .route(
+            "/settings",
+            get(page("Settings", "<form method=\"post\"></form>")),
+        )
+}
+
+/// A page only the admin's navigation links, which the member reads with its own
+/// navigation (the server rendered it for the member's role), is no role finding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_rendered_for_the_members_role_is_no_role_finding() {
+    use prodready::model::{Item, Status};
+    let (url, task) = serve(per_role_nav_app()).await;
+    let report = scan_roles(&url).await;
+    task.abort();
+    assert!(
+        !probes(&report).iter().any(|(p, _)| p.starts_with("roles.")),
+        "{:#?}",
+        report.findings
+    );
+    let item = report.item(Item::Authorization).expect("item 3");
+    assert!(
+        !matches!(item.status, Status::Fail | Status::Warn),
+        "{item:#?}"
+    );
+}
+
 /// An API that takes `tenant_id` from a create's body, and (as Directus does) answers
 /// 204 when the caller cannot read what it just created.
 fn tenant_field_app() -> Router {
