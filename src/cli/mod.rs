@@ -162,6 +162,10 @@ pub struct OutputArgs {
     /// No progress bar and no scorecard; only errors (and the report when no --output).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Also write what discovery found to this file (JSON: one entry per endpoint, with
+    /// its sources and the status each identity got).
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
 }
 
 /// How the release gate decides the exit code.
@@ -435,7 +439,20 @@ async fn scan_and_report(
     match result {
         Err(e @ ScanError::Catalog(_)) => Outcome::Usage(e.to_string()),
         Err(e) => Outcome::CouldNotRun(e.to_string()),
-        Ok(ScanResult { report, refused }) => {
+        Ok(ScanResult {
+            report,
+            refused,
+            endpoints,
+        }) => {
+            if let Some(path) = &out.inventory {
+                let json = serde_json::to_string_pretty(&endpoints).unwrap_or_default();
+                if let Err(e) = std::fs::write(path, json + "\n") {
+                    return Outcome::CouldNotRun(format!(
+                        "cannot write the inventory to {} (--inventory): {e}",
+                        path.display()
+                    ));
+                }
+            }
             let today = time::OffsetDateTime::now_utc().date();
             let report = gate::apply(report, policy, today);
             for r in refused.iter().take(5) {

@@ -346,6 +346,36 @@ impl Inventory {
     pub fn endpoints(&self) -> impl Iterator<Item = &Endpoint> {
         self.endpoints.values()
     }
+
+    /// How many endpoints each identity was answered with a 2xx.
+    pub fn reached_by_identity(&self) -> BTreeMap<IdentityId, u64> {
+        let mut counts = BTreeMap::new();
+        for ep in self.endpoints() {
+            let reached: BTreeSet<IdentityId> = ep
+                .observations
+                .iter()
+                .filter(|o| (200..300).contains(&o.status))
+                .map(|o| o.identity)
+                .collect();
+            for id in reached {
+                *counts.entry(id).or_default() += 1;
+            }
+        }
+        counts
+    }
+
+    /// How many endpoints each source revealed, by the source's report name.
+    pub fn endpoints_by_source(&self) -> BTreeMap<String, u64> {
+        let mut counts = BTreeMap::new();
+        for origin in self.endpoints().flat_map(|ep| ep.origins.iter()) {
+            let name = serde_json::to_value(origin)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            *counts.entry(name).or_default() += 1;
+        }
+        counts
+    }
 }
 
 #[cfg(test)]

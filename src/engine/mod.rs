@@ -67,6 +67,43 @@ pub struct ScanResult {
     pub report: Report,
     /// Requests the scope guard refused (off-scope links and redirects), redacted.
     pub refused: Vec<String>,
+    /// What discovery found, one entry per endpoint (`scan --inventory FILE`).
+    pub endpoints: Vec<EndpointSummary>,
+}
+
+/// One discovered endpoint as `scan --inventory` writes it: where it was learned, who
+/// was answered how, and one example URL (redacted).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EndpointSummary {
+    pub method: String,
+    pub pattern: String,
+    pub sources: Vec<discover::Origin>,
+    /// The first status each identity got from it.
+    pub statuses: std::collections::BTreeMap<crate::model::IdentityId, u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub example: Option<String>,
+}
+
+fn endpoint_summaries(
+    inventory: &discover::Inventory,
+    redactor: &Redactor,
+) -> Vec<EndpointSummary> {
+    inventory
+        .endpoints()
+        .map(|ep| {
+            let mut statuses = std::collections::BTreeMap::new();
+            for o in &ep.observations {
+                statuses.entry(o.identity).or_insert(o.status);
+            }
+            EndpointSummary {
+                method: ep.method.clone(),
+                pattern: ep.pattern.clone(),
+                sources: ep.origins.iter().copied().collect(),
+                statuses,
+                example: ep.examples.first().map(|u| redactor.url(u)),
+            }
+        })
+        .collect()
 }
 
 fn emit(events: &Option<UnboundedSender<Event>>, event: Event) {
@@ -172,6 +209,8 @@ pub async fn scan(
             pages: ctx.inventory.pages.len() as u64,
             endpoints: ctx.inventory.endpoints.len() as u64,
             scripts: ctx.inventory.scripts.len() as u64,
+            by_identity: ctx.inventory.reached_by_identity(),
+            by_source: ctx.inventory.endpoints_by_source(),
             browser: ctx.inventory.browser.summary.clone(),
         },
         backends: ctx.backends.known.iter().map(backend_summary).collect(),
@@ -186,6 +225,7 @@ pub async fn scan(
     Ok(ScanResult {
         report,
         refused: http.refused(),
+        endpoints: endpoint_summaries(&ctx.inventory, &redactor),
     })
 }
 

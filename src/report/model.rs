@@ -1,6 +1,7 @@
 //! The report model: the one structure every renderer reads, and the JSON report
 //! `prodready.report/v1` as it is serialised (field order here is output order).
 
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -318,6 +319,14 @@ pub struct InventoryCounts {
     pub endpoints: u64,
     /// Scripts and chunks fetched.
     pub scripts: u64,
+    /// Endpoints each identity was answered with a 2xx during discovery (distinct
+    /// method and path template): what each caller's session reaches.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_identity: BTreeMap<crate::model::IdentityId, u64>,
+    /// Endpoints learned from each source (`crawl`, `form`, `script`, `open-api`,
+    /// `seed`, `json`, `browser`); one endpoint can come from several.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_source: BTreeMap<String, u64>,
     /// How discovery through a real browser went, when `discovery.browser` asked for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browser: Option<crate::model::BrowserSummary>,

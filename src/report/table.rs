@@ -163,6 +163,16 @@ fn header(report: &Report) -> Vec<String> {
             inv.pages, inv.endpoints, inv.scripts
         ),
     ];
+    if !inv.by_identity.is_empty() {
+        lines.push(format!(
+            "endpoints answered per identity: {}",
+            inv.by_identity
+                .iter()
+                .map(|(id, n)| format!("{id} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     if let Some(b) = &inv.browser {
         lines.push(match b.status.as_str() {
             "ran" => format!(

@@ -127,10 +127,13 @@ fn scan_and_render(dir: &Path, base_url: &str, env: &[(String, String)]) -> Vec<
     );
     std::fs::write(&config, text).expect("config written");
     let json = dir.join("report.json");
+    let inventory = dir.join("inventory.json");
     let scan = checked(
         prodready()
             .args(["-vv", "scan", "--format", "json", "--output"])
             .arg(&json)
+            .arg("--inventory")
+            .arg(&inventory)
             .arg("--config")
             .arg(&config)
             // Everything the scanner itself logs, at every level, and its libraries at debug.
@@ -169,6 +172,16 @@ fn scan_and_render(dir: &Path, base_url: &str, env: &[(String, String)]) -> Vec<
         "report.json as written by scan".to_string(),
         std::fs::read_to_string(&json).expect("report written"),
     ));
+    let endpoints = std::fs::read_to_string(&inventory).expect("inventory written");
+    let list: Vec<serde_json::Value> = serde_json::from_str(&endpoints).expect("inventory JSON");
+    // Every identity that logged in was answered somewhere, and says how.
+    for who in ["a", "b"] {
+        assert!(
+            list.iter().any(|e| e["statuses"][who].as_u64().is_some_and(|s| s < 300)),
+            "no endpoint answered {who} in {endpoints}"
+        );
+    }
+    outputs.push(("inventory.json".to_string(), endpoints));
     outputs
 }
 
