@@ -157,6 +157,17 @@ fn looks_like_route(path: &str) -> bool {
             .any(|e| path.to_ascii_lowercase().ends_with(e))
         && !path.ends_with(".js")
         && !path.contains("/*")
+        && !is_markup(path)
+}
+
+/// Markup, not a route: the tail of an inline `data:image/svg+xml,...%3C/svg%3E` image
+/// or an HTML fragment, with raw or percent-encoded angle brackets or quotes.
+fn is_markup(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    path.contains(['<', '>', '"', ' '])
+        || ["%3c", "%3e", "%22", "%20%"]
+            .iter()
+            .any(|m| lower.contains(m))
 }
 
 /// Reads one script fetched from `url`. Bounded by the caller's body cap.
@@ -409,6 +420,19 @@ fn interpolation_to_id(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tails_of_inline_svg_images_are_not_routes() {
+        let bundle = r#"const icon="data:image/svg+xml,%3Csvg xmlns='x'%3E%3Cpath d='M0'/%3E%3C/svg%3E";
+            const close='%3E%3C/g%3E%3C/svg%3E'; fetch("/api/items");"#;
+        let url = Url::parse("http://app.test/main.js").unwrap();
+        let paths: Vec<String> = read_script(&url, bundle)
+            .paths
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect();
+        assert_eq!(paths, vec!["/api/items".to_string()], "{paths:?}");
+    }
 
     #[test]
     fn webpack_chunk_maps_name_every_lazy_chunk() {

@@ -177,7 +177,8 @@ fn scan_and_render(dir: &Path, base_url: &str, env: &[(String, String)]) -> Vec<
     // Every identity that logged in was answered somewhere, and says how.
     for who in ["a", "b"] {
         assert!(
-            list.iter().any(|e| e["statuses"][who].as_u64().is_some_and(|s| s < 300)),
+            list.iter()
+                .any(|e| e["statuses"][who].as_u64().is_some_and(|s| s < 300)),
             "no endpoint answered {who} in {endpoints}"
         );
     }
