@@ -51,6 +51,8 @@ struct Crawl<'a> {
     config: &'a ScanConfig,
     inventory: Inventory,
     scripts_seen: HashSet<Url>,
+    /// Digests of the scripts read, so one script under two URLs is read once.
+    script_digests: HashSet<u64>,
     /// Ids a collection endpoint listed, per identity: (identity, collection path) -> ids.
     listed: BTreeMap<(IdentityId, String), Vec<String>>,
     /// Marker values an anonymous answer showed: public, so no identity's private data.
@@ -120,6 +122,7 @@ pub async fn discover(http: &HttpLayer, identities: &Identities, config: &ScanCo
         config,
         inventory: Inventory::default(),
         scripts_seen: HashSet::new(),
+        script_digests: HashSet::new(),
         listed: BTreeMap::new(),
         public_markers: BTreeSet::new(),
         script_pages: BTreeSet::new(),
@@ -664,6 +667,7 @@ impl Crawl<'_> {
                 continue;
             }
             self.inventory.scripts.insert(url.to_string());
+            self.script_digests.insert(content_digest(&resp.body));
             let chunks = self.add_script_facts(&resp.url, &resp.text());
             pending.extend(chunks);
         }
@@ -872,6 +876,13 @@ impl Crawl<'_> {
             })
             .collect()
     }
+}
+
+/// A digest of a body, to tell the same content under two URLs.
+fn content_digest(bytes: &[u8]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
 }
 
 /// String values of an identity's own profile that can identify it.
