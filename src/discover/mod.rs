@@ -18,7 +18,8 @@ use serde_json::Value;
 use url::Url;
 
 pub use inventory::{
-    AppNames, BrowserFacts, Endpoint, Inventory, Markers, Observation, Origin, Param, SeenForm,
+    AppNames, BrowserFacts, Endpoint, Inventory, Markers, MethodOverride, Observation, Origin,
+    Param, SeenForm,
 };
 pub use refs::{ObjectRef, RefSource};
 
@@ -395,15 +396,29 @@ impl Crawl<'_> {
     }
 
     /// Records an in-scope form as an endpoint with its fields as parameters, and the
-    /// form itself with the page that showed it to `identity`.
+    /// form itself with the page that showed it to `identity`. A POST form carrying
+    /// `_method` (Rails, Laravel) is recorded as the method it means, with how it is
+    /// sent: a `_method=delete` form is a delete, for the families' rules on deletes.
     fn add_form(&mut self, identity: IdentityId, page: &Url, form: &crate::html::Form) {
         if !self.http.scope().contains(&form.action) {
             return;
         }
         self.inventory.saw_form(identity, page, form);
-        let key = self.inventory.add(&form.method, &form.action, Origin::Form);
+        let overridden = form.overridden_method();
+        let method = overridden.clone().unwrap_or_else(|| form.method.clone());
+        let key = self.inventory.add(&method, &form.action, Origin::Form);
         if let Some(ep) = self.inventory.endpoints.get_mut(&key) {
-            for input in &form.inputs {
+            if overridden.is_some() && ep.sent_as.is_none() {
+                ep.sent_as = Some(inventory::MethodOverride {
+                    method: form.method.clone(),
+                    field: crate::html::METHOD_FIELD.to_string(),
+                });
+            }
+            for input in form
+                .inputs
+                .iter()
+                .filter(|i| overridden.is_none() || i.name != crate::html::METHOD_FIELD)
+            {
                 let p = Param {
                     name: input.name.clone(),
                     location: "form".into(),
