@@ -22,7 +22,30 @@ pub struct FormInput {
     pub value: String,
 }
 
+/// The field in which Rails (`form_with`, `button_to`), Laravel (`@method`) and the
+/// method-override middlewares of other frameworks carry the method an HTML form means
+/// but cannot send.
+pub const METHOD_FIELD: &str = "_method";
+
 impl Form {
+    /// The method a POST form means when it carries one in [`METHOD_FIELD`]: `PUT`,
+    /// `PATCH` or `DELETE`. Only the form's own field counts: the
+    /// `X-HTTP-Method-Override` header is another convention, never implied.
+    pub fn overridden_method(&self) -> Option<String> {
+        if self.method != "POST" {
+            return None;
+        }
+        let meant = self.input(METHOD_FIELD)?.value.trim().to_ascii_uppercase();
+        matches!(meant.as_str(), "PUT" | "PATCH" | "DELETE").then_some(meant)
+    }
+
+    /// The method the app handles this form as: its `_method` where it carries one,
+    /// else the method it is sent with.
+    pub fn effective_method(&self) -> String {
+        self.overridden_method()
+            .unwrap_or_else(|| self.method.clone())
+    }
+
     pub fn has_password(&self) -> bool {
         self.inputs.iter().any(|i| i.kind == "password")
     }
@@ -92,6 +115,7 @@ impl Form {
         let all = || page_words.iter().chain(&action_words);
         let text = |i: &&FormInput| matches!(i.kind.as_str(), "text" | "textarea");
         self.method == "POST"
+            && self.overridden_method().is_none()
             && !self.has_password()
             && all().any(|w| CREATE.contains(&w.as_str()))
             && !all().any(|w| AVOID.contains(&w.as_str()))

@@ -37,6 +37,18 @@ pub struct Seen {
 
 pub use crate::model::BrowserSummary;
 
+/// A script a page loaded (the bundle, a lazy chunk, a dynamic import), as the HTTP
+/// layer read it for the browser (up to `limits.script_cap_kib`).
+#[derive(Debug, Clone)]
+pub struct LoadedScript {
+    /// The first identity whose page loaded it.
+    pub identity: IdentityId,
+    pub url: Url,
+    pub body: Bytes,
+    /// Digest of the body, which tells one script served under two URLs.
+    pub digest: u64,
+}
+
 /// What [`explore`] hands back to discovery.
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -44,8 +56,38 @@ pub struct Outcome {
     pub seen: Vec<Seen>,
     /// Pages (documents and client-side routes) each identity's browser showed.
     pub pages: BTreeMap<IdentityId, BTreeSet<Url>>,
+    /// Page URLs (without fragment) the app answered with an HTML document, per
+    /// identity: the pages among [`Outcome::pages`] a plain GET fetches too.
+    pub documents: BTreeMap<IdentityId, BTreeSet<Url>>,
+    /// In-scope scripts the pages loaded, one per URL and per content (bounded).
+    pub scripts: Vec<LoadedScript>,
+    /// Scripts left out at the bounds (`limits.max_scripts`, bytes kept).
+    pub scripts_dropped: usize,
     /// Off-scope origins the page tried to reach (redacted, a few).
     pub off_scope: BTreeSet<String>,
+}
+
+/// The pages the browser showed that the app serves as documents: per identity, each
+/// page without its fragment (a `#/route` is the same document to the server), kept
+/// when that identity's browser got it as an HTML document, once across identities.
+pub fn served_pages(
+    pages: &BTreeMap<IdentityId, BTreeSet<Url>>,
+    documents: &BTreeMap<IdentityId, BTreeSet<Url>>,
+) -> BTreeSet<Url> {
+    let mut out = BTreeSet::new();
+    for (id, shown) in pages {
+        let Some(served) = documents.get(id) else {
+            continue;
+        };
+        for page in shown {
+            let mut u = page.clone();
+            u.set_fragment(None);
+            if served.contains(&u) {
+                out.insert(u);
+            }
+        }
+    }
+    out
 }
 
 /// Executable names searched on PATH, in order.
@@ -320,12 +362,21 @@ impl super::Crawl<'_> {
             }
             calls.entry(seen.identity).or_default().insert(key);
         }
+        // The pages the browser reached are pages of the app for the families that
+        // work on pages (headers, cookies), as the crawl's are.
+        for page in served_pages(&outcome.pages, &outcome.documents) {
+            if self.http.scope().contains(&page) && !super::is_unsafe_path(page.path()) {
+                self.inventory.pages.insert(page.to_string());
+            }
+        }
         for (id, pages) in outcome.pages {
             self.inventory
                 .browser
                 .pages
                 .insert(id, pages.iter().take(500).map(Url::to_string).collect());
         }
+        self.read_loaded_scripts(identities, outcome.scripts, outcome.scripts_dropped)
+            .await;
         let mut summary = outcome.summary;
         summary.api_calls = calls
             .into_iter()
@@ -353,6 +404,51 @@ impl super::Crawl<'_> {
             ));
         }
         self.inventory.browser.summary = Some(summary);
+    }
+
+    /// The scripts the pages loaded that the crawl did not read (chunks a route or a
+    /// click loads, dynamic imports) are read like the crawl's: their endpoints, routes
+    /// and names into the inventory, their URLs into `inventory.scripts` for the bundle
+    /// scan (source maps, backups). Their bodies already passed the passive `secrets.*`
+    /// signatures in the HTTP layer when the browser's request was forwarded.
+    async fn read_loaded_scripts(
+        &mut self,
+        identities: &Identities,
+        scripts: Vec<LoadedScript>,
+        dropped: usize,
+    ) {
+        let mut chunks: BTreeMap<IdentityId, Vec<Url>> = BTreeMap::new();
+        let mut skipped = dropped;
+        for script in scripts {
+            if self.scripts_seen.contains(&script.url)
+                || self.script_digests.contains(&script.digest)
+                || !self.http.scope().contains(&script.url)
+            {
+                continue;
+            }
+            if self.scripts_seen.len() >= self.config.limits.max_scripts {
+                skipped += 1;
+                continue;
+            }
+            self.scripts_seen.insert(script.url.clone());
+            self.script_digests.insert(script.digest);
+            self.inventory.scripts.insert(script.url.to_string());
+            let text = String::from_utf8_lossy(&script.body);
+            let found = self.add_script_facts(&script.url, &text);
+            chunks.entry(script.identity).or_default().extend(found);
+        }
+        if skipped > 0 {
+            self.inventory.truncated.push(format!(
+                "browser: {skipped} script(s) the pages loaded were not read (limits.max_scripts = {})",
+                self.config.limits.max_scripts
+            ));
+        }
+        // Chunks those scripts name but no page loaded are fetched as the crawl does.
+        for (id, urls) in chunks {
+            if let Some(identity) = identities.get(id).cloned() {
+                self.read_scripts(&identity, urls).await;
+            }
+        }
     }
 }
 
@@ -418,6 +514,38 @@ mod tests {
         assert_eq!(
             decide("POST", &gql, true, None, Some(write)),
             Decision::Hold
+        );
+    }
+
+    #[test]
+    fn pages_served_as_documents_are_kept_once_without_fragments() {
+        let shell = u("http://127.0.0.1:1/work/projects");
+        let routed = u("http://127.0.0.1:1/#/settings");
+        let never_served = u("http://127.0.0.1:1/work/members");
+        let pages = BTreeMap::from([
+            (
+                IdentityId::A,
+                BTreeSet::from([shell.clone(), routed, never_served.clone()]),
+            ),
+            (IdentityId::B, BTreeSet::from([shell.clone()])),
+            // Shown to the member, but only the admin's browser got it as a document.
+            (IdentityId::Member, BTreeSet::from([never_served.clone()])),
+        ]);
+        let documents = BTreeMap::from([
+            (
+                IdentityId::A,
+                BTreeSet::from([shell.clone(), u("http://127.0.0.1:1/")]),
+            ),
+            (IdentityId::B, BTreeSet::from([shell.clone()])),
+            (IdentityId::Admin, BTreeSet::from([never_served])),
+        ]);
+        let served: Vec<String> = served_pages(&pages, &documents)
+            .iter()
+            .map(Url::to_string)
+            .collect();
+        assert_eq!(
+            served,
+            ["http://127.0.0.1:1/", "http://127.0.0.1:1/work/projects"]
         );
     }
 

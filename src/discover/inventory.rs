@@ -60,6 +60,18 @@ pub struct Endpoint {
     /// The operation needs credentials according to the OpenAPI document.
     pub requires_auth: Option<bool>,
     pub observations: Vec<Observation>,
+    /// How the app's own HTML form sends this method, where HTML can only POST: a POST
+    /// whose `_method` field names it (Rails, Laravel). `None`: sent as itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent_as: Option<MethodOverride>,
+}
+
+/// A method sent the way a framework's method override expects: `method` (POST) with
+/// the real one in the form field `field`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MethodOverride {
+    pub method: String,
+    pub field: String,
 }
 
 impl Endpoint {
@@ -84,9 +96,13 @@ pub struct SeenForm {
 }
 
 impl SeenForm {
-    /// The route it submits to, as a pattern (`POST /app/projects/search`).
+    /// The route it submits to, as a pattern (`POST /app/projects/search`), under the
+    /// method the form means (a POST carrying `_method=delete` is `DELETE`).
     pub fn key(&self) -> EndpointKey {
-        EndpointKey::new(&self.form.method, path_pattern(self.form.action.path()))
+        EndpointKey::new(
+            &self.form.effective_method(),
+            path_pattern(self.form.action.path()),
+        )
     }
 }
 
@@ -244,6 +260,7 @@ impl Inventory {
                 body_example: None,
                 requires_auth: None,
                 observations: Vec::new(),
+                sent_as: None,
             });
         ep.origins.insert(origin);
         // A template (`/carts/{id}`) is filled from ids an identity saw, never sent as is.
@@ -436,6 +453,47 @@ mod tests {
             inv.forms[0].key(),
             EndpointKey::new("POST", "/app/projects/search".to_string())
         );
+    }
+
+    #[test]
+    fn a_method_field_names_the_forms_method_only_on_a_post() {
+        let page = Url::parse("http://127.0.0.1:1/notes/7").unwrap();
+        let form = |html: &str| crate::html::login_form(&page, html, Some("form")).unwrap();
+        let delete = form(
+            r#"<form method="post" action="/notes/7"><input type="hidden" name="_method" value="delete"></form>"#,
+        );
+        assert_eq!(delete.effective_method(), "DELETE");
+        let patch = form(
+            r#"<form method="post" action="/notes/7"><input type="hidden" name="_method" value="Patch"><input name="title" value="x"></form>"#,
+        );
+        assert_eq!(patch.effective_method(), "PATCH");
+        // Only PUT, PATCH and DELETE; a GET form's field changes nothing.
+        let other = form(
+            r#"<form method="post" action="/notes"><input type="hidden" name="_method" value="get"><textarea name="entry"></textarea></form>"#,
+        );
+        assert_eq!(other.effective_method(), "POST");
+        let get = form(
+            r#"<form method="get" action="/notes"><input type="hidden" name="_method" value="delete"></form>"#,
+        );
+        assert_eq!(get.effective_method(), "GET");
+        let seen = SeenForm {
+            page: page.clone(),
+            identity: IdentityId::A,
+            form: delete,
+        };
+        assert_eq!(
+            seen.key(),
+            EndpointKey::new("DELETE", "/notes/{id}".to_string())
+        );
+        // An overriding form on a "new" page is not a create form.
+        let new_page = Url::parse("http://127.0.0.1:1/notes/new").unwrap();
+        let put = crate::html::login_form(
+            &new_page,
+            r#"<form method="post" action="/notes"><input type="hidden" name="_method" value="put"><textarea name="entry"></textarea></form>"#,
+            Some("form"),
+        )
+        .unwrap();
+        assert!(!put.is_create_form(&new_page));
     }
 
     #[test]

@@ -18,7 +18,8 @@ use serde_json::Value;
 use url::Url;
 
 pub use inventory::{
-    AppNames, BrowserFacts, Endpoint, Inventory, Markers, Observation, Origin, Param, SeenForm,
+    AppNames, BrowserFacts, Endpoint, Inventory, Markers, MethodOverride, Observation, Origin,
+    Param, SeenForm,
 };
 pub use refs::{ObjectRef, RefSource};
 
@@ -51,6 +52,8 @@ struct Crawl<'a> {
     config: &'a ScanConfig,
     inventory: Inventory,
     scripts_seen: HashSet<Url>,
+    /// Digests of the scripts read, so one script under two URLs is read once.
+    script_digests: HashSet<u64>,
     /// Ids a collection endpoint listed, per identity: (identity, collection path) -> ids.
     listed: BTreeMap<(IdentityId, String), Vec<String>>,
     /// Marker values an anonymous answer showed: public, so no identity's private data.
@@ -120,6 +123,7 @@ pub async fn discover(http: &HttpLayer, identities: &Identities, config: &ScanCo
         config,
         inventory: Inventory::default(),
         scripts_seen: HashSet::new(),
+        script_digests: HashSet::new(),
         listed: BTreeMap::new(),
         public_markers: BTreeSet::new(),
         script_pages: BTreeSet::new(),
@@ -392,15 +396,29 @@ impl Crawl<'_> {
     }
 
     /// Records an in-scope form as an endpoint with its fields as parameters, and the
-    /// form itself with the page that showed it to `identity`.
+    /// form itself with the page that showed it to `identity`. A POST form carrying
+    /// `_method` (Rails, Laravel) is recorded as the method it means, with how it is
+    /// sent: a `_method=delete` form is a delete, for the families' rules on deletes.
     fn add_form(&mut self, identity: IdentityId, page: &Url, form: &crate::html::Form) {
         if !self.http.scope().contains(&form.action) {
             return;
         }
         self.inventory.saw_form(identity, page, form);
-        let key = self.inventory.add(&form.method, &form.action, Origin::Form);
+        let overridden = form.overridden_method();
+        let method = overridden.clone().unwrap_or_else(|| form.method.clone());
+        let key = self.inventory.add(&method, &form.action, Origin::Form);
         if let Some(ep) = self.inventory.endpoints.get_mut(&key) {
-            for input in &form.inputs {
+            if overridden.is_some() && ep.sent_as.is_none() {
+                ep.sent_as = Some(inventory::MethodOverride {
+                    method: form.method.clone(),
+                    field: crate::html::METHOD_FIELD.to_string(),
+                });
+            }
+            for input in form
+                .inputs
+                .iter()
+                .filter(|i| overridden.is_none() || i.name != crate::html::METHOD_FIELD)
+            {
                 let p = Param {
                     name: input.name.clone(),
                     location: "form".into(),
@@ -664,6 +682,7 @@ impl Crawl<'_> {
                 continue;
             }
             self.inventory.scripts.insert(url.to_string());
+            self.script_digests.insert(content_digest(&resp.body));
             let chunks = self.add_script_facts(&resp.url, &resp.text());
             pending.extend(chunks);
         }
@@ -872,6 +891,13 @@ impl Crawl<'_> {
             })
             .collect()
     }
+}
+
+/// A digest of a body, to tell the same content under two URLs.
+fn content_digest(bytes: &[u8]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
 }
 
 /// String values of an identity's own profile that can identify it.

@@ -592,6 +592,7 @@ mod tests {
             body_example: Some(json!({"role": "admin"})),
             requires_auth: None,
             observations: vec![],
+            sent_as: None,
         };
         assert_eq!(
             no_op_body(&ep, &json!({"id": 3, "role": "member"})),

@@ -159,6 +159,62 @@ async fn the_browser_finds_the_api_that_only_script_calls() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_and_scripts_the_browser_reached_feed_the_page_and_bundle_scans() {
+    if !chromium_present("pages_and_scripts_the_browser_reached_feed_the_page_and_bundle_scans") {
+        return;
+    }
+    let server = spa_app().await;
+    let base = url::Url::parse(&server.base_url()).expect("base URL");
+    let (crawled, _) = discover(&spa_config(&server, false)).await;
+    let (browsed, _) = discover(&spa_config(&server, true)).await;
+
+    // Client-side routes the browser navigated are pages the families that work on
+    // pages (headers, cookies) visit: once, without fragment, in scope.
+    for route in ["/work/projects", "/work/preferences", "/work/members"] {
+        let page = base.join(route).expect("route").to_string();
+        assert!(
+            !crawled.pages.contains(&page),
+            "{page} in {:#?}",
+            crawled.pages
+        );
+        assert!(
+            browsed.pages.contains(&page),
+            "{page} not in {:#?}",
+            browsed.pages
+        );
+    }
+    for page in &browsed.pages {
+        let u = url::Url::parse(page).expect("page URL");
+        assert_eq!(u.origin(), base.origin(), "{page}");
+        assert_eq!(u.fragment(), None, "{page}");
+    }
+
+    // The chunk the preferences view loads (every identity, a fresh `?v=` each time)
+    // is read once, like the crawl's scripts: in the bundle scan's list, its API path
+    // in the inventory.
+    let chunk = |inv: &Inventory| -> Vec<String> {
+        inv.scripts
+            .iter()
+            .filter(|s| s.contains("/static/workspace/prefs.js"))
+            .cloned()
+            .collect()
+    };
+    assert!(chunk(&crawled).is_empty(), "{:#?}", crawled.scripts);
+    assert_eq!(chunk(&browsed).len(), 1, "{:#?}", browsed.scripts);
+    let bundle = base
+        .join("/static/workspace.js")
+        .expect("bundle")
+        .to_string();
+    assert!(browsed.scripts.contains(&bundle), "{:#?}", browsed.scripts);
+    let exports = browsed
+        .endpoints()
+        .find(|e| e.method == "GET" && e.pattern == "/api/workspace/exports")
+        .expect("the chunk's API path is in the inventory");
+    assert!(exports.origins.contains(&Origin::Script), "{exports:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_chromium_the_scan_runs_as_before_and_says_why() {
     let server = spa_app().await;
     let mut config = spa_config(&server, true);

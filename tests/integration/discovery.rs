@@ -248,3 +248,96 @@ async fn scripts_and_handlers_reveal_what_links_do_not() {
     assert!(script("PUT", "/svc/profile"), "{:?}", inv.endpoints.keys());
     assert_sent_nothing_literal(&seen, "/openapi.json");
 }
+
+/// A Rails- or Laravel-style form posts with a hidden `_method`: the edit form is a
+/// PATCH, the delete form a DELETE, recorded as such (with how they are sent), so no
+/// family takes the delete form for a POST it may send at will.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_with_a_method_field_is_the_method_it_names() {
+    let server = testserver::spawn(testserver::Options {
+        method_override_forms: true,
+        ..Default::default()
+    })
+    .await
+    .expect("test app starts");
+    let config = crate::common::config(&server);
+    let http = HttpLayer::new(
+        HttpSettings::from(&config.limits),
+        config.scope.clone(),
+        Redactor::new(),
+    )
+    .expect("client");
+    let identities = Identities::from_config(&config);
+    identities.login_all(&http).await.expect("logins");
+    let inv = prodready::discover::discover(&http, &identities, &config).await;
+
+    let key =
+        |method: &str| prodready::model::EndpointKey::new(method, "/app/notes/{id}".to_string());
+    for method in ["PATCH", "DELETE"] {
+        let ep = inv.endpoints.get(&key(method)).unwrap_or_else(|| {
+            panic!(
+                "{method} /app/notes/{{id}} not in {:#?}",
+                inv.endpoints.keys()
+            )
+        });
+        assert!(ep.origins.contains(&Origin::Form), "{ep:?}");
+        let sent_as = ep.sent_as.as_ref().expect("how the form sends it");
+        assert_eq!(
+            (sent_as.method.as_str(), sent_as.field.as_str()),
+            ("POST", "_method")
+        );
+        assert!(
+            ep.params.iter().all(|p| p.name != "_method"),
+            "{:?}",
+            ep.params
+        );
+    }
+    assert!(
+        inv.endpoints
+            .get(&key("POST"))
+            .is_none_or(|e| !e.origins.contains(&Origin::Form)),
+        "the forms were taken for POSTs: {:?}",
+        inv.endpoints.get(&key("POST"))
+    );
+    assert!(
+        inv.forms.iter().any(|f| f.key() == key("DELETE")),
+        "{:?}",
+        inv.forms.iter().map(|f| f.key()).collect::<Vec<_>>()
+    );
+    server.shutdown().await;
+}
+
+/// The whole scan on the same app: the delete and edit forms are used on the notes the
+/// scanner made (and removed) itself, never on the notes each organisation started with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_method_field_delete_form_is_sent_only_for_the_scanners_own_notes() {
+    let server = testserver::spawn(testserver::Options {
+        method_override_forms: true,
+        ..Default::default()
+    })
+    .await
+    .expect("test app starts");
+    let _report = crate::common::scan(crate::common::config(&server)).await;
+    // The pinned notes are the first rows: ids 1 and 2.
+    let writes: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path_and_query.starts_with("/app/notes/"))
+        .map(|r| r.path_and_query)
+        .collect();
+    for pinned in ["/app/notes/1", "/app/notes/2"] {
+        assert!(
+            !writes.iter().any(|w| w.starts_with(pinned)
+                && w[pinned.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c == '/' || c == '?')),
+            "a form was sent for a note the scanner did not make: {writes:?}"
+        );
+    }
+    assert!(
+        !writes.is_empty(),
+        "the scanner used the forms on its own notes"
+    );
+    server.shutdown().await;
+}

@@ -79,6 +79,10 @@ pub struct Options {
     /// whose router and API calls (`/api/workspace/...`) exist only in script, so only
     /// a browser discovers them.
     pub spa: bool,
+    /// Notes the way Rails (`form_with`, `button_to`) and Laravel (`@method`) write
+    /// them: the edit and delete forms post to the note's own URL with a hidden
+    /// `_method` of `patch` or `delete`, and each organisation starts with a pinned note.
+    pub method_override_forms: bool,
     /// A backend mode instead of the Ledgerline app: a single-page front end on
     /// `listen` whose client talks to a backend-as-a-service on a second loopback port.
     pub backend: Option<Backend>,
@@ -95,6 +99,7 @@ impl Default for Options {
             require_origin: false,
             jwt_secret: None,
             spa: false,
+            method_override_forms: false,
             backend: None,
         }
     }
@@ -306,6 +311,15 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS app_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     )?;
+    if opts.method_override_forms {
+        conn.execute(
+            "INSERT INTO notes (org_id, author_id, heading, entry, visibility)
+             SELECT o.id, (SELECT MIN(u.id) FROM users u WHERE u.org_id = o.id),
+                    'Pinned: how we work', 'Read this first.', 'team'
+             FROM organizations o",
+            [],
+        )?;
+    }
     let audit_enabled = if opts.flaws.contains(Flaw::NoAuditTrail) {
         "0"
     } else {
@@ -346,6 +360,7 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
         recorder: recorder.clone(),
         size: opts.size,
         require_origin: opts.require_origin,
+        method_override_forms: opts.method_override_forms,
     }));
     let app = routes::app(router, state);
 

@@ -31,6 +31,10 @@ struct Args {
     /// only in script, for browser discovery (`prodready scan --browser`).
     #[arg(long)]
     spa: bool,
+    /// Write the notes' edit and delete forms as Rails and Laravel do: a POST to the
+    /// note's URL with a hidden `_method` of `patch` or `delete`.
+    #[arg(long)]
+    method_override_forms: bool,
     /// Serve the app as a single-page front end on a backend-as-a-service instead
     /// (`supabase`: the backend listens on a second port, printed at start).
     #[arg(long, value_name = "NAME", value_parser = parse_backend)]
@@ -85,6 +89,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         partner_url: args.partner_url,
         size: args.size,
         spa: args.spa,
+        method_override_forms: args.method_override_forms,
         backend: args.backend,
         ..Default::default()
     })

@@ -3,6 +3,10 @@
 //! "new" form posting form-encoded fields with a hidden `authenticity_token`, a
 //! redirect to the created note, and edit and delete forms on the note's page.
 //!
+//! With `Options::method_override_forms` the edit and delete forms are Rails' and
+//! Laravel's: both post to the note's own URL, a hidden `_method` (`patch`, `delete`)
+//! saying which they are.
+//!
 //! Under `idor-form` the note's page and its edit and delete forms look the note up
 //! by id alone, so any signed-in user of another organisation reads, changes and
 //! deletes it; hardened, a note of another organisation does not exist (404).
@@ -28,6 +32,9 @@ struct NoteForm {
     heading: String,
     entry: String,
     visibility: String,
+    /// The method a Rails or Laravel form means (`patch`, `delete`).
+    #[serde(rename = "_method")]
+    method: String,
 }
 
 struct Note {
@@ -166,16 +173,26 @@ pub(crate) async fn show(
             ""
         }
     };
+    // Rails and Laravel: both forms post to the note itself and say what they mean.
+    let (patch, delete_action, delete) = if state.method_override_forms {
+        (
+            "<input type=\"hidden\" name=\"_method\" value=\"patch\">\n",
+            format!("/app/notes/{}", note.id),
+            "<input type=\"hidden\" name=\"_method\" value=\"delete\">\n",
+        )
+    } else {
+        ("", format!("/app/notes/{}/delete", note.id), "")
+    };
     let main = format!(
         "<h1>{heading}</h1>\n<article>{entry}</article>\n\
-         <h2>Edit</h2>\n<form method=\"post\" action=\"/app/notes/{id}\">\n\
+         <h2>Edit</h2>\n<form method=\"post\" action=\"/app/notes/{id}\">\n{patch}\
          <input type=\"hidden\" name=\"authenticity_token\" value=\"{token}\">\n\
          <input type=\"text\" name=\"heading\" value=\"{heading}\">\n\
          <textarea name=\"entry\">{entry}</textarea>\n\
          <select name=\"visibility\"><option value=\"team\"{team}>my team</option>\
          <option value=\"private\"{private}>only me</option></select>\n\
          <button type=\"submit\">Save</button>\n</form>\n\
-         <form method=\"post\" action=\"/app/notes/{id}/delete\">\n\
+         <form method=\"post\" action=\"{delete_action}\">\n{delete}\
          <input type=\"hidden\" name=\"authenticity_token\" value=\"{token}\">\n\
          <button type=\"submit\">Delete this note</button>\n</form>\n",
         id = note.id,
@@ -187,7 +204,8 @@ pub(crate) async fn show(
     Ok(page(&me, "Note", &main).into_response())
 }
 
-/// `POST /app/notes/{id}`: saves the edit form.
+/// `POST /app/notes/{id}`: saves the edit form; with `method_override_forms`, the
+/// delete form's `_method=delete` deletes instead.
 pub(crate) async fn update(
     State(state): State<SharedState>,
     me: PageUser,
@@ -196,6 +214,9 @@ pub(crate) async fn update(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let form = read_form(&body)?;
+    if state.method_override_forms && form.method.eq_ignore_ascii_case("delete") {
+        return remove(&state, &me, id, &headers, &form);
+    }
     me.check_form_post(&state, &headers, &form.authenticity_token)?;
     validate(&form)?;
     if find(&state, &me, id)?.is_none() {
@@ -217,8 +238,18 @@ pub(crate) async fn delete(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let form = read_form(&body)?;
-    me.check_form_post(&state, &headers, &form.authenticity_token)?;
-    if find(&state, &me, id)?.is_none() {
+    remove(&state, &me, id, &headers, &form)
+}
+
+fn remove(
+    state: &SharedState,
+    me: &PageUser,
+    id: i64,
+    headers: &HeaderMap,
+    form: &NoteForm,
+) -> Result<Response, ApiError> {
+    me.check_form_post(state, headers, &form.authenticity_token)?;
+    if find(state, me, id)?.is_none() {
         return Err(ApiError::NotFound);
     }
     state

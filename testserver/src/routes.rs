@@ -109,6 +109,18 @@ impl Routes {
                 "spa::members",
                 get(spa::members),
             )
+            .at(
+                "GET",
+                "/static/workspace/{name}",
+                "spa::chunk",
+                get(spa::chunk),
+            )
+            .at(
+                "GET",
+                "/api/workspace/exports",
+                "spa::exports",
+                get(spa::exports),
+            )
     }
 
     /// The public site: marketing pages, robots.txt, health, the partner link, the API description.

@@ -6,6 +6,8 @@
 //! navigation is buttons driving a history-API router (no `<a href>` names a route),
 //! and the admin's navigation has one more view than a member's. Only a real browser,
 //! logged in, finds the workspace API; the link crawl and the bundle reader cannot.
+//! The preferences view loads a chunk of its own when shown (a fresh `?v=` each time,
+//! as cache-busting loaders do), whose URL the bundle also builds from pieces.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -48,6 +50,15 @@ const BUNDLE: &str = r#"(function () {
     return fetch(base + path, { method: method || "GET", headers: headers(), credentials: "same-origin" })
       .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); });
   }
+  function lazy(name) {
+    return new Promise(function (done, fail) {
+      var s = document.createElement("script");
+      s.src = "/static/" + ["work", "space"].join("") + "/" + name + ".js?v=" + Date.now();
+      s.onload = function () { done(window.workspaceChunks && window.workspaceChunks[name]); };
+      s.onerror = fail;
+      document.head.appendChild(s);
+    });
+  }
   function el(tag, text) { var e = document.createElement(tag); if (text) { e.textContent = text; } return e; }
   function go(view) { history.pushState({}, "", shell + "/" + view); render(); }
   function button(label, onclick) { var b = el("button", label); b.type = "button"; b.addEventListener("click", onclick); return b; }
@@ -79,6 +90,9 @@ const BUNDLE: &str = r#"(function () {
     }
     return api("/" + view).then(function (d) {
       show(view, d);
+      if (view === ["prefer", "ences"].join("")) {
+        lazy(["pre", "fs"].join("")).then(function (prefs) { if (prefs) { prefs(root, headers); } });
+      }
       if (view === ["pro", "jects"].join("")) {
         (d.projects || []).forEach(function (p) {
           root.appendChild(button("Open " + p.name, function () { go(view + "/" + p.id); }));
@@ -95,6 +109,19 @@ const BUNDLE: &str = r#"(function () {
 })();
 "#;
 
+/// The preferences chunk: its API path is a plain literal, as in any chunk, but only a
+/// page that shows the preferences view loads it.
+const PREFS_CHUNK: &str = r#"(window.workspaceChunks = window.workspaceChunks || {}).prefs = function (root, headers) {
+  var b = document.createElement("button");
+  b.type = "button";
+  b.textContent = "Export preferences";
+  b.addEventListener("click", function () {
+    fetch("/api/workspace/exports", { headers: headers(), credentials: "same-origin" });
+  });
+  root.appendChild(b);
+};
+"#;
+
 /// `GET /work` and every route under it: the shell (the router runs in the browser).
 pub(crate) async fn shell() -> Html<&'static str> {
     Html(INDEX)
@@ -106,6 +133,22 @@ pub(crate) async fn bundle() -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
         BUNDLE,
     )
+}
+
+/// `GET /static/workspace/{name}`: the lazily loaded chunks.
+pub(crate) async fn chunk(Path(name): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    if name != "prefs.js" {
+        return Err(ApiError::NotFound);
+    }
+    Ok((
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        PREFS_CHUNK,
+    ))
+}
+
+/// `GET /api/workspace/exports`: the caller's preference exports.
+pub(crate) async fn exports(caller: CurrentUser) -> Json<Value> {
+    Json(json!({"exports": [], "user": caller.user.id}))
 }
 
 fn projects_of(state: &SharedState, org_id: i64) -> Result<Vec<Value>, ApiError> {

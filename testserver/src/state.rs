@@ -35,6 +35,8 @@ pub(crate) struct AppState {
     pub size: usize,
     /// `Options::require_origin`.
     pub require_origin: bool,
+    /// `Options::method_override_forms`.
+    pub method_override_forms: bool,
 }
 
 /// Everything `AppState::new` needs that is made before the state exists.
@@ -50,6 +52,7 @@ pub(crate) struct StateParts {
     pub limit_window: std::time::Duration,
     pub size: usize,
     pub require_origin: bool,
+    pub method_override_forms: bool,
 }
 
 impl AppState {
@@ -70,6 +73,7 @@ impl AppState {
             started: Instant::now(),
             size: parts.size,
             require_origin: parts.require_origin,
+            method_override_forms: parts.method_override_forms,
         }
     }
 

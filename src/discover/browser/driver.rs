@@ -28,8 +28,8 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::{
-    BrowserSummary, Decision, Outcome, SURVEY_SCRIPT, Seen, click_script, decide, find_chromium,
-    header_matters, init_script,
+    BrowserSummary, Decision, LoadedScript, Outcome, SURVEY_SCRIPT, Seen, click_script, decide,
+    find_chromium, header_matters, init_script,
 };
 use crate::auth::{Identities, Identity};
 use crate::config::ScanConfig;
@@ -38,6 +38,11 @@ use crate::model::IdentityId;
 
 /// Requests the browser's API calls keep with their answers (the rest are counted).
 const MAX_SEEN: usize = 400;
+/// Bytes of the scripts the pages loaded kept for discovery, all together (each is
+/// read up to `limits.script_cap_kib`); their number is bounded by `limits.max_scripts`.
+const KEPT_SCRIPT_BYTES: usize = 32 << 20;
+/// Pages answered as HTML documents remembered per identity.
+const MAX_DOCUMENTS: usize = 2000;
 /// Bytes of a recorded answer kept for discovery (ids, markers); the page gets it all.
 const KEPT_BODY: usize = 256 * 1024;
 /// Bytes of a request body kept as the endpoint's example.
@@ -58,6 +63,21 @@ struct Shared {
     held: AtomicU64,
     seen: Mutex<Vec<Seen>>,
     off_scope: Mutex<BTreeSet<String>>,
+    max_scripts: usize,
+    scripts: Mutex<KeptScripts>,
+    /// Page URLs (no fragment) the app answered as an HTML document, per identity.
+    documents: Mutex<BTreeMap<IdentityId, BTreeSet<Url>>>,
+}
+
+/// The scripts the pages loaded, one per URL and per content, within bounds.
+#[derive(Default)]
+struct KeptScripts {
+    list: Vec<LoadedScript>,
+    urls: HashSet<Url>,
+    digests: HashSet<u64>,
+    bytes: usize,
+    /// Scripts left out because a bound was reached.
+    dropped: usize,
 }
 
 /// Drives Chromium as every identity from its start pages and collects what the pages
@@ -125,6 +145,9 @@ pub async fn explore(
         held: AtomicU64::new(0),
         seen: Mutex::new(Vec::new()),
         off_scope: Mutex::new(BTreeSet::new()),
+        max_scripts: config.limits.max_scripts,
+        scripts: Mutex::new(KeptScripts::default()),
+        documents: Mutex::new(BTreeMap::new()),
     });
     let mut outcome = Outcome::default();
     let mut problems = Vec::new();
@@ -184,6 +207,11 @@ pub async fn explore(
     outcome.seen = std::mem::take(&mut *shared.seen.lock().unwrap_or_else(|e| e.into_inner()));
     outcome.off_scope =
         std::mem::take(&mut *shared.off_scope.lock().unwrap_or_else(|e| e.into_inner()));
+    outcome.documents =
+        std::mem::take(&mut *shared.documents.lock().unwrap_or_else(|e| e.into_inner()));
+    let scripts = std::mem::take(&mut *shared.scripts.lock().unwrap_or_else(|e| e.into_inner()));
+    outcome.scripts = scripts.list;
+    outcome.scripts_dropped = scripts.dropped;
     outcome
 }
 
@@ -728,6 +756,11 @@ impl Job {
                     Ok(resp) => {
                         self.shared.forwarded.fetch_add(1, Ordering::Relaxed);
                         self.fulfil(event, &resp).await;
+                        match event.resource_type {
+                            ResourceType::Script => self.keep_script(&url, &resp),
+                            ResourceType::Document => self.keep_document(&url, &resp),
+                            _ => {}
+                        }
                         if let Some(kind) = kind {
                             self.keep(event, kind, &method, url, body, Some(resp));
                         }
@@ -776,6 +809,56 @@ impl Job {
                 .collect(),
             response,
         });
+    }
+
+    /// Keeps a script the page loaded (a lazy chunk, a dynamic import) for the script
+    /// reader and the bundle scan: once per URL and per content, within bounds.
+    fn keep_script(&self, url: &Url, resp: &crate::http::Response) {
+        if !resp.is_success() || resp.body.is_empty() {
+            return;
+        }
+        let mut kept = self
+            .shared
+            .scripts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let digest = super::super::content_digest(&resp.body);
+        if kept.urls.contains(url) || kept.digests.contains(&digest) {
+            return;
+        }
+        if kept.list.len() >= self.shared.max_scripts
+            || kept.bytes + resp.body.len() > KEPT_SCRIPT_BYTES
+        {
+            kept.dropped += 1;
+            return;
+        }
+        kept.urls.insert(url.clone());
+        kept.digests.insert(digest);
+        kept.bytes += resp.body.len();
+        kept.list.push(LoadedScript {
+            identity: self.identity.id,
+            url: url.clone(),
+            body: resp.body.clone(),
+            digest,
+        });
+    }
+
+    /// Remembers that `url` is a page the app serves this identity (an HTML document).
+    fn keep_document(&self, url: &Url, resp: &crate::http::Response) {
+        if !resp.is_success() || !resp.is_html() {
+            return;
+        }
+        let mut page = url.clone();
+        page.set_fragment(None);
+        let mut documents = self
+            .shared
+            .documents
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let mine = documents.entry(self.identity.id).or_default();
+        if mine.len() < MAX_DOCUMENTS {
+            mine.insert(page);
+        }
     }
 
     async fn fulfil(&self, event: &EventRequestPaused, resp: &crate::http::Response) {

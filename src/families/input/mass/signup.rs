@@ -689,6 +689,7 @@ mod tests {
                 body_example: example,
                 requires_auth: Some(false),
                 observations: Vec::new(),
+                sent_as: None,
             }),
             template: None,
             profile: None,
