@@ -293,11 +293,22 @@ async fn run(ctx: &Context) -> ProbeRun {
 }
 
 /// Collections: GET routes without an object id that answered JSON, each with an
-/// example URL and its query parameters (lower-case).
+/// example URL and its query parameters (lower-case). The API description is a JSON
+/// document of the app, not a collection of anybody's rows: it is not listed.
 fn json_collections(ctx: &Context) -> Vec<(Url, Vec<String>)> {
+    let description = ctx
+        .inventory
+        .openapi
+        .as_deref()
+        .and_then(|u| Url::parse(u).ok());
     ctx.inventory
         .endpoints()
         .filter(|e| e.method == "GET" && !e.has_path_id())
+        .filter(|e| {
+            description
+                .as_ref()
+                .is_none_or(|d| !e.examples.iter().any(|u| u.path() == d.path()))
+        })
         .filter(|e| {
             e.observations.iter().any(|o| {
                 (200..300).contains(&o.status)

@@ -460,7 +460,9 @@ impl HttpLayer {
         let mut attempt = 0;
         loop {
             let cap = request.body_cap.unwrap_or(settings.body_cap);
-            let result = self.attempt(method, url, &headers, body, cap).await;
+            let result = self
+                .attempt(session.id(), method, url, &headers, body, cap)
+                .await;
             match result {
                 Ok((status, resp_headers, body_bytes, truncated)) => {
                     if !request.without_credentials {
@@ -504,6 +506,7 @@ impl HttpLayer {
     /// body up to the cap or the deadline. Errors say whether a retry is safe.
     async fn attempt(
         &self,
+        identity: IdentityId,
         method: &str,
         url: &Url,
         headers: &[(String, String)],
@@ -547,7 +550,7 @@ impl HttpLayer {
         inner.limiter.until_key_ready(&host).await;
         inner.sent.fetch_add(1, Ordering::Relaxed);
         let label = inner.tally.count();
-        tracing::trace!(label, method, url = %inner.redactor.url(url), "request");
+        tracing::trace!(label, %identity, method, url = %inner.redactor.url(url), "request");
 
         let timeout = inner.settings.timeout;
         let deadline = tokio::time::Instant::now() + timeout;

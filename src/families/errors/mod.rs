@@ -273,24 +273,54 @@ fn rotation<'a, T>(all: &'a [T], turn: &mut usize, n: usize) -> impl Iterator<It
         .take(n.min(all.len()))
 }
 
+/// Sends the planned requests without following redirects, then follows each distinct
+/// redirect once per sender: many bad values of many routes send a visitor to one
+/// sign-in or error page, which one request shows as well as twenty.
+async fn send_all(ctx: &Context, planned: Vec<Planned>) -> Vec<Result<u16, String>> {
+    let parallel = ctx.http.settings().concurrency.max(1);
+    let send = |(who, req): Planned| async move {
+        let identity = ctx
+            .identities
+            .get(who)
+            .unwrap_or_else(|| ctx.identities.anonymous());
+        let resp = identity.send(&ctx.http, req).await;
+        (who, resp)
+    };
+    let first: Vec<_> = futures_util::stream::iter(
+        planned
+            .into_iter()
+            .map(|(who, req)| (who, req.no_redirects())),
+    )
+    .map(send)
+    .buffer_unordered(parallel)
+    .collect()
+    .await;
+    let mut targets: BTreeSet<(IdentityId, Url)> = BTreeSet::new();
+    for (who, resp) in &first {
+        if let Ok(r) = resp
+            && r.is_redirect()
+            && r.blocked_redirect.is_none()
+            && let Some(next) = r.header("location").and_then(|l| r.url.join(l).ok())
+            && !crate::discover::is_unsafe_path(next.path())
+        {
+            targets.insert((*who, next));
+        }
+    }
+    let followed: Vec<_> = futures_util::stream::iter(targets)
+        .map(|(who, url)| send((who, Request::get(url).header("Accept", "text/html"))))
+        .buffer_unordered(parallel)
+        .collect()
+        .await;
+    first
+        .into_iter()
+        .chain(followed)
+        .map(|(_, r)| r.map(|r| r.status).map_err(|e| e.to_string()))
+        .collect()
+}
+
 async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     let planned = plan(ctx);
-    let parallel = ctx.http.settings().concurrency.max(1);
-    let sent = futures_util::stream::iter(planned)
-        .map(|(who, req)| async move {
-            let identity = ctx
-                .identities
-                .get(who)
-                .unwrap_or_else(|| ctx.identities.anonymous());
-            identity
-                .send(&ctx.http, req)
-                .await
-                .map(|r| r.status)
-                .map_err(|e| e.to_string())
-        })
-        .buffer_unordered(parallel)
-        .collect::<Vec<Result<u16, String>>>();
-    let (results, body) = futures_util::join!(sent, bodies::probe(ctx));
+    let (results, body) = futures_util::join!(send_all(ctx, planned), bodies::probe(ctx));
     let failed: Vec<&String> = results
         .iter()
         .filter_map(|r| r.as_ref().err())

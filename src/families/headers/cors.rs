@@ -9,6 +9,11 @@
 //! unescaped dot), a subdomain and a sibling subdomain, and the `http:` scheme of an
 //! https origin; and for the target, origins with special characters. Origins the
 //! config trusts and the target's own origins are never reported.
+//!
+//! CORS is mostly one middleware, so the whole matrix is sent once per policy, not per
+//! endpoint: every endpoint gets the arbitrary and `null` origins and a trusted one,
+//! and the answers' CORS headers fingerprint its policy; the first endpoint of each
+//! distinct fingerprint gets the rest of the matrix.
 
 use std::collections::BTreeMap;
 
@@ -25,9 +30,9 @@ use crate::model::ProbeRun;
 use crate::model::{Confidence, Finding, Location, Severity};
 
 const MAX_ENDPOINTS: usize = 5;
-/// Endpoints that get the whole origin matrix; CORS is mostly one middleware, so the
-/// others get only the two origins any misconfiguration lets through.
-const FULL_MATRIX_ENDPOINTS: usize = 2;
+/// The origins every endpoint gets (the arbitrary origin and `null`, which any
+/// misconfiguration lets through); the rest of the matrix goes once per distinct policy.
+const FIRST_ORIGINS: usize = 2;
 const ATTACKER: &str = "prodready-evil.example";
 
 /// What the `cors` family is: its name (every probe id it reports starts with it),
@@ -249,6 +254,8 @@ pub fn preflight_is_open(headers: &[(String, String)]) -> bool {
 /// One CORS request of the plan: who sends it where, with which origin, and whether it
 /// is a preflight.
 struct Attempt {
+    /// Index of the endpoint in the sample.
+    target: usize,
     who: IdentityId,
     trick: String,
     origin: String,
@@ -258,6 +265,7 @@ struct Attempt {
 
 /// An attempt's answer, with what the judge needs to describe it.
 struct Answer {
+    target: usize,
     trick: String,
     origin: String,
     preflight: bool,
@@ -277,9 +285,30 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         ));
     }
     let matrix = origin_matrix(&ctx.config.target, &trusted);
-    let planned = plan(&targets, &matrix);
-    let total = planned.len();
-    let answers = send(ctx, planned).await;
+    let (first, rest) = matrix.split_at(FIRST_ORIGINS.min(matrix.len()));
+    let all: Vec<usize> = (0..targets.len()).collect();
+    let mut planned = plan(&targets, &all, first);
+    // A trusted origin tells apart allowlists that refuse both untrusted origins alike.
+    let reference = ctx
+        .config
+        .trusted_origins
+        .first()
+        .cloned()
+        .unwrap_or_else(|| ctx.config.target.origin().ascii_serialization());
+    for (i, (who, url)) in targets.iter().enumerate() {
+        planned.push(Attempt {
+            target: i,
+            who: *who,
+            trick: "trusted origin, for the policy's fingerprint".into(),
+            origin: reference.clone(),
+            preflight: false,
+            url: url.clone(),
+        });
+    }
+    let mut answers = send(ctx, planned).await;
+    let full = distinct_policies(&answers, targets.len());
+    answers.extend(send(ctx, plan(&targets, &full, rest)).await);
+    let total = answers.len();
     let failed = answers.iter().filter(|a| a.result.is_err()).count();
     if failed == total {
         return Err(format!(
@@ -310,10 +339,12 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     run.findings = findings.into_values().collect();
     run.notes.push(format!(
         "{} CORS requests ({} origins, simple and preflight) on {} authenticated API route \
-         patterns",
+         patterns; the whole matrix on {} of them (one per distinct CORS policy), the \
+         arbitrary and `null` origins on the others",
         run.checks,
         matrix.len(),
-        targets.len()
+        targets.len(),
+        full.len()
     ));
     if open_preflights > 0 {
         run.notes.push(format!(
@@ -349,19 +380,20 @@ fn authenticated_json_endpoints(ctx: &Context) -> Vec<(IdentityId, Url)> {
     targets
 }
 
-/// A simple request and a preflight per endpoint and origin: the whole matrix for the
-/// first endpoints, the arbitrary and `null` origins for the others.
-fn plan(targets: &[(IdentityId, Url)], matrix: &[(String, String)]) -> Vec<Attempt> {
+/// A simple request and a preflight per endpoint of `chosen` (indices into `targets`)
+/// and origin.
+fn plan(
+    targets: &[(IdentityId, Url)],
+    chosen: &[usize],
+    origins: &[(String, String)],
+) -> Vec<Attempt> {
     let mut planned = Vec::new();
-    for (i, (who, u)) in targets.iter().enumerate() {
-        let origins = if i < FULL_MATRIX_ENDPOINTS {
-            matrix
-        } else {
-            &matrix[..2] // arbitrary and null
-        };
+    for &i in chosen {
+        let (who, u) = &targets[i];
         for (trick, origin) in origins {
             for preflight in [false, true] {
                 planned.push(Attempt {
+                    target: i,
                     who: *who,
                     trick: trick.clone(),
                     origin: origin.clone(),
@@ -372,6 +404,55 @@ fn plan(targets: &[(IdentityId, Url)], matrix: &[(String, String)]) -> Vec<Attem
         }
     }
     planned
+}
+
+/// The CORS headers of one answer, with the asking origin replaced, so answers of one
+/// policy compare equal whichever endpoint gave them.
+fn policy_of(answer: &Answer) -> String {
+    let Ok(resp) = &answer.result else {
+        return "no answer".into();
+    };
+    let mut parts = vec![format!(
+        "{} {}",
+        if answer.preflight { "preflight" } else { "get" },
+        resp.status / 100
+    )];
+    for name in [
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+        "access-control-allow-methods",
+        "access-control-allow-headers",
+        "vary",
+    ] {
+        let value = resp.header(name).unwrap_or("").trim();
+        let value = if value.eq_ignore_ascii_case(&answer.origin) {
+            "(the origin)"
+        } else {
+            value
+        };
+        parts.push(format!("{name}: {}", value.to_ascii_lowercase()));
+    }
+    parts.join("\n")
+}
+
+/// The endpoints that get the whole matrix: the first of each distinct policy, as the
+/// answers so far fingerprint it.
+fn distinct_policies(answers: &[Answer], targets: usize) -> Vec<usize> {
+    let mut chosen = Vec::new();
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    for i in 0..targets {
+        let mut fingerprint: Vec<String> = answers
+            .iter()
+            .filter(|a| a.target == i)
+            .map(|a| format!("{} {}\n{}", a.trick, a.preflight, policy_of(a)))
+            .collect();
+        fingerprint.sort();
+        if !seen.contains(&fingerprint) {
+            seen.push(fingerprint);
+            chosen.push(i);
+        }
+    }
+    chosen
 }
 
 /// Sends the attempts with their identity's credentials, redirects not followed.
@@ -401,6 +482,7 @@ async fn send(ctx: &Context, planned: Vec<Attempt>) -> Vec<Answer> {
                 .await
                 .map_err(|e| e.to_string());
             Answer {
+                target: a.target,
                 trick: a.trick,
                 origin: a.origin,
                 preflight: a.preflight,
