@@ -101,6 +101,29 @@ pub enum Flaw {
     /// Signup binds its body onto the new user: `role` and the platform `staff` flag
     /// come from the client and show in `/api/me`, the login answer and the token.
     SignupRole,
+    /// Firebase app: the Realtime Database rules grant `".read": true` at the root (the
+    /// read half of "test mode"), so anyone can read every user's notes.
+    RtdbOpen,
+    /// Firebase app: the Realtime Database rules grant `".read": "auth != null"` at the
+    /// root, so any signed-in user reads every other user's notes.
+    RtdbAnyUserReads,
+    /// Firebase app: the Firestore rules for `notes` say `allow read: if true`.
+    FirestoreOpenNotes,
+    /// Firebase app: the Firestore rules for `notes` check the owner on create and read
+    /// but let any signed-in user update or delete a note.
+    FirestoreAnyUserWrites,
+    /// Firebase app: the Storage rules say `allow read: if true`, so anyone lists the bucket.
+    FirebasePublicStorage,
+}
+
+/// The backend-as-a-service apps some flaws belong to (issue 16); a flaw without one
+/// belongs to the main app.
+///
+/// MERGE NOTE (firebase branch): the supabase branch may add its own variant here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// The Firebase-style app of `baas::firebase`.
+    Firebase,
 }
 
 impl Flaw {
@@ -143,6 +166,11 @@ impl Flaw {
         Flaw::NoInputValidation,
         Flaw::MassAssignment,
         Flaw::SignupRole,
+        Flaw::RtdbOpen,
+        Flaw::RtdbAnyUserReads,
+        Flaw::FirestoreOpenNotes,
+        Flaw::FirestoreAnyUserWrites,
+        Flaw::FirebasePublicStorage,
     ];
 
     /// The name used on the command line and in `--list-flaws`.
@@ -185,6 +213,11 @@ impl Flaw {
             Flaw::NoInputValidation => "no-input-validation",
             Flaw::MassAssignment => "mass-assignment",
             Flaw::SignupRole => "signup-role",
+            Flaw::RtdbOpen => "rtdb-open",
+            Flaw::RtdbAnyUserReads => "rtdb-any-user-reads",
+            Flaw::FirestoreOpenNotes => "firestore-open-notes",
+            Flaw::FirestoreAnyUserWrites => "firestore-any-user-writes",
+            Flaw::FirebasePublicStorage => "firebase-public-storage",
         }
     }
 
@@ -223,6 +256,23 @@ impl Flaw {
             Flaw::NoInputValidation | Flaw::MassAssignment | Flaw::SignupRole => {
                 Item::InputValidation
             }
+            // What anyone can read is item 5; what another signed-in user reaches is item 1.
+            Flaw::RtdbOpen | Flaw::FirestoreOpenNotes | Flaw::FirebasePublicStorage => {
+                Item::ServerSideFiltering
+            }
+            Flaw::RtdbAnyUserReads | Flaw::FirestoreAnyUserWrites => Item::TenantIsolation,
+        }
+    }
+
+    /// The backend-as-a-service app the flaw belongs to; `None` for the main app.
+    pub fn backend(self) -> Option<Backend> {
+        match self {
+            Flaw::RtdbOpen
+            | Flaw::RtdbAnyUserReads
+            | Flaw::FirestoreOpenNotes
+            | Flaw::FirestoreAnyUserWrites
+            | Flaw::FirebasePublicStorage => Some(Backend::Firebase),
+            _ => None,
         }
     }
 
@@ -342,6 +392,26 @@ impl Flaw {
             Flaw::SignupRole => {
                 "signup ignores unknown fields and takes role and the platform staff flag from \
                  the body; they show in /api/me, the login answer and the token's claims"
+            }
+            Flaw::RtdbOpen => {
+                "Firebase app: Realtime Database rules allow `.read: true` at the root, so \
+                 anyone reads every user's notes and profiles"
+            }
+            Flaw::RtdbAnyUserReads => {
+                "Firebase app: Realtime Database rules allow `.read: \"auth != null\"` at the \
+                 root, so any signed-in user reads every other user's data"
+            }
+            Flaw::FirestoreOpenNotes => {
+                "Firebase app: Firestore rules for notes say `allow read: if true`, so anyone \
+                 lists every note"
+            }
+            Flaw::FirestoreAnyUserWrites => {
+                "Firebase app: Firestore rules for notes let any signed-in user update or \
+                 delete any note"
+            }
+            Flaw::FirebasePublicStorage => {
+                "Firebase app: Storage rules say `allow read: if true`, so anyone lists the \
+                 bucket's files"
             }
         }
     }

@@ -9,6 +9,7 @@
 mod admin;
 mod audit;
 mod auth;
+pub mod baas;
 mod bundle;
 mod db;
 mod debug;
@@ -39,7 +40,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use flaws::{Flaw, FlawSet, UnknownFlaw};
+pub use flaws::{Backend, Flaw, FlawSet, UnknownFlaw};
 pub use leaks::planted_secrets;
 
 use auth::jwt::Jwt;
