@@ -27,6 +27,56 @@ pub struct ProbeRun {
     /// that a pass was earned).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub replays: Vec<PairReplay>,
+    /// Per Firebase collection, database path or bucket: who could read it, which
+    /// canary writes were tried, what was cleaned up (the `firebase` family's evidence).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub firebase: Vec<FirebaseTarget>,
+}
+
+/// What the `firebase` family learned of one Realtime Database path, Firestore
+/// collection or Storage bucket.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirebaseTarget {
+    /// `realtime-database`, `firestore` or `storage`.
+    pub service: String,
+    /// The path (`notes/{uid}`), collection (`notes`) or bucket.
+    pub name: String,
+    /// The read as each identity, `anonymous`, `a` and `b` (the identities that tried).
+    pub reads: Vec<FirebaseRead>,
+    /// Writes tried on the scanner's canary, in order.
+    pub writes: Vec<FirebaseWrite>,
+    /// What became of the canary: `removed`, `removed by b` (a cross-tenant delete
+    /// that went through), `none created` or why it stayed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleanup: Option<String>,
+}
+
+/// One read of a Firebase target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirebaseRead {
+    pub identity: IdentityId,
+    /// What was read: `list` (the collection or the parent node), `a's data` (a node or
+    /// document keyed by a's uid) or `canary`.
+    pub of: String,
+    /// The HTTP status (0: the request failed).
+    pub status: u16,
+    /// `denied`, `empty`, `readable` or `error`.
+    pub outcome: String,
+    /// Entries it returned (documents, child keys, objects).
+    pub entries: u32,
+    /// Whether the scanner's canary (owned by `a`) was among them.
+    pub canary_seen: bool,
+}
+
+/// One write tried on a canary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirebaseWrite {
+    pub identity: IdentityId,
+    /// `create`, `update` or `delete`.
+    pub action: String,
+    pub status: u16,
+    /// The backend accepted it.
+    pub accepted: bool,
 }
 
 /// What one identity replayed of another's objects.
@@ -77,6 +127,7 @@ impl ProbeRun {
             notes: Vec::new(),
             headline: None,
             replays: Vec::new(),
+            firebase: Vec::new(),
         }
     }
 
@@ -98,6 +149,7 @@ impl ProbeRun {
         self.findings.extend(part.findings);
         self.notes.extend(part.notes);
         self.replays.extend(part.replays);
+        self.firebase.extend(part.firebase);
         self.headline = self.headline.take().or(part.headline);
         if self.state == RunState::Ran {
             self.state = part.state;

@@ -12,7 +12,7 @@ use crate::model::Finding;
 use crate::model::IdentityId;
 use crate::model::RunState;
 use crate::model::{Attestation, Item, Status};
-use crate::model::{PairReplay, ProbeRun};
+use crate::model::{FirebaseTarget, PairReplay, ProbeRun};
 
 /// The schema id every v1 report carries in its `schema` field.
 pub const SCHEMA_ID: &str = "prodready.report/v1";
@@ -229,6 +229,10 @@ pub struct ProbeReport {
     /// and where their ids came from (tenant isolation).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replays: Vec<PairReplay>,
+    /// Per Firebase path, collection or bucket: reads as each identity, canary writes
+    /// tried, and what was cleaned up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub firebase: Vec<FirebaseTarget>,
 }
 
 /// Whether a probe run could do its work; [`RunState`] without its payload.
@@ -544,6 +548,7 @@ fn probe_report(run: &ProbeRun) -> ProbeReport {
         notes: run.notes.clone(),
         findings,
         replays: run.replays.clone(),
+        firebase: run.firebase.clone(),
     }
 }
 
