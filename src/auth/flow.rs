@@ -208,7 +208,10 @@ pub async fn prepare(
             method: method.clone(),
             url: url.clone(),
         }),
-        Login::Token { .. } | Login::Cookie { .. } => Err(PrepareError::NoPasswordFlow),
+        // Firebase Auth is Google's endpoint, not the app's: no flow to drive there.
+        Login::Token { .. } | Login::Cookie { .. } | Login::Firebase { .. } => {
+            Err(PrepareError::NoPasswordFlow)
+        }
     }
 }
 

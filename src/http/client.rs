@@ -205,6 +205,8 @@ struct Inner {
     redactor: Redactor,
     observers: RwLock<Vec<Arc<dyn Observer>>>,
     refused: Mutex<Vec<String>>,
+    /// Origins admitted during the scan (see [`HttpLayer::admit_origin`]).
+    admitted: RwLock<Vec<url::Origin>>,
 }
 
 /// The one client layer. Cheap to clone.
@@ -256,12 +258,49 @@ impl HttpLayer {
                 redactor,
                 observers: RwLock::new(Vec::new()),
                 refused: Mutex::new(Vec::new()),
+                admitted: RwLock::new(Vec::new()),
             }),
         })
     }
 
     pub fn scope(&self) -> &Scope {
         &self.inner.scope
+    }
+
+    /// MERGE NOTE (issue 16 scope): admits the origin of `url` for the rest of the scan.
+    /// Only for a backend origin detected in the app's own client code (a Firebase
+    /// `databaseURL`, the Google API host its web config implies); the caller names it
+    /// in the report. Excluded path prefixes still apply.
+    pub fn admit_origin(&self, url: &Url) {
+        let origin = url.origin();
+        if !origin.is_tuple() {
+            return;
+        }
+        let mut admitted = self
+            .inner
+            .admitted
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        if !admitted.contains(&origin) {
+            admitted.push(origin);
+        }
+    }
+
+    /// The configured scope plus the admitted origins.
+    pub fn in_scope(&self, url: &Url) -> Result<(), ScopeError> {
+        match self.inner.scope.check(url) {
+            Err(ScopeError::OtherOrigin { .. })
+                if self
+                    .inner
+                    .admitted
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .contains(&url.origin()) =>
+            {
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     pub fn redactor(&self) -> &Redactor {
@@ -316,7 +355,7 @@ impl HttpLayer {
         let mut body = request.body.clone();
         let mut redirects = Vec::new();
         loop {
-            self.inner.scope.check(&url).map_err(|e| self.refuse(e))?;
+            self.in_scope(&url).map_err(|e| self.refuse(e))?;
             let mut response = self
                 .hop(session, &request, &method, &url, body.as_ref())
                 .await?;
@@ -330,7 +369,7 @@ impl HttpLayer {
                 // Report an off-scope Location even when redirects were not followed.
                 if let Some(loc) = response.header("location").and_then(|l| url.join(l).ok())
                     && response.is_redirect()
-                    && let Err(e) = self.inner.scope.check(&loc)
+                    && let Err(e) = self.in_scope(&loc)
                 {
                     if request.follow_redirects {
                         self.refuse(e);
@@ -340,7 +379,7 @@ impl HttpLayer {
                 self.notify(&response);
                 return Ok(response);
             };
-            if let Err(e) = self.inner.scope.check(&next) {
+            if let Err(e) = self.in_scope(&next) {
                 self.refuse(e);
                 response.blocked_redirect = Some(next);
                 response.redirects = redirects;

@@ -248,7 +248,10 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
         .filter(|i| {
             !matches!(
                 i.login,
-                Login::Token { .. } | Login::Cookie { .. } | Login::Basic { .. }
+                Login::Token { .. }
+                    | Login::Cookie { .. }
+                    | Login::Basic { .. }
+                    | Login::Firebase { .. }
             )
         })
         .collect();

@@ -485,7 +485,10 @@ async fn login_targets(ctx: &Context, notes: &mut Vec<String>) -> Vec<Target> {
             Login::Json { url, .. } => format!("json {url}"),
             Login::Form { page, selector, .. } => format!("form {page} {selector:?}"),
             // A Basic login has no body field to put a quote in.
-            Login::Token { .. } | Login::Cookie { .. } | Login::Basic { .. } => continue,
+            Login::Token { .. }
+            | Login::Cookie { .. }
+            | Login::Basic { .. }
+            | Login::Firebase { .. } => continue,
         };
         if !routes.insert(route) {
             continue;

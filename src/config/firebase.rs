@@ -1,0 +1,186 @@
+//! `[firebase]`: a Firebase backend's web config and the hosts of Google's APIs
+//! (issue 16, the Firebase half).
+//!
+//! Every value is optional: the `firebase` family reads the web config from the app's
+//! bundle. What the config names joins the scope here (it is the user's word); what
+//! only the bundle names joins it when the family detects it (see
+//! `families::baas::firebase`).
+
+use url::Url;
+
+use super::file::{RawConfig, RawFirebase, RawLogin};
+use super::{ConfigError, IdentityConfig, Login, Source, invalid, resolve_plain};
+
+/// Google's production hosts.
+pub const DEFAULT_AUTH_URL: &str = "https://identitytoolkit.googleapis.com";
+pub const DEFAULT_FIRESTORE_URL: &str = "https://firestore.googleapis.com";
+pub const DEFAULT_STORAGE_URL: &str = "https://firebasestorage.googleapis.com";
+
+/// The resolved `[firebase]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirebaseSettings {
+    /// The web `apiKey` (public by design, still redacted in reports).
+    pub api_key: Option<String>,
+    pub project_id: Option<String>,
+    pub database_url: Option<Url>,
+    pub storage_bucket: Option<String>,
+    /// Identity Toolkit base: requests go to `{auth_url}/v1/accounts:...`.
+    pub auth_url: Url,
+    /// Firestore base: `{firestore_url}/v1/projects/...`.
+    pub firestore_url: Url,
+    /// Storage base: `{storage_url}/v0/b/{bucket}/o`.
+    pub storage_url: Url,
+    /// Which of the three hosts the config set (the others are Google's defaults).
+    pub hosts_configured: bool,
+    pub collections: Vec<String>,
+    pub paths: Vec<String>,
+}
+
+impl Default for FirebaseSettings {
+    fn default() -> Self {
+        FirebaseSettings {
+            api_key: None,
+            project_id: None,
+            database_url: None,
+            storage_bucket: None,
+            auth_url: Url::parse(DEFAULT_AUTH_URL).expect("valid URL"),
+            firestore_url: Url::parse(DEFAULT_FIRESTORE_URL).expect("valid URL"),
+            storage_url: Url::parse(DEFAULT_STORAGE_URL).expect("valid URL"),
+            hosts_configured: false,
+            collections: Vec::new(),
+            paths: Vec::new(),
+        }
+    }
+}
+
+fn base_url(key: &str, text: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(text.trim_end_matches('/')).map_err(|e| {
+        invalid(
+            key,
+            format!("`{text}` is not a URL ({e}); write it like https://firestore.googleapis.com"),
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(key, format!("`{text}` is not an http(s) URL")));
+    }
+    Ok(url)
+}
+
+/// Whether some identity logs in through Firebase Auth.
+pub fn has_firebase_login(raw: &RawConfig) -> bool {
+    raw.identities
+        .values()
+        .any(|i| matches!(i.login, RawLogin::Firebase { .. }))
+}
+
+/// Resolves `[firebase]`; absent, the defaults.
+pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<FirebaseSettings, ConfigError> {
+    let d = FirebaseSettings::default();
+    let Some(f) = &raw.firebase else {
+        if has_firebase_login(raw) {
+            return Err(missing_api_key());
+        }
+        return Ok(d);
+    };
+    let RawFirebase {
+        api_key,
+        project_id,
+        database_url,
+        storage_bucket,
+        auth_url,
+        firestore_url,
+        storage_url,
+        collections,
+        paths,
+    } = f;
+    let api_key = api_key
+        .as_deref()
+        .map(|k| resolve_plain("firebase.api_key", k, source))
+        .transpose()?;
+    if api_key.is_none() && has_firebase_login(raw) {
+        return Err(missing_api_key());
+    }
+    for (i, c) in collections.iter().enumerate() {
+        if c.is_empty() || c.contains('/') {
+            return Err(invalid(
+                &format!("firebase.collections[{i}]"),
+                format!("`{c}` is not a top-level collection id (no slashes)"),
+            ));
+        }
+    }
+    Ok(FirebaseSettings {
+        api_key,
+        project_id: project_id.clone(),
+        database_url: database_url
+            .as_deref()
+            .map(|u| base_url("firebase.database_url", u))
+            .transpose()?,
+        storage_bucket: storage_bucket.clone(),
+        auth_url: match auth_url {
+            Some(u) => base_url("firebase.auth_url", u)?,
+            None => d.auth_url,
+        },
+        firestore_url: match firestore_url {
+            Some(u) => base_url("firebase.firestore_url", u)?,
+            None => d.firestore_url,
+        },
+        storage_url: match storage_url {
+            Some(u) => base_url("firebase.storage_url", u)?,
+            None => d.storage_url,
+        },
+        hosts_configured: auth_url.is_some() || firestore_url.is_some() || storage_url.is_some(),
+        collections: collections.clone(),
+        paths: paths
+            .iter()
+            .map(|p| p.trim_matches('/').to_string())
+            .collect(),
+    })
+}
+
+fn missing_api_key() -> ConfigError {
+    invalid(
+        "firebase.api_key",
+        "a kind = \"firebase\" login needs the app's web API key: set firebase.api_key to the \
+         apiKey of the firebaseConfig in the app's bundle (public by design; ${ENV_VAR} works too)",
+    )
+}
+
+/// MERGE NOTE (issue 16 scope): the Firebase origins the config names join the scope.
+/// Auth's host joins when an identity logs in through it; the database, Firestore and
+/// Storage hosts when `[firebase]` sets them. Hosts only the bundle names join at run
+/// time, when the `firebase` family detects them.
+pub fn scope_origins(raw: &RawConfig) -> Result<Vec<Url>, ConfigError> {
+    let mut out = Vec::new();
+    let f = raw.firebase.clone().unwrap_or_default();
+    if has_firebase_login(raw) {
+        out.push(match &f.auth_url {
+            Some(u) => base_url("firebase.auth_url", u)?,
+            None => Url::parse(DEFAULT_AUTH_URL).expect("valid URL"),
+        });
+    } else if let Some(u) = &f.auth_url {
+        out.push(base_url("firebase.auth_url", u)?);
+    }
+    for (key, value) in [
+        ("firebase.firestore_url", &f.firestore_url),
+        ("firebase.storage_url", &f.storage_url),
+        ("firebase.database_url", &f.database_url),
+    ] {
+        if let Some(u) = value {
+            out.push(base_url(key, u)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Gives every `kind = "firebase"` login the project's API key and Auth host.
+pub fn attach(identities: &mut [IdentityConfig], settings: &FirebaseSettings) {
+    for identity in identities {
+        if let Login::Firebase {
+            api_key, auth_url, ..
+        } = &mut identity.login
+        {
+            *api_key = settings.api_key.clone().unwrap_or_default();
+            *auth_url = settings.auth_url.clone();
+        }
+    }
+}
