@@ -54,6 +54,8 @@ pub fn families() -> Vec<Box<dyn Family>> {
         Box::new(families::secrets::bundle::BundleFamily),
         Box::new(families::input::InputFamily),
         Box::new(families::input::mass::MassFamily),
+        // MERGE NOTE (issue 16): the supabase branch registers its family beside this one.
+        Box::new(families::baas::firebase::FirebaseFamily),
     ]
 }
 

@@ -13,11 +13,13 @@
 //! | 9 transaction integrity | [`transactions`] |
 //! | 10 audit logging | [`audit`] |
 //! | 11 error handling | [`errors`] (and the catalog's `errors` signatures) |
+//! | 1, 5 on a Firebase backend | [`baas::firebase`] |
 //!
 //! Each family declares a `DESCRIPTOR` (see [`crate::engine::Descriptor`]).
 
 pub mod audit;
 pub mod auth;
+pub mod baas;
 pub mod errors;
 pub mod filtering;
 pub mod headers;
