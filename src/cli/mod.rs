@@ -57,6 +57,10 @@ pub enum Command {
         /// Flaws to switch on: `all`, `none`, or comma-separated names (see `testserver --list-flaws`).
         #[arg(long, default_value = "all")]
         flaws: String,
+        /// Scan a backend-as-a-service app instead of the main one: `firebase` (a
+        /// single-page app on Firebase Auth, Realtime Database, Firestore and Storage).
+        #[arg(long, value_enum, value_name = "BACKEND")]
+        backend: Option<DemoBackend>,
         #[command(flatten)]
         tuning: Tuning,
         #[command(flatten)]
@@ -293,7 +297,8 @@ pub async fn run(cli: Cli) -> Outcome {
         }
         #[cfg(feature = "demo")]
         Command::Demo {
-            flaws,
+            flaws: flaw_list,
+            backend,
             tuning,
             output,
             gate,
@@ -302,10 +307,33 @@ pub async fn run(cli: Cli) -> Outcome {
                 Ok(p) => p,
                 Err(e) => return Outcome::Usage(e),
             };
-            let flaws = match testserver::FlawSet::parse(&flaws) {
+            let mut flaws = match testserver::FlawSet::parse(&flaw_list) {
                 Ok(f) => f,
                 Err(e) => return Outcome::Usage(format!("--flaws: {e}")),
             };
+            let app = backend.map(DemoBackend::app);
+            if flaw_list.split(',').any(|n| n.trim() == "all") {
+                flaws = crate::demo::flaws_of(flaws, app);
+            }
+            if let Err(e) = crate::demo::check_flaws_fit(flaws, app) {
+                return Outcome::Usage(format!("--flaws: {e}"));
+            }
+            // MERGE NOTE (issue 16): one arm per backend app.
+            if backend == Some(DemoBackend::Firebase) {
+                let server = match crate::demo::start_firebase(flaws).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        return Outcome::CouldNotRun(format!("cannot start the test app: {e:#}"));
+                    }
+                };
+                let outcome = match crate::demo::firebase_config(&server, &Overrides::from(&tuning))
+                {
+                    Ok(c) => scan_and_report(c, &output, &policy).await,
+                    Err(e) => Outcome::Usage(e.to_string()),
+                };
+                server.shutdown().await;
+                return outcome;
+            }
             let server = match crate::demo::start(flaws).await {
                 Ok(s) => s,
                 Err(e) => return Outcome::CouldNotRun(format!("cannot start the test app: {e:#}")),
@@ -345,6 +373,23 @@ pub async fn run(cli: Cli) -> Outcome {
                     }
                 }
             }
+        }
+    }
+}
+
+/// The backend-as-a-service apps `prodready demo --backend` starts.
+#[cfg(feature = "demo")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoBackend {
+    /// The Firebase-style app (Auth, Realtime Database, Firestore, Storage).
+    Firebase,
+}
+
+#[cfg(feature = "demo")]
+impl DemoBackend {
+    fn app(self) -> testserver::Backend {
+        match self {
+            DemoBackend::Firebase => testserver::Backend::Firebase,
         }
     }
 }
