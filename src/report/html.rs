@@ -351,6 +351,22 @@ fn probes(out: &mut String, report: &Report) {
         );
     }
     out.push_str("</tbody>\n</table>\n");
+    let firebase = super::firebase::rows(report);
+    if !firebase.is_empty() {
+        out.push_str("<h2>Firebase backend</h2>\n<table id=\"firebase\">\n<thead><tr><th>Service</th><th>Path or collection</th><th>Reads</th><th>Canary writes</th><th>Cleanup</th></tr></thead>\n<tbody>\n");
+        for r in firebase {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&r.service),
+                esc(&r.name),
+                esc(&r.reads),
+                esc(&r.writes),
+                esc(&r.cleanup)
+            );
+        }
+        out.push_str("</tbody>\n</table>\n");
+    }
     if !report.warnings.is_empty() {
         out.push_str("<h2>Scan warnings</h2>\n<ul>");
         for w in &report.warnings {

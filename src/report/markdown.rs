@@ -101,6 +101,22 @@ pub(super) fn render(report: &Report) -> String {
         }
     }
 
+    let firebase = super::firebase::rows(report);
+    if !firebase.is_empty() {
+        out.push_str("\n### Firebase backend\n\n| Service | Path or collection | Reads | Canary writes | Cleanup |\n|---|---|---|---|---|\n");
+        for r in firebase {
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} | {} | {} |",
+                r.service,
+                code(&r.name),
+                cell(&r.reads),
+                cell(&r.writes),
+                cell(&r.cleanup)
+            );
+        }
+    }
+
     let expired: Vec<_> = report
         .suppressions
         .iter()

@@ -4,6 +4,7 @@
 //! with [`Report::redact_with`], and hands it to [`render`]. Every renderer reads the
 //! same model, so the formats cannot disagree about a verdict.
 
+mod firebase;
 pub mod gate;
 mod group;
 mod html;
