@@ -909,7 +909,7 @@ async fn rtdb_canary_writes(
 fn cleanup_line(gone: bool, deleted_by: Option<IdentityId>) -> String {
     match (gone, deleted_by) {
         (true, Some(who)) => {
-            format!("removed ({who} deleted it first; a's DELETE verified it gone)")
+            format!("removed ({who} deleted it; a verified it gone)")
         }
         (true, None) => "removed by a, verified gone".into(),
         (false, _) => "left behind: a's DELETE did not remove it".into(),
