@@ -53,3 +53,20 @@ pub fn passwords(server: &Server) -> Vec<String> {
         .map(|a| a.password.clone())
         .collect()
 }
+
+/// Starts the Firebase-style app (front end and backend on 127.0.0.1:0) with the named
+/// flaws.
+pub async fn firebase_app(flaws: &str) -> testserver::baas::firebase::FirebaseServer {
+    testserver::baas::firebase::spawn(testserver::baas::firebase::FirebaseOptions {
+        flaws: FlawSet::parse(flaws).expect("valid flaw list"),
+        ..Default::default()
+    })
+    .await
+    .expect("Firebase app starts")
+}
+
+/// The bundled Firebase demo config pointed at `server`.
+pub fn firebase_config(server: &testserver::baas::firebase::FirebaseServer) -> ScanConfig {
+    prodready::demo::firebase_config(server, &Overrides::default())
+        .expect("bundled Firebase config resolves")
+}

@@ -92,9 +92,21 @@ async fn each_flaw_fails_exactly_its_item() {
         let semaphore = semaphore.clone();
         scans.spawn(async move {
             let _slot = semaphore.acquire_owned().await.expect("semaphore open");
-            let server = common::app(flaw.name()).await;
-            let report = common::scan(common::config(&server)).await;
-            server.shutdown().await;
+            // A flaw of a backend-as-a-service app is scanned on that app.
+            let report = match flaw.backend() {
+                Some(testserver::Backend::Firebase) => {
+                    let server = common::firebase_app(flaw.name()).await;
+                    let report = common::scan(common::firebase_config(&server)).await;
+                    server.shutdown().await;
+                    report
+                }
+                None => {
+                    let server = common::app(flaw.name()).await;
+                    let report = common::scan(common::config(&server)).await;
+                    server.shutdown().await;
+                    report
+                }
+            };
             (flaw, item, report)
         });
     }
@@ -182,4 +194,63 @@ async fn hardened_app_fails_nothing_and_passes_probed_items() {
         "{:?}",
         report.warnings
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hardened_firebase_app_fails_nothing_and_checks_collections_per_tenant_pair() {
+    let server = common::firebase_app("none").await;
+    let report = common::scan(common::firebase_config(&server)).await;
+    server.shutdown().await;
+    assert_eq!(
+        failing(&report),
+        Vec::<Item>::new(),
+        "hardened Firebase app: {:#?}",
+        report.items
+    );
+    for item in [Item::TenantIsolation, Item::ServerSideFiltering] {
+        assert_eq!(
+            report.item(item).map(|i| i.status),
+            Some(Status::Pass),
+            "{item}: {:?}",
+            report.item(item)
+        );
+    }
+    assert!(report.gate.passed, "{:?}", report.gate);
+    let run = report
+        .probes
+        .iter()
+        .find(|p| p.probe == "firebase" && p.item == Item::TenantIsolation)
+        .expect("the firebase family scored tenant isolation");
+    let pair_checked: Vec<&str> = run
+        .firebase
+        .iter()
+        .filter(|t| {
+            t.reads
+                .iter()
+                .any(|r| r.identity == prodready::model::IdentityId::B)
+        })
+        .map(|t| t.name.as_str())
+        .collect();
+    assert!(
+        pair_checked.iter().any(|n| *n == "notes") && pair_checked.len() >= 3,
+        "collections and paths tried from a to b: {pair_checked:?}"
+    );
+    assert!(
+        run.notes
+            .iter()
+            .any(|n| n.contains("Firebase collections and paths from a to b")),
+        "{:?}",
+        run.notes
+    );
+    // Every canary went away.
+    for t in &run.firebase {
+        if t.writes.iter().any(|w| w.action == "create" && w.accepted) {
+            assert_eq!(
+                t.cleanup.as_deref(),
+                Some("removed by a, verified gone"),
+                "{t:?}"
+            );
+        }
+    }
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
 }

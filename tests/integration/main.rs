@@ -5,6 +5,7 @@ mod auth_rate_limit;
 mod cli;
 mod common;
 mod errors;
+mod firebase;
 mod flaw_matrix;
 mod foreign;
 mod formats;
