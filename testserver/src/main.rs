@@ -30,6 +30,15 @@ struct Args {
     /// Print every flaw as `NAME ITEM-KEY` and exit.
     #[arg(long)]
     list_flaws: bool,
+    /// Run a backend-as-a-service app instead: `firebase` (a single-page front end on
+    /// --listen, its Firebase-style backend on --backend-listen). MERGE NOTE (issue 16):
+    /// the supabase branch adds its value here.
+    #[arg(long, value_name = "BACKEND", value_parser = ["firebase"])]
+    backend: Option<String>,
+    /// Where the backend of --backend listens (9099, the Auth emulator's port, matches
+    /// testserver/firebase.toml).
+    #[arg(long, default_value = "127.0.0.1:9099", value_name = "ADDR")]
+    backend_listen: SocketAddr,
 }
 
 fn parse_flaws(list: &str) -> Result<FlawSet, String> {
@@ -66,6 +75,12 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
+    if args.backend.as_deref() == Some("firebase") {
+        return run_firebase(args).await;
+    }
+    if let Some(f) = args.flaws.iter().find(|f| f.backend().is_some()) {
+        anyhow::bail!("flaw `{f}` belongs to the Firebase-style app: add --backend firebase");
+    }
     let flaws = args.flaws;
     let server = testserver::spawn(Options {
         listen: args.listen,
@@ -81,6 +96,43 @@ async fn run(args: Args) -> anyhow::Result<()> {
         server.base_url()
     );
     println!("export PRODREADY_BASE_URL={}", server.base_url());
+    for account in server.accounts() {
+        let prefix = env_prefix(account.key);
+        println!("export {prefix}_EMAIL={}", account.email);
+        println!("export {prefix}_PASSWORD={}", account.password);
+    }
+    tokio::signal::ctrl_c().await?;
+    eprintln!("testserver: shutting down");
+    server.shutdown().await;
+    Ok(())
+}
+
+/// The Firebase-style app: `all` means its own flaws.
+async fn run_firebase(args: Args) -> anyhow::Result<()> {
+    if let Some(f) = args.flaws.iter().find(|f| f.backend().is_none())
+        && args.flaws != FlawSet::all()
+    {
+        anyhow::bail!("flaw `{f}` belongs to the main app, not to --backend firebase");
+    }
+    let flaws: FlawSet = args
+        .flaws
+        .iter()
+        .filter(|f| f.backend().is_some())
+        .collect();
+    let server = testserver::baas::firebase::spawn(testserver::baas::firebase::FirebaseOptions {
+        listen: args.listen,
+        backend_listen: args.backend_listen,
+        flaws,
+    })
+    .await?;
+    println!(
+        "# testserver {} (Firebase-style app) on {}, backend on {}, with flaws: {flaws}",
+        env!("CARGO_PKG_VERSION"),
+        server.base_url(),
+        server.backend_url()
+    );
+    println!("export PRODREADY_BASE_URL={}", server.base_url());
+    println!("export PRODREADY_FIREBASE_API_KEY={}", server.api_key());
     for account in server.accounts() {
         let prefix = env_prefix(account.key);
         println!("export {prefix}_EMAIL={}", account.email);
