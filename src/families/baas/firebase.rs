@@ -44,6 +44,8 @@ const MAX_TARGETS: usize = 20;
 const PAGE: u32 = 20;
 /// Pages and scripts read to find the web config, and the bytes read in all.
 const MAX_SOURCES: usize = 40;
+/// Crawled pages (besides the start pages) read for an inline web config.
+const MAX_PAGES: usize = 5;
 const MAX_SOURCE_BYTES: usize = 32 << 20;
 
 /// What the `firebase` family is.
@@ -189,6 +191,24 @@ pub fn usage(text: &str) -> Usage {
         }
     }
     u
+}
+
+/// `.../v1/projects/{p}/databases/(default)/documents/{collection}...` in a URL the
+/// browser requested (REST clients; the web SDK's own channel names no collection).
+static FIRESTORE_REST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"/v1/projects/([A-Za-z0-9_\-]{1,100})/databases/(?:\(default\)|%28default%29)/documents/([A-Za-z0-9_\-]{1,100})")
+        .expect("valid regex")
+});
+
+/// What the browser's requests (discovery's endpoint examples) say: a project and the
+/// Firestore collections asked for over REST.
+fn usage_from_requests(urls: &[&Url], usage: &mut Usage, config: &mut WebConfig) {
+    for url in urls {
+        if let Some(cap) = FIRESTORE_REST.captures(url.path()) {
+            config.project_id.get_or_insert_with(|| cap[1].to_string());
+            usage.collections.insert(cap[2].to_string());
+        }
+    }
 }
 
 fn mentions_uid(expr: &str) -> bool {
@@ -383,17 +403,20 @@ async fn find_backend(ctx: &Context) -> Option<Backend> {
         .next()
         .map(|i| &**i)
         .unwrap_or_else(|| ctx.identities.anonymous());
+    // Where a web config lives: the scripts, and the entry pages that may inline it (a
+    // few: every page of a large app would cost a request each on any scan).
     let mut sources: Vec<Url> = ctx.config.start.clone();
     sources.extend(
         ctx.inventory
-            .pages
+            .scripts
             .iter()
             .filter_map(|p| Url::parse(p).ok()),
     );
     sources.extend(
         ctx.inventory
-            .scripts
+            .pages
             .iter()
+            .take(MAX_PAGES)
             .filter_map(|p| Url::parse(p).ok()),
     );
     let mut seen = BTreeSet::new();
@@ -423,7 +446,14 @@ async fn find_backend(ctx: &Context) -> Option<Backend> {
         usage.owner_fields.extend(u.owner_fields);
         usage.paths.extend(u.paths);
     }
-    if !config.is_firebase() && ctx.config.firebase.project_id.is_none() {
+    let requested: Vec<&Url> = ctx
+        .inventory
+        .endpoints
+        .values()
+        .flat_map(|e| e.examples.iter())
+        .collect();
+    usage_from_requests(&requested, &mut usage, &mut config);
+    if !config.is_firebase() {
         return None;
     }
     if let Some(key) = &config.api_key {
@@ -1568,6 +1598,39 @@ firebase.database().ref("leaderboard").once("value");
         assert_eq!(
             paths,
             ["chats/{uid}", "leaderboard", "presence/{uid}", "rooms"]
+        );
+    }
+
+    #[test]
+    fn collections_asked_for_over_rest_are_learned_from_requests() {
+        let mut u = Usage::default();
+        let mut c = WebConfig::default();
+        let seen = Url::parse("https://firestore.googleapis.com/v1/projects/p9/databases/(default)/documents/orders/x1").unwrap();
+        usage_from_requests(&[&seen], &mut u, &mut c);
+        assert_eq!(c.project_id.as_deref(), Some("p9"));
+        assert!(u.collections.contains("orders"));
+    }
+
+    /// The web config's key is public by design and a service-account key is not: the
+    /// catalog's signatures, which report keys wherever they are served, agree.
+    #[test]
+    fn the_catalog_rates_a_web_api_key_info_and_a_service_account_key_critical() {
+        let catalog = crate::catalog::ProbeCatalog::builtin().expect("catalog loads");
+        let found = catalog.signatures.scan_text(BUNDLE.as_bytes());
+        let key = found
+            .iter()
+            .find(|m| m.signature.id == "secrets.google-api-key")
+            .expect("the web apiKey is matched");
+        assert_eq!(key.signature.severity, Severity::Info);
+        let account = r#"{"type": "service_account", "project_id": "acme-notes", "private_key_id": "967a64cb14028d512c9791e558e08baa7196b50a"}"#;
+        let found = catalog.signatures.scan_text(account.as_bytes());
+        assert!(
+            found
+                .iter()
+                .any(|m| m.signature.id == "secrets.gcp-service-account"
+                    && m.signature.severity == Severity::Critical),
+            "{:?}",
+            found.iter().map(|m| &m.signature.id).collect::<Vec<_>>()
         );
     }
 
