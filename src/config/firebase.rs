@@ -30,8 +30,6 @@ pub struct FirebaseSettings {
     pub firestore_url: Url,
     /// Storage base: `{storage_url}/v0/b/{bucket}/o`.
     pub storage_url: Url,
-    /// Which of the three hosts the config set (the others are Google's defaults).
-    pub hosts_configured: bool,
     pub collections: Vec<String>,
     pub paths: Vec<String>,
 }
@@ -46,7 +44,6 @@ impl Default for FirebaseSettings {
             auth_url: Url::parse(DEFAULT_AUTH_URL).expect("valid URL"),
             firestore_url: Url::parse(DEFAULT_FIRESTORE_URL).expect("valid URL"),
             storage_url: Url::parse(DEFAULT_STORAGE_URL).expect("valid URL"),
-            hosts_configured: false,
             collections: Vec::new(),
             paths: Vec::new(),
         }
@@ -128,7 +125,6 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<FirebaseSettings,
             Some(u) => base_url("firebase.storage_url", u)?,
             None => d.storage_url,
         },
-        hosts_configured: auth_url.is_some() || firestore_url.is_some() || storage_url.is_some(),
         collections: collections.clone(),
         paths: paths
             .iter()
@@ -182,5 +178,78 @@ pub fn attach(identities: &mut [IdentityConfig], settings: &FirebaseSettings) {
             *api_key = settings.api_key.clone().unwrap_or_default();
             *auth_url = settings.auth_url.clone();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{MapSource, ProcessSource, parse};
+
+    fn resolve_text(text: &str) -> Result<crate::config::ScanConfig, ConfigError> {
+        let raw = parse(text, "t")?;
+        let source = MapSource {
+            vars: [("PW".to_string(), "pw-long-enough".to_string())]
+                .into_iter()
+                .collect(),
+            fallback: &ProcessSource,
+        };
+        crate::config::resolve(&raw, &source)
+    }
+
+    const LOGIN: &str =
+        "[identities.a.login]\nkind = \"firebase\"\nemail = \"a@x.test\"\npassword = \"${PW}\"\n";
+
+    #[test]
+    fn a_firebase_login_brings_auths_host_into_scope_and_gets_the_key() {
+        let text = format!(
+            "[target]\nurl = \"https://app.example\"\n[firebase]\napi_key = \"AIzaKey\"\n{LOGIN}"
+        );
+        let c = resolve_text(&text).unwrap();
+        let auth =
+            Url::parse("https://identitytoolkit.googleapis.com/v1/accounts:signInWithPassword")
+                .unwrap();
+        assert!(c.scope.contains(&auth));
+        // Hosts the config does not name stay out until the bundle names them.
+        assert!(
+            !c.scope
+                .contains(&Url::parse("https://firestore.googleapis.com/v1/x").unwrap())
+        );
+        match &c.identities[0].login {
+            Login::Firebase {
+                api_key, auth_url, ..
+            } => {
+                assert_eq!(api_key, "AIzaKey");
+                assert_eq!(auth_url.as_str(), "https://identitytoolkit.googleapis.com/");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(c.secrets().iter().any(|s| s == "AIzaKey"));
+    }
+
+    #[test]
+    fn configured_hosts_join_the_scope_and_bad_values_name_their_key() {
+        let text = "[target]\nurl = \"https://app.example\"\n[firebase]\nfirestore_url = \"http://127.0.0.1:8080\"\ndatabase_url = \"http://127.0.0.1:9000\"\n";
+        let c = resolve_text(text).unwrap();
+        assert!(
+            c.scope
+                .contains(&Url::parse("http://127.0.0.1:8080/v1/projects").unwrap())
+        );
+        assert!(
+            c.scope
+                .contains(&Url::parse("http://127.0.0.1:9000/.json").unwrap())
+        );
+        let err = resolve_text(
+            "[target]\nurl = \"https://app.example\"\n[firebase]\ndatabase_url = \"nope\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("firebase.database_url"), "{err}");
+        let err = resolve_text(
+            "[target]\nurl = \"https://app.example\"\n[firebase]\ncollections = [\"a/b\"]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("firebase.collections[0]"), "{err}");
     }
 }

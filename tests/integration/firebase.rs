@@ -125,6 +125,23 @@ async fn tokens_keys_and_passwords_never_reach_a_report() {
             .any(|f| f.probe == "firebase.rtdb-cross-tenant-read"),
         "the flaw should give evidence with ?auth= URLs"
     );
+    // The per-target field validates against the committed schema.
+    let json = prodready::report::render(&report, Format::Json, &Style::plain());
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../schema/report-v1.json")).expect("schema is JSON");
+    let instance: serde_json::Value = serde_json::from_str(&json).expect("report is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(
+        instance["probes"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|r| r["firebase"].is_array())),
+        "no probe run carries the firebase field"
+    );
     for format in [Format::Json, Format::Markdown, Format::Html, Format::Sarif] {
         let text = prodready::report::render(&report, format, &Style::plain());
         for s in &secrets {
