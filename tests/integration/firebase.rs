@@ -187,8 +187,7 @@ async fn a_wrong_api_key_or_password_names_its_fix() {
         fallback: &ProcessSource,
     };
     let err = prodready::config::from_text(text, "t", &source, &Overrides::default())
-        .err()
-        .expect("config refused")
+        .expect_err("config refused")
         .to_string();
     assert!(err.contains("firebase.api_key"), "{err}");
 }

@@ -232,7 +232,7 @@ async fn hardened_firebase_app_fails_nothing_and_checks_collections_per_tenant_p
         .map(|t| t.name.as_str())
         .collect();
     assert!(
-        pair_checked.iter().any(|n| *n == "notes") && pair_checked.len() >= 3,
+        pair_checked.contains(&"notes") && pair_checked.len() >= 3,
         "collections and paths tried from a to b: {pair_checked:?}"
     );
     assert!(
