@@ -24,6 +24,7 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
+use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use regex::Regex;
 use serde_json::{Value, json};
@@ -46,6 +47,9 @@ const PAGE: u32 = 20;
 const MAX_SOURCES: usize = 40;
 /// Crawled pages (besides the start pages) read for an inline web config.
 const MAX_PAGES: usize = 5;
+/// Sources read at once, and the time the whole search may take.
+const SEARCH_CONCURRENCY: usize = 4;
+const SEARCH_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
 const MAX_SOURCE_BYTES: usize = 32 << 20;
 
 /// What the `firebase` family is.
@@ -420,21 +424,40 @@ async fn find_backend(ctx: &Context) -> Option<Backend> {
             .filter_map(|p| Url::parse(p).ok()),
     );
     let mut seen = BTreeSet::new();
-    let mut bytes = 0usize;
-    for url in sources {
-        if seen.len() >= MAX_SOURCES || bytes > MAX_SOURCE_BYTES {
-            break;
-        }
-        if !seen.insert(url.clone()) || !ctx.http.scope().contains(&url) {
-            continue;
-        }
+    let sources: Vec<Url> = sources
+        .into_iter()
+        .filter(|u| ctx.http.scope().contains(u) && seen.insert(u.clone()))
+        .take(MAX_SOURCES)
+        .collect();
+    // A few at a time and within a time budget: a slow or endless server costs this
+    // search a bounded share of the scan, not one deadline per script in a row.
+    let fetch = |url: Url| async move {
         let req = Request::get(url.clone())
             .header("Accept", "*/*")
             .body_cap(ctx.config.limits.script_cap);
-        let Ok(resp) = reader.send(&ctx.http, req).await else {
-            continue;
+        (url, reader.send(&ctx.http, req).await)
+    };
+    let mut stream = futures_util::stream::iter(sources)
+        .map(fetch)
+        .buffer_unordered(SEARCH_CONCURRENCY);
+    let deadline = tokio::time::Instant::now() + SEARCH_BUDGET;
+    let mut bytes = 0usize;
+    let mut cut_short = false;
+    loop {
+        let next = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(next)) => next,
+            Ok(None) => break,
+            Err(_) => {
+                cut_short = true;
+                break;
+            }
         };
+        let (url, Ok(resp)) = next else { continue };
         bytes += resp.body.len();
+        if bytes > MAX_SOURCE_BYTES {
+            cut_short = true;
+            break;
+        }
         let text = resp.text();
         if let Some(found) = detect(&text) {
             detected_in.get_or_insert_with(|| ctx.http.redactor().url(&url));
@@ -446,6 +469,7 @@ async fn find_backend(ctx: &Context) -> Option<Backend> {
         usage.owner_fields.extend(u.owner_fields);
         usage.paths.extend(u.paths);
     }
+    drop(stream);
     let requested: Vec<&Url> = ctx
         .inventory
         .endpoints
@@ -460,6 +484,13 @@ async fn find_backend(ctx: &Context) -> Option<Backend> {
         ctx.http.redactor().add(key);
     }
     let mut notes = Vec::new();
+    if cut_short {
+        notes.push(format!(
+            "the search for the web config stopped at its bound ({} s or {} MiB read)",
+            SEARCH_BUDGET.as_secs(),
+            MAX_SOURCE_BYTES >> 20
+        ));
+    }
     match &detected_in {
         Some(at) => notes.push(format!(
             "Firebase web config found in {at} (project {}): public by design, reported as info",
