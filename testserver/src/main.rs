@@ -78,10 +78,17 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if args.backend.as_deref() == Some("firebase") {
         return run_firebase(args).await;
     }
-    if let Some(f) = args.flaws.iter().find(|f| f.backend().is_some()) {
+    // `all` means the main app's flaws here; a backend app's flaw named alone is refused.
+    if let Some(f) = args.flaws.iter().find(|f| f.backend().is_some())
+        && args.flaws != FlawSet::all()
+    {
         anyhow::bail!("flaw `{f}` belongs to the Firebase-style app: add --backend firebase");
     }
-    let flaws = args.flaws;
+    let flaws: FlawSet = args
+        .flaws
+        .iter()
+        .filter(|f| f.backend().is_none())
+        .collect();
     let server = testserver::spawn(Options {
         listen: args.listen,
         flaws,
