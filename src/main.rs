@@ -18,8 +18,21 @@ fn main() -> ExitCode {
             return ExitCode::from(3);
         }
     };
+    // Ctrl-C drops the scan: whatever it holds is released on the way out (the browser
+    // of `discovery.browser` is killed and its profile removed), then exit 130 as shells do.
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = run(cli) => Some(outcome),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    let Some(outcome) = outcome else {
+        drop(runtime);
+        eprintln!("interrupted");
+        return ExitCode::from(130);
+    };
     // Exit codes: 0 gate passed, 1 gate failed, 2 usage or config error, 3 scan could not run.
-    match runtime.block_on(run(cli)) {
+    match outcome {
         Outcome::Passed => ExitCode::SUCCESS,
         Outcome::GateFailed => ExitCode::from(1),
         Outcome::Usage(msg) => {
@@ -47,6 +60,15 @@ const RAW_CONTENT_LOGGERS: &[&str] = &[
     "rustls",
 ];
 
+/// Libraries never logged: the DevTools client prints whole protocol commands even at
+/// `error` (the session's cookies and token handed to the browser, page content).
+const SILENCED_LOGGERS: &[&str] = &[
+    "chromiumoxide",
+    "chromiumoxide_cdp",
+    "async_tungstenite",
+    "tungstenite",
+];
+
 fn init_logging(verbose: u8) {
     // The demo's in-process test app logs its own (deliberate) errors; keep them out
     // of the scanner's output unless asked for with -vv.
@@ -63,6 +85,11 @@ fn init_logging(verbose: u8) {
     // tokens in forms included) or wire details below `info`; no filter may let that out.
     for lib in RAW_CONTENT_LOGGERS {
         if let Ok(d) = format!("{lib}=info").parse() {
+            filter = filter.add_directive(d);
+        }
+    }
+    for lib in SILENCED_LOGGERS {
+        if let Ok(d) = format!("{lib}=off").parse() {
             filter = filter.add_directive(d);
         }
     }

@@ -16,5 +16,5 @@ pub use finding::{
 };
 pub use identity::{IdentityId, Role, Tenant};
 pub use route::{EndpointKey, IdKind, has_placeholder, id_kind, path_pattern, path_segment};
-pub use run::{FirebaseRead, FirebaseTarget, FirebaseWrite, PairReplay, ProbeRun, RunState};
+pub use run::{BrowserSummary, PairReplay, ProbeRun, RunState, TableCheck, TableRead, TableWrite};
 pub use scope::{Scope, ScopeError};

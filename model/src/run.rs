@@ -27,56 +27,49 @@ pub struct ProbeRun {
     /// that a pass was earned).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub replays: Vec<PairReplay>,
-    /// Per Firebase collection, database path or bucket: who could read it, which
-    /// canary writes were tried, what was cleaned up (the `firebase` family's evidence).
+    /// Per table, view, bucket or collection of a backend-as-a-service: what each
+    /// identity read, the writes tried on canaries, and what was cleaned up.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub firebase: Vec<FirebaseTarget>,
+    pub tables: Vec<TableCheck>,
 }
 
-/// What the `firebase` family learned of one Realtime Database path, Firestore
-/// collection or Storage bucket.
+/// What a backend family did with one table (or view, bucket, collection).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FirebaseTarget {
-    /// `realtime-database`, `firestore` or `storage`.
-    pub service: String,
-    /// The path (`notes/{uid}`), collection (`notes`) or bucket.
+pub struct TableCheck {
+    /// `table`, `view`, `bucket`, `collection`...
+    pub kind: String,
     pub name: String,
-    /// The read as each identity, `anonymous`, `a` and `b` (the identities that tried).
-    pub reads: Vec<FirebaseRead>,
-    /// Writes tried on the scanner's canary, in order.
-    pub writes: Vec<FirebaseWrite>,
-    /// What became of the canary: `removed`, `removed by b` (a cross-tenant delete
-    /// that went through), `none created` or why it stayed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cleanup: Option<String>,
+    /// Rows (or objects) each identity read.
+    pub reads: Vec<TableRead>,
+    /// Writes tried on the scanner's own canary rows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub writes: Vec<TableWrite>,
+    /// What the scanner created here and removed again (or could not).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cleanup: Vec<String>,
 }
 
-/// One read of a Firebase target.
+/// One identity's read of a table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FirebaseRead {
+pub struct TableRead {
     pub identity: IdentityId,
-    /// What was read: `list` (the collection or the parent node), `a's data` (a node or
-    /// document keyed by a's uid) or `canary`.
-    pub of: String,
-    /// The HTTP status (0: the request failed).
-    pub status: u16,
-    /// `denied`, `empty`, `readable` or `error`.
-    pub outcome: String,
-    /// Entries it returned (documents, child keys, objects).
-    pub entries: u32,
-    /// Whether the scanner's canary (owned by `a`) was among them.
-    pub canary_seen: bool,
+    /// Rows returned (bounded by the request's limit); `None` when the read was refused.
+    pub rows: Option<u32>,
+    /// Of those, rows belonging to another user (another tenant's, or any user's when
+    /// read anonymously).
+    pub others: u32,
 }
 
-/// One write tried on a canary.
+/// One write tried on a canary row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FirebaseWrite {
+pub struct TableWrite {
     pub identity: IdentityId,
-    /// `create`, `update` or `delete`.
+    /// `insert`, `update` or `delete`.
     pub action: String,
-    pub status: u16,
-    /// The backend accepted it.
-    pub accepted: bool,
+    /// Whether it changed the row (read back, not taken from the status).
+    pub changed: bool,
+    /// What the backend answered, in words.
+    pub outcome: String,
 }
 
 /// What one identity replayed of another's objects.
@@ -127,7 +120,7 @@ impl ProbeRun {
             notes: Vec::new(),
             headline: None,
             replays: Vec::new(),
-            firebase: Vec::new(),
+            tables: Vec::new(),
         }
     }
 
@@ -149,7 +142,7 @@ impl ProbeRun {
         self.findings.extend(part.findings);
         self.notes.extend(part.notes);
         self.replays.extend(part.replays);
-        self.firebase.extend(part.firebase);
+        self.tables.extend(part.tables);
         self.headline = self.headline.take().or(part.headline);
         if self.state == RunState::Ran {
             self.state = part.state;
@@ -162,6 +155,38 @@ impl ProbeRun {
                 error: error.into(),
             },
             ..ProbeRun::new(probe, item)
+        }
+    }
+}
+
+/// How the browser phase went, for the report's discovery section.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrowserSummary {
+    /// `ran`, `off` (not available) or `failed`.
+    pub status: String,
+    /// Why the browser did not run or stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Pages and client-side routes visited, all identities.
+    pub pages: u64,
+    /// Requests of the browser forwarded through the scanner's HTTP layer.
+    pub forwarded: u64,
+    /// Requests refused: to other origins, or to routes that end sessions or delete.
+    pub blocked: u64,
+    /// Writes (POST, PUT, PATCH, DELETE) the page made: recorded, never sent.
+    pub held_writes: u64,
+    /// API calls (XHR, fetch, EventSource, WebSocket) seen per identity, distinct
+    /// method and path pattern.
+    pub api_calls: BTreeMap<IdentityId, u64>,
+}
+
+impl BrowserSummary {
+    /// The browser did not run, and why.
+    pub fn off(reason: impl Into<String>) -> BrowserSummary {
+        BrowserSummary {
+            status: "off".into(),
+            reason: Some(reason.into()),
+            ..BrowserSummary::default()
         }
     }
 }

@@ -3,10 +3,17 @@
 use url::Url;
 
 /// The origins the scanner may talk to, and path prefixes it must never request.
+///
+/// The app's own origins come from the config; a backend the app's client talks to
+/// (a Supabase project, a Firebase database) joins as a *backend* origin when it is
+/// detected, unless the config forbids it. Backend origins are reachable, but they are
+/// not the app: probes that sweep "every origin of the app" use [`Scope::origins`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     origins: Vec<url::Origin>,
     exclude: Vec<String>,
+    backends: Vec<url::Origin>,
+    forbidden: Vec<url::Origin>,
 }
 
 /// Why a URL is out of scope.
@@ -18,6 +25,8 @@ pub enum ScopeError {
     Excluded { url: String, prefix: String },
     #[error("{url} has unsupported scheme {scheme} (only http and https are scanned)")]
     Scheme { url: String, scheme: String },
+    #[error("{url} is on an origin the config forbids (target.forbid_origins)")]
+    Forbidden { url: String },
 }
 
 impl ScopeError {
@@ -32,6 +41,9 @@ impl ScopeError {
                 format!("remove {prefix} from target.exclude, or use a URL outside that prefix")
             }
             ScopeError::Scheme { .. } => "use an http:// or https:// URL".into(),
+            ScopeError::Forbidden { .. } => {
+                "remove its origin from target.forbid_origins if the scan may reach it".into()
+            }
         }
     }
 }
@@ -54,7 +66,52 @@ impl Scope {
         Scope {
             origins: list,
             exclude,
+            backends: Vec::new(),
+            forbidden: Vec::new(),
         }
+    }
+
+    /// The same scope, never reaching `forbidden` origins (`target.forbid_origins`):
+    /// not as app origins, not as backends, whoever names them.
+    pub fn forbidding(mut self, forbidden: &[Url]) -> Scope {
+        for o in forbidden.iter().map(Url::origin) {
+            if !self.forbidden.contains(&o) {
+                self.forbidden.push(o);
+            }
+        }
+        self
+    }
+
+    /// Lets requests reach a backend the app's client talks to. `Ok(true)` when it is
+    /// new, `Ok(false)` when already in scope, an error when the config forbids it.
+    pub fn admit_backend(&mut self, url: &Url) -> Result<bool, ScopeError> {
+        let origin = url.origin();
+        if self.forbidden.contains(&origin) {
+            return Err(ScopeError::Forbidden {
+                url: origin.ascii_serialization(),
+            });
+        }
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ScopeError::Scheme {
+                url: url.to_string(),
+                scheme: url.scheme().to_string(),
+            });
+        }
+        if self.origins.contains(&origin) || self.backends.contains(&origin) {
+            return Ok(false);
+        }
+        self.backends.push(origin);
+        Ok(true)
+    }
+
+    /// Whether `url` is on a backend origin (admitted, not one of the app's own).
+    pub fn is_backend(&self, url: &Url) -> bool {
+        self.backends.contains(&url.origin())
+    }
+
+    /// Whether the config forbids `url`'s origin.
+    pub fn is_forbidden(&self, url: &Url) -> bool {
+        self.forbidden.contains(&url.origin())
     }
 
     /// Checks one URL; every request and every redirect hop goes through here.
@@ -65,7 +122,12 @@ impl Scope {
                 scheme: url.scheme().to_string(),
             });
         }
-        if !self.origins.contains(&url.origin()) {
+        if self.forbidden.contains(&url.origin()) {
+            return Err(ScopeError::Forbidden {
+                url: url.to_string(),
+            });
+        }
+        if !self.origins.contains(&url.origin()) && !self.backends.contains(&url.origin()) {
             return Err(ScopeError::OtherOrigin {
                 url: url.to_string(),
                 allowed: self
@@ -93,9 +155,17 @@ impl Scope {
         self.check(url).is_ok()
     }
 
-    /// The in-scope origins, serialised (`https://app.example`).
+    /// The app's own in-scope origins, serialised (`https://app.example`).
     pub fn origins(&self) -> Vec<String> {
         self.origins
+            .iter()
+            .map(|o| o.ascii_serialization())
+            .collect()
+    }
+
+    /// The backend origins admitted so far, serialised.
+    pub fn backend_origins(&self) -> Vec<String> {
+        self.backends
             .iter()
             .map(|o| o.ascii_serialization())
             .collect()
@@ -124,6 +194,29 @@ mod tests {
             scope.check(&u("ftp://127.0.0.1:8080/")),
             Err(ScopeError::Scheme { .. })
         ));
+    }
+
+    #[test]
+    fn backends_join_only_when_admitted_and_never_when_forbidden() {
+        let mut scope = Scope::new(&[u("http://127.0.0.1:8080/")], &[])
+            .forbidding(&[u("http://127.0.0.3:9000/")]);
+        let backend = u("http://127.0.0.2:9000/rest/v1/");
+        assert!(!scope.contains(&backend));
+        assert_eq!(scope.admit_backend(&backend), Ok(true));
+        assert_eq!(scope.admit_backend(&backend), Ok(false));
+        assert!(scope.contains(&backend) && scope.is_backend(&backend));
+        assert_eq!(scope.origins(), vec!["http://127.0.0.1:8080".to_string()]);
+        assert_eq!(
+            scope.backend_origins(),
+            vec!["http://127.0.0.2:9000".to_string()]
+        );
+        let forbidden = u("http://127.0.0.3:9000/rest/v1/");
+        assert!(matches!(
+            scope.admit_backend(&forbidden),
+            Err(ScopeError::Forbidden { .. })
+        ));
+        let err = scope.check(&forbidden).unwrap_err();
+        assert!(err.fix().contains("target.forbid_origins"), "{}", err.fix());
     }
 
     #[test]

@@ -208,10 +208,11 @@ pub async fn prepare(
             method: method.clone(),
             url: url.clone(),
         }),
-        // Firebase Auth is Google's endpoint, not the app's: no flow to drive there.
-        Login::Token { .. } | Login::Cookie { .. } | Login::Firebase { .. } => {
-            Err(PrepareError::NoPasswordFlow)
-        }
+        // Supabase and Firebase Auth are the backend's own endpoints, not flows of the app's.
+        Login::Token { .. }
+        | Login::Cookie { .. }
+        | Login::Supabase { .. }
+        | Login::Firebase { .. } => Err(PrepareError::NoPasswordFlow),
     }
 }
 

@@ -38,6 +38,27 @@ pub async fn login(
             session.with_jar(|j| j.insert(&identity.login_url_base(), name, value.expose()));
             None
         }
+        Login::Supabase {
+            email,
+            password,
+            project,
+            anon_key,
+        } => Some(
+            supabase_login(
+                http,
+                session,
+                identity,
+                email,
+                password.expose(),
+                project,
+                anon_key,
+            )
+            .await
+            .map_err(|detail| AuthError::LoginFailed {
+                identity: identity.id,
+                detail,
+            })?,
+        ),
         Login::Firebase {
             email,
             password,
@@ -126,7 +147,10 @@ async fn password_login(
             accept_form(http, identity, &resp, selector.as_deref())?;
         }
         Login::Basic { .. } => accept_basic(http, session, identity, &resp, username, password)?,
-        Login::Token { .. } | Login::Cookie { .. } | Login::Firebase { .. } => {}
+        Login::Token { .. }
+        | Login::Cookie { .. }
+        | Login::Supabase { .. }
+        | Login::Firebase { .. } => {}
     }
     Ok(resp)
 }
@@ -212,6 +236,63 @@ async fn firebase_login(
     // The answer (`idToken`, `localId`) stays the identity's login answer, where the
     // `firebase` family reads the token it sends itself (`?auth=` for the database).
     place_token(session, send, &token, &url);
+    Ok(resp)
+}
+
+/// Supabase Auth's password grant (`POST /auth/v1/token?grant_type=password` with the
+/// project's `apikey`, as supabase-js `signInWithPassword` sends it). The session then
+/// carries the access token as a bearer and the key as `apikey`, as the client does.
+async fn supabase_login(
+    http: &HttpLayer,
+    session: &Session,
+    identity: &IdentityConfig,
+    email: &str,
+    password: &str,
+    project: &Option<Url>,
+    anon_key: &Option<String>,
+) -> Result<Response, String> {
+    let id = identity.id;
+    let (Some(project), Some(key)) = (project, anon_key) else {
+        return Err(format!(
+            "the Supabase project URL and anon key were neither configured nor found in the app's client; set identities.{id}.login.project and identities.{id}.login.anon_key"
+        ));
+    };
+    http.redactor().add(key);
+    let url = project
+        .join("auth/v1/token?grant_type=password")
+        .map_err(|e| e.to_string())?;
+    let request = crate::http::Request::new("POST", url)
+        .header("apikey", key.as_str())
+        .header("Authorization", format!("Bearer {key}"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .anonymous();
+    let resp = http
+        .send(session, request)
+        .await
+        .map_err(|e| e.to_string())?;
+    if !resp.is_success() {
+        let hint = if resp.status == 400 {
+            format!(
+                " (wrong email or password? check identities.{id}.login.email and .password; an unconfirmed email is refused too)"
+            )
+        } else {
+            String::new()
+        };
+        return Err(format!("{}{hint}", describe(http, &resp)));
+    }
+    let answer = resp
+        .json()
+        .ok_or_else(|| format!("the answer is not JSON; {}", describe(http, &resp)))?;
+    let token = answer
+        .get("access_token")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("no access_token in the answer; {}", describe(http, &resp)))?;
+    http.redactor().add(token);
+    if let Some(refresh) = answer.get("refresh_token").and_then(Value::as_str) {
+        http.redactor().add(refresh);
+    }
+    session.set_header("apikey", key);
+    session.set_header("Authorization", &format!("Bearer {token}"));
     Ok(resp)
 }
 

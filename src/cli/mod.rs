@@ -57,10 +57,11 @@ pub enum Command {
         /// Flaws to switch on: `all`, `none`, or comma-separated names (see `testserver --list-flaws`).
         #[arg(long, default_value = "all")]
         flaws: String,
-        /// Scan a backend-as-a-service app instead of the main one: `firebase` (a
-        /// single-page app on Firebase Auth, Realtime Database, Firestore and Storage).
-        #[arg(long, value_enum, value_name = "BACKEND")]
-        backend: Option<DemoBackend>,
+        /// Run the app as a single-page front end on a backend-as-a-service instead:
+        /// `supabase` (a Supabase-compatible backend on a second loopback port) or `firebase`
+        /// (Firebase Auth, Realtime Database, Firestore and Storage, likewise).
+        #[arg(long, value_name = "supabase|firebase", value_parser = parse_backend)]
+        backend: Option<testserver::Backend>,
         #[command(flatten)]
         tuning: Tuning,
         #[command(flatten)]
@@ -133,6 +134,10 @@ pub struct Tuning {
     /// A folder of extra declarative probes and signatures (`*.toml`).
     #[arg(long)]
     pub probes: Option<PathBuf>,
+    /// Also discover through a headless Chromium, logged in as each identity (as
+    /// `discovery.browser = true`). Without Chromium the scan runs without it and says so.
+    #[arg(long)]
+    pub browser: bool,
 }
 
 /// TLS for a staging target (override `[target.tls]`).
@@ -239,6 +244,7 @@ impl From<&Tuning> for Overrides {
             rate: t.rate,
             concurrency: t.concurrency,
             probes_dir: t.probes.clone(),
+            browser: t.browser,
             ..Overrides::default()
         }
     }
@@ -311,30 +317,14 @@ pub async fn run(cli: Cli) -> Outcome {
                 Ok(f) => f,
                 Err(e) => return Outcome::Usage(format!("--flaws: {e}")),
             };
-            let app = backend.map(DemoBackend::app);
+            // `all` means the chosen app's own flaws; another app's flaw is refused by name.
             if flaw_list.split(',').any(|n| n.trim() == "all") {
-                flaws = crate::demo::flaws_of(flaws, app);
+                flaws = crate::demo::flaws_of(flaws, backend);
             }
-            if let Err(e) = crate::demo::check_flaws_fit(flaws, app) {
+            if let Err(e) = crate::demo::check_flaws_fit(flaws, backend) {
                 return Outcome::Usage(format!("--flaws: {e}"));
             }
-            // MERGE NOTE (issue 16): one arm per backend app.
-            if backend == Some(DemoBackend::Firebase) {
-                let server = match crate::demo::start_firebase(flaws).await {
-                    Ok(s) => s,
-                    Err(e) => {
-                        return Outcome::CouldNotRun(format!("cannot start the test app: {e:#}"));
-                    }
-                };
-                let outcome = match crate::demo::firebase_config(&server, &Overrides::from(&tuning))
-                {
-                    Ok(c) => scan_and_report(c, &output, &policy).await,
-                    Err(e) => Outcome::Usage(e.to_string()),
-                };
-                server.shutdown().await;
-                return outcome;
-            }
-            let server = match crate::demo::start(flaws).await {
+            let server = match crate::demo::start_with(flaws, backend, tuning.browser).await {
                 Ok(s) => s,
                 Err(e) => return Outcome::CouldNotRun(format!("cannot start the test app: {e:#}")),
             };
@@ -377,21 +367,13 @@ pub async fn run(cli: Cli) -> Outcome {
     }
 }
 
-/// The backend-as-a-service apps `prodready demo --backend` starts.
+/// `--backend NAME` of `prodready demo`.
 #[cfg(feature = "demo")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DemoBackend {
-    /// The Firebase-style app (Auth, Realtime Database, Firestore, Storage).
-    Firebase,
-}
-
-#[cfg(feature = "demo")]
-impl DemoBackend {
-    fn app(self) -> testserver::Backend {
-        match self {
-            DemoBackend::Firebase => testserver::Backend::Firebase,
-        }
-    }
+fn parse_backend(name: &str) -> Result<testserver::Backend, String> {
+    testserver::Backend::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = testserver::Backend::ALL.iter().map(|b| b.name()).collect();
+        format!("unknown backend `{name}`; use one of: {}", names.join(", "))
+    })
 }
 
 /// What `prodready demo` says in a build without the test app.
@@ -544,6 +526,24 @@ mod tests {
     #[test]
     fn demo_is_listed_with_the_feature() {
         assert!(listed_commands().iter().any(|c| c == "demo"));
+    }
+
+    #[test]
+    fn the_browser_flag_reaches_the_config_on_scan_and_demo() {
+        let cli = Cli::try_parse_from(["prodready", "scan", "http://127.0.0.1:1", "--browser"])
+            .expect("parses");
+        let Command::Scan { tuning, .. } = cli.command else {
+            panic!("scan")
+        };
+        assert!(Overrides::from(&tuning).browser);
+        #[cfg(feature = "demo")]
+        {
+            let cli = Cli::try_parse_from(["prodready", "demo", "--browser"]).expect("parses");
+            let Command::Demo { tuning, .. } = cli.command else {
+                panic!("demo")
+            };
+            assert!(Overrides::from(&tuning).browser);
+        }
     }
 
     // Runs only in `--no-default-features` builds; .ci/run runs it there.

@@ -34,9 +34,30 @@ pub struct RawConfig {
     pub rate_limit: RawRateLimit,
     #[serde(default)]
     pub roles: RawRoles,
+    #[serde(default)]
+    pub discovery: RawDiscovery,
     /// A Firebase backend (issue 16): what the bundle does not say, and where Google's
     /// APIs are reached.
     pub firebase: Option<RawFirebase>,
+}
+
+/// How discovery explores the app beyond its links.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiscovery {
+    /// Drive a headless Chromium per identity (default false; `--browser` sets it).
+    pub browser: Option<bool>,
+    /// The Chromium executable (default: `chromium`, `chromium-browser`, `google-chrome`
+    /// or `google-chrome-stable` on PATH).
+    pub browser_path: Option<String>,
+    /// Pages and client-side routes the browser visits per identity (default 20).
+    pub browser_max_pages: Option<u32>,
+    /// Seconds the whole browser phase may take (default 120).
+    pub browser_max_secs: Option<u64>,
+    /// `localStorage` keys of the app's origin that receive a token identity's token
+    /// before the app's script runs (default `token`, `access_token`, `accessToken`,
+    /// `authToken`, `auth_token`, `jwt`; `[]` for none).
+    pub browser_token_keys: Option<Vec<String>>,
 }
 
 /// `[firebase]`: the web config the app's bundle carries (detected when absent) and the
@@ -202,6 +223,10 @@ pub struct RawTarget {
     /// Path prefixes never requested (a trailing `*` is allowed and ignored).
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Origins never requested, even when the app's client names them (a Supabase
+    /// project or Firebase database detected in the bundle joins the scope otherwise).
+    #[serde(default)]
+    pub forbid_origins: Vec<String>,
     /// Origins the app deliberately lets call it cross-origin (CORS); never reported.
     #[serde(default)]
     pub trusted_origins: Vec<String>,
@@ -337,6 +362,18 @@ pub enum RawLogin {
         /// As `identities.X.csrf` (either place, not both).
         csrf: Option<RawCsrf>,
     },
+    /// Supabase Auth: email and password through `POST {project}/auth/v1/token?grant_type=password`;
+    /// requests then carry `Authorization: Bearer <access_token>` and the `apikey` header.
+    Supabase {
+        email: String,
+        password: String,
+        /// The project URL (`https://<ref>.supabase.co`); detected from the app's
+        /// client when omitted.
+        project: Option<String>,
+        /// The project's anon or publishable key (public by design; `${ENV}` works too);
+        /// detected from the app's client when omitted.
+        anon_key: Option<String>,
+    },
 }
 
 impl RawLogin {
@@ -349,6 +386,8 @@ impl RawLogin {
             | RawLogin::Token { csrf, .. }
             | RawLogin::Firebase { csrf, .. }
             | RawLogin::Cookie { csrf, .. } => csrf.as_ref(),
+            // A bearer session: no cookie, so no CSRF token to echo.
+            RawLogin::Supabase { .. } => None,
         }
     }
 }
@@ -486,6 +525,7 @@ mod tests {
             "auth",
             "rate_limit",
             "roles",
+            "discovery",
             "firebase",
         ] {
             tables.push((table.into(), format!("{t}[{table}]\n{{BOGUS}}\n")));

@@ -1,10 +1,11 @@
 //! `[firebase]`: a Firebase backend's web config and the hosts of Google's APIs
 //! (issue 16, the Firebase half).
 //!
-//! Every value is optional: the `firebase` family reads the web config from the app's
-//! bundle. What the config names joins the scope here (it is the user's word); what
-//! only the bundle names joins it when the family detects it (see
-//! `families::baas::firebase`).
+//! Every value is optional: the scan reads the web config from the app's bundle
+//! (`families::baas::detect`). The hosts here are no app origins: the project's
+//! services join the scope as backend origins when the client or this table names the
+//! project, and Auth's when an identity signs in through it (`families::baas`), unless
+//! `target.forbid_origins` names them.
 
 use url::Url;
 
@@ -141,33 +142,6 @@ fn missing_api_key() -> ConfigError {
     )
 }
 
-/// MERGE NOTE (issue 16 scope): the Firebase origins the config names join the scope.
-/// Auth's host joins when an identity logs in through it; the database, Firestore and
-/// Storage hosts when `[firebase]` sets them. Hosts only the bundle names join at run
-/// time, when the `firebase` family detects them.
-pub fn scope_origins(raw: &RawConfig) -> Result<Vec<Url>, ConfigError> {
-    let mut out = Vec::new();
-    let f = raw.firebase.clone().unwrap_or_default();
-    if has_firebase_login(raw) {
-        out.push(match &f.auth_url {
-            Some(u) => base_url("firebase.auth_url", u)?,
-            None => Url::parse(DEFAULT_AUTH_URL).expect("valid URL"),
-        });
-    } else if let Some(u) = &f.auth_url {
-        out.push(base_url("firebase.auth_url", u)?);
-    }
-    for (key, value) in [
-        ("firebase.firestore_url", &f.firestore_url),
-        ("firebase.storage_url", &f.storage_url),
-        ("firebase.database_url", &f.database_url),
-    ] {
-        if let Some(u) = value {
-            out.push(base_url(key, u)?);
-        }
-    }
-    Ok(out)
-}
-
 /// Gives every `kind = "firebase"` login the project's API key and Auth host.
 pub fn attach(identities: &mut [IdentityConfig], settings: &FirebaseSettings) {
     for identity in identities {
@@ -201,7 +175,7 @@ mod tests {
         "[identities.a.login]\nkind = \"firebase\"\nemail = \"a@x.test\"\npassword = \"${PW}\"\n";
 
     #[test]
-    fn a_firebase_login_brings_auths_host_into_scope_and_gets_the_key() {
+    fn a_firebase_login_gets_the_key_and_auths_host_which_is_no_app_origin() {
         let text = format!(
             "[target]\nurl = \"https://app.example\"\n[firebase]\napi_key = \"AIzaKey\"\n{LOGIN}"
         );
@@ -209,8 +183,9 @@ mod tests {
         let auth =
             Url::parse("https://identitytoolkit.googleapis.com/v1/accounts:signInWithPassword")
                 .unwrap();
-        assert!(c.scope.contains(&auth));
-        // Hosts the config does not name stay out until the bundle names them.
+        // Backend hosts join the scope during the scan (`Scope::admit_backend`), never as
+        // the app's own origins.
+        assert!(!c.scope.contains(&auth));
         assert!(
             !c.scope
                 .contains(&Url::parse("https://firestore.googleapis.com/v1/x").unwrap())
@@ -228,17 +203,15 @@ mod tests {
     }
 
     #[test]
-    fn configured_hosts_join_the_scope_and_bad_values_name_their_key() {
+    fn configured_hosts_resolve_and_bad_values_name_their_key() {
         let text = "[target]\nurl = \"https://app.example\"\n[firebase]\nfirestore_url = \"http://127.0.0.1:8080\"\ndatabase_url = \"http://127.0.0.1:9000\"\n";
         let c = resolve_text(text).unwrap();
-        assert!(
-            c.scope
-                .contains(&Url::parse("http://127.0.0.1:8080/v1/projects").unwrap())
+        assert_eq!(c.firebase.firestore_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(
+            c.firebase.database_url.as_ref().map(Url::as_str),
+            Some("http://127.0.0.1:9000/")
         );
-        assert!(
-            c.scope
-                .contains(&Url::parse("http://127.0.0.1:9000/.json").unwrap())
-        );
+        assert_eq!(c.scope.backend_origins(), Vec::<String>::new());
         let err = resolve_text(
             "[target]\nurl = \"https://app.example\"\n[firebase]\ndatabase_url = \"nope\"\n",
         )

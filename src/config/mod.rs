@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use url::Url;
 
-pub use file::{RawConfig, RawLogin, parse};
+pub use file::{RawConfig, RawDiscovery, RawLogin, parse};
 pub use firebase::FirebaseSettings;
 pub use secrets::{MapSource, ProcessSource, Secret, Source, resolve_plain, resolve_secret};
 pub use tls::TlsConfig;
@@ -76,6 +76,43 @@ pub struct ScanConfig {
     pub tls: TlsConfig,
     /// A Firebase backend's web config and API hosts (`[firebase]`).
     pub firebase: FirebaseSettings,
+    /// Discovery through a real browser (`[discovery]`, `--browser`).
+    pub browser: BrowserDiscovery,
+}
+
+/// Discovery through a headless Chromium (`discovery.browser*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserDiscovery {
+    pub enabled: bool,
+    /// The executable to run; `None`: looked up on PATH.
+    pub path: Option<PathBuf>,
+    /// Pages and client-side routes visited per identity.
+    pub max_pages: usize,
+    /// The whole browser phase, all identities.
+    pub max_time: Duration,
+    /// `localStorage` keys that receive a token identity's token.
+    pub token_keys: Vec<String>,
+}
+
+impl Default for BrowserDiscovery {
+    fn default() -> Self {
+        BrowserDiscovery {
+            enabled: false,
+            path: None,
+            max_pages: 20,
+            max_time: Duration::from_secs(120),
+            token_keys: [
+                "token",
+                "access_token",
+                "accessToken",
+                "authToken",
+                "auth_token",
+                "jwt",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
 }
 
 /// Item 2 settings (`[auth]`).
@@ -247,6 +284,14 @@ pub enum Login {
         name: String,
         value: Secret,
     },
+    /// Supabase Auth's password grant; `project` and `anon_key` come from the app's
+    /// client when the config leaves them out (the engine fills them in before login).
+    Supabase {
+        email: String,
+        password: Secret,
+        project: Option<Url>,
+        anon_key: Option<String>,
+    },
     /// Firebase Auth: `POST {auth_url}/v1/accounts:signInWithPassword?key={api_key}`
     /// with the email and password; the ID token it answers is the session.
     Firebase {
@@ -276,6 +321,7 @@ impl Login {
             Login::Basic { .. } => "basic",
             Login::Token { .. } => "token",
             Login::Cookie { .. } => "cookie",
+            Login::Supabase { .. } => "supabase",
             Login::Firebase { .. } => "firebase",
         }
     }
@@ -295,6 +341,12 @@ impl Login {
             }
             Login::Token { token, .. } => vec![token.expose().to_string()],
             Login::Cookie { value, .. } => vec![value.expose().to_string()],
+            // The anon key is public by design, but no report needs to show it either.
+            Login::Supabase {
+                password, anon_key, ..
+            } => std::iter::once(password.expose().to_string())
+                .chain(anon_key.clone())
+                .collect(),
             Login::Firebase {
                 password, api_key, ..
             } => vec![password.expose().to_string(), api_key.clone()],
@@ -419,6 +471,8 @@ pub struct Overrides {
     pub ca_cert: Option<PathBuf>,
     /// Accept any server certificate (`--insecure`), as `target.tls.insecure = true`.
     pub insecure: bool,
+    /// Discover through a headless Chromium (`--browser`), as `discovery.browser = true`.
+    pub browser: bool,
 }
 
 /// Reads and resolves a config file.
@@ -492,7 +546,8 @@ fn resolve_url(key: &str, base: &Url, scope: &Scope, text: &str) -> Result<Url, 
     Ok(url)
 }
 
-/// The target's origin plus `target.origins`, less `target.exclude`.
+/// The target's origin plus `target.origins`, less `target.exclude`, never reaching
+/// `target.forbid_origins`.
 fn resolve_scope(raw: &RawConfig, target: &Url) -> Result<Scope, ConfigError> {
     let mut origins = vec![target.clone()];
     for (i, o) in raw.target.origins.iter().enumerate() {
@@ -504,8 +559,29 @@ fn resolve_scope(raw: &RawConfig, target: &Url) -> Result<Scope, ConfigError> {
         })?;
         origins.push(url);
     }
-    origins.extend(firebase::scope_origins(raw)?);
-    Ok(Scope::new(&origins, &raw.target.exclude))
+    let mut forbidden = Vec::new();
+    for (i, o) in raw.target.forbid_origins.iter().enumerate() {
+        let key = format!("target.forbid_origins[{i}]");
+        let url = Url::parse(o.trim())
+            .ok()
+            .filter(|u| u.origin().is_tuple())
+            .ok_or_else(|| {
+                invalid(
+                    &key,
+                    format!("`{o}` is not an origin like `https://abcd.supabase.co`"),
+                )
+            })?;
+        if let Some(clash) = origins.iter().find(|u| u.origin() == url.origin()) {
+            return Err(invalid(
+                &key,
+                format!(
+                    "`{o}` is also the target or in target.origins ({clash}); an origin is either scanned or forbidden"
+                ),
+            ));
+        }
+        forbidden.push(url);
+    }
+    Ok(Scope::new(&origins, &raw.target.exclude).forbidding(&forbidden))
 }
 
 /// What the config's URLs and identity names are resolved against.
@@ -854,6 +930,7 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
     let audit = resolve_audit(&base)?;
     let trusted_origins = resolve_trusted_origins(&raw.target.trusted_origins)?;
     let tls = tls::resolve(raw.target.tls.as_ref(), source)?;
+    let browser = resolve_browser(&raw.discovery)?;
     let attestation = raw.attestation.as_ref().map(|a| Attestation {
         attested_by: a.attested_by.clone(),
         repository: a.repository.clone(),
@@ -878,8 +955,57 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
         rate_limit,
         admin_only,
         tls,
+        browser,
         firebase,
     })
+}
+
+/// `[discovery]`: the browser's switches and bounds.
+fn resolve_browser(raw: &RawDiscovery) -> Result<BrowserDiscovery, ConfigError> {
+    let mut b = BrowserDiscovery {
+        enabled: raw.browser.unwrap_or(false),
+        ..BrowserDiscovery::default()
+    };
+    if let Some(path) = &raw.browser_path {
+        if path.trim().is_empty() {
+            return Err(invalid(
+                "discovery.browser_path",
+                "is empty; name the Chromium executable (e.g. /usr/bin/chromium) or leave the key out to search PATH",
+            ));
+        }
+        b.path = Some(PathBuf::from(path.trim()));
+    }
+    if let Some(n) = raw.browser_max_pages {
+        if !(1..=500).contains(&n) {
+            return Err(invalid(
+                "discovery.browser_max_pages",
+                "must be between 1 and 500",
+            ));
+        }
+        b.max_pages = n as usize;
+    }
+    if let Some(secs) = raw.browser_max_secs {
+        if !(1..=3600).contains(&secs) {
+            return Err(invalid(
+                "discovery.browser_max_secs",
+                "must be between 1 and 3600 seconds",
+            ));
+        }
+        b.max_time = Duration::from_secs(secs);
+    }
+    if let Some(keys) = &raw.browser_token_keys {
+        let bad = keys
+            .iter()
+            .find(|k| k.is_empty() || k.len() > 100 || k.chars().any(char::is_control));
+        if let Some(k) = bad {
+            return Err(invalid(
+                "discovery.browser_token_keys",
+                format!("`{k}` is not a usable localStorage key (1 to 100 printable characters)"),
+            ));
+        }
+        b.token_keys = keys.clone();
+    }
+    Ok(b)
 }
 
 /// `POST /api/items` or `/api/items` (GET).
@@ -1216,7 +1342,84 @@ fn resolve_login(
             name: cookie.clone(),
             value: resolve_secret(&key("login.value"), value, source)?,
         },
+        RawLogin::Supabase {
+            email,
+            password,
+            project,
+            anon_key,
+        } => resolve_supabase_login(
+            &key,
+            (email, password, project.as_deref(), anon_key.as_deref()),
+            source,
+        )?,
     })
+}
+
+/// `kind = "supabase"`: the project is named by its URL (origin only), and the key
+/// must be one a browser may hold: a service_role or secret key is refused here.
+fn resolve_supabase_login(
+    key: &dyn Fn(&str) -> String,
+    (email, password, project, anon_key): (&str, &str, Option<&str>, Option<&str>),
+    source: &dyn Source,
+) -> Result<Login, ConfigError> {
+    let project = match project {
+        None => None,
+        Some(text) => {
+            let text = resolve_plain(&key("login.project"), text, source)?;
+            let url = Url::parse(text.trim())
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .ok_or_else(|| {
+                    invalid(
+                        &key("login.project"),
+                        format!("`{text}` is not a project URL like https://abcdefghijklmnop.supabase.co"),
+                    )
+                })?;
+            Some(
+                Url::parse(&url.origin().ascii_serialization())
+                    .map_err(|e| invalid(&key("login.project"), e.to_string()))?,
+            )
+        }
+    };
+    let anon_key = match anon_key {
+        None => None,
+        Some(text) => {
+            let value = resolve_plain(&key("login.anon_key"), text, source)?;
+            let value = value.trim().to_string();
+            if let Some(kind) = rls_bypassing_key(&value) {
+                return Err(invalid(
+                    &key("login.anon_key"),
+                    format!(
+                        "this is the project's {kind}, which bypasses every row policy; give the anon or publishable key the app's client uses"
+                    ),
+                ));
+            }
+            Some(value)
+        }
+    };
+    Ok(Login::Supabase {
+        email: resolve_plain(&key("login.email"), email, source)?,
+        password: resolve_secret(&key("login.password"), password, source)?,
+        project,
+        anon_key,
+    })
+}
+
+/// What a Supabase key is when it bypasses Row Level Security: an `sb_secret_` key or a
+/// JWT whose `role` claim is `service_role` (`families::baas::detect` classifies keys
+/// fully; the config, the first layer, only refuses these).
+fn rls_bypassing_key(key: &str) -> Option<&'static str> {
+    use base64::Engine;
+    if key.starts_with("sb_secret_") {
+        return Some("secret key (sb_secret_)");
+    }
+    let payload = key.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    (claims.get("role").and_then(serde_json::Value::as_str) == Some("service_role"))
+        .then_some("service_role key (JWT, role service_role)")
 }
 
 /// The CSRF source, written under `[identities.X]` or `[identities.X.login]`.
@@ -1346,6 +1549,7 @@ fn override_with(
     }
     // The flag can switch verification off, never back on over the file's explicit choice.
     config.tls.insecure |= overrides.insecure;
+    config.browser.enabled |= overrides.browser;
     Ok(config)
 }
 
@@ -1438,6 +1642,73 @@ mod tests {
         let mut s = c.secrets();
         s.sort();
         assert_eq!(s, ["pw", "tok"]);
+    }
+
+    #[test]
+    fn supabase_logins_resolve_and_refuse_a_key_that_bypasses_rls() {
+        use base64::Engine as _;
+        let jwt = |claims: &str| {
+            let e = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+            format!("{}.{}.c2lnbmF0dXJl", e(r#"{"alg":"HS256"}"#), e(claims))
+        };
+        let anon = jwt(r#"{"iss":"supabase","role":"anon"}"#);
+        let service = jwt(r#"{"iss":"supabase","role":"service_role"}"#);
+        let text = |key: &str| {
+            format!(
+                "[target]\nurl = \"http://127.0.0.1:9000\"\n[identities.a.login]\nkind = \"supabase\"\nemail = \"a@x.test\"\npassword = \"${{A_PW}}\"\nproject = \"https://abcdefghijklmnop.supabase.co/rest/v1/\"\nanon_key = \"{key}\"\n"
+            )
+        };
+        let e = env(&[("A_PW", "pw")]);
+        let c = from_text(&text(&anon), "t", &e, &Overrides::default()).unwrap();
+        let Login::Supabase {
+            project, anon_key, ..
+        } = &c.identities[0].login
+        else {
+            panic!("not a supabase login")
+        };
+        assert_eq!(
+            project.as_ref().map(Url::as_str),
+            Some("https://abcdefghijklmnop.supabase.co/")
+        );
+        assert_eq!(anon_key.as_deref(), Some(anon.as_str()));
+        // The key and the password are redacted like any credential.
+        assert!(c.secrets().contains(&anon));
+        let err = from_text(&text(&service), "t", &e, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("identities.a.login.anon_key"), "{err}");
+        assert!(err.contains("service_role"), "{err}");
+        // Project and key may be left to detection.
+        let bare = "[target]\nurl = \"http://127.0.0.1:9000\"\n[identities.a.login]\nkind = \"supabase\"\nemail = \"a@x.test\"\npassword = \"${A_PW}\"\n";
+        let c = from_text(bare, "t", &e, &Overrides::default()).unwrap();
+        assert!(matches!(
+            &c.identities[0].login,
+            Login::Supabase {
+                project: None,
+                anon_key: None,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn forbidden_origins_stay_out_and_cannot_also_be_scanned() {
+        let text = "[target]\nurl = \"http://127.0.0.1:9000\"\nforbid_origins = [\"http://127.0.0.2:7000\"]\n";
+        let c = from_text(text, "t", &env(&[]), &Overrides::default()).unwrap();
+        let mut scope = c.scope.clone();
+        let backend = Url::parse("http://127.0.0.2:7000/rest/v1/").unwrap();
+        assert!(scope.admit_backend(&backend).is_err());
+        assert!(!scope.contains(&backend));
+        let clash = "[target]\nurl = \"http://127.0.0.1:9000\"\norigins = [\"http://127.0.0.2:7000\"]\nforbid_origins = [\"http://127.0.0.2:7000/\"]\n";
+        let err = from_text(clash, "t", &env(&[]), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("target.forbid_origins[0]"), "{err}");
+        let bad = text.replace("http://127.0.0.2:7000", "not an origin");
+        let err = from_text(&bad, "t", &env(&[]), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("target.forbid_origins[0]"), "{err}");
     }
 
     #[test]
@@ -1736,6 +2007,45 @@ mod tests {
         assert_eq!(c.audit.unwrap().wait, Duration::from_millis(500));
         let err = from_text(&with("wait_secs = -1"), "t", &e, &Overrides::default()).unwrap_err();
         assert!(err.to_string().contains("audit.wait_secs"), "{err}");
+    }
+
+    #[test]
+    fn browser_discovery_keys_resolve_validate_and_the_flag_turns_it_on() {
+        let e = env(&[("A_PW", "pw"), ("B_TOKEN", "tok")]);
+        let c = from_text(GOOD, "t", &e, &Overrides::default()).unwrap();
+        assert_eq!(c.browser, BrowserDiscovery::default());
+        assert!(!c.browser.enabled);
+        let flag = Overrides {
+            browser: true,
+            ..Default::default()
+        };
+        assert!(from_text(GOOD, "t", &e, &flag).unwrap().browser.enabled);
+        let with = |extra: &str| format!("{GOOD}\n[discovery]\n{extra}");
+        let c = from_text(
+            &with("browser = true\nbrowser_path = \"/opt/chrome\"\nbrowser_max_pages = 5\nbrowser_max_secs = 30\nbrowser_token_keys = []"),
+            "t",
+            &e,
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert!(c.browser.enabled);
+        assert_eq!(c.browser.path, Some(PathBuf::from("/opt/chrome")));
+        assert_eq!(c.browser.max_pages, 5);
+        assert_eq!(c.browser.max_time, Duration::from_secs(30));
+        assert!(c.browser.token_keys.is_empty());
+        for (bad, key) in [
+            ("browser_path = \" \"", "discovery.browser_path"),
+            ("browser_max_pages = 0", "discovery.browser_max_pages"),
+            ("browser_max_secs = 0", "discovery.browser_max_secs"),
+            (
+                "browser_token_keys = [\"\"]",
+                "discovery.browser_token_keys",
+            ),
+            ("browsr = true", "browsr"),
+        ] {
+            let err = from_text(&with(bad), "t", &e, &Overrides::default()).unwrap_err();
+            assert!(err.to_string().contains(key), "{bad}: {err}");
+        }
     }
 
     #[test]

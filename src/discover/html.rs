@@ -1,5 +1,10 @@
-//! What an HTML page exposes: links, forms, scripts and meta tags, parsed with scraper.
+//! What an HTML page exposes: links (anchors, page and API `<link>`s, `data-href`,
+//! navigation in `onclick`), forms (and the other targets their buttons name with
+//! `formaction`), scripts and meta tags, parsed with scraper.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use scraper::Html;
 use url::Url;
 
@@ -61,6 +66,27 @@ fn join(base: &Url, href: &str) -> Option<Url> {
     Some(u)
 }
 
+/// Navigation in an event handler: `location.href='/x'`, `window.location = "/x"`,
+/// `location.assign('/x')`, `window.open("/x")`.
+static HANDLER_NAVIGATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:location(?:\.href)?\s*=|location\.(?:assign|replace)\s*\(|window\.open\s*\()\s*["']([^"'\s]{1,300})["']"#)
+        .expect("valid navigation regex")
+});
+
+/// `<link rel>` values that name a page or an API description, not a stylesheet or an
+/// icon.
+const PAGE_RELS: &[&str] = &[
+    "alternate",
+    "manifest",
+    "next",
+    "prev",
+    "canonical",
+    "help",
+    "service-desc",
+    "service-doc",
+    "describedby",
+];
+
 /// Parses a page fetched from `url`.
 pub fn parse_page(url: &Url, html: &str) -> Page {
     let (doc, parse_truncated) = parse_bounded(html);
@@ -82,16 +108,20 @@ pub fn parse_page(url: &Url, html: &str) -> Page {
             .or_else(|| el.value().attr("src"))
             .unwrap_or("");
         let rel = el.value().attr("rel").unwrap_or("").to_ascii_lowercase();
+        let rels: Vec<&str> = rel.split_ascii_whitespace().collect();
+        let fetched_as = el.value().attr("as").unwrap_or("").to_ascii_lowercase();
+        // A preload is worth reading when it loads a script, a document or an API answer.
+        let preload = rels.iter().any(|r| *r == "preload" || *r == "prefetch")
+            && matches!(fetched_as.as_str(), "script" | "fetch" | "document" | "");
         if el.value().name() == "link"
-            && !(rel.contains("modulepreload")
-                || rel.contains("preload")
-                || rel.contains("alternate")
-                || rel.contains("manifest"))
+            && !(rels.contains(&"modulepreload")
+                || preload
+                || rels.iter().any(|r| PAGE_RELS.contains(r)))
         {
             continue;
         }
         if let Some(u) = join(&base, attr) {
-            if rel.contains("modulepreload") || el.value().attr("as") == Some("script") {
+            if rels.contains(&"modulepreload") || fetched_as == "script" {
                 push_unique(&mut page.scripts, u, MAX_SCRIPTS);
             } else if page.links.len() < MAX_LINKS {
                 push_unique(&mut page.links, u, MAX_LINKS);
@@ -122,8 +152,51 @@ pub fn parse_page(url: &Url, html: &str) -> Page {
             v.attr("content").unwrap_or("").to_string(),
         ));
     }
+    for el in doc.select(&selector("[data-href], [data-url], [data-link], [onclick]")) {
+        let v = el.value();
+        let mut targets: Vec<&str> = ["data-href", "data-url", "data-link"]
+            .iter()
+            .filter_map(|a| v.attr(a))
+            .collect();
+        if let Some(handler) = v.attr("onclick") {
+            targets.extend(
+                HANDLER_NAVIGATION
+                    .captures_iter(handler)
+                    .take(4)
+                    .filter_map(|c| c.get(1).map(|m| m.as_str())),
+            );
+        }
+        for t in targets {
+            if let Some(u) = join(&base, t) {
+                if page.links.len() < MAX_LINKS {
+                    push_unique(&mut page.links, u, MAX_LINKS);
+                } else {
+                    page.links_truncated = true;
+                }
+            }
+        }
+    }
     for form in doc.select(&selector("form")).take(MAX_FORMS) {
-        page.forms.push(parse_form(&base, url, form));
+        let parsed = parse_form(&base, url, form);
+        // A button's `formaction`/`formmethod` sends the same inputs elsewhere.
+        for button in form.select(&selector(
+            "button[formaction], input[formaction], button[formmethod], input[formmethod]",
+        )) {
+            let b = button.value();
+            let mut other = parsed.clone();
+            if let Some(action) = b.attr("formaction").and_then(|a| join(&base, a)) {
+                other.action = action;
+            }
+            if let Some(method) = b.attr("formmethod") {
+                other.method = method.trim().to_ascii_uppercase();
+            }
+            if page.forms.len() < MAX_FORMS && other != parsed && !page.forms.contains(&other) {
+                page.forms.push(other);
+            }
+        }
+        if page.forms.len() < MAX_FORMS && !page.forms.contains(&parsed) {
+            page.forms.push(parsed);
+        }
     }
     page
 }
@@ -153,6 +226,53 @@ mod tests {
         assert!(cut && doc.errors.len() < 10);
         let lossy = String::from_utf8_lossy(b"<title>\xff\xfe</title><a href=\"/x\xc3\x28\">x</a>");
         assert_eq!(parse_page(&url, &lossy).links.len(), 1);
+    }
+
+    #[test]
+    fn pages_yield_navigation_beyond_anchors() {
+        let url = Url::parse("http://127.0.0.1:1/app/").unwrap();
+        let html = r#"<html><head>
+            <link rel="stylesheet" href="/style.css"><link rel="icon" href="/favicon.ico">
+            <link rel="preload" href="/font.woff2" as="font"><link rel="preload" href="/api/boot" as="fetch">
+            <link rel="service-desc" href="/api/spec.json"><link rel="next" href="?page=2">
+            </head><body>
+            <button onclick="location.href='/app/reports/weekly'">Reports</button>
+            <p onclick="window.location = &quot;team&quot;"></p>
+            <span onclick="doSomething(); window.open('/app/print', '_blank')">p</span>
+            <div data-href="/app/board"></div><li data-url="settings/profile"></li>
+            <form method="post" action="/app/notes"><input name="text">
+              <button type="submit">Save</button>
+              <button formaction="/app/notes/export" formmethod="get">Export</button>
+              <button formaction="/app/notes/archive">Archive</button></form>
+            </body></html>"#;
+        let page = parse_page(&url, html);
+        let links: Vec<&str> = page.links.iter().map(Url::path).collect();
+        assert_eq!(
+            links,
+            [
+                "/api/boot",
+                "/api/spec.json",
+                "/app/",
+                "/app/reports/weekly",
+                "/app/team",
+                "/app/print",
+                "/app/board",
+                "/app/settings/profile"
+            ]
+        );
+        let forms: Vec<(&str, &str)> = page
+            .forms
+            .iter()
+            .map(|f| (f.method.as_str(), f.action.path()))
+            .collect();
+        assert_eq!(
+            forms,
+            [
+                ("GET", "/app/notes/export"),
+                ("POST", "/app/notes/archive"),
+                ("POST", "/app/notes")
+            ]
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::refs::ObjectRef;
+use super::scripts::GraphqlOperation;
 use crate::model::{EndpointKey, IdentityId, has_placeholder, path_pattern};
 use serde_json::Value;
 use url::Url;
@@ -20,6 +21,8 @@ pub enum Origin {
     OpenApi,
     Seed,
     Json,
+    /// An XHR, fetch or WebSocket call the app's page made in a real browser.
+    Browser,
 }
 
 /// One identity's visit to a concrete URL.
@@ -137,6 +140,26 @@ pub struct Inventory {
     pub forms: Vec<SeenForm>,
     /// What the app calls itself, for the JWT check's guesses at its signing secret.
     pub app_names: AppNames,
+    /// GraphQL operations the app's scripts send, with their endpoint (bounded).
+    pub graphql: Vec<GraphqlOperation>,
+    /// What the browser phase learned beyond endpoints (`discovery.browser`).
+    pub browser: BrowserFacts,
+}
+
+/// What a real browser showed beyond endpoints: the request headers the app's own
+/// script sets on its calls, WebSocket URLs, and the pages and client-side routes each
+/// identity's browser reached.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BrowserFacts {
+    /// Per endpoint, header names (never values) the page set: `authorization`,
+    /// `x-csrf-token`, `x-api-key`..., which a replay may need too.
+    pub headers: BTreeMap<EndpointKey, BTreeSet<String>>,
+    /// WebSocket URLs each identity's page opened (recorded, never connected).
+    pub websockets: BTreeMap<IdentityId, BTreeSet<String>>,
+    /// Pages and client-side routes each identity's browser showed.
+    pub pages: BTreeMap<IdentityId, BTreeSet<String>>,
+    /// How the browser phase went; `None` when it was not asked for.
+    pub summary: Option<super::browser::BrowserSummary>,
 }
 
 /// What the app calls itself (bounded): the words the JWT weak-secret check derives
@@ -192,6 +215,7 @@ const MAX_LINKS_SEEN: usize = 2000;
 const MAX_REFS: usize = 500;
 const MAX_CREATE_FORMS: usize = 20;
 const MAX_FORMS: usize = 100;
+const MAX_GRAPHQL: usize = 200;
 
 impl Inventory {
     /// Records that `identity` saw a create form on `page`.
@@ -238,6 +262,25 @@ impl Inventory {
             }
         }
         key
+    }
+
+    /// Adds a concrete URL of the endpoint `key` that its pattern alone would not give
+    /// (an API description's example `/reports/daily` for `/reports/{kind}`).
+    pub fn add_example(&mut self, key: &EndpointKey, url: Url) {
+        if let Some(ep) = self.endpoints.get_mut(key)
+            && !has_placeholder(&url)
+            && ep.examples.len() < MAX_EXAMPLES
+            && !ep.examples.contains(&url)
+        {
+            ep.examples.push(url);
+        }
+    }
+
+    /// Remembers a GraphQL operation a script sends (once, bounded).
+    pub fn add_graphql(&mut self, op: GraphqlOperation) {
+        if self.graphql.len() < MAX_GRAPHQL && !self.graphql.contains(&op) {
+            self.graphql.push(op);
+        }
     }
 
     pub fn observe(&mut self, key: &EndpointKey, obs: Observation) {

@@ -1,13 +1,15 @@
 //! Discovery: crawl as each identity, read scripts and the OpenAPI document, add seeds,
 //! and sweep the API so the inventory knows who reached what.
 
+pub mod browser;
 pub mod html;
 pub mod inventory;
 pub mod openapi;
 pub mod refs;
 pub mod scripts;
 
-use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, LazyLock};
 
 use futures_util::StreamExt;
@@ -15,7 +17,9 @@ use regex::Regex;
 use serde_json::Value;
 use url::Url;
 
-pub use inventory::{AppNames, Endpoint, Inventory, Markers, Observation, Origin, Param, SeenForm};
+pub use inventory::{
+    AppNames, BrowserFacts, Endpoint, Inventory, Markers, Observation, Origin, Param, SeenForm,
+};
 pub use refs::{ObjectRef, RefSource};
 
 use crate::auth::{Identities, Identity};
@@ -37,6 +41,8 @@ pub fn is_unsafe_path(path: &str) -> bool {
 
 /// Requests in flight per identity during the crawl (the HTTP layer caps the total).
 const CRAWL_PARALLEL: usize = 4;
+/// Client-side routes kept for the crawl (each identity visits them).
+const MAX_SCRIPT_PAGES: usize = 100;
 /// Concrete URLs swept per endpoint pattern and identity.
 const SWEEP_PER_PATTERN: usize = 2;
 
@@ -49,6 +55,62 @@ struct Crawl<'a> {
     listed: BTreeMap<(IdentityId, String), Vec<String>>,
     /// Marker values an anonymous answer showed: public, so no identity's private data.
     public_markers: BTreeSet<String>,
+    /// Concrete page routes of client-side routers, visited by every identity's crawl.
+    script_pages: BTreeSet<Url>,
+    /// The economy of requests: what one identity's answers prove for the others.
+    shared: Shared,
+}
+
+/// What discovery learns once for every identity, so it is not fetched five times.
+///
+/// A URL is public when anonymous and tenant A got the same answer, byte for byte (a
+/// page, a redirect, a 404; not a refusal): it does not depend on the session. Identities that hold no more than A
+/// (tenant B, the same role in another tenant; the low-privilege member) then skip it
+/// and take the links it showed; the admin, who may see more, still fetches it.
+/// Pages with a password form, as an anonymous visitor sees them, are sign-in and
+/// sign-up pages: a logged-in identity learns nothing there. The API description is
+/// read once.
+#[derive(Default)]
+struct Shared {
+    /// (status, body digest) of anonymous and of tenant A, per URL.
+    anonymous: HashMap<Url, (u16, u64)>,
+    tenant_a: HashMap<Url, (u16, u64)>,
+    /// Same-origin links (and scripts) of pages proven public.
+    public_links: HashMap<Url, Vec<Url>>,
+    sign_in_pages: HashSet<Url>,
+    /// The API description the crawl came across, with the URL that served it.
+    openapi: Option<(Url, Value)>,
+    /// Requests left out because another identity's answer decided them.
+    skipped: usize,
+    /// Concrete URLs the API description's own examples fill in, per route pattern:
+    /// the only ones swept as identities that saw no id of their own.
+    documented: HashMap<String, Vec<Url>>,
+}
+
+impl Shared {
+    fn digest(resp: &Response) -> (u16, u64) {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        resp.body.hash(&mut h);
+        (resp.status, h.finish())
+    }
+
+    fn is_public(&self, url: &Url) -> bool {
+        match (self.anonymous.get(url), self.tenant_a.get(url)) {
+            // A refusal (401, 403) or a throttled or broken answer says nothing of others.
+            (Some(anon), Some(a)) => {
+                anon == a && anon.0 < 500 && !matches!(anon.0, 401 | 403 | 407 | 429)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `identity` may skip `url` because others' answers decided it.
+    fn decided_for(&self, identity: IdentityId, url: &Url) -> bool {
+        let holds_no_more_than_a = matches!(identity, IdentityId::B | IdentityId::Member);
+        (identity != IdentityId::Anonymous && self.sign_in_pages.contains(url))
+            || (holds_no_more_than_a && self.is_public(url))
+            || self.openapi.as_ref().is_some_and(|(u, _)| u == url)
+    }
 }
 
 /// Runs discovery and returns the inventory.
@@ -60,6 +122,8 @@ pub async fn discover(http: &HttpLayer, identities: &Identities, config: &ScanCo
         scripts_seen: HashSet::new(),
         listed: BTreeMap::new(),
         public_markers: BTreeSet::new(),
+        script_pages: BTreeSet::new(),
+        shared: Shared::default(),
     };
     crawl.learn_markers(identities);
     crawl.profiles_seen_anonymously(identities).await;
@@ -71,8 +135,13 @@ pub async fn discover(http: &HttpLayer, identities: &Identities, config: &ScanCo
     for seed in &config.seeds {
         crawl.inventory.add(&seed.method, &seed.url, Origin::Seed);
     }
+    crawl.browse(identities).await;
     crawl.sweep(identities).await;
     crawl.drop_public_markers();
+    tracing::debug!(
+        skipped = crawl.shared.skipped,
+        "discovery requests another identity's answer decided"
+    );
     crawl.inventory
 }
 
@@ -87,7 +156,10 @@ impl Crawl<'_> {
             if let Some(cfg) = &id.config
                 && let crate::config::Login::Json { username, .. }
                 | crate::config::Login::Form { username, .. }
-                | crate::config::Login::Basic { username, .. } = &cfg.login
+                | crate::config::Login::Basic { username, .. }
+                | crate::config::Login::Supabase {
+                    email: username, ..
+                } = &cfg.login
             {
                 m.add(username);
             }
@@ -120,6 +192,7 @@ impl Crawl<'_> {
     /// credentials, does not show it too (a check URL that is a public page).
     async fn profiles_seen_anonymously(&mut self, identities: &Identities) {
         let anonymous = identities.anonymous();
+        let mut answers: HashMap<Url, Option<String>> = HashMap::new();
         for identity in identities.authenticated() {
             let Some(check) = identity.config.as_ref().and_then(|c| c.check.as_ref()) else {
                 continue;
@@ -127,12 +200,16 @@ impl Crawl<'_> {
             let Some(markers) = self.inventory.markers.get(&identity.id) else {
                 continue;
             };
-            let req = Request::get(check.url.clone()).anonymous();
-            let Ok(resp) = anonymous.send(self.http, req).await else {
-                continue;
-            };
-            if resp.is_success() {
-                let text = resp.text();
+            // Identities that share a check URL share its anonymous answer.
+            if !answers.contains_key(&check.url) {
+                let req = Request::get(check.url.clone()).anonymous();
+                let text = match anonymous.send(self.http, req).await {
+                    Ok(resp) if resp.is_success() => Some(resp.text().into_owned()),
+                    _ => None,
+                };
+                answers.insert(check.url.clone(), text);
+            }
+            if let Some(Some(text)) = answers.get(&check.url) {
                 self.public_markers.extend(
                     markers
                         .values
@@ -237,6 +314,21 @@ impl Crawl<'_> {
         resp: &Response,
     ) {
         let key = self.inventory.add(method, url, origin);
+        if method == "GET" {
+            match identity.id {
+                IdentityId::Anonymous => {
+                    self.shared
+                        .anonymous
+                        .insert(url.clone(), Shared::digest(resp));
+                }
+                IdentityId::A => {
+                    self.shared
+                        .tenant_a
+                        .insert(url.clone(), Shared::digest(resp));
+                }
+                _ => {}
+            }
+        }
         if let Some(created) = resp.header("location").and_then(|l| url.join(l).ok())
             && let Some(r) = refs::ref_in_path(&created, RefSource::Location)
         {
@@ -326,6 +418,14 @@ impl Crawl<'_> {
         let limits = &self.config.limits;
         let mut queue: VecDeque<(Url, usize)> =
             self.config.start.iter().map(|u| (u.clone(), 0)).collect();
+        // Seeded pages are visited like start pages, so what they link to is found too.
+        queue.extend(
+            self.config
+                .seeds
+                .iter()
+                .filter(|s| s.method == "GET" && !crate::model::has_placeholder(&s.url))
+                .map(|s| (s.url.clone(), 0)),
+        );
         if let Some(check) = identity.config.as_ref().and_then(|c| c.check.as_ref()) {
             queue.push_back((check.url.clone(), 0));
         }
@@ -334,93 +434,148 @@ impl Crawl<'_> {
         let mut scripts: Vec<Url> = Vec::new();
         // Links to other origins are never followed; a few are named in the report.
         let mut off_scope: BTreeSet<String> = BTreeSet::new();
-        while !queue.is_empty() && fetched < limits.max_pages {
-            let room = limits.max_pages - fetched;
-            let batch: Vec<(Url, usize)> = std::iter::from_fn(|| queue.pop_front())
-                .filter(|(u, _)| seen.insert(u.clone()) && self.allowed(u, identity))
-                .take(room.min(CRAWL_PARALLEL * 4))
-                .collect();
-            if batch.is_empty() {
-                continue;
-            }
-            fetched += batch.len();
-            let this = &*self;
-            let results: Vec<((Url, usize), Result<Response, String>)> =
-                futures_util::stream::iter(batch)
-                    .map(|(u, depth)| async move {
-                        let r = this
+        // Scripts are read after the pages that load them; the client-side routes they
+        // name are then visited too (once more at most: routes are found in scripts).
+        for round in 0..2 {
+            while !queue.is_empty() && fetched < limits.max_pages {
+                let room = limits.max_pages - fetched;
+                let mut batch: Vec<(Url, usize)> = Vec::new();
+                while batch.len() < room.min(CRAWL_PARALLEL * 4)
+                    && let Some((u, depth)) = queue.pop_front()
+                {
+                    if !seen.insert(u.clone()) || !self.allowed(&u, identity) {
+                        continue;
+                    }
+                    if self.shared.decided_for(identity.id, &u) {
+                        self.shared.skipped += 1;
+                        // A public page's links are this identity's links too.
+                        for link in self
+                            .shared
+                            .public_links
+                            .get(&u)
+                            .cloned()
+                            .unwrap_or_default()
+                        {
+                            self.inventory.saw_link(identity.id, &link);
+                            if depth < limits.max_depth {
+                                queue.push_back((link, depth + 1));
+                            }
+                        }
+                        continue;
+                    }
+                    batch.push((u, depth));
+                }
+                if batch.is_empty() {
+                    continue;
+                }
+                fetched += batch.len();
+                let this = &*self;
+                let results: Vec<((Url, usize), Result<Response, String>)> =
+                    futures_util::stream::iter(batch)
+                        .map(|(u, depth)| async move {
+                            let r = this
                             .fetch(
                                 identity,
                                 &u,
                                 "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
                             )
                             .await;
-                        ((u, depth), r)
-                    })
-                    .buffer_unordered(CRAWL_PARALLEL)
-                    .collect()
-                    .await;
-            for ((url, depth), resp) in results {
-                let resp = match resp {
-                    Ok(r) => r,
-                    Err(e) => {
-                        self.failed(e);
-                        continue;
-                    }
-                };
-                self.record(identity, "GET", &url, Origin::Crawl, &resp);
-                if resp.is_html() && resp.is_success() {
-                    self.inventory.pages.insert(url.to_string());
-                    let page = html::parse_page(&resp.url, &resp.text());
-                    self.add_page_names(&page);
-                    if page.parse_truncated {
-                        self.inventory.truncated.push(format!(
-                            "{url}: only the first {} KiB of the page were parsed",
-                            html::MAX_PARSE_BYTES / 1024
-                        ));
-                    }
-                    if page.links_truncated {
-                        self.inventory.truncated.push(format!(
-                            "{url}: links beyond {} were not followed",
-                            page.links.len()
-                        ));
-                    }
-                    for link in page.links {
-                        if self.http.scope().contains(&link) {
-                            self.inventory.saw_link(identity.id, &link);
-                            if let Some(r) = refs::ref_in_path(&link, RefSource::Link) {
-                                self.inventory.add_refs(identity.id, [r]);
+                            ((u, depth), r)
+                        })
+                        .buffer_unordered(CRAWL_PARALLEL)
+                        .collect()
+                        .await;
+                for ((url, depth), resp) in results {
+                    let resp = match resp {
+                        Ok(r) => r,
+                        Err(e) => {
+                            self.failed(e);
+                            continue;
+                        }
+                    };
+                    self.record(identity, "GET", &url, Origin::Crawl, &resp);
+                    if resp.is_html() && resp.is_success() {
+                        self.inventory.pages.insert(url.to_string());
+                        let page = html::parse_page(&resp.url, &resp.text());
+                        // Where a visitor was sent (`/app` -> `/login`), not what it asked for.
+                        if identity.is_anonymous() && page.forms.iter().any(|f| f.has_password()) {
+                            self.shared.sign_in_pages.insert(resp.url.clone());
+                        }
+                        if self.shared.is_public(&url) {
+                            let links = page
+                                .links
+                                .iter()
+                                .filter(|l| self.http.scope().contains(l))
+                                .cloned()
+                                .collect();
+                            self.shared.public_links.insert(url.clone(), links);
+                        }
+                        self.add_page_names(&page);
+                        if page.parse_truncated {
+                            self.inventory.truncated.push(format!(
+                                "{url}: only the first {} KiB of the page were parsed",
+                                html::MAX_PARSE_BYTES / 1024
+                            ));
+                        }
+                        if page.links_truncated {
+                            self.inventory.truncated.push(format!(
+                                "{url}: links beyond {} were not followed",
+                                page.links.len()
+                            ));
+                        }
+                        for link in page.links {
+                            if self.http.scope().contains(&link) {
+                                self.inventory.saw_link(identity.id, &link);
+                                if let Some(r) = refs::ref_in_path(&link, RefSource::Link) {
+                                    self.inventory.add_refs(identity.id, [r]);
+                                }
+                            } else if off_scope.len() < 5 {
+                                off_scope.insert(self.http.redactor().url(&link));
                             }
-                        } else if off_scope.len() < 5 {
-                            off_scope.insert(self.http.redactor().url(&link));
+                            if depth < limits.max_depth && self.http.scope().contains(&link) {
+                                queue.push_back((link, depth + 1));
+                            }
                         }
-                        if depth < limits.max_depth && self.http.scope().contains(&link) {
-                            queue.push_back((link, depth + 1));
+                        for form in &page.forms {
+                            self.add_form(identity.id, &resp.url, form);
+                            if form.is_create_form(&resp.url) {
+                                self.inventory.saw_create_form(identity.id, &resp.url);
+                            }
                         }
-                    }
-                    for form in &page.forms {
-                        self.add_form(identity.id, &resp.url, form);
-                        if form.is_create_form(&resp.url) {
-                            self.inventory.saw_create_form(identity.id, &resp.url);
+                        scripts.extend(page.scripts);
+                        for inline in &page.inline_scripts {
+                            self.add_script_facts(&resp.url, inline);
                         }
-                    }
-                    scripts.extend(page.scripts);
-                    for inline in &page.inline_scripts {
-                        self.add_script_facts(&resp.url, inline);
-                    }
-                } else if resp.is_success()
-                    && let Some(json) = resp.json()
-                {
-                    for name in manifest_names(&json) {
-                        self.inventory.app_names.add_declared(name);
-                    }
-                    for link in json_links(&resp.url, &json) {
-                        if self.http.scope().contains(&link) {
-                            self.inventory.add("GET", &link, Origin::Json);
+                    } else if resp.is_success()
+                        && let Some(json) = resp.json()
+                    {
+                        if openapi::is_openapi(&json) {
+                            self.shared.openapi.get_or_insert((resp.url.clone(), json));
+                            continue;
+                        }
+                        for name in manifest_names(&json) {
+                            self.inventory.app_names.add_declared(name);
+                        }
+                        for link in json_links(&resp.url, &json) {
+                            if self.http.scope().contains(&link) {
+                                self.inventory.add("GET", &link, Origin::Json);
+                            }
                         }
                     }
                 }
             }
+            self.read_scripts(identity, std::mem::take(&mut scripts))
+                .await;
+            let routes: Vec<Url> = self
+                .script_pages
+                .iter()
+                .filter(|u| !seen.contains(*u))
+                .cloned()
+                .collect();
+            if round == 1 || routes.is_empty() {
+                break;
+            }
+            queue.extend(routes.into_iter().map(|u| (u, 1)));
         }
         if !off_scope.is_empty() {
             let names: Vec<String> = off_scope.into_iter().collect();
@@ -436,13 +591,29 @@ impl Crawl<'_> {
                 identity.id, limits.max_pages
             ));
         }
-        self.read_scripts(identity, scripts).await;
     }
 
     fn add_script_facts(&mut self, base: &Url, source: &str) -> Vec<Url> {
         let facts = scripts::read_script(base, source);
         for name in &facts.names {
             self.inventory.app_names.add_bundle(name);
+        }
+        for page in &facts.pages {
+            if let Ok(u) = base.join(page)
+                && self.http.scope().contains(&u)
+                && !crate::model::has_placeholder(&u)
+                && self.script_pages.len() < MAX_SCRIPT_PAGES
+            {
+                self.script_pages.insert(u);
+            }
+        }
+        for op in facts.graphql {
+            if let Some(endpoint) = op.endpoint.as_deref().and_then(|e| base.join(e).ok())
+                && self.http.scope().contains(&endpoint)
+            {
+                self.inventory.add("POST", &endpoint, Origin::Script);
+            }
+            self.inventory.add_graphql(op);
         }
         for (method, path) in facts.paths {
             if let Ok(u) = base.join(&path)
@@ -498,8 +669,14 @@ impl Crawl<'_> {
         }
     }
 
-    /// Loads the API description from a well-known path (or a link the crawl found).
+    /// Loads the API description: the one the crawl came across, else from a link the
+    /// crawl found or a well-known path, read once (by the first identity allowed to).
     async fn find_openapi(&mut self, identities: &Identities) {
+        if let Some((url, doc)) = self.shared.openapi.take() {
+            self.add_operations(&url, &doc);
+            self.shared.openapi = Some((url, doc));
+            return;
+        }
         let mut candidates: Vec<Url> = self
             .inventory
             .endpoints()
@@ -532,37 +709,76 @@ impl Crawl<'_> {
                 let Some(doc) = resp.json().filter(openapi::is_openapi) else {
                     break;
                 };
-                for op in openapi::operations(&resp.url, &doc) {
-                    if !self.http.scope().contains(&op.url) {
-                        continue;
-                    }
-                    let key = self.inventory.add(&op.method, &op.url, Origin::OpenApi);
-                    if let Some(ep) = self.inventory.endpoints.get_mut(&key) {
-                        for p in op.params {
-                            if !ep.params.contains(&p) {
-                                ep.params.push(p);
-                            }
-                        }
-                        ep.body_example = ep.body_example.take().or(op.body_example);
-                        ep.requires_auth = op.requires_auth;
-                    }
-                }
-                self.inventory.openapi = Some(resp.url.to_string());
+                self.add_operations(&resp.url, &doc);
+                self.shared.openapi = Some((resp.url.clone(), doc));
                 return;
             }
         }
     }
 
+    /// The operations of an API description, each with the concrete URL its examples
+    /// fill in (a placeholder nothing fills stays a pattern, never requested as is).
+    fn add_operations(&mut self, doc_url: &Url, doc: &Value) {
+        let mut off_scope = 0usize;
+        for op in openapi::operations(doc_url, doc) {
+            if !self.http.scope().contains(&op.url) {
+                off_scope += 1;
+                continue;
+            }
+            let key = self.inventory.add(&op.method, &op.url, Origin::OpenApi);
+            if let Some(example) = op.example_url.filter(|u| self.http.scope().contains(u)) {
+                self.inventory.add_example(&key, example.clone());
+                let known = self
+                    .shared
+                    .documented
+                    .entry(key.pattern.clone())
+                    .or_default();
+                if known.len() < SWEEP_PER_PATTERN && !known.contains(&example) {
+                    known.push(example);
+                }
+            }
+            if let Some(ep) = self.inventory.endpoints.get_mut(&key) {
+                for p in op.params {
+                    if !ep.params.contains(&p) {
+                        ep.params.push(p);
+                    }
+                }
+                ep.body_example = ep.body_example.take().or(op.body_example);
+                ep.requires_auth = op.requires_auth;
+            }
+        }
+        if off_scope > 0 {
+            self.inventory.truncated.push(format!(
+                "{off_scope} operation(s) of the API description at {} name a server outside the scope; add its origin to target.origins to test them",
+                self.http.redactor().url(doc_url)
+            ));
+        }
+        self.inventory.openapi = Some(doc_url.to_string());
+    }
+
     /// Requests every safe (GET) endpoint as every identity, filling `{id}` with ids the
     /// identity itself saw listed, so the inventory knows who reached what.
+    /// Identities that hold no more than tenant A go last, so what anonymous and A
+    /// answered alike (see [`Shared`]) is not asked again.
     async fn sweep(&mut self, identities: &Identities) {
-        for pass in 0..2 {
+        let mut first: Vec<Arc<Identity>> = Vec::new();
+        let mut last: Vec<Arc<Identity>> = Vec::new();
+        for identity in identities.all() {
+            if matches!(identity.id, IdentityId::B | IdentityId::Member) {
+                last.push(Arc::clone(identity));
+            } else {
+                first.push(Arc::clone(identity));
+            }
+        }
+        for step in 0..4 {
+            let pass = step / 2;
+            let stage = if step % 2 == 0 { &first } else { &last };
             let mut work: Vec<(Arc<Identity>, Url, (String, String))> = Vec::new();
             for ep in self.inventory.endpoints.values() {
                 if ep.method != "GET" || ep.origins.iter().all(|o| *o == Origin::Crawl) {
                     continue;
                 }
-                for identity in identities.all() {
+                for identity in stage {
                     let visited: BTreeSet<&str> = ep
                         .observations
                         .iter()
@@ -576,12 +792,27 @@ impl Crawl<'_> {
                             .cloned()
                             .collect()
                     } else if pass == 1 && ep.has_path_id() {
-                        self.instantiate(&ep.pattern, identity.id)
+                        // Ids the identity saw first; else the API description's examples.
+                        let urls = self.instantiate(&ep.pattern, identity.id);
+                        if urls.is_empty() {
+                            self.shared
+                                .documented
+                                .get(&ep.pattern)
+                                .cloned()
+                                .unwrap_or_default()
+                        } else {
+                            urls
+                        }
                     } else {
                         Vec::new()
                     };
                     for u in urls {
-                        if !visited.contains(u.as_str()) && self.allowed(&u, identity) {
+                        if visited.contains(u.as_str()) || !self.allowed(&u, identity) {
+                            continue;
+                        }
+                        if self.shared.decided_for(identity.id, &u) {
+                            self.shared.skipped += 1;
+                        } else {
                             work.push((
                                 Arc::clone(identity),
                                 u,

@@ -119,6 +119,9 @@ pub struct OwnedObjects {
     /// Things a probe made that the scanner has no way to delete (an account a signup
     /// took), each with why: listed with the cleanup's leftovers.
     stranded: Mutex<Vec<String>>,
+    /// Markers of objects a probe tried to place by force (tenant or owner fields in the
+    /// body): wherever they show up, they are the scanner's doing, no evidence of a leak.
+    forced: Mutex<Vec<String>>,
 }
 
 /// A fresh marker: distinctive, lower-case, safe in slugs, URLs and JSON.
@@ -206,6 +209,23 @@ impl OwnedObjects {
     /// Everything recorded by [`OwnedObjects::strand`], one line each.
     pub fn stranded(&self) -> Vec<String> {
         self.stranded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Records, before the request goes out, that the object with `marker` may land
+    /// wherever its privileged fields put it (see [`OwnedObjects::forced_markers`]).
+    pub fn forcing(&self, marker: &str) {
+        self.forced
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(marker.to_string());
+    }
+
+    /// Markers of objects placed by force: rows carrying one are the scanner's own.
+    pub fn forced_markers(&self) -> Vec<String> {
+        self.forced
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
@@ -483,7 +503,7 @@ impl OwnedObjects {
     }
 
     /// Finds a freshly created object by its marker in the collection listing.
-    async fn find_in_list(
+    pub async fn find_in_list(
         &self,
         http: &HttpLayer,
         identity: &Identity,

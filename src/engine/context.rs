@@ -16,6 +16,8 @@ pub struct Context {
     pub http: HttpLayer,
     pub identities: Arc<Identities>,
     pub inventory: Arc<Inventory>,
+    /// Backends-as-a-service the app's client talks to (Supabase, Firebase).
+    pub backends: Arc<crate::families::baas::Backends>,
     pub config: Arc<ScanConfig>,
     pub catalog: Arc<ProbeCatalog>,
     /// The objects the scanner created; the only ones a probe may change or delete.

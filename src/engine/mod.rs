@@ -22,6 +22,7 @@ use crate::catalog::passive::PassiveScanner;
 use crate::catalog::{CatalogError, ProbeCatalog};
 use crate::config::ScanConfig;
 use crate::discover;
+use crate::families::baas::{self, detect::Detector};
 use crate::http::{HttpError, HttpLayer, HttpSettings, Redactor, Request, TlsProblem, labelled};
 use crate::model::ProbeRun;
 use crate::report::{IdentitySummary, InventoryCounts, Report, ReportInput};
@@ -85,7 +86,7 @@ pub fn load_catalog(config: &ScanConfig) -> Result<ProbeCatalog, CatalogError> {
 
 /// Runs a whole scan, phase after phase.
 pub async fn scan(
-    config: ScanConfig,
+    mut config: ScanConfig,
     events: Option<UnboundedSender<Event>>,
 ) -> Result<ScanResult, ScanError> {
     let started_at = time::OffsetDateTime::now_utc();
@@ -106,8 +107,12 @@ pub async fn scan(
         redactor.clone(),
     ));
     http.add_observer(passive.clone());
+    // Finds the backend the client talks to (Supabase, Firebase) in whatever the app's
+    // own origins serve, from the first request on.
+    let detector = Arc::new(Detector::new(config.scope.origins()));
+    http.add_observer(detector.clone());
 
-    let identities = Arc::new(connect_and_login(&http, &config, &events).await?);
+    let identities = Arc::new(connect_and_login(&http, &mut config, &detector, &events).await?);
     tracing::debug!(elapsed_ms = clock.elapsed().as_millis() as u64, "logged in");
 
     emit(&events, Event::Phase("discovery"));
@@ -117,6 +122,7 @@ pub async fn scan(
         elapsed_ms = clock.elapsed().as_millis() as u64,
         "discovered"
     );
+    let backends = Arc::new(baas::admit(&http, &config, &detector));
     let mut warnings: Vec<String> = inventory.truncated.clone();
     emit(&events, Event::Phase("canaries"));
     let owned = Arc::new(OwnedObjects::new());
@@ -133,6 +139,7 @@ pub async fn scan(
         http: http.clone(),
         identities,
         inventory: Arc::new(inventory),
+        backends,
         config: Arc::new(config),
         catalog,
         owned,
@@ -165,7 +172,9 @@ pub async fn scan(
             pages: ctx.inventory.pages.len() as u64,
             endpoints: ctx.inventory.endpoints.len() as u64,
             scripts: ctx.inventory.scripts.len() as u64,
+            browser: ctx.inventory.browser.summary.clone(),
         },
+        backends: ctx.backends.known.iter().map(backend_summary).collect(),
         warnings,
     });
     // The last line of defence: nothing the scan used as a credential leaves it.
@@ -184,13 +193,13 @@ pub async fn scan(
 /// every identity logs in.
 async fn connect_and_login(
     http: &HttpLayer,
-    config: &ScanConfig,
+    config: &mut ScanConfig,
+    detector: &Detector,
     events: &Option<UnboundedSender<Event>>,
 ) -> Result<Identities, ScanError> {
     emit(events, Event::Phase("connect"));
-    let identities = Identities::from_config(config);
-    identities
-        .anonymous()
+    let anonymous = crate::auth::Identity::anonymous();
+    anonymous
         .send(http, Request::get(config.target.clone()))
         .await
         .map_err(|e| {
@@ -207,6 +216,18 @@ async fn connect_and_login(
                 },
             }
         })?;
+    // A Supabase login may need the project the client names, found before it logs in.
+    labelled("login", baas::ready_logins(http, config, detector))
+        .await
+        .map_err(|detail| {
+            let identity = config
+                .identities
+                .iter()
+                .find(|i| i.login.kind() == "supabase")
+                .map_or(crate::model::IdentityId::A, |i| i.id);
+            ScanError::Login(AuthError::LoginFailed { identity, detail })
+        })?;
+    let identities = Identities::from_config(config);
     emit(events, Event::Phase("login"));
     labelled("login", identities.login_all(http)).await?;
     Ok(identities)
@@ -269,6 +290,27 @@ async fn probe_and_clean_up(
     // What no cleanup can remove (accounts a signup took), from every phase.
     warnings.extend(ctx.owned.stranded());
     (runs, warnings)
+}
+
+/// How the report names a backend (never its key's value).
+fn backend_summary(b: &baas::KnownBackend) -> crate::report::BackendSummary {
+    use baas::detect::Backend;
+    let key = match &b.backend {
+        Backend::Supabase(p) => p.key.as_ref().map(|k| k.kind.label().to_string()),
+        Backend::Firebase(p) => p.api_key.as_ref().map(|_| "web API key".to_string()),
+    };
+    crate::report::BackendSummary {
+        kind: b.backend.kind().to_string(),
+        origin: b
+            .origins
+            .first()
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default(),
+        found_in: b.backend.found_in().to_string(),
+        key,
+        in_scope: b.in_scope,
+        note: b.note.clone(),
+    }
 }
 
 fn identity_summaries(identities: &Identities) -> Vec<IdentitySummary> {

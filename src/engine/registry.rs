@@ -54,7 +54,7 @@ pub fn families() -> Vec<Box<dyn Family>> {
         Box::new(families::secrets::bundle::BundleFamily),
         Box::new(families::input::InputFamily),
         Box::new(families::input::mass::MassFamily),
-        // MERGE NOTE (issue 16): the supabase branch registers its family beside this one.
+        Box::new(families::baas::supabase::SupabaseFamily),
         Box::new(families::baas::firebase::FirebaseFamily),
     ]
 }

@@ -77,7 +77,11 @@ const SENSITIVE_KEYS: &[&str] = &[
 pub const DESCRIPTOR: Descriptor = Descriptor {
     name: "filtering",
     items: &[Item::ServerSideFiltering],
-    ids: &["filtering.cross-tenant-rows", "filtering.sensitive-field"],
+    ids: &[
+        "filtering.cross-tenant-rows",
+        "filtering.anonymous-list-rows",
+        "filtering.sensitive-field",
+    ],
     runs_last: false,
 };
 
@@ -350,7 +354,71 @@ async fn check_lists(ctx: &Context, tenants: &[&Identity], run: &mut ProbeRun) -
             }
         }
     }
+    for (url, _) in &collections {
+        if let Some(f) = anonymous_rows(ctx, tenants, url).await {
+            leaks += 1;
+            run.findings.push(f);
+        }
+        run.checks += 1;
+    }
     leaks
+}
+
+/// A collection listed with no credentials at all: when the answer carries private
+/// markers of every tenant, the server filters nothing by caller. (One tenant's marker
+/// alone may be a public profile, and the missing session check is item 2's finding.)
+async fn anonymous_rows(ctx: &Context, tenants: &[&Identity], url: &Url) -> Option<Finding> {
+    let resp = ctx
+        .identities
+        .anonymous()
+        .send(
+            &ctx.http,
+            Request::get(url.clone()).header("Accept", "application/json"),
+        )
+        .await
+        .ok()
+        .filter(|r| r.is_success())?;
+    let text = without_forced_rows(&resp.text(), &ctx.owned.forced_markers());
+    let mut shown: Vec<(IdentityId, String)> = Vec::new();
+    for t in tenants {
+        let markers = ctx
+            .inventory
+            .markers
+            .get(&t.id)
+            .cloned()
+            .unwrap_or_default();
+        shown.push((t.id, markers.found_in(&text)?.to_string()));
+    }
+    let location = Location {
+        method: "GET".into(),
+        url: ctx.http.redactor().url(url),
+    };
+    let which: Vec<String> = shown
+        .iter()
+        .map(|(id, m)| format!("{id}'s `{m}`"))
+        .collect();
+    let detail = format!(
+        "{} listed with no credentials carries the private markers of every tenant ({}): \
+         the server returns all tenants' rows to anyone and filters nothing by caller.",
+        location.url,
+        which.join(", ")
+    );
+    let first = shown.first().map(|(_, m)| m.clone());
+    let f = Finding::builder(Item::ServerSideFiltering, "filtering.anonymous-list-rows")
+        .rated(Severity::Critical, Confidence::Confirmed)
+        .title("A list shows every tenant's rows to anonymous visitors")
+        .detail(detail)
+        .at(location)
+        .evidence(
+            ctx.http
+                .evidence("the anonymous visitor lists it", &resp, first.as_deref()),
+        )
+        .remediation(
+            "Require a session on the list and filter its query by the caller's tenant on \
+             the server (in a policy or row-level security, not only in the UI).",
+        )
+        .build();
+    Some(f)
 }
 
 /// The collection as listed, with an oversized page when it takes a page size, and with
@@ -394,7 +462,8 @@ fn cross_tenant_rows(
         .get(&other.id)
         .cloned()
         .unwrap_or_default();
-    let m = markers.found_in(&resp.text())?;
+    let text = without_forced_rows(&resp.text(), &ctx.owned.forced_markers());
+    let m = markers.found_in(&text)?;
     let location = Location {
         method: "GET".into(),
         url: ctx.http.redactor().url(url),
@@ -423,6 +492,41 @@ fn cross_tenant_rows(
         )
         .build();
     Some(f)
+}
+
+/// `text` without the rows of objects the scanner placed by force (their markers in
+/// `forced`): a row a mass-assignment probe put into another tenant lists there by
+/// the probe's doing, not the server's. JSON rows are array elements; other text loses
+/// the lines that carry such a marker.
+fn without_forced_rows(text: &str, forced: &[String]) -> String {
+    let carries = |t: &str| forced.iter().any(|m| t.contains(m.as_str()));
+    if !carries(text) {
+        return text.to_string();
+    }
+    fn prune(v: &mut Value, carries: &dyn Fn(&str) -> bool, depth: usize) {
+        if depth > 12 {
+            return;
+        }
+        match v {
+            Value::Array(rows) => {
+                rows.retain(|r| !carries(&r.to_string()));
+                rows.iter_mut().for_each(|r| prune(r, carries, depth + 1));
+            }
+            Value::Object(m) => m.values_mut().for_each(|r| prune(r, carries, depth + 1)),
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(mut json) => {
+            prune(&mut json, &carries, 0);
+            json.to_string()
+        }
+        Err(_) => text
+            .lines()
+            .filter(|l| !carries(l))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
 }
 
 /// Each identity's own profile and its canaries are JSON the UI renders too: checked
@@ -528,6 +632,22 @@ mod tests {
         fn foreign(&self, _: &serde_json::Map<String, Value>) -> bool {
             true
         }
+    }
+
+    #[test]
+    fn rows_the_scanner_placed_by_force_are_not_evidence() {
+        let forced = vec!["prodready-canary-00000000abcd".to_string()];
+        let list = json!({"data": [
+            {"id": 1, "title": "B's own", "user_created": "u-b"},
+            {"id": 2, "title": "prodready-canary-00000000abcd", "user_created": "u-a"}
+        ]})
+        .to_string();
+        let kept = without_forced_rows(&list, &forced);
+        assert!(kept.contains("u-b") && !kept.contains("u-a"), "{kept}");
+        // Nothing forced, or no forced row: unchanged.
+        assert_eq!(without_forced_rows(&list, &[]), list);
+        let html = "<li>B's own u-b</li>\n<li>prodready-canary-00000000abcd u-a</li>";
+        assert_eq!(without_forced_rows(html, &forced), "<li>B's own u-b</li>");
     }
 
     #[test]

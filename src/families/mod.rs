@@ -13,7 +13,7 @@
 //! | 9 transaction integrity | [`transactions`] |
 //! | 10 audit logging | [`audit`] |
 //! | 11 error handling | [`errors`] (and the catalog's `errors` signatures) |
-//! | 1, 5 on a Firebase backend | [`baas::firebase`] |
+//! | 1, 2, 5, 7 on a backend-as-a-service | [`baas`] (Supabase, Firebase) |
 //!
 //! Each family declares a `DESCRIPTOR` (see [`crate::engine::Descriptor`]).
 

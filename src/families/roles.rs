@@ -192,6 +192,9 @@ enum Verdict {
     /// The config declares the route admin-only and nothing shows it is public or the
     /// member's own.
     Declared,
+    /// Only the admin's own UI links it, and the member gets the admin's view of it:
+    /// evidence that it is meant for the admin, not proof (a warning).
+    AdminUi,
     /// The anonymous visitor gets the same answer.
     Public,
     /// It shows the member its own data and none of the admin's.
@@ -208,6 +211,8 @@ struct Answers<'a> {
     admin_markers: &'a Markers,
     member_markers: &'a Markers,
     declared: bool,
+    /// The admin's answer, when only the admin's pages link the route.
+    admin_ui: Option<&'a str>,
 }
 
 /// Judges a member's 2xx to an admin read: the admin's private data (markers the member
@@ -238,6 +243,12 @@ fn judge(a: &Answers) -> Verdict {
     }
     if a.declared {
         return Verdict::Declared;
+    }
+    // A route only the admin's UI offers, served to the member as the admin sees it.
+    if let Some(admin) = a.admin_ui
+        && similarity(admin, a.member) >= 0.9
+    {
+        return Verdict::AdminUi;
     }
     Verdict::NoEvidence
 }
@@ -285,12 +296,14 @@ async fn replay_read(
     let markers = |id: IdentityId| ctx.inventory.markers.get(&id).cloned().unwrap_or_default();
     let (admin_markers, member_markers) = (markers(IdentityId::Admin), markers(IdentityId::Member));
     let (member_text, anonymous_text) = (as_member.text(), as_anonymous.as_ref().map(|r| r.text()));
+    let admin_text = as_admin.text();
     let verdict = judge(&Answers {
         member: &member_text,
         anonymous: anonymous_text.as_deref(),
         admin_markers: &admin_markers,
         member_markers: &member_markers,
         declared: declared(ctx, "GET", &url),
+        admin_ui: linked_only_for_admin.then_some(&admin_text),
     });
     let path = url.path();
     let (why, confidence, marker) = match verdict {
@@ -303,6 +316,12 @@ async fn replay_read(
         Verdict::Declared => (
             "although the config declares it admin-only (`roles.admin_only`)",
             Confidence::Firm,
+            None,
+        ),
+        Verdict::AdminUi => (
+            "as the admin sees it, although only the admin's pages link to it (a warning: \
+             declare the route in roles.admin_only to make it a failure, or allow it)",
+            Confidence::Tentative,
             None,
         ),
         Verdict::Public => {
@@ -327,6 +346,11 @@ async fn replay_read(
         method: "GET".into(),
         url: ctx.http.redactor().url(&url),
     };
+    let enforcement = if confidence == Confidence::Tentative {
+        "the admin role may not be enforced on the server"
+    } else {
+        "the admin role is not enforced on the server"
+    };
     let ui_hides = if linked_only_for_admin {
         " The admin's pages link to it and the member's do not: \
          the UI hides it, the server does not refuse it."
@@ -334,7 +358,7 @@ async fn replay_read(
         ""
     };
     let detail = format!(
-        "{} answers the member {} {why}; the admin role is not enforced on the server.{ui_hides}",
+        "{} answers the member {} {why}; {enforcement}.{ui_hides}",
         location.url, as_member.status,
     );
     let f = Finding::builder(Item::Authorization, "roles.member-reads-admin")
@@ -557,6 +581,7 @@ mod tests {
             admin_markers: &admin,
             member_markers: &member,
             declared: false,
+            admin_ui: None,
         };
         // Every user's own home page: alike by construction, the member's own data.
         let home = answers("<h1>Acme Inc</h1><p>Notes of membera</p>", None);
@@ -598,6 +623,25 @@ mod tests {
             ..answers(r#"{"revenue": 1234}"#, None)
         };
         assert_eq!(judge(&stats), Verdict::Declared);
+        // Only the admin's UI links it and the member gets the admin's view: a warning.
+        let report = r#"{"quarter":"Q3","signups":412,"churn":0.04}"#;
+        let ui_only = Answers {
+            admin_ui: Some(report),
+            ..answers(report, None)
+        };
+        assert_eq!(judge(&ui_only), Verdict::AdminUi);
+        // ...but not when the member's view differs (a trimmed page of its own), nor
+        // when anonymous visitors get it too.
+        let trimmed = Answers {
+            admin_ui: Some(report),
+            ..answers(r#"{"message":"Ask your admin for reports"}"#, None)
+        };
+        assert_eq!(judge(&trimmed), Verdict::NoEvidence);
+        let public = Answers {
+            admin_ui: Some(report),
+            ..answers(report, Some(report))
+        };
+        assert_eq!(judge(&public), Verdict::Public);
     }
 
     #[test]

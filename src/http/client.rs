@@ -196,7 +196,8 @@ impl Session {
 
 struct Inner {
     client: reqwest::Client,
-    scope: Scope,
+    /// Grows only through [`HttpLayer::admit_backend`].
+    scope: RwLock<Scope>,
     limiter: DefaultKeyedRateLimiter<String>,
     in_flight: Semaphore,
     settings: HttpSettings,
@@ -205,8 +206,6 @@ struct Inner {
     redactor: Redactor,
     observers: RwLock<Vec<Arc<dyn Observer>>>,
     refused: Mutex<Vec<String>>,
-    /// Origins admitted during the scan (see [`HttpLayer::admit_origin`]).
-    admitted: RwLock<Vec<url::Origin>>,
 }
 
 /// The one client layer. Cheap to clone.
@@ -249,7 +248,7 @@ impl HttpLayer {
         Ok(HttpLayer {
             inner: Arc::new(Inner {
                 client,
-                scope,
+                scope: RwLock::new(scope),
                 limiter: RateLimiter::keyed(quota),
                 in_flight: Semaphore::new(settings.concurrency.max(1)),
                 settings,
@@ -258,49 +257,35 @@ impl HttpLayer {
                 redactor,
                 observers: RwLock::new(Vec::new()),
                 refused: Mutex::new(Vec::new()),
-                admitted: RwLock::new(Vec::new()),
             }),
         })
     }
 
-    pub fn scope(&self) -> &Scope {
-        &self.inner.scope
+    /// The scope as of now (backends join it as they are detected).
+    pub fn scope(&self) -> Scope {
+        self.inner
+            .scope
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
-    /// MERGE NOTE (issue 16 scope): admits the origin of `url` for the rest of the scan.
-    /// Only for a backend origin detected in the app's own client code (a Firebase
-    /// `databaseURL`, the Google API host its web config implies); the caller names it
-    /// in the report. Excluded path prefixes still apply.
-    pub fn admit_origin(&self, url: &Url) {
-        let origin = url.origin();
-        if !origin.is_tuple() {
-            return;
-        }
-        let mut admitted = self
-            .inner
-            .admitted
+    /// Lets requests reach a backend origin the app's client talks to (see
+    /// [`Scope::admit_backend`]); the only way the scope grows during a scan.
+    pub fn admit_backend(&self, url: &Url) -> Result<bool, ScopeError> {
+        self.inner
+            .scope
             .write()
-            .unwrap_or_else(|e| e.into_inner());
-        if !admitted.contains(&origin) {
-            admitted.push(origin);
-        }
+            .unwrap_or_else(|e| e.into_inner())
+            .admit_backend(url)
     }
 
-    /// The configured scope plus the admitted origins.
-    pub fn in_scope(&self, url: &Url) -> Result<(), ScopeError> {
-        match self.inner.scope.check(url) {
-            Err(ScopeError::OtherOrigin { .. })
-                if self
-                    .inner
-                    .admitted
-                    .read()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .contains(&url.origin()) =>
-            {
-                Ok(())
-            }
-            other => other,
-        }
+    fn check_scope(&self, url: &Url) -> Result<(), ScopeError> {
+        self.inner
+            .scope
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .check(url)
     }
 
     pub fn redactor(&self) -> &Redactor {
@@ -355,7 +340,7 @@ impl HttpLayer {
         let mut body = request.body.clone();
         let mut redirects = Vec::new();
         loop {
-            self.in_scope(&url).map_err(|e| self.refuse(e))?;
+            self.check_scope(&url).map_err(|e| self.refuse(e))?;
             let mut response = self
                 .hop(session, &request, &method, &url, body.as_ref())
                 .await?;
@@ -369,7 +354,7 @@ impl HttpLayer {
                 // Report an off-scope Location even when redirects were not followed.
                 if let Some(loc) = response.header("location").and_then(|l| url.join(l).ok())
                     && response.is_redirect()
-                    && let Err(e) = self.in_scope(&loc)
+                    && let Err(e) = self.check_scope(&loc)
                 {
                     if request.follow_redirects {
                         self.refuse(e);
@@ -379,7 +364,7 @@ impl HttpLayer {
                 self.notify(&response);
                 return Ok(response);
             };
-            if let Err(e) = self.in_scope(&next) {
+            if let Err(e) = self.check_scope(&next) {
                 self.refuse(e);
                 response.blocked_redirect = Some(next);
                 response.redirects = redirects;

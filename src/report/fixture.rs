@@ -295,7 +295,9 @@ pub(crate) fn input() -> ReportInput {
             pages: 14,
             endpoints: 37,
             scripts: 6,
+            ..InventoryCounts::default()
         },
+        backends: vec![],
         warnings: vec![
             "scope guard refused: https://partner.example/ is outside the configured origins"
                 .into(),

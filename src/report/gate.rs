@@ -594,6 +594,7 @@ mod tests {
             attestation: None,
             identities: vec![],
             inventory: InventoryCounts::default(),
+            backends: vec![],
             warnings: vec![],
         })
     }

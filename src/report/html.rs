@@ -55,6 +55,7 @@ pub(super) fn render(report: &Report) -> String {
     scorecard(&mut out, report);
     baseline(&mut out, report);
     findings(&mut out, report);
+    backends(&mut out, report);
     probes(&mut out, report);
     out.push_str("</body>\n</html>\n");
     out
@@ -328,6 +329,54 @@ fn evidence(out: &mut String, e: &Evidence, open: bool) {
     out.push_str("</details>\n");
 }
 
+/// The backends the client talks to, and per table what each identity read and wrote.
+fn backends(out: &mut String, report: &Report) {
+    if report.backends.is_empty() {
+        return;
+    }
+    out.push_str("<h2>Backends</h2>\n<ul id=\"backends\">");
+    for b in &report.backends {
+        let reach = b.reach();
+        let _ = write!(
+            out,
+            "<li>{} <code>{}</code> (found in <code>{}</code>{}) · {}</li>",
+            esc(&b.kind),
+            esc(&b.origin),
+            esc(&b.found_in),
+            esc(&b
+                .key
+                .as_deref()
+                .map(|k| format!(", {k}"))
+                .unwrap_or_default()),
+            esc(&reach)
+        );
+    }
+    out.push_str("</ul>\n");
+    let tables: Vec<_> = report
+        .probes
+        .iter()
+        .flat_map(|p| p.tables.iter().map(move |t| (p, t)))
+        .collect();
+    if tables.is_empty() {
+        return;
+    }
+    out.push_str("<table id=\"tables\">\n<thead><tr><th>Probe</th><th>Table</th><th>Rows read</th><th>Writes on canaries</th><th>Cleaned up</th></tr></thead>\n<tbody>\n");
+    for (p, t) in tables {
+        let [reads, writes, cleanup] = super::table_row(t);
+        let _ = writeln!(
+            out,
+            "<tr><td><code>{}</code></td><td>{} <code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&p.probe),
+            esc(&t.kind),
+            esc(&t.name),
+            esc(&reads),
+            esc(&writes),
+            esc(&cleanup)
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
 fn probes(out: &mut String, report: &Report) {
     out.push_str("<h2>What ran</h2>\n<table id=\"probes\">\n<thead><tr><th>Probe</th><th>Item</th><th>State</th><th>Checks</th><th>Notes</th></tr></thead>\n<tbody>\n");
     for p in &report.probes {
@@ -351,22 +400,6 @@ fn probes(out: &mut String, report: &Report) {
         );
     }
     out.push_str("</tbody>\n</table>\n");
-    let firebase = super::firebase::rows(report);
-    if !firebase.is_empty() {
-        out.push_str("<h2>Firebase backend</h2>\n<table id=\"firebase\">\n<thead><tr><th>Service</th><th>Path or collection</th><th>Reads</th><th>Canary writes</th><th>Cleanup</th></tr></thead>\n<tbody>\n");
-        for r in firebase {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&r.service),
-                esc(&r.name),
-                esc(&r.reads),
-                esc(&r.writes),
-                esc(&r.cleanup)
-            );
-        }
-        out.push_str("</tbody>\n</table>\n");
-    }
     if !report.warnings.is_empty() {
         out.push_str("<h2>Scan warnings</h2>\n<ul>");
         for w in &report.warnings {

@@ -101,21 +101,7 @@ pub(super) fn render(report: &Report) -> String {
         }
     }
 
-    let firebase = super::firebase::rows(report);
-    if !firebase.is_empty() {
-        out.push_str("\n### Firebase backend\n\n| Service | Path or collection | Reads | Canary writes | Cleanup |\n|---|---|---|---|---|\n");
-        for r in firebase {
-            let _ = writeln!(
-                out,
-                "| {} | `{}` | {} | {} | {} |",
-                r.service,
-                code(&r.name),
-                cell(&r.reads),
-                cell(&r.writes),
-                cell(&r.cleanup)
-            );
-        }
-    }
+    backends(&mut out, report);
 
     let expired: Vec<_> = report
         .suppressions
@@ -135,6 +121,51 @@ pub(super) fn render(report: &Report) -> String {
         }
     }
     out
+}
+
+/// The backends the client talks to, and per table what each identity read and wrote.
+fn backends(out: &mut String, report: &Report) {
+    if report.backends.is_empty() {
+        return;
+    }
+    out.push_str("\n### Backends\n\n");
+    for b in &report.backends {
+        let reach = b.reach();
+        let _ = writeln!(
+            out,
+            "- {} `{}` (found in `{}`{}) · {}",
+            b.kind,
+            code(&b.origin),
+            code(&b.found_in),
+            b.key
+                .as_deref()
+                .map(|k| format!(", {k}"))
+                .unwrap_or_default(),
+            cell(&reach)
+        );
+    }
+    let tables: Vec<_> = report
+        .probes
+        .iter()
+        .flat_map(|p| p.tables.iter().map(move |t| (p, t)))
+        .collect();
+    if tables.is_empty() {
+        return;
+    }
+    out.push_str("\n| Probe | Table | Rows read | Writes on canaries | Cleaned up |\n|---|---|---|---|---|\n");
+    for (p, t) in tables {
+        let [reads, writes, cleanup] = super::table_row(t);
+        let _ = writeln!(
+            out,
+            "| `{}` | {} `{}` | {} | {} | {} |",
+            p.probe,
+            t.kind,
+            code(&t.name),
+            cell(&reads),
+            cell(&writes),
+            cell(&cleanup)
+        );
+    }
 }
 
 fn status(s: Status) -> &'static str {

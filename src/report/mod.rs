@@ -4,7 +4,6 @@
 //! with [`Report::redact_with`], and hands it to [`render`]. Every renderer reads the
 //! same model, so the formats cannot disagree about a verdict.
 
-mod firebase;
 pub mod gate;
 mod group;
 mod html;
@@ -19,9 +18,9 @@ mod table;
 
 pub use group::{Grouping, MAX_LOCATIONS, MAX_MERGED_EVIDENCE, grouping};
 pub use model::{
-    BaselineReport, BaselineState, FixedFinding, Gate, IdentitySummary, InventoryCounts,
-    ItemReport, ProbeReport, ProbeState, Report, ReportError, ReportInput, SCHEMA_ID,
-    SuppressionReport, SuppressionState, Tool,
+    BackendSummary, BaselineReport, BaselineState, FixedFinding, Gate, IdentitySummary,
+    InventoryCounts, ItemReport, ProbeReport, ProbeState, Report, ReportError, ReportInput,
+    SCHEMA_ID, SuppressionReport, SuppressionState, Tool,
 };
 
 /// An output format for a [`Report`].
@@ -122,3 +121,28 @@ pub fn render(report: &Report, format: Format, style: &Style) -> String {
 
 #[cfg(test)]
 pub(crate) mod fixture;
+
+/// One table of a backend as a report row: rows read per identity (`anonymous 0 · a 2 ·
+/// b 2`, `refused` for a refused read, with other users' rows in parentheses), the
+/// writes tried, and the cleanup, each one line.
+pub(crate) fn table_row(t: &crate::model::TableCheck) -> [String; 3] {
+    let reads: Vec<String> = t
+        .reads
+        .iter()
+        .map(|r| {
+            let rows = r.rows.map_or("refused".to_string(), |n| n.to_string());
+            let others = if r.others > 0 {
+                format!(" ({} of other users)", r.others)
+            } else {
+                String::new()
+            };
+            format!("{} {rows}{others}", r.identity)
+        })
+        .collect();
+    let writes: Vec<String> = t
+        .writes
+        .iter()
+        .map(|w| format!("{} {}: {}", w.identity, w.action, w.outcome))
+        .collect();
+    [reads.join(" · "), writes.join("; "), t.cleanup.join("; ")]
+}

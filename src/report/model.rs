@@ -12,7 +12,7 @@ use crate::model::Finding;
 use crate::model::IdentityId;
 use crate::model::RunState;
 use crate::model::{Attestation, Item, Status};
-use crate::model::{FirebaseTarget, PairReplay, ProbeRun};
+use crate::model::{PairReplay, ProbeRun};
 
 /// The schema id every v1 report carries in its `schema` field.
 pub const SCHEMA_ID: &str = "prodready.report/v1";
@@ -43,6 +43,10 @@ pub struct Report {
     pub identities: Vec<IdentitySummary>,
     /// What discovery found to probe.
     pub inventory: InventoryCounts,
+    /// Backends-as-a-service the app's client talks to (Supabase, Firebase), and
+    /// whether the scan reached them; absent when none was detected or configured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backends: Vec<BackendSummary>,
     /// Exactly 12, in checklist order.
     pub items: Vec<ItemReport>,
     /// One per problem: a probe's instances on many routes grouped where its family
@@ -229,10 +233,10 @@ pub struct ProbeReport {
     /// and where their ids came from (tenant isolation).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replays: Vec<PairReplay>,
-    /// Per Firebase path, collection or bucket: reads as each identity, canary writes
-    /// tried, and what was cleaned up.
+    /// Per table or collection of a backend-as-a-service: rows read as each identity,
+    /// writes tried on canaries, and what was cleaned up.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub firebase: Vec<FirebaseTarget>,
+    pub tables: Vec<crate::model::TableCheck>,
 }
 
 /// Whether a probe run could do its work; [`RunState`] without its payload.
@@ -272,8 +276,41 @@ pub struct IdentitySummary {
     pub status: String,
 }
 
+/// A backend the app's client talks to, as the report names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackendSummary {
+    /// `supabase` or `firebase`.
+    pub kind: String,
+    /// The backend's origin (`https://abcd.supabase.co`).
+    pub origin: String,
+    /// Where it was found: a script or page URL, or `config`.
+    pub found_in: String,
+    /// The client key's kind (`anon key (JWT, role anon)`), never its value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Whether the scan sent requests to it.
+    pub in_scope: bool,
+    /// Why not, when it stayed out of scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl BackendSummary {
+    /// Whether the scan reached it, for people: `scanned` or `not scanned: why`.
+    pub fn reach(&self) -> String {
+        if self.in_scope {
+            "scanned".to_string()
+        } else {
+            format!(
+                "not scanned: {}",
+                self.note.as_deref().unwrap_or("out of scope")
+            )
+        }
+    }
+}
+
 /// Counts of what discovery found.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InventoryCounts {
     /// HTML pages crawled.
     pub pages: u64,
@@ -281,6 +318,9 @@ pub struct InventoryCounts {
     pub endpoints: u64,
     /// Scripts and chunks fetched.
     pub scripts: u64,
+    /// How discovery through a real browser went, when `discovery.browser` asked for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<crate::model::BrowserSummary>,
 }
 
 /// The release gate: passed unless an item failed or a probe errored.
@@ -315,6 +355,8 @@ pub struct ReportInput {
     pub identities: Vec<IdentitySummary>,
     /// What discovery found.
     pub inventory: InventoryCounts,
+    /// Backends the app's client talks to.
+    pub backends: Vec<BackendSummary>,
     /// Scan-level notices for the report's `warnings`.
     pub warnings: Vec<String>,
 }
@@ -349,6 +391,7 @@ impl Report {
             attestation,
             identities,
             inventory,
+            backends,
             warnings,
         } = input;
 
@@ -415,6 +458,7 @@ impl Report {
             },
             identities,
             inventory,
+            backends,
             items,
             findings,
             probes,
@@ -548,7 +592,7 @@ fn probe_report(run: &ProbeRun) -> ProbeReport {
         notes: run.notes.clone(),
         findings,
         replays: run.replays.clone(),
-        firebase: run.firebase.clone(),
+        tables: run.tables.clone(),
     }
 }
 
@@ -623,6 +667,7 @@ mod tests {
             attestation: None,
             identities: vec![],
             inventory: InventoryCounts::default(),
+            backends: vec![],
             warnings: vec![],
         }
     }

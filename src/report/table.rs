@@ -149,7 +149,7 @@ fn header(report: &Report) -> Vec<String> {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     let inv = &report.inventory;
-    vec![
+    let mut lines = vec![
         format!(
             "prodready {} scan of {} | {} | {} requests",
             report.tool.version,
@@ -162,7 +162,28 @@ fn header(report: &Report) -> Vec<String> {
             "discovered: {} pages, {} endpoints, {} scripts | started {started}",
             inv.pages, inv.endpoints, inv.scripts
         ),
-    ]
+    ];
+    if let Some(b) = &inv.browser {
+        lines.push(match b.status.as_str() {
+            "ran" => format!(
+                "browser: {} pages, API calls per identity {}, {} requests forwarded, {} blocked, {} writes held back",
+                b.pages,
+                b.api_calls
+                    .iter()
+                    .map(|(id, n)| format!("{id} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                b.forwarded,
+                b.blocked,
+                b.held_writes
+            ),
+            status => format!(
+                "browser: {status} ({})",
+                b.reason.as_deref().unwrap_or("no reason given")
+            ),
+        });
+    }
+    lines
 }
 
 fn scorecard(report: &Report, color: bool, width: u16) -> String {

@@ -86,6 +86,7 @@ async fn every_burst_is_bounded_and_paced_as_counted_at_the_server() {
         http,
         identities: Arc::new(identities),
         inventory: Arc::new(inventory),
+        backends: Arc::new(Default::default()),
         config: Arc::new(config),
         catalog: Arc::new(ProbeCatalog::builtin().expect("catalog")),
         owned: Arc::new(prodready::engine::canaries::OwnedObjects::new()),
@@ -344,8 +345,11 @@ async fn http_basic_identities_get_items_2_and_4_tested_and_never_leak() {
             )
         });
     assert!(login_burst.findings.is_empty(), "{login_burst:#?}");
+    // The burst met the limit (asserted above); the count proves it used accounts that
+    // do not exist and stayed bounded. Discovery now shares one cookie-audit login per
+    // route, so the failures before the limit trips are fewer than the old 10.
     assert!(
-        (10..=20).contains(&basic_attempts),
+        (5..=20).contains(&basic_attempts),
         "{basic_attempts} unknown-account Basic attempts"
     );
     let json = serde_json::to_string(&report).expect("report serialises");

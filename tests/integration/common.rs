@@ -21,6 +21,16 @@ pub async fn app_with_jwt_secret(flaws: &str, jwt_secret: &[u8]) -> Server {
     .expect("test app starts")
 }
 
+/// Starts the test app in a backend mode (`Backend::Supabase`...) with the named flaws.
+pub async fn app_in(backend: Option<testserver::Backend>, flaws: &str) -> Server {
+    testserver::spawn(Options {
+        backend,
+        ..options(flaws)
+    })
+    .await
+    .expect("test app starts")
+}
+
 fn options(flaws: &str) -> Options {
     Options {
         flaws: FlawSet::parse(flaws).expect("valid flaw list"),
@@ -52,21 +62,4 @@ pub fn passwords(server: &Server) -> Vec<String> {
         .iter()
         .map(|a| a.password.clone())
         .collect()
-}
-
-/// Starts the Firebase-style app (front end and backend on 127.0.0.1:0) with the named
-/// flaws.
-pub async fn firebase_app(flaws: &str) -> testserver::baas::firebase::FirebaseServer {
-    testserver::baas::firebase::spawn(testserver::baas::firebase::FirebaseOptions {
-        flaws: FlawSet::parse(flaws).expect("valid flaw list"),
-        ..Default::default()
-    })
-    .await
-    .expect("Firebase app starts")
-}
-
-/// The bundled Firebase demo config pointed at `server`.
-pub fn firebase_config(server: &testserver::baas::firebase::FirebaseServer) -> ScanConfig {
-    prodready::demo::firebase_config(server, &Overrides::default())
-        .expect("bundled Firebase config resolves")
 }

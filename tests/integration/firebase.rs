@@ -7,37 +7,56 @@ use std::net::{Ipv4Addr, SocketAddr};
 use prodready::config::{MapSource, Overrides, ProcessSource};
 use prodready::report::{Format, Style};
 
+use testserver::{Backend, Server};
+
 use crate::common;
 
-/// A backend the bundle names but the config does not, on a host that is neither
-/// Google's nor the target's, is never contacted; the report says why it was left.
+/// A backend the bundle names joins the scope as a backend origin (never as the app's),
+/// unless `target.forbid_origins` names it: then it gets no request and the report and
+/// the family's notes say why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_backend_neither_named_nor_on_a_firebase_host_is_never_contacted() {
-    let server = testserver::baas::firebase::spawn(testserver::baas::firebase::FirebaseOptions {
-        backend_listen: SocketAddr::new(Ipv4Addr::new(127, 0, 0, 2).into(), 0),
+async fn a_detected_backend_is_scanned_and_a_forbidden_one_gets_no_request() {
+    let server = testserver::spawn(testserver::Options {
+        backend: Some(Backend::Firebase),
+        backend_listen: Some(SocketAddr::new(Ipv4Addr::new(127, 0, 0, 2).into(), 0)),
         ..Default::default()
     })
     .await
     .expect("Firebase app starts");
+    let backend = server.backend_url().expect("a backend");
     // Google's hosts, which the detected project and bucket would imply, are pinned to a
     // closed loopback port: the test sends nothing off this machine.
-    let text = format!(
-        "[target]\nurl = \"{}\"\n[firebase]\nfirestore_url = \"http://127.0.0.1:9\"\nstorage_url = \"http://127.0.0.1:9\"\n",
-        server.base_url()
-    );
-    let config = prodready::config::from_text(&text, "t", &ProcessSource, &Overrides::default())
-        .expect("config resolves");
-    let report = common::scan(config).await;
-    let backend = server.backend_requests();
-    server.shutdown().await;
+    let config = |extra: &str| {
+        let text = format!(
+            "[target]\nurl = \"{}\"\n{extra}\n[firebase]\nfirestore_url = \"http://127.0.0.1:9\"\nstorage_url = \"http://127.0.0.1:9\"\n",
+            server.base_url()
+        );
+        prodready::config::from_text(&text, "t", &ProcessSource, &Overrides::default())
+            .expect("config resolves")
+    };
+    let report = common::scan(config(&format!("forbid_origins = [\"{backend}\"]"))).await;
+    let requests = server.backend_requests();
     assert!(
-        backend.is_empty(),
+        requests.is_empty(),
         "the backend got {} requests: {:?}",
-        backend.len(),
-        backend
+        requests.len(),
+        requests
             .iter()
             .map(|r| &r.path_and_query)
             .collect::<Vec<_>>()
+    );
+    let named = report
+        .backends
+        .iter()
+        .find(|b| b.kind == "firebase")
+        .unwrap_or_else(|| panic!("backend not named: {:?}", report.backends));
+    assert_eq!(named.origin, backend);
+    assert!(
+        named
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("target.forbid_origins")),
+        "{named:?}"
     );
     let notes: Vec<&String> = report
         .probes
@@ -51,21 +70,32 @@ async fn a_backend_neither_named_nor_on_a_firebase_host_is_never_contacted() {
             .any(|n| n.contains("databaseURL at http://127.0.0.2") && n.contains("not checked")),
         "{notes:?}"
     );
+
+    // Not forbidden: the database the bundle names is read (anonymously: no logins here).
+    let report = common::scan(config("")).await;
+    assert!(!server.backend_requests().is_empty());
+    let named = report.backends.iter().find(|b| b.kind == "firebase");
+    assert!(named.is_some_and(|b| b.in_scope), "{:?}", report.backends);
+    server.shutdown().await;
 }
 
 /// Every write the scan sent is a sign-in or targets a canary it created, and the
 /// users' data is exactly as it was, even where the rules let b write.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_touch_only_the_scanners_canaries() {
-    let server = common::firebase_app("firestore-any-user-writes").await;
-    let rtdb = server.rtdb();
-    let notes = server.firestore_ids("notes");
-    let profiles = server.firestore_ids("profiles");
-    let report = common::scan(common::firebase_config(&server)).await;
+    let server = common::app_in(Some(Backend::Firebase), "firestore-any-user-writes").await;
+    let rtdb = server.firebase_rtdb();
+    let notes = server.firebase_ids("notes");
+    let profiles = server.firebase_ids("profiles");
+    let report = common::scan(common::config(&server)).await;
     let requests = server.backend_requests();
-    assert_eq!(server.rtdb(), rtdb, "the Realtime Database changed");
-    assert_eq!(server.firestore_ids("notes"), notes);
-    assert_eq!(server.firestore_ids("profiles"), profiles);
+    assert_eq!(
+        server.firebase_rtdb(),
+        rtdb,
+        "the Realtime Database changed"
+    );
+    assert_eq!(server.firebase_ids("notes"), notes);
+    assert_eq!(server.firebase_ids("profiles"), profiles);
     server.shutdown().await;
     let writes: Vec<&str> = requests
         .iter()
@@ -98,14 +128,18 @@ async fn writes_touch_only_the_scanners_canaries() {
 /// a report.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_keys_and_passwords_never_reach_a_report() {
-    let server = common::firebase_app("rtdb-any-user-reads,firestore-any-user-writes").await;
-    let report = common::scan(common::firebase_config(&server)).await;
+    let server = common::app_in(
+        Some(Backend::Firebase),
+        "rtdb-any-user-reads,firestore-any-user-writes",
+    )
+    .await;
+    let report = common::scan(common::config(&server)).await;
     let mut secrets: Vec<String> = server
         .accounts()
         .iter()
         .map(|a| a.password.clone())
         .collect();
-    secrets.push(server.api_key().to_string());
+    secrets.push(server.firebase_api_key().expect("an API key"));
     for r in server.backend_requests() {
         if let Some((_, token)) = r.path_and_query.split_once("auth=") {
             secrets.push(token.split('&').next().unwrap_or_default().to_string());
@@ -125,7 +159,7 @@ async fn tokens_keys_and_passwords_never_reach_a_report() {
             .any(|f| f.probe == "firebase.rtdb-cross-tenant-read"),
         "the flaw should give evidence with ?auth= URLs"
     );
-    // The per-target field validates against the committed schema.
+    // The per-target tables validate against the committed schema.
     let json = prodready::report::render(&report, Format::Json, &Style::plain());
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("../../schema/report-v1.json")).expect("schema is JSON");
@@ -137,10 +171,10 @@ async fn tokens_keys_and_passwords_never_reach_a_report() {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     assert!(
-        instance["probes"]
-            .as_array()
-            .is_some_and(|p| p.iter().any(|r| r["firebase"].is_array())),
-        "no probe run carries the firebase field"
+        instance["probes"].as_array().is_some_and(|p| p
+            .iter()
+            .any(|r| r["probe"] == "firebase" && r["tables"].is_array())),
+        "no firebase probe run carries tables"
     );
     for format in [Format::Json, Format::Markdown, Format::Html, Format::Sarif] {
         let text = prodready::report::render(&report, format, &Style::plain());
@@ -156,8 +190,8 @@ async fn tokens_keys_and_passwords_never_reach_a_report() {
 /// A login the backend refuses names the config key that fixes it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_api_key_or_password_names_its_fix() {
-    let server = common::firebase_app("none").await;
-    let mut vars: HashMap<String, String> = prodready::demo::firebase_env_for(&server);
+    let server = common::app_in(Some(Backend::Firebase), "none").await;
+    let mut vars: HashMap<String, String> = prodready::demo::env_for(&server);
     vars.insert(
         "PRODREADY_FIREBASE_API_KEY".into(),
         "AIzaNotTheKeyOfThisProject000000000000".into(),
@@ -169,7 +203,7 @@ async fn a_wrong_api_key_or_password_names_its_fix() {
         .expect("login fails")
         .to_string();
     assert!(err.contains("firebase.api_key"), "{err}");
-    vars = prodready::demo::firebase_env_for(&server);
+    vars = prodready::demo::env_for(&server);
     vars.insert("PRODREADY_B_PASSWORD".into(), "wrong-password".into());
     let err = prodready::engine::scan(config_with(&server, vars), None)
         .await
@@ -192,14 +226,11 @@ async fn a_wrong_api_key_or_password_names_its_fix() {
     assert!(err.contains("firebase.api_key"), "{err}");
 }
 
-fn config_with(
-    server: &testserver::baas::firebase::FirebaseServer,
-    vars: HashMap<String, String>,
-) -> prodready::config::ScanConfig {
-    let mut raw = prodready::config::parse(prodready::demo::FIREBASE_CONFIG, "firebase.toml")
+fn config_with(server: &Server, vars: HashMap<String, String>) -> prodready::config::ScanConfig {
+    let mut raw = prodready::config::parse(prodready::demo::FIREBASE_CONFIG, "scan-firebase.toml")
         .expect("bundled config parses");
     raw.target.url = server.base_url();
-    let backend = server.backend_url();
+    let backend = server.backend_url().expect("a backend");
     let f = raw.firebase.get_or_insert_with(Default::default);
     f.auth_url = Some(format!("{backend}/identitytoolkit.googleapis.com"));
     f.firestore_url = Some(backend.clone());

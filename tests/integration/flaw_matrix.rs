@@ -23,12 +23,23 @@ fn failing(report: &prodready::report::Report) -> Vec<Item> {
 /// not prove the probe works.
 const CAUGHT_BY: &[(&str, &str)] = &[
     ("login-sql-error", "errors.body-field-leak"),
+    ("credentials-in-bundle", "secrets.hardcoded-credentials"),
     (
         "cors-suffix-match",
         "cors.reflected-origin-with-credentials",
     ),
     ("static-csp-nonce", "headers.csp-static-nonce"),
     ("rolling-session-cookie", "cookies.session-without-httponly"),
+    ("rls-off-notes", "supabase.canary-writable-across-tenants"),
+    (
+        "rls-owner-only-on-select",
+        "supabase.rows-writable-in-another-users-name",
+    ),
+    ("public-bucket", "supabase.storage-readable-across-tenants"),
+    (
+        "service-role-key-in-bundle",
+        "supabase.service-key-in-client",
+    ),
 ];
 
 /// Scans running at once: each has its own app, so they do not disturb each other.
@@ -92,21 +103,10 @@ async fn each_flaw_fails_exactly_its_item() {
         let semaphore = semaphore.clone();
         scans.spawn(async move {
             let _slot = semaphore.acquire_owned().await.expect("semaphore open");
-            // A flaw of a backend-as-a-service app is scanned on that app.
-            let report = match flaw.backend() {
-                Some(testserver::Backend::Firebase) => {
-                    let server = common::firebase_app(flaw.name()).await;
-                    let report = common::scan(common::firebase_config(&server)).await;
-                    server.shutdown().await;
-                    report
-                }
-                None => {
-                    let server = common::app(flaw.name()).await;
-                    let report = common::scan(common::config(&server)).await;
-                    server.shutdown().await;
-                    report
-                }
-            };
+            // A flaw of a backend mode lives in that mode of the app.
+            let server = common::app_in(flaw.backend(), flaw.name()).await;
+            let report = common::scan(common::config(&server)).await;
+            server.shutdown().await;
             (flaw, item, report)
         });
     }
@@ -196,17 +196,54 @@ async fn hardened_app_fails_nothing_and_passes_probed_items() {
     );
 }
 
+/// Each backend mode, hardened, fails nothing and checks tables for the tenant pair.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hardened_firebase_app_fails_nothing_and_checks_collections_per_tenant_pair() {
-    let server = common::firebase_app("none").await;
-    let report = common::scan(common::firebase_config(&server)).await;
-    server.shutdown().await;
-    assert_eq!(
-        failing(&report),
-        Vec::<Item>::new(),
-        "hardened Firebase app: {:#?}",
-        report.items
-    );
+async fn hardened_backend_modes_fail_nothing_and_check_tables() {
+    for backend in testserver::Backend::ALL {
+        let server = common::app_in(Some(*backend), "none").await;
+        let report = common::scan(common::config(&server)).await;
+        server.shutdown().await;
+        assert_eq!(
+            failing(&report),
+            Vec::<Item>::new(),
+            "hardened {} mode: {:#?}",
+            backend.name(),
+            report.items
+        );
+        let tables: Vec<_> = report
+            .probes
+            .iter()
+            .filter(|p| p.item == Item::TenantIsolation)
+            .flat_map(|p| &p.tables)
+            .filter(|t| t.reads.iter().any(|r| r.rows.is_some()))
+            .collect();
+        assert!(
+            !tables.is_empty(),
+            "{}: no table checked for the tenant pair: {:#?}",
+            backend.name(),
+            report.probes
+        );
+        assert_eq!(
+            report.item(Item::TenantIsolation).map(|i| i.status),
+            Some(Status::Pass),
+            "{}",
+            backend.name()
+        );
+        assert!(report.gate.passed, "{}: {:?}", backend.name(), report.gate);
+        assert!(
+            report.backends.iter().any(|b| b.in_scope),
+            "{:?}",
+            report.backends
+        );
+        if *backend == testserver::Backend::Firebase {
+            firebase_checks_collections_per_tenant_pair(&report);
+        }
+    }
+}
+
+/// The Firebase mode, hardened: both of its items pass, the pair tried collections and
+/// paths, and every canary went away.
+fn firebase_checks_collections_per_tenant_pair(report: &prodready::report::Report) {
     for item in [Item::TenantIsolation, Item::ServerSideFiltering] {
         assert_eq!(
             report.item(item).map(|i| i.status),
@@ -215,14 +252,13 @@ async fn hardened_firebase_app_fails_nothing_and_checks_collections_per_tenant_p
             report.item(item)
         );
     }
-    assert!(report.gate.passed, "{:?}", report.gate);
     let run = report
         .probes
         .iter()
         .find(|p| p.probe == "firebase" && p.item == Item::TenantIsolation)
         .expect("the firebase family scored tenant isolation");
     let pair_checked: Vec<&str> = run
-        .firebase
+        .tables
         .iter()
         .filter(|t| {
             t.reads
@@ -242,14 +278,9 @@ async fn hardened_firebase_app_fails_nothing_and_checks_collections_per_tenant_p
         "{:?}",
         run.notes
     );
-    // Every canary went away.
-    for t in &run.firebase {
-        if t.writes.iter().any(|w| w.action == "create" && w.accepted) {
-            assert_eq!(
-                t.cleanup.as_deref(),
-                Some("removed by a, verified gone"),
-                "{t:?}"
-            );
+    for t in &run.tables {
+        if t.writes.iter().any(|w| w.action == "create" && w.changed) {
+            assert_eq!(t.cleanup, ["removed by a, verified gone"], "{t:?}");
         }
     }
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);

@@ -302,6 +302,7 @@ async fn context(config: ScanConfig) -> Context {
         http,
         identities: Arc::new(identities),
         inventory: Arc::new(Default::default()),
+        backends: Arc::new(Default::default()),
         config: Arc::new(config),
         catalog: Arc::new(ProbeCatalog::builtin().expect("catalog")),
         owned: Arc::new(OwnedObjects::new()),

@@ -2,8 +2,10 @@
 //! contract, and the HTTP layer's promises measured at the server.
 
 mod auth_rate_limit;
+mod browser;
 mod cli;
 mod common;
+mod discovery;
 mod errors;
 mod firebase;
 mod flaw_matrix;
@@ -22,5 +24,6 @@ mod recipes;
 mod redaction;
 mod report;
 mod secrets_and_input;
+mod supabase;
 mod tenant;
 mod tls;

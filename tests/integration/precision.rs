@@ -242,3 +242,347 @@ async fn signatures_judge_only_their_kind_of_response() {
         "{found:?}"
     );
 }
+
+/// A scan of `url` with extra `[target]` lines and one token identity per
+/// `(name, token)` (the token through the environment, as users pass it), each with
+/// `check = /api/me` when `check` is set.
+async fn scan_with_tokens(
+    url: &str,
+    target_extra: &str,
+    identities: &[(&str, &str)],
+    check: bool,
+) -> Report {
+    let var = |name: &str| format!("PRECISION_{}", name.to_ascii_uppercase());
+    let env = MapSource {
+        vars: identities
+            .iter()
+            .map(|(name, token)| (var(name), token.to_string()))
+            .collect(),
+        fallback: &ProcessSource,
+    };
+    let mut text =
+        format!("[target]\nurl = \"{url}\"\n{target_extra}[limits]\nrate = 2000\nmax_pages = 10\n");
+    for (name, _) in identities {
+        if check {
+            text.push_str(&format!(
+                "[identities.{name}]\ncheck = {{ url = \"/api/me\" }}\n"
+            ));
+        }
+        text.push_str(&format!(
+            "[identities.{name}.login]\nkind = \"token\"\ntoken = \"${{{}}}\"\n",
+            var(name)
+        ));
+    }
+    let config = prodready::config::from_text(&text, "precision.toml", &env, &Overrides::default())
+        .expect("config resolves");
+    crate::common::scan(config).await
+}
+
+/// A role scan of `url` with an admin (`token-admin`) and a member (`token-member`).
+async fn scan_roles(url: &str) -> Report {
+    scan_with_tokens(
+        url,
+        "start = [\"/home\"]\n",
+        &[("admin", "token-admin"), ("member", "token-member")],
+        false,
+    )
+    .await
+}
+
+/// A home page per caller that links `/reports` for the admin only; `/reports` serves
+/// any logged-in caller. `member_sees_link` puts the link on the member's page too.
+fn reports_app(member_sees_link: bool) -> Router {
+    let caller =
+        |headers: &HeaderMap| match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+            Some("Bearer token-admin") => Some("admin"),
+            Some("Bearer token-member") => Some("member"),
+            _ => None,
+        };
+    Router::new()
+        .route(
+            "/home",
+            get(move |headers: HeaderMap| async move {
+                let Some(who) = caller(&headers) else {
+                    return axum::http::StatusCode::UNAUTHORIZED.into_response();
+                };
+                let link = if who == "admin" || member_sees_link {
+                    "<a href=\"/reports\">Reports</a>"
+                } else {
+                    ""
+                };
+                axum::response::Html(format!(
+                    "<html><body><h1>Home of {who}</h1><a href=\"/home\">Home</a> {link}</body></html>"
+                ))
+                .into_response()
+            }),
+        )
+        .route(
+            "/reports",
+            get(move |headers: HeaderMap| async move {
+                if caller(&headers).is_none() {
+                    return axum::http::StatusCode::UNAUTHORIZED.into_response();
+                }
+                axum::Json(serde_json::json!({
+                    "quarter": "Q3", "revenue": 48210, "signups": 412, "churn": 0.04
+                }))
+                .into_response()
+            }),
+        )
+}
+
+/// What only the admin's own UI offers, served to the member as the admin sees it, is
+/// a warning on item 3 (evidence, not proof); offered to both, it is nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_only_the_admins_ui_offers_warns_when_the_member_reads_it() {
+    use prodready::model::{Item, Status};
+    let (url, task) = serve(reports_app(false)).await;
+    let hidden = scan_roles(&url).await;
+    task.abort();
+    let item = hidden.item(Item::Authorization).expect("item 3");
+    assert_eq!(item.status, Status::Warn, "{item:#?}");
+    assert!(
+        probes(&hidden)
+            .iter()
+            .any(|(p, u)| p == "roles.member-reads-admin" && u.ends_with("/reports")),
+        "{:#?}",
+        hidden.findings
+    );
+
+    let (url, task) = serve(reports_app(true)).await;
+    let shared = scan_roles(&url).await;
+    task.abort();
+    assert!(
+        !probes(&shared).iter().any(|(p, _)| p.starts_with("roles.")),
+        "a route both UIs offer is no role finding: {:#?}",
+        shared.findings
+    );
+}
+
+/// An API that takes `tenant_id` from a create's body, and (as Directus does) answers
+/// 204 when the caller cannot read what it just created.
+fn tenant_field_app() -> Router {
+    use axum::extract::{Path, State};
+    use serde_json::{Value, json};
+    use std::sync::{Arc, Mutex};
+    type Things = Arc<Mutex<Vec<Value>>>;
+    fn caller(headers: &HeaderMap) -> Option<(&'static str, &'static str)> {
+        match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+            Some("Bearer token-a") => Some(("u-a-7f3e", "t-a-19c2")),
+            Some("Bearer token-b") => Some(("u-b-4d81", "t-b-55e0")),
+            _ => None,
+        }
+    }
+    let things: Things = Arc::new(Mutex::new(vec![
+        json!({"id": 1, "title": "Roadmap", "tenant_id": "t-a-19c2", "user_created": "u-a-7f3e"}),
+        json!({"id": 2, "title": "Budget", "tenant_id": "t-b-55e0", "user_created": "u-b-4d81"}),
+    ]));
+    fn unauthorized() -> axum::response::Response {
+        axum::http::StatusCode::UNAUTHORIZED.into_response()
+    }
+    fn not_found() -> axum::response::Response {
+        axum::http::StatusCode::NOT_FOUND.into_response()
+    }
+    Router::new()
+        .route(
+            "/api/me",
+            get(move |headers: HeaderMap| async move {
+                let Some((user, tenant)) = caller(&headers) else {
+                    return unauthorized();
+                };
+                axum::Json(json!({"id": user, "email": format!("{user}@acme.example"), "tenant_id": tenant}))
+                    .into_response()
+            }),
+        )
+        .route(
+            "/api/things",
+            get(move |State(t): State<Things>, headers: HeaderMap| async move {
+                let Some((_, tenant)) = caller(&headers) else {
+                    return unauthorized();
+                };
+                let rows: Vec<Value> = t.lock().unwrap().iter().filter(|r| r["tenant_id"] == tenant).cloned().collect();
+                axum::Json(json!({"data": rows})).into_response()
+            })
+            .post(move |State(t): State<Things>, headers: HeaderMap, axum::Json(body): axum::Json<Value>| async move {
+                let Some((user, tenant)) = caller(&headers) else {
+                    return unauthorized();
+                };
+                let Some(title) = body["title"].as_str() else {
+                    return axum::http::StatusCode::BAD_REQUEST.into_response();
+                };
+                let placed = body["tenant_id"].as_str().unwrap_or(tenant).to_string();
+                let mut rows = t.lock().unwrap();
+                let id = rows.len() as u64 + 1;
+                let row = json!({"id": id, "title": title, "tenant_id": placed, "user_created": user});
+                rows.push(row.clone());
+                if placed == tenant {
+                    (axum::http::StatusCode::CREATED, axum::Json(json!({"data": row}))).into_response()
+                } else {
+                    axum::http::StatusCode::NO_CONTENT.into_response()
+                }
+            }),
+        )
+        .route(
+            "/api/things/{id}",
+            get(move |State(t): State<Things>, headers: HeaderMap, Path(id): Path<u64>| async move {
+                let Some((_, tenant)) = caller(&headers) else {
+                    return unauthorized();
+                };
+                let rows = t.lock().unwrap();
+                match rows.iter().find(|r| r["id"] == id && r["tenant_id"] == tenant) {
+                    Some(r) => axum::Json(json!({"data": r})).into_response(),
+                    None => not_found(),
+                }
+            })
+            .delete(move |State(t): State<Things>, headers: HeaderMap, Path(id): Path<u64>| async move {
+                let Some((_, tenant)) = caller(&headers) else {
+                    return unauthorized();
+                };
+                let mut rows = t.lock().unwrap();
+                let before = rows.len();
+                rows.retain(|r| !(r["id"] == id && r["tenant_id"] == tenant));
+                if rows.len() < before {
+                    axum::http::StatusCode::NO_CONTENT.into_response()
+                } else {
+                    not_found()
+                }
+            }),
+        )
+        .with_state(things)
+}
+
+/// A create that takes the tenant from its body put the scanner's object into tenant
+/// b: that is item 8's finding (the tenant field), not a list of b leaking a's rows,
+/// and the object is deleted as b.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_moved_by_a_tenant_field_is_no_list_leak_and_is_cleaned_up() {
+    use prodready::model::{Item, Status};
+    let (url, task) = serve(tenant_field_app()).await;
+    let report = scan_with_tokens(
+        &url,
+        "start = [\"/api/things\"]\n\
+         [[canaries]]\ncreate = \"/api/things\"\nbody = { title = \"{canary}\" }\n",
+        &[("a", "token-a"), ("b", "token-b")],
+        true,
+    )
+    .await;
+    let left: Vec<String> = {
+        let client = reqwest::Client::new();
+        let mut left = Vec::new();
+        for token in ["token-a", "token-b"] {
+            let body: serde_json::Value = client
+                .get(format!("{url}/api/things"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("list")
+                .json()
+                .await
+                .expect("json");
+            left.extend(
+                body["data"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| r["title"].as_str())
+                    .filter(|t| t.starts_with("prodready"))
+                    .map(String::from),
+            );
+        }
+        left
+    };
+    task.abort();
+    let found = probes(&report);
+    assert!(
+        found.iter().any(|(p, _)| p == "mass.tenant-field-accepted"),
+        "{:#?}",
+        report.findings
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(p, _)| p == "filtering.cross-tenant-rows"),
+        "the scanner's own moved object counted as a leak: {:#?}",
+        report.findings
+    );
+    assert_eq!(
+        report.item(Item::InputValidation).map(|i| i.status),
+        Some(Status::Fail)
+    );
+    assert!(left.is_empty(), "left in the app: {left:?}");
+}
+
+/// Items of two tenants, each row naming its owner's e-mail; anonymous visitors get
+/// every row when `open`, else only what a tenant chose to showcase (one row of a).
+fn anonymous_list_app(open: bool) -> Router {
+    use serde_json::json;
+    fn caller(headers: &HeaderMap) -> Option<&'static str> {
+        match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+            Some("Bearer token-a") => Some("ana.torres@acme.example"),
+            Some("Bearer token-b") => Some("bo.lindqvist@globex.example"),
+            _ => None,
+        }
+    }
+    let rows = || {
+        vec![
+            json!({"id": 1, "title": "Q3 plan", "owner": "ana.torres@acme.example"}),
+            json!({"id": 2, "title": "Payroll", "owner": "bo.lindqvist@globex.example"}),
+        ]
+    };
+    Router::new()
+        .route(
+            "/api/me",
+            get(|headers: HeaderMap| async move {
+                match caller(&headers) {
+                    Some(email) => axum::Json(json!({"email": email})).into_response(),
+                    None => axum::http::StatusCode::UNAUTHORIZED.into_response(),
+                }
+            }),
+        )
+        .route(
+            "/api/items",
+            get(move |headers: HeaderMap| async move {
+                let all = rows();
+                let shown: Vec<_> = match caller(&headers) {
+                    Some(email) => all.into_iter().filter(|r| r["owner"] == email).collect(),
+                    None if open => all,
+                    None => all.into_iter().take(1).collect(),
+                };
+                axum::Json(json!({"items": shown})).into_response()
+            }),
+        )
+}
+
+/// Every tenant's rows in an anonymous list fail item 5; one tenant's showcased row
+/// does not (a public profile is item 2's question at most).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anonymous_list_of_every_tenants_rows_fails_item_5() {
+    let scan = |url: String| async move {
+        scan_with_tokens(
+            &url,
+            "start = [\"/api/items\"]\n",
+            &[("a", "token-a"), ("b", "token-b")],
+            true,
+        )
+        .await
+    };
+    let (url, task) = serve(anonymous_list_app(true)).await;
+    let open = scan(url).await;
+    task.abort();
+    assert!(
+        probes(&open)
+            .iter()
+            .any(|(p, u)| p == "filtering.anonymous-list-rows" && u.ends_with("/api/items")),
+        "{:#?}",
+        open.findings
+    );
+    let (url, task) = serve(anonymous_list_app(false)).await;
+    let showcase = scan(url).await;
+    task.abort();
+    assert!(
+        !probes(&showcase)
+            .iter()
+            .any(|(p, _)| p.starts_with("filtering.")),
+        "{:#?}",
+        showcase.findings
+    );
+}

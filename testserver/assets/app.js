@@ -112,7 +112,13 @@
     }
   }
 
-  window.Ledgerline = { api: Api, config: config };
+  // The help drawer's troubleshooting texts, quoting what self-hosters see in their logs.
+  var HELP = {
+    migrations: "If the server log says 'SQLITE_ERROR: no such table: projects', run `ledgerline migrate` and restart.",
+    uploads: "A 'UNIQUE constraint failed: documents.slug' warning means a document with that title exists."
+  };
+
+  window.Ledgerline = { api: Api, config: config, help: HELP };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {

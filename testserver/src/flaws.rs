@@ -87,6 +87,9 @@ pub enum Flaw {
     /// A lazily loaded chunk (named only in the bundle's webpack chunk map) carries an
     /// OpenAI API key.
     SecretInLazyChunk,
+    /// The bundle's demo-login helper carries a real account's e-mail and password, as
+    /// an end-to-end smoke test left them.
+    CredentialsInBundle,
     /// The bundle points to its source map, served with the original sources, one of
     /// which holds a GitLab token the minified bundle no longer contains.
     SourceMapExposed,
@@ -101,6 +104,19 @@ pub enum Flaw {
     /// Signup binds its body onto the new user: `role` and the platform `staff` flag
     /// come from the client and show in `/api/me`, the login answer and the token.
     SignupRole,
+    /// Supabase mode: the `notes` table has Row Level Security switched off, so the
+    /// anon key alone reads and writes every user's notes.
+    RlsOffNotes,
+    /// Supabase mode: `notes` restricts SELECT to the owner, but its INSERT and UPDATE
+    /// policies check nothing (`with check (true)`): anyone signed in writes rows in
+    /// another user's name.
+    RlsOwnerOnlyOnSelect,
+    /// Supabase mode: the `attachments` bucket's SELECT policy on `storage.objects` is
+    /// `using (true)`: anyone lists and downloads every user's files.
+    PublicBucket,
+    /// Supabase mode: the bundle also builds an admin client with the `service_role`
+    /// key, which bypasses every row policy.
+    ServiceRoleKeyInBundle,
     /// Firebase app: the Realtime Database rules grant `".read": true` at the root (the
     /// read half of "test mode"), so anyone can read every user's notes.
     RtdbOpen,
@@ -114,16 +130,6 @@ pub enum Flaw {
     FirestoreAnyUserWrites,
     /// Firebase app: the Storage rules say `allow read: if true`, so anyone lists the bucket.
     FirebasePublicStorage,
-}
-
-/// The backend-as-a-service apps some flaws belong to (issue 16); a flaw without one
-/// belongs to the main app.
-///
-/// MERGE NOTE (firebase branch): the supabase branch may add its own variant here.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Backend {
-    /// The Firebase-style app of `baas::firebase`.
-    Firebase,
 }
 
 impl Flaw {
@@ -161,11 +167,16 @@ impl Flaw {
         Flaw::RateLimitXffBypass,
         Flaw::SecretInBundle,
         Flaw::SecretInLazyChunk,
+        Flaw::CredentialsInBundle,
         Flaw::SourceMapExposed,
         Flaw::DotenvExposed,
         Flaw::NoInputValidation,
         Flaw::MassAssignment,
         Flaw::SignupRole,
+        Flaw::RlsOffNotes,
+        Flaw::RlsOwnerOnlyOnSelect,
+        Flaw::PublicBucket,
+        Flaw::ServiceRoleKeyInBundle,
         Flaw::RtdbOpen,
         Flaw::RtdbAnyUserReads,
         Flaw::FirestoreOpenNotes,
@@ -208,11 +219,16 @@ impl Flaw {
             Flaw::RateLimitXffBypass => "rate-limit-xff-bypass",
             Flaw::SecretInBundle => "secret-in-bundle",
             Flaw::SecretInLazyChunk => "secret-in-lazy-chunk",
+            Flaw::CredentialsInBundle => "credentials-in-bundle",
             Flaw::SourceMapExposed => "source-map-exposed",
             Flaw::DotenvExposed => "dotenv-exposed",
             Flaw::NoInputValidation => "no-input-validation",
             Flaw::MassAssignment => "mass-assignment",
             Flaw::SignupRole => "signup-role",
+            Flaw::RlsOffNotes => "rls-off-notes",
+            Flaw::RlsOwnerOnlyOnSelect => "rls-owner-only-on-select",
+            Flaw::PublicBucket => "public-bucket",
+            Flaw::ServiceRoleKeyInBundle => "service-role-key-in-bundle",
             Flaw::RtdbOpen => "rtdb-open",
             Flaw::RtdbAnyUserReads => "rtdb-any-user-reads",
             Flaw::FirestoreOpenNotes => "firestore-open-notes",
@@ -251,28 +267,20 @@ impl Flaw {
             }
             Flaw::SecretInBundle
             | Flaw::SecretInLazyChunk
+            | Flaw::CredentialsInBundle
             | Flaw::SourceMapExposed
             | Flaw::DotenvExposed => Item::Secrets,
             Flaw::NoInputValidation | Flaw::MassAssignment | Flaw::SignupRole => {
                 Item::InputValidation
             }
+            Flaw::RlsOffNotes | Flaw::RlsOwnerOnlyOnSelect => Item::TenantIsolation,
+            Flaw::PublicBucket => Item::ServerSideFiltering,
+            Flaw::ServiceRoleKeyInBundle => Item::Secrets,
             // What anyone can read is item 5; what another signed-in user reaches is item 1.
             Flaw::RtdbOpen | Flaw::FirestoreOpenNotes | Flaw::FirebasePublicStorage => {
                 Item::ServerSideFiltering
             }
             Flaw::RtdbAnyUserReads | Flaw::FirestoreAnyUserWrites => Item::TenantIsolation,
-        }
-    }
-
-    /// The backend-as-a-service app the flaw belongs to; `None` for the main app.
-    pub fn backend(self) -> Option<Backend> {
-        match self {
-            Flaw::RtdbOpen
-            | Flaw::RtdbAnyUserReads
-            | Flaw::FirestoreOpenNotes
-            | Flaw::FirestoreAnyUserWrites
-            | Flaw::FirebasePublicStorage => Some(Backend::Firebase),
-            _ => None,
         }
     }
 
@@ -375,6 +383,10 @@ impl Flaw {
                 "a lazily loaded reports chunk, named only in the bundle's webpack chunk map, \
                  ships an OpenAI API key"
             }
+            Flaw::CredentialsInBundle => {
+                "the main bundle's demo-login helper carries an e-mail and password pair left \
+                 by an end-to-end smoke test"
+            }
             Flaw::SourceMapExposed => {
                 "the bundle links its source map, which embeds the original sources including a \
                  config module with a GitLab token"
@@ -392,6 +404,21 @@ impl Flaw {
             Flaw::SignupRole => {
                 "signup ignores unknown fields and takes role and the platform staff flag from \
                  the body; they show in /api/me, the login answer and the token's claims"
+            }
+            Flaw::RlsOffNotes => {
+                "Supabase mode: RLS is off on the notes table; the anon key reads and writes \
+                 every user's notes"
+            }
+            Flaw::RlsOwnerOnlyOnSelect => {
+                "Supabase mode: notes restricts SELECT to the owner but INSERT and UPDATE check \
+                 nothing, so users write rows in other users' names"
+            }
+            Flaw::PublicBucket => {
+                "Supabase mode: anyone may list and download every object of the attachments \
+                 bucket"
+            }
+            Flaw::ServiceRoleKeyInBundle => {
+                "Supabase mode: the bundle carries the service_role key for an admin client"
             }
             Flaw::RtdbOpen => {
                 "Firebase app: Realtime Database rules allow `.read: true` at the root, so \
@@ -413,6 +440,23 @@ impl Flaw {
                 "Firebase app: Storage rules say `allow read: if true`, so anyone lists the \
                  bucket's files"
             }
+        }
+    }
+
+    /// The backend mode the flaw lives in (`None`: the Ledgerline app itself). A flaw of
+    /// a backend mode changes nothing in the other modes.
+    pub fn backend(self) -> Option<crate::baas::Kind> {
+        match self {
+            Flaw::RlsOffNotes
+            | Flaw::RlsOwnerOnlyOnSelect
+            | Flaw::PublicBucket
+            | Flaw::ServiceRoleKeyInBundle => Some(crate::baas::Kind::Supabase),
+            Flaw::RtdbOpen
+            | Flaw::RtdbAnyUserReads
+            | Flaw::FirestoreOpenNotes
+            | Flaw::FirestoreAnyUserWrites
+            | Flaw::FirebasePublicStorage => Some(crate::baas::Kind::Firebase),
+            _ => None,
         }
     }
 

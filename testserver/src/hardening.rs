@@ -85,7 +85,13 @@ pub(crate) async fn security_headers(
     if let Some(sid) = session {
         roll_session(&state, headers, &sid);
     }
-    if private || !headers.contains_key(header::CACHE_CONTROL) {
+    // A page its handler marks `public` (the same for everyone) keeps its policy, as
+    // CDN-cached public pages do; anything else answered to a session is `no-store`.
+    let declared_public = headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|d| d.trim() == "public"));
+    if (private && !declared_public) || !headers.contains_key(header::CACHE_CONTROL) {
         let policy = if private { "no-store" } else { "no-cache" };
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }

@@ -9,7 +9,7 @@
 mod admin;
 mod audit;
 mod auth;
-pub mod baas;
+mod baas;
 mod bundle;
 mod db;
 mod debug;
@@ -28,6 +28,7 @@ mod recorder;
 mod resources;
 mod routes;
 mod scale;
+mod spa;
 mod state;
 mod tenants;
 
@@ -40,7 +41,13 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use flaws::{Backend, Flaw, FlawSet, UnknownFlaw};
+pub use baas::Kind as Backend;
+
+/// The Firebase mode's fixed names (what its bundle's `firebaseConfig` says).
+pub mod firebase {
+    pub use crate::baas::firebase::{PROJECT_ID, STORAGE_BUCKET};
+}
+pub use flaws::{Flaw, FlawSet, UnknownFlaw};
 pub use leaks::planted_secrets;
 
 use auth::jwt::Jwt;
@@ -73,6 +80,15 @@ pub struct Options {
     /// guessable secret that is on no short list: a word, the app's name and a year).
     /// `None`: a random secret, or the `weak-jwt-secret` flaw's.
     pub jwt_secret: Option<Vec<u8>>,
+    /// Also serve the workspace single-page app (`/work`): an HTML shell and a bundle
+    /// whose router and API calls (`/api/workspace/...`) exist only in script, so only
+    /// a browser discovers them.
+    pub spa: bool,
+    /// A backend mode instead of the Ledgerline app: a single-page front end on
+    /// `listen` whose client talks to a backend-as-a-service on a second loopback port.
+    pub backend: Option<Backend>,
+    /// Where a backend mode's backend listens; `None`: a free port on `listen`'s address.
+    pub backend_listen: Option<SocketAddr>,
 }
 
 impl Default for Options {
@@ -85,6 +101,9 @@ impl Default for Options {
             size: 0,
             require_origin: false,
             jwt_secret: None,
+            spa: false,
+            backend: None,
+            backend_listen: None,
         }
     }
 }
@@ -121,6 +140,8 @@ pub struct Server {
     recorder: Arc<Recorder>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    /// The backend listener of a backend mode.
+    backend: Option<baas::Running>,
 }
 
 impl std::fmt::Debug for Server {
@@ -178,11 +199,87 @@ impl Server {
         self.recorder.snapshot()
     }
 
+    /// The backend mode this server runs, if any.
+    pub fn backend(&self) -> Option<Backend> {
+        self.backend.as_ref().map(|b| b.kind)
+    }
+
+    /// `http://IP:PORT` of the backend of a backend mode.
+    pub fn backend_url(&self) -> Option<String> {
+        self.backend.as_ref().map(|b| format!("http://{}", b.addr))
+    }
+
+    /// The Supabase mode's keys: `(anon, service_role)`.
+    pub fn supabase_keys(&self) -> Option<(String, String)> {
+        let p = self.backend.as_ref()?.supabase.as_ref()?;
+        Some((p.anon_key.clone(), p.service_key.clone()))
+    }
+
+    /// Every row of a Supabase mode's table as stored, whatever its policies say.
+    pub fn supabase_rows(&self, table: &str) -> Vec<serde_json::Value> {
+        self.backend
+            .as_ref()
+            .and_then(|b| b.supabase.as_ref())
+            .map(|p| p.rows(table))
+            .unwrap_or_default()
+    }
+
+    /// `bucket/path` of every object a Supabase mode's storage holds.
+    pub fn supabase_objects(&self) -> Vec<String> {
+        self.backend
+            .as_ref()
+            .and_then(|b| b.supabase.as_ref())
+            .map(|p| p.object_names())
+            .unwrap_or_default()
+    }
+
+    /// The Firebase mode's web API key (public by design, in its bundle).
+    pub fn firebase_api_key(&self) -> Option<String> {
+        Some(self.firebase()?.api_key.clone())
+    }
+
+    /// The Firebase mode's whole Realtime Database tree, whatever its rules say.
+    pub fn firebase_rtdb(&self) -> serde_json::Value {
+        self.firebase().map(|p| p.rtdb_tree()).unwrap_or_default()
+    }
+
+    /// The ids of a Firebase mode's Firestore collection's documents.
+    pub fn firebase_ids(&self, collection: &str) -> Vec<String> {
+        self.firebase()
+            .map(|p| p.document_ids(collection))
+            .unwrap_or_default()
+    }
+
+    /// The Firebase uid of account `key` (`a` or `b`).
+    pub fn firebase_uid(&self, key: &str) -> Option<String> {
+        self.firebase()?.uid_of(&self.account(key)?.email)
+    }
+
+    fn firebase(&self) -> Option<&baas::firebase::Project> {
+        self.backend.as_ref()?.firebase.as_deref()
+    }
+
+    /// Every request the backend of a backend mode received, in arrival order.
+    pub fn backend_requests(&self) -> Vec<RecordedRequest> {
+        self.backend
+            .as_ref()
+            .map(|b| b.recorder.snapshot())
+            .unwrap_or_default()
+    }
+
     /// Stop accepting connections, let in-flight requests finish (for at
     /// most a few seconds), and return once the listener is closed.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        if let Some(backend) = self.backend.as_mut() {
+            if let Some(stop) = backend.stop.take() {
+                let _ = stop.send(());
+            }
+            if let Some(task) = backend.task.take() {
+                let _ = tokio::time::timeout(SHUTDOWN_GRACE, task).await;
+            }
         }
         if let Some(mut task) = self.task.take() {
             if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
@@ -201,6 +298,9 @@ impl Drop for Server {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        if let Some(stop) = self.backend.as_mut().and_then(|b| b.stop.take()) {
+            let _ = stop.send(());
+        }
     }
 }
 
@@ -214,6 +314,9 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
         "partner URL must be an absolute http(s) URL, got {partner:?}"
     );
     errors::install_panic_hook();
+    if let Some(kind) = opts.backend {
+        return baas::spawn(kind, &opts).await;
+    }
 
     let passwords: Vec<String> = db::USERS.iter().map(|_| random_password(20)).collect();
     let (hasher, hashes) = {
@@ -264,7 +367,7 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
         .collect();
 
     let recorder = Arc::new(Recorder::new());
-    let (router, table) = routes::table(opts.flaws, opts.size);
+    let (router, table) = routes::table(opts.flaws, opts.size, opts.spa);
     let state = Arc::new(AppState::new(StateParts {
         flaws: opts.flaws,
         partner_url: partner,
@@ -301,5 +404,6 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
         recorder,
         stop: Some(stop),
         task: Some(task),
+        backend: None,
     })
 }

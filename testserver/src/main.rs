@@ -27,22 +27,29 @@ struct Args {
     /// (method, pattern) pairs, listed in /openapi.json.
     #[arg(long, default_value_t = 0, value_name = "N")]
     size: usize,
+    /// Also serve the workspace single-page app at /work: its routes and API calls live
+    /// only in script, for browser discovery (`prodready scan --browser`).
+    #[arg(long)]
+    spa: bool,
+    /// Serve the app as a single-page front end on a backend-as-a-service instead
+    /// (`supabase` or `firebase`: the backend listens on a second port, printed at start).
+    #[arg(long, value_name = "NAME", value_parser = parse_backend)]
+    backend: Option<testserver::Backend>,
+    /// Where the backend of --backend listens (default: a free port on --listen's
+    /// address; 127.0.0.1:9099, the Auth emulator's port, matches testserver/scan-firebase.toml).
+    #[arg(long, value_name = "ADDR")]
+    backend_listen: Option<SocketAddr>,
     /// Print every flaw as `NAME ITEM-KEY` and exit.
     #[arg(long)]
     list_flaws: bool,
-    /// Run a backend-as-a-service app instead: `firebase` (a single-page front end on
-    /// --listen, its Firebase-style backend on --backend-listen). MERGE NOTE (issue 16):
-    /// the supabase branch adds its value here.
-    #[arg(long, value_name = "BACKEND", value_parser = ["firebase"])]
-    backend: Option<String>,
-    /// Where the backend of --backend listens (9099, the Auth emulator's port, matches
-    /// testserver/firebase.toml).
-    #[arg(long, default_value = "127.0.0.1:9099", value_name = "ADDR")]
-    backend_listen: SocketAddr,
 }
 
 fn parse_flaws(list: &str) -> Result<FlawSet, String> {
     FlawSet::parse(list).map_err(|e| e.to_string())
+}
+
+fn parse_backend(name: &str) -> Result<testserver::Backend, String> {
+    testserver::Backend::from_name(name).ok_or_else(|| format!("unknown backend `{name}`"))
 }
 
 /// `PRODREADY_A_ADMIN` for `a-admin`.
@@ -75,25 +82,29 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    if args.backend.as_deref() == Some("firebase") {
-        return run_firebase(args).await;
-    }
-    // `all` means the main app's flaws here; a backend app's flaw named alone is refused.
-    if let Some(f) = args.flaws.iter().find(|f| f.backend().is_some())
+    // `all` means the chosen app's own flaws; another app's flaw named alone is refused.
+    let mode = args.backend;
+    if let Some(f) = args.flaws.iter().find(|f| f.backend() != mode)
         && args.flaws != FlawSet::all()
     {
-        anyhow::bail!("flaw `{f}` belongs to the Firebase-style app: add --backend firebase");
+        match f.backend() {
+            Some(b) => anyhow::bail!(
+                "flaw `{f}` belongs to the {} mode: add --backend {}",
+                b.name(),
+                b.name()
+            ),
+            None => anyhow::bail!("flaw `{f}` belongs to the main app, not to a --backend mode"),
+        }
     }
-    let flaws: FlawSet = args
-        .flaws
-        .iter()
-        .filter(|f| f.backend().is_none())
-        .collect();
+    let flaws: FlawSet = args.flaws.iter().filter(|f| f.backend() == mode).collect();
     let server = testserver::spawn(Options {
         listen: args.listen,
         flaws,
         partner_url: args.partner_url,
         size: args.size,
+        spa: args.spa,
+        backend: args.backend,
+        backend_listen: args.backend_listen,
         ..Default::default()
     })
     .await?;
@@ -103,43 +114,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
         server.base_url()
     );
     println!("export PRODREADY_BASE_URL={}", server.base_url());
-    for account in server.accounts() {
-        let prefix = env_prefix(account.key);
-        println!("export {prefix}_EMAIL={}", account.email);
-        println!("export {prefix}_PASSWORD={}", account.password);
+    if let Some(backend) = server.backend_url() {
+        println!("# the backend listens on {backend}");
     }
-    tokio::signal::ctrl_c().await?;
-    eprintln!("testserver: shutting down");
-    server.shutdown().await;
-    Ok(())
-}
-
-/// The Firebase-style app: `all` means its own flaws.
-async fn run_firebase(args: Args) -> anyhow::Result<()> {
-    if let Some(f) = args.flaws.iter().find(|f| f.backend().is_none())
-        && args.flaws != FlawSet::all()
-    {
-        anyhow::bail!("flaw `{f}` belongs to the main app, not to --backend firebase");
+    if let Some(key) = server.firebase_api_key() {
+        println!("export PRODREADY_FIREBASE_API_KEY={key}");
     }
-    let flaws: FlawSet = args
-        .flaws
-        .iter()
-        .filter(|f| f.backend().is_some())
-        .collect();
-    let server = testserver::baas::firebase::spawn(testserver::baas::firebase::FirebaseOptions {
-        listen: args.listen,
-        backend_listen: args.backend_listen,
-        flaws,
-    })
-    .await?;
-    println!(
-        "# testserver {} (Firebase-style app) on {}, backend on {}, with flaws: {flaws}",
-        env!("CARGO_PKG_VERSION"),
-        server.base_url(),
-        server.backend_url()
-    );
-    println!("export PRODREADY_BASE_URL={}", server.base_url());
-    println!("export PRODREADY_FIREBASE_API_KEY={}", server.api_key());
     for account in server.accounts() {
         let prefix = env_prefix(account.key);
         println!("export {prefix}_EMAIL={}", account.email);

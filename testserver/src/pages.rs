@@ -26,7 +26,7 @@ pub(crate) async fn landing(State(state): State<SharedState>, headers: HeaderMap
          share documents, and see what is overdue at a glance.</p>\n\
          <p><a class=\"button\" href=\"/signup\">Start a free trial</a> or <a href=\"/login\">log in</a>.</p>\n\
          <ul>\n<li><a href=\"/pricing\">Pricing</a></li>\n<li><a href=\"/catalog\">Add-on catalog</a></li>\n\
-         <li><a href=\"/docs\">API documentation</a></li>\n</ul>\n\
+         <li><a href=\"/docs\">API documentation</a></li>\n<li><a href=\"/community\">Community</a></li>\n</ul>\n\
          <p>Card payments are processed by our partner \
          <a href=\"{partner}\" rel=\"noopener noreferrer\">Northpay</a> \
          (<a href=\"/go/partner\">learn more</a>).</p>\n"
@@ -69,12 +69,57 @@ pub(crate) async fn docs() -> Html<String> {
          <li><code>/api/documents</code>: documents, identified by slug</li>\n\
          <li><code>/api/orders</code> and <code>/api/coupons</code>: orders of catalog items and single-use coupons</li>\n\
          <li><code>/api/audit</code>: the audit trail (admins)</li>\n</ul>\n\
+         <p>Organization admins: see the <a href=\"/admin/help\">administrator guide</a>.</p>\n\
          <h2 id=\"password-reset\">Password reset</h2>\n\
          <p><code>POST /api/auth/password-reset</code> with your email sends a link valid for 30 minutes.</p>\n\
          <h2 id=\"limits\">Rate limits</h2>\n\
          <p>Logins, signups, password resets and writes are rate limited; a <code>429</code> response \
          says in <code>Retry-After</code> when to try again.</p>\n";
     Html(html::page("Docs", Nav::Public, "", main))
+}
+
+/// `GET /admin/help`: the administrator's guide, public like the rest of the docs
+/// (a page under an admin-looking path that everyone may read).
+pub(crate) async fn admin_help() -> Response {
+    let main = "<h1>Administrator guide</h1>\n\
+         <p>Admins of an organization invite members, change their roles and read the \
+         audit trail. Open <strong>Admin</strong> in the app's menu; members do not see it.</p>\n\
+         <h2>Roles</h2>\n<ul>\n<li><strong>Admin</strong>: everything members do, plus users, \
+         roles and the audit trail.</li>\n<li><strong>Member</strong>: projects, invoices, documents \
+         and notes of the organization.</li>\n</ul>\n";
+    // Documentation is the same for everyone: shared caches may keep it.
+    (
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Html(html::page("Administrator guide", Nav::Public, "", main)),
+    )
+        .into_response()
+}
+
+/// `GET /community`: the public directory of people and their organizations, the same
+/// for everyone (names a profile also shows are no private data here).
+pub(crate) async fn community(State(state): State<SharedState>) -> Result<Response, ApiError> {
+    let people: Vec<(String, String)> = {
+        let conn = state.db();
+        let mut stmt = conn.prepare(
+            "SELECT users.name, organizations.name FROM users \
+             JOIN organizations ON organizations.id = users.org_id ORDER BY users.id LIMIT 50",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let rows: String = people
+        .iter()
+        .map(|(name, org)| format!("<li>{} ({})</li>\n", html::esc(name), html::esc(org)))
+        .collect();
+    let main = format!(
+        "<h1>Community</h1>\n<p>People who build with Ledgerline.</p>\n<ul>\n{rows}</ul>\n"
+    );
+    // The same for everyone, so shared caches may keep it.
+    Ok((
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Html(html::page("Community", Nav::Public, "", &main)),
+    )
+        .into_response())
 }
 
 /// `GET /robots.txt`

@@ -42,6 +42,23 @@ impl Recorder {
 
 /// The outermost middleware: record the request as received, count the response.
 pub(crate) async fn record(State(state): State<SharedState>, req: Request, next: Next) -> Response {
+    state.recorder.push(recorded(&req));
+    let resp = next.run(req).await;
+    state.metrics.count(resp.status().as_u16());
+    resp
+}
+
+/// [`record`] for the listeners of a backend mode, which keep their own recorder.
+pub(crate) async fn record_into(
+    State(recorder): State<std::sync::Arc<Recorder>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    recorder.push(recorded(&req));
+    next.run(req).await
+}
+
+fn recorded(req: &Request) -> RecordedRequest {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -57,7 +74,7 @@ pub(crate) async fn record(State(state): State<SharedState>, req: Request, next:
             )
         })
         .collect();
-    state.recorder.push(RecordedRequest {
+    RecordedRequest {
         at: Instant::now(),
         method: req.method().as_str().to_string(),
         path_and_query: req
@@ -67,8 +84,5 @@ pub(crate) async fn record(State(state): State<SharedState>, req: Request, next:
             .unwrap_or_else(|| req.uri().path().to_string()),
         headers,
         peer,
-    });
-    let resp = next.run(req).await;
-    state.metrics.count(resp.status().as_u16());
-    resp
+    }
 }

@@ -13,7 +13,7 @@ use crate::flaws::{Flaw, FlawSet};
 use crate::state::{AppState, SharedState};
 use crate::{
     admin, audit, auth::handlers as authh, bundle, debug, hardening, internal, leaks, notes,
-    openapi, orders, pages, recorder, resources, scale, tenants,
+    openapi, orders, pages, recorder, resources, scale, spa, tenants,
 };
 
 /// One row of the route table (shown by the debug pages).
@@ -54,11 +54,80 @@ impl Routes {
         self
     }
 
+    /// `--spa`: the workspace shell, its bundle and the API only its script calls.
+    fn single_page_app(self, on: bool) -> Self {
+        if !on {
+            return self;
+        }
+        self.at("GET", "/work", "spa::shell", get(spa::shell))
+            .at("GET", "/work/{*route}", "spa::shell", get(spa::shell))
+            .at(
+                "GET",
+                "/static/workspace.js",
+                "spa::bundle",
+                get(spa::bundle),
+            )
+            .at(
+                "GET",
+                "/api/workspace/session",
+                "spa::session",
+                get(spa::session),
+            )
+            .at(
+                "GET",
+                "/api/workspace/summary",
+                "spa::summary",
+                get(spa::summary),
+            )
+            .at(
+                "GET",
+                "/api/workspace/projects",
+                "spa::projects",
+                get(spa::projects),
+            )
+            .at(
+                "GET",
+                "/api/workspace/projects/{id}/activity",
+                "spa::activity",
+                get(spa::activity),
+            )
+            .at(
+                "POST",
+                "/api/workspace/projects/{id}/star",
+                "spa::star",
+                post(spa::star),
+            )
+            .at(
+                "GET",
+                "/api/workspace/preferences",
+                "spa::preferences",
+                get(spa::preferences),
+            )
+            .at(
+                "GET",
+                "/api/workspace/members",
+                "spa::members",
+                get(spa::members),
+            )
+    }
+
     /// The public site: marketing pages, robots.txt, health, the partner link, the API description.
     fn site(self) -> Self {
         self.at("GET", "/", "pages::landing", get(pages::landing))
             .at("GET", "/pricing", "pages::pricing", get(pages::pricing))
             .at("GET", "/docs", "pages::docs", get(pages::docs))
+            .at(
+                "GET",
+                "/admin/help",
+                "pages::admin_help",
+                get(pages::admin_help),
+            )
+            .at(
+                "GET",
+                "/community",
+                "pages::community",
+                get(pages::community),
+            )
             .at(
                 "GET",
                 "/catalog",
@@ -381,7 +450,11 @@ const BODY_LIMIT: usize = 64 * 1024;
 
 /// The application's routes (without state) and their table, in the order the debug
 /// pages list them.
-pub(crate) fn table(flaws: FlawSet, size: usize) -> (Router<SharedState>, Vec<RouteInfo>) {
+pub(crate) fn table(
+    flaws: FlawSet,
+    size: usize,
+    spa: bool,
+) -> (Router<SharedState>, Vec<RouteInfo>) {
     let r = Routes::new()
         .site()
         .sign_in_pages()
@@ -392,7 +465,8 @@ pub(crate) fn table(flaws: FlawSet, size: usize) -> (Router<SharedState>, Vec<Ro
         .admin_api()
         .internal_api()
         .flawed(flaws)
-        .generated(size);
+        .generated(size)
+        .single_page_app(spa);
     (r.router, r.table)
 }
 

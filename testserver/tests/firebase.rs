@@ -4,14 +4,13 @@
 use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use testserver::FlawSet;
-use testserver::baas::firebase::{
-    FirebaseOptions, FirebaseServer, PROJECT_ID, STORAGE_BUCKET, spawn,
-};
+use testserver::firebase::{PROJECT_ID, STORAGE_BUCKET};
+use testserver::{Backend, FlawSet, Options, Server, spawn};
 
-async fn start(flaws: &str) -> (FirebaseServer, reqwest::Client) {
-    let server = spawn(FirebaseOptions {
+async fn start(flaws: &str) -> (Server, reqwest::Client) {
+    let server = spawn(Options {
         flaws: FlawSet::parse(flaws).unwrap(),
+        backend: Some(Backend::Firebase),
         ..Default::default()
     })
     .await
@@ -43,12 +42,12 @@ async fn call(
 }
 
 /// Signs `key` (`a` or `b`) in: (uid, ID token).
-async fn sign_in(server: &FirebaseServer, http: &reqwest::Client, key: &str) -> (String, String) {
+async fn sign_in(server: &Server, http: &reqwest::Client, key: &str) -> (String, String) {
     let account = server.accounts().iter().find(|a| a.key == key).unwrap();
     let url = format!(
         "{}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key={}",
-        server.backend_url(),
-        server.api_key()
+        server.backend_url().unwrap(),
+        server.firebase_api_key().unwrap()
     );
     let (status, body) = call(
         http,
@@ -69,7 +68,10 @@ async fn sign_in(server: &FirebaseServer, http: &reqwest::Client, key: &str) -> 
 async fn identity_toolkit_signs_in_with_a_valid_key_and_password_only() {
     let (server, http) = start("none").await;
     let account = &server.accounts()[0];
-    let base = format!("{}/identitytoolkit.googleapis.com/v1", server.backend_url());
+    let base = format!(
+        "{}/identitytoolkit.googleapis.com/v1",
+        server.backend_url().unwrap()
+    );
     let (status, body) = call(
         &http,
         reqwest::Method::POST,
@@ -88,7 +90,7 @@ async fn identity_toolkit_signs_in_with_a_valid_key_and_password_only() {
         reqwest::Method::POST,
         &format!(
             "{base}/accounts:signInWithPassword?key={}",
-            server.api_key()
+            server.firebase_api_key().unwrap()
         ),
         None,
         Some(json!({ "email": account.email, "password": "nope" })),
@@ -98,7 +100,7 @@ async fn identity_toolkit_signs_in_with_a_valid_key_and_password_only() {
     assert_eq!(body["error"]["message"], "INVALID_LOGIN_CREDENTIALS");
 
     let (uid, token) = sign_in(&server, &http, "a").await;
-    assert_eq!(server.uid("a").as_deref(), Some(uid.as_str()));
+    assert_eq!(server.firebase_uid("a").as_deref(), Some(uid.as_str()));
     let payload = token.split('.').nth(1).unwrap();
     let claims: Value = serde_json::from_slice(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -122,7 +124,7 @@ async fn identity_toolkit_signs_in_with_a_valid_key_and_password_only() {
 #[tokio::test]
 async fn realtime_database_rules_shallow_reads_and_writes() {
     let (server, http) = start("none").await;
-    let db = server.backend_url();
+    let db = server.backend_url().unwrap();
     let (uid_a, token_a) = sign_in(&server, &http, "a").await;
     let (_, token_b) = sign_in(&server, &http, "b").await;
     let get = reqwest::Method::GET;
@@ -206,7 +208,7 @@ async fn realtime_database_rules_shallow_reads_and_writes() {
     let (status, body) = call(
         &http,
         reqwest::Method::GET,
-        &format!("{}/.json?shallow=true", open.backend_url()),
+        &format!("{}/.json?shallow=true", open.backend_url().unwrap()),
         None,
         None,
     )
@@ -220,7 +222,7 @@ async fn firestore_documents_errors_preconditions_and_paging() {
     let (server, http) = start("none").await;
     let docs = format!(
         "{}/v1/projects/{PROJECT_ID}/databases/(default)/documents",
-        server.backend_url()
+        server.backend_url().unwrap()
     );
     let (uid_a, token_a) = sign_in(&server, &http, "a").await;
     let (_, token_b) = sign_in(&server, &http, "b").await;
@@ -330,7 +332,7 @@ async fn firestore_documents_errors_preconditions_and_paging() {
     let (open, http) = start("firestore-open-notes").await;
     let docs = format!(
         "{}/v1/projects/{PROJECT_ID}/databases/(default)/documents",
-        open.backend_url()
+        open.backend_url().unwrap()
     );
     let (status, first) = call(
         &http,
@@ -364,7 +366,7 @@ async fn storage_lists_only_when_the_rules_allow() {
     let (server, http) = start("none").await;
     let list = format!(
         "{}/v0/b/{STORAGE_BUCKET}/o?prefix=&delimiter=/",
-        server.backend_url()
+        server.backend_url().unwrap()
     );
     let (status, body) = call(&http, reqwest::Method::GET, &list, None, None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -372,7 +374,7 @@ async fn storage_lists_only_when_the_rules_allow() {
     let (open, http) = start("firebase-public-storage").await;
     let list = format!(
         "{}/v0/b/{STORAGE_BUCKET}/o?prefix=&delimiter=/",
-        open.backend_url()
+        open.backend_url().unwrap()
     );
     let (status, body) = call(&http, reqwest::Method::GET, &list, None, None).await;
     assert_eq!(status, StatusCode::OK);
@@ -393,7 +395,13 @@ async fn the_front_end_wires_the_web_config_as_builders_do() {
         .await
         .unwrap();
     assert!(bundle.contains("initializeApp(firebaseConfig)"));
-    assert!(bundle.contains(&format!("apiKey: \"{}\"", server.api_key())));
-    assert!(bundle.contains(&format!("databaseURL: \"{}\"", server.backend_url())));
+    assert!(bundle.contains(&format!(
+        "apiKey: \"{}\"",
+        server.firebase_api_key().unwrap()
+    )));
+    assert!(bundle.contains(&format!(
+        "databaseURL: \"{}\"",
+        server.backend_url().unwrap()
+    )));
     assert!(bundle.contains("collection(db, \"notes\")"));
 }

@@ -251,8 +251,20 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
                 Login::Token { .. }
                     | Login::Cookie { .. }
                     | Login::Basic { .. }
+                    | Login::Supabase { .. }
                     | Login::Firebase { .. }
             )
+        })
+        .collect();
+    // Cookies are set by the login route's code, whoever logs in: one fresh login per
+    // route (and kind) judges them all.
+    let mut routes = BTreeSet::new();
+    let logins: Vec<&IdentityConfig> = logins
+        .into_iter()
+        .filter(|i| match &i.login {
+            Login::Json { url, .. } => routes.insert(("json", url.clone())),
+            Login::Form { page, .. } => routes.insert(("form", page.clone())),
+            _ => true,
         })
         .collect();
     let recorder = Arc::new(SetCookieRecorder::default());

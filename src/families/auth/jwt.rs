@@ -177,6 +177,11 @@ pub fn session_tokens(session: &Session) -> Vec<(Placement, Jwt)> {
             .strip_prefix("Bearer ")
             .or_else(|| value.strip_prefix("bearer "))
             .unwrap_or(&value);
+        // A Supabase project key (the `apikey` header) is the project's public API key,
+        // valid for years by design: no session of the identity's.
+        if crate::families::baas::detect::classify_key(value).is_some() {
+            continue;
+        }
         if let Some(t) = Jwt::decode(value) {
             found.push((Placement::Header(name.clone()), t));
         }

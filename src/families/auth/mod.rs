@@ -155,8 +155,18 @@ async fn anonymous_replay(ctx: &Context, run: &mut ProbeRun) {
             for (how, req) in attempts {
                 run.checks += 1;
                 replayed += 1;
-                let Ok(resp) = http.send(&anon.session, req).await else {
+                // A redirect elsewhere (to the sign-in page) is the refusal itself; only
+                // one to the same route (a trailing slash) is followed to its answer.
+                let Ok(first) = http.send(&anon.session, req.clone().no_redirects()).await else {
                     continue;
+                };
+                let resp = if first.is_redirect() && redirects_to_same_route(&first) {
+                    match http.send(&anon.session, req).await {
+                        Ok(r) => r,
+                        Err(_) => continue,
+                    }
+                } else {
+                    first
                 };
                 if !resp.is_success() {
                     continue;
@@ -183,6 +193,16 @@ async fn anonymous_replay(ctx: &Context, run: &mut ProbeRun) {
     run.notes.push(format!(
         "replayed {replayed} private requests without or with broken credentials"
     ));
+}
+
+/// Whether a redirect leads to the route it answered for (`/app/x` -> `/app/x/`, the
+/// same path over HTTPS or with a query), not somewhere else.
+fn redirects_to_same_route(resp: &Response) -> bool {
+    let Some(to) = resp.header("location").and_then(|l| resp.url.join(l).ok()) else {
+        return false;
+    };
+    let trim = |p: &str| p.trim_end_matches('/').to_ascii_lowercase();
+    trim(to.path()) == trim(resp.url.path())
 }
 
 /// The identity's credentials (Authorization-like headers, cookies) with every value

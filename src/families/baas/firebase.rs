@@ -24,34 +24,25 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use regex::Regex;
 use serde_json::{Value, json};
 use url::Url;
 
+use super::detect;
 use crate::auth::Identity;
 use crate::engine::canaries::new_marker;
 use crate::engine::{Context, Descriptor, Family};
 use crate::http::{Request, Response};
 use crate::model::{
-    Confidence, FirebaseRead, FirebaseTarget, FirebaseWrite, IdentityId, Item, Location, ProbeRun,
-    RunState, Severity,
+    Confidence, IdentityId, Item, Location, ProbeRun, RunState, Severity, TableCheck, TableRead,
+    TableWrite,
 };
 
 /// Collections and paths checked at most, each.
 const MAX_TARGETS: usize = 20;
 /// Entries asked for per read (`pageSize`, `maxResults`).
 const PAGE: u32 = 20;
-/// Pages and scripts read to find the web config, and the bytes read in all.
-const MAX_SOURCES: usize = 40;
-/// Crawled pages (besides the start pages) read for an inline web config.
-const MAX_PAGES: usize = 5;
-/// Sources read at once, and the time the whole search may take.
-const SEARCH_CONCURRENCY: usize = 4;
-const SEARCH_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
-const MAX_SOURCE_BYTES: usize = 32 << 20;
-
 /// What the `firebase` family is.
 pub const DESCRIPTOR: Descriptor = Descriptor {
     name: "firebase",
@@ -82,60 +73,7 @@ impl Family for FirebaseFamily {
 }
 
 // ---------------------------------------------------------------------------------
-// Detection
-
-/// A Firebase web config, as `initializeApp` takes it (every field optional).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WebConfig {
-    pub api_key: Option<String>,
-    pub auth_domain: Option<String>,
-    pub project_id: Option<String>,
-    pub database_url: Option<String>,
-    pub storage_bucket: Option<String>,
-}
-
-impl WebConfig {
-    /// Fills what `self` lacks from `other`.
-    fn merge(&mut self, other: WebConfig) {
-        self.api_key = self.api_key.take().or(other.api_key);
-        self.auth_domain = self.auth_domain.take().or(other.auth_domain);
-        self.project_id = self.project_id.take().or(other.project_id);
-        self.database_url = self.database_url.take().or(other.database_url);
-        self.storage_bucket = self.storage_bucket.take().or(other.storage_bucket);
-    }
-
-    fn is_firebase(&self) -> bool {
-        self.project_id.is_some() || self.database_url.is_some()
-    }
-}
-
-/// `apiKey: "..."`, `"projectId":"..."` (object literals and JSON alike).
-static CONFIG_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"["']?\b(apiKey|authDomain|projectId|databaseURL|storageBucket)["']?\s*:\s*["'`]([^"'`\s]{1,200})["'`]"#,
-    )
-    .expect("valid regex")
-});
-
-/// Finds a Firebase web config in a page, script or runtime config. The `projectId`
-/// or `databaseURL` must be there: an `apiKey` alone may be any Google key.
-pub fn detect(text: &str) -> Option<WebConfig> {
-    let mut c = WebConfig::default();
-    for cap in CONFIG_KEY.captures_iter(text) {
-        let value = cap[2].to_string();
-        let slot = match &cap[1] {
-            "apiKey" => &mut c.api_key,
-            "authDomain" => &mut c.auth_domain,
-            "projectId" => &mut c.project_id,
-            "databaseURL" => &mut c.database_url,
-            _ => &mut c.storage_bucket,
-        };
-        if slot.is_none() {
-            *slot = Some(value);
-        }
-    }
-    c.is_firebase().then_some(c)
-}
+// What the client uses (the web config itself is found by [`super::detect`])
 
 /// `collection(db, "notes")`, `.collection("notes")`, `collectionGroup(db, "x")`.
 static COLLECTION: LazyLock<Regex> = LazyLock::new(|| {
@@ -174,6 +112,25 @@ pub struct Usage {
     pub paths: BTreeSet<String>,
 }
 
+impl Usage {
+    /// Adds what another text uses, each set bounded by `max`.
+    pub fn extend(&mut self, other: Usage, max: usize) {
+        for (mine, theirs) in [
+            (&mut self.collections, other.collections),
+            (&mut self.uid_keyed, other.uid_keyed),
+            (&mut self.owner_fields, other.owner_fields),
+            (&mut self.paths, other.paths),
+        ] {
+            for name in theirs {
+                if mine.len() >= max {
+                    break;
+                }
+                mine.insert(name);
+            }
+        }
+    }
+}
+
 /// Reads what the app uses of Firebase from its code.
 pub fn usage(text: &str) -> Usage {
     let mut u = Usage::default();
@@ -206,10 +163,10 @@ static FIRESTORE_REST: LazyLock<Regex> = LazyLock::new(|| {
 
 /// What the browser's requests (discovery's endpoint examples) say: a project and the
 /// Firestore collections asked for over REST.
-fn usage_from_requests(urls: &[&Url], usage: &mut Usage, config: &mut WebConfig) {
+fn usage_from_requests(urls: &[&Url], usage: &mut Usage, project_id: &mut Option<String>) {
     for url in urls {
         if let Some(cap) = FIRESTORE_REST.captures(url.path()) {
-            config.project_id.get_or_insert_with(|| cap[1].to_string());
+            project_id.get_or_insert_with(|| cap[1].to_string());
             usage.collections.insert(cap[2].to_string());
         }
     }
@@ -278,9 +235,107 @@ fn rtdb_path(arg: &str) -> Option<String> {
 // ---------------------------------------------------------------------------------
 // The scan
 
+/// What the family learned of one Realtime Database path, Firestore collection or
+/// Storage bucket; the report gets it as a [`TableCheck`].
+#[derive(Debug, Clone, Default)]
+struct FirebaseTarget {
+    /// `realtime-database`, `firestore` or `storage`.
+    service: String,
+    /// The path (`notes/{uid}`), collection (`notes`) or bucket.
+    name: String,
+    reads: Vec<FirebaseRead>,
+    /// Writes tried on the scanner's canary, in order.
+    writes: Vec<FirebaseWrite>,
+    /// What became of the canary.
+    cleanup: Option<String>,
+}
+
+/// One read of a target.
+#[derive(Debug, Clone)]
+struct FirebaseRead {
+    identity: IdentityId,
+    /// `list` (the collection or the parent node), `a's data` or `canary`.
+    of: String,
+    /// `denied`, `empty`, `readable` or `error`.
+    outcome: String,
+    /// Entries it returned (documents, child keys, objects).
+    entries: u32,
+    /// Whether the scanner's canary (owned by `a`) was among them.
+    canary_seen: bool,
+}
+
+/// One write tried on a canary.
+#[derive(Debug, Clone)]
+struct FirebaseWrite {
+    identity: IdentityId,
+    /// `create`, `update` or `delete`.
+    action: String,
+    status: u16,
+    accepted: bool,
+}
+
+impl FirebaseTarget {
+    /// The report's shape: per identity the entries it read (`None`: every read refused),
+    /// those of another user (everything, read anonymously; a's, read as b), the writes
+    /// and the cleanup.
+    fn into_table(self) -> TableCheck {
+        let mut reads: Vec<TableRead> = Vec::new();
+        for r in &self.reads {
+            let answered = matches!(r.outcome.as_str(), "readable" | "empty");
+            let others = match r.identity {
+                IdentityId::Anonymous => r.entries,
+                IdentityId::A => 0,
+                _ if r.of == "list" => 0,
+                _ => r.entries,
+            };
+            match reads.iter_mut().find(|t| t.identity == r.identity) {
+                Some(t) => {
+                    if answered {
+                        t.rows = Some(t.rows.unwrap_or(0) + r.entries);
+                    }
+                    t.others += others;
+                }
+                None => reads.push(TableRead {
+                    identity: r.identity,
+                    rows: answered.then_some(r.entries),
+                    others,
+                }),
+            }
+        }
+        TableCheck {
+            kind: match self.service.as_str() {
+                "realtime-database" => "database path",
+                "firestore" => "collection",
+                _ => "bucket",
+            }
+            .to_string(),
+            name: self.name,
+            reads,
+            writes: self
+                .writes
+                .into_iter()
+                .map(|w| TableWrite {
+                    identity: w.identity,
+                    action: w.action,
+                    changed: w.accepted,
+                    outcome: if w.accepted {
+                        format!("accepted ({})", w.status)
+                    } else if w.status == 0 {
+                        "failed".to_string()
+                    } else {
+                        format!("refused ({})", w.status)
+                    },
+                })
+                .collect(),
+            cleanup: self.cleanup.into_iter().collect(),
+        }
+    }
+}
+
 /// The backend as this scan reaches it.
 struct Backend {
-    config: WebConfig,
+    project_id: Option<String>,
+    storage_bucket: Option<String>,
     database: Option<Url>,
     firestore: Option<Url>,
     storage: Option<Url>,
@@ -321,7 +376,7 @@ impl Runs {
 }
 
 async fn run(ctx: &Context) -> Result<Vec<ProbeRun>, String> {
-    let Some(mut backend) = find_backend(ctx).await else {
+    let Some(mut backend) = find_backend(ctx) else {
         // Not a Firebase app (or its config is nowhere to be read): nothing to say.
         return Ok(Vec::new());
     };
@@ -376,145 +431,83 @@ async fn run(ctx: &Context) -> Result<Vec<ProbeRun>, String> {
             reason: "the Firebase backend was found, but no read could be tried".into(),
         };
     }
+    let tables = targets
+        .into_iter()
+        .map(FirebaseTarget::into_table)
+        .collect();
     if a.is_some() && b.is_some() {
-        runs.tenant.firebase = targets;
+        runs.tenant.tables = tables;
     } else {
-        runs.filtering.firebase = targets;
+        runs.filtering.tables = tables;
     }
     Ok(vec![runs.tenant, runs.filtering])
 }
 
-/// Reads the web config from the config, else the app's pages and scripts, and
-/// admits the backend's origins to the scope.
-async fn find_backend(ctx: &Context) -> Option<Backend> {
+/// The Firebase project the client names (found by the detector watching discovery) or
+/// `[firebase]` names, what the client uses of it, and which of its services the scope
+/// reaches (`baas::admit` admitted them, unless `target.forbid_origins` names them).
+fn find_backend(ctx: &Context) -> Option<Backend> {
     let settings = &ctx.config.firebase;
-    let mut config = WebConfig {
-        api_key: settings.api_key.clone(),
-        auth_domain: None,
-        project_id: settings.project_id.clone(),
-        database_url: settings.database_url.as_ref().map(|u| u.to_string()),
-        storage_bucket: settings.storage_bucket.clone(),
-    };
-    let mut usage = Usage {
-        collections: settings.collections.iter().cloned().collect(),
-        paths: settings.paths.iter().cloned().collect(),
-        ..Usage::default()
-    };
-    let mut detected_in = None;
-    let reader = ctx
-        .identities
-        .authenticated()
-        .next()
-        .map(|i| &**i)
-        .unwrap_or_else(|| ctx.identities.anonymous());
-    // Where a web config lives: the scripts, and the entry pages that may inline it (a
-    // few: every page of a large app would cost a request each on any scan).
-    let mut sources: Vec<Url> = ctx.config.start.clone();
-    sources.extend(
-        ctx.inventory
-            .scripts
-            .iter()
-            .filter_map(|p| Url::parse(p).ok()),
-    );
-    sources.extend(
-        ctx.inventory
-            .pages
-            .iter()
-            .take(MAX_PAGES)
-            .filter_map(|p| Url::parse(p).ok()),
-    );
-    let mut seen = BTreeSet::new();
-    let sources: Vec<Url> = sources
-        .into_iter()
-        .filter(|u| ctx.http.scope().contains(u) && seen.insert(u.clone()))
-        .take(MAX_SOURCES)
-        .collect();
-    // A few at a time and within a time budget: a slow or endless server costs this
-    // search a bounded share of the scan, not one deadline per script in a row.
-    let fetch = |url: Url| async move {
-        let req = Request::get(url.clone())
-            .header("Accept", "*/*")
-            .body_cap(ctx.config.limits.script_cap);
-        (url, reader.send(&ctx.http, req).await)
-    };
-    let mut stream = futures_util::stream::iter(sources)
-        .map(fetch)
-        .buffer_unordered(SEARCH_CONCURRENCY);
-    let deadline = tokio::time::Instant::now() + SEARCH_BUDGET;
-    let mut bytes = 0usize;
-    let mut cut_short = false;
-    loop {
-        let next = match tokio::time::timeout_at(deadline, stream.next()).await {
-            Ok(Some(next)) => next,
-            Ok(None) => break,
-            Err(_) => {
-                cut_short = true;
-                break;
-            }
-        };
-        let (url, Ok(resp)) = next else { continue };
-        bytes += resp.body.len();
-        if bytes > MAX_SOURCE_BYTES {
-            cut_short = true;
-            break;
-        }
-        let text = resp.text();
-        if let Some(found) = detect(&text) {
-            detected_in.get_or_insert_with(|| ctx.http.redactor().url(&url));
-            config.merge(found);
-        }
-        let u = self::usage(&text);
-        usage.collections.extend(u.collections);
-        usage.uid_keyed.extend(u.uid_keyed);
-        usage.owner_fields.extend(u.owner_fields);
-        usage.paths.extend(u.paths);
-    }
-    drop(stream);
+    let known = ctx.backends.known.iter().find_map(|k| match &k.backend {
+        detect::Backend::Firebase(p) => Some((p, k.note.as_deref())),
+        detect::Backend::Supabase(_) => None,
+    });
+    let mut usage = ctx.backends.names.firebase.clone();
+    usage
+        .collections
+        .extend(settings.collections.iter().cloned());
+    usage.paths.extend(settings.paths.iter().cloned());
+    let mut project_id = known.and_then(|(p, _)| p.project_id.clone());
+    // Collections the browser asked Firestore for over REST name the project too.
     let requested: Vec<&Url> = ctx
         .inventory
         .endpoints
         .values()
         .flat_map(|e| e.examples.iter())
         .collect();
-    usage_from_requests(&requested, &mut usage, &mut config);
-    if !config.is_firebase() {
+    usage_from_requests(&requested, &mut usage, &mut project_id);
+    if known.is_none() && project_id.is_none() {
         return None;
     }
-    if let Some(key) = &config.api_key {
-        ctx.http.redactor().add(key);
-    }
     let mut notes = Vec::new();
-    if cut_short {
-        notes.push(format!(
-            "the search for the web config stopped at its bound ({} s or {} MiB read)",
-            SEARCH_BUDGET.as_secs(),
-            MAX_SOURCE_BYTES >> 20
-        ));
-    }
-    match &detected_in {
-        Some(at) => notes.push(format!(
-            "Firebase web config found in {at} (project {}): public by design, reported as info",
-            config.project_id.as_deref().unwrap_or("unnamed")
+    match known {
+        Some((p, _)) if p.found_in == "config" => {
+            notes.push("Firebase web config from [firebase] in the scan config".into())
+        }
+        Some((p, _)) => notes.push(format!(
+            "Firebase web config found in {} (project {}): public by design, reported as info",
+            ctx.http.redactor().text(&p.found_in),
+            p.project_id.as_deref().unwrap_or("unnamed")
         )),
-        None => notes.push("Firebase web config from [firebase] in the scan config".into()),
+        None => notes.push(format!(
+            "Firestore project {} named by the client's requests",
+            project_id.as_deref().unwrap_or_default()
+        )),
     }
-    let database = config
-        .database_url
-        .as_deref()
-        .and_then(|u| Url::parse(u).ok())
-        .and_then(|u| admit(ctx, &u, "databaseURL", &mut notes, true));
-    let firestore = config.project_id.as_ref().and_then(|_| {
-        let url = ctx.config.firebase.firestore_url.clone();
+    let why_out = known.and_then(|(_, note)| note);
+    let database = known
+        .and_then(|(p, _)| p.database_url.as_ref())
+        .and_then(|u| reach(ctx, u, "databaseURL", why_out, &mut notes));
+    let firestore = project_id.as_ref().and_then(|_| {
         (!usage.collections.is_empty())
-            .then(|| admit(ctx, &url, "Firestore", &mut notes, false))
+            .then(|| {
+                reach(
+                    ctx,
+                    &settings.firestore_url,
+                    "Firestore",
+                    why_out,
+                    &mut notes,
+                )
+            })
             .flatten()
     });
-    let storage = config.storage_bucket.as_ref().and_then(|_| {
-        let url = ctx.config.firebase.storage_url.clone();
-        admit(ctx, &url, "Storage", &mut notes, false)
-    });
+    let storage_bucket = known.and_then(|(p, _)| p.storage_bucket.clone());
+    let storage = storage_bucket
+        .as_ref()
+        .and_then(|_| reach(ctx, &settings.storage_url, "Storage", why_out, &mut notes));
     Some(Backend {
-        config,
+        project_id,
+        storage_bucket,
         database,
         firestore,
         storage,
@@ -523,39 +516,23 @@ async fn find_backend(ctx: &Context) -> Option<Backend> {
     })
 }
 
-/// MERGE NOTE (issue 16 scope): a backend origin joins the scope when the config names
-/// it, or when the app's own client code does and it is Google's (or on the target's
-/// own host, where an emulator or proxy runs). A `databaseURL` anywhere else is left
-/// alone and named, so nothing reaches a host the user did not choose.
-fn admit(
+/// A service's base URL when the scope reaches it; else a note on why it was not checked.
+fn reach(
     ctx: &Context,
     url: &Url,
     what: &str,
+    why_out: Option<&str>,
     notes: &mut Vec<String>,
-    from_bundle: bool,
 ) -> Option<Url> {
     if ctx.http.scope().contains(url) {
         return Some(url.clone());
     }
-    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-    let google = host.ends_with(".firebaseio.com")
-        || host.ends_with(".firebasedatabase.app")
-        || host == "firestore.googleapis.com"
-        || host == "firebasestorage.googleapis.com";
-    let same_host = ctx.config.target.host_str() == url.host_str();
     let shown = ctx.http.redactor().url(url);
-    if url.scheme() == "https" && google || (from_bundle && same_host) {
-        ctx.http.admit_origin(url);
-        notes.push(format!(
-            "{what} at {shown} joined the scope (detected from the app's client code)"
-        ));
-        Some(url.clone())
-    } else {
-        notes.push(format!(
-            "{what} at {shown} is not a Firebase host: not checked (add its origin to target.origins)"
-        ));
-        None
-    }
+    notes.push(format!(
+        "{what} at {shown} is out of scope: not checked ({})",
+        why_out.unwrap_or("the Firebase project joined no scope")
+    ));
+    None
 }
 
 // ---------------------------------------------------------------------------------
@@ -573,7 +550,6 @@ fn read_outcome(
         Err(_) => FirebaseRead {
             identity,
             of: of.into(),
-            status: 0,
             outcome: "error".into(),
             entries: 0,
             canary_seen: false,
@@ -591,7 +567,6 @@ fn read_outcome(
             FirebaseRead {
                 identity,
                 of: of.into(),
-                status: r.status,
                 outcome: outcome.into(),
                 entries: if outcome == "readable" { n } else { 0 },
                 canary_seen: outcome == "readable" && marker.is_some_and(|m| r.text().contains(m)),
@@ -1038,7 +1013,7 @@ async fn check_firestore(
     b: Option<&Tenant<'_>>,
     runs: &mut Runs,
 ) -> Vec<FirebaseTarget> {
-    let Some(project) = backend.config.project_id.as_deref() else {
+    let Some(project) = backend.project_id.as_deref() else {
         return Vec::new();
     };
     let anon = ctx.identities.anonymous();
@@ -1421,7 +1396,7 @@ async fn check_storage(
     base: &Url,
     runs: &mut Runs,
 ) -> Vec<FirebaseTarget> {
-    let Some(bucket) = backend.config.storage_bucket.as_deref() else {
+    let Some(bucket) = backend.storage_bucket.as_deref() else {
         return Vec::new();
     };
     let bucket = bucket.trim_start_matches("gs://");
@@ -1600,22 +1575,30 @@ push(ref(db, "rooms/" + roomId));
 firebase.database().ref("leaderboard").once("value");
 "#;
 
+    /// The shared detector reads this family's web config in object literals and JSON.
     #[test]
     fn the_web_config_is_read_from_object_literals_and_json() {
-        let c = detect(BUNDLE).expect("config");
+        let at = Url::parse("http://127.0.0.1:1/assets/app.js").unwrap();
+        let project = |text: &str| {
+            detect::detect(text, &at).into_iter().find_map(|b| match b {
+                detect::Backend::Firebase(p) => Some(p),
+                detect::Backend::Supabase(_) => None,
+            })
+        };
+        let c = project(BUNDLE).expect("config");
         assert_eq!(c.project_id.as_deref(), Some("acme-notes"));
         assert_eq!(
-            c.database_url.as_deref(),
-            Some("https://acme-notes-default-rtdb.firebaseio.com")
+            c.database_url.as_ref().map(Url::as_str),
+            Some("https://acme-notes-default-rtdb.firebaseio.com/")
         );
         assert_eq!(c.storage_bucket.as_deref(), Some("acme-notes.appspot.com"));
         let json = r#"{"apiKey":"AIzaSyB1x2y3z4a5b6c7d8e9f0g1h2i3j4k5l6m","projectId":"p1"}"#;
         assert_eq!(
-            detect(json).and_then(|c| c.project_id).as_deref(),
+            project(json).and_then(|c| c.project_id).as_deref(),
             Some("p1")
         );
         // A Maps key alone is no Firebase app.
-        assert!(detect(r#"{apiKey: "AIzaSyB1x2y3z4a5b6c7d8e9f0g1h2i3j4k5l6m"}"#).is_none());
+        assert!(project(r#"{apiKey: "AIzaSyB1x2y3z4a5b6c7d8e9f0g1h2i3j4k5l6m"}"#).is_none());
     }
 
     #[test]
@@ -1635,10 +1618,10 @@ firebase.database().ref("leaderboard").once("value");
     #[test]
     fn collections_asked_for_over_rest_are_learned_from_requests() {
         let mut u = Usage::default();
-        let mut c = WebConfig::default();
+        let mut project = None;
         let seen = Url::parse("https://firestore.googleapis.com/v1/projects/p9/databases/(default)/documents/orders/x1").unwrap();
-        usage_from_requests(&[&seen], &mut u, &mut c);
-        assert_eq!(c.project_id.as_deref(), Some("p9"));
+        usage_from_requests(&[&seen], &mut u, &mut project);
+        assert_eq!(project.as_deref(), Some("p9"));
         assert!(u.collections.contains("orders"));
     }
 

@@ -488,6 +488,7 @@ async fn login_targets(ctx: &Context, notes: &mut Vec<String>) -> Vec<Target> {
             Login::Token { .. }
             | Login::Cookie { .. }
             | Login::Basic { .. }
+            | Login::Supabase { .. }
             | Login::Firebase { .. } => continue,
         };
         if !routes.insert(route) {

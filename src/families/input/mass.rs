@@ -318,6 +318,7 @@ async fn objects(
     let marker2 = canaries::new_marker();
     if let Some(Value::Object(t2)) = source.body_for(&marker2) {
         let body = with_fields(&t2, &fields);
+        ctx.owned.forcing(&marker2);
         let req = Request::new("POST", source.create.clone())
             .json(&body)
             .header("Accept", "application/json");
@@ -376,6 +377,8 @@ async fn update_object(
         template.clone()
     };
     let ordinary: Vec<String> = base.keys().cloned().collect();
+    // Tenant fields may move the object: it is the scanner's doing wherever it shows up.
+    ctx.owned.forcing(&clean.marker);
     let mut attempts: Vec<Vec<Field>> = vec![fields.to_vec()];
     let mut named_retries = 0;
     let mut hits: Vec<Field> = Vec::new();
@@ -466,6 +469,25 @@ async fn judge_created(
         created.body,
         created.marker,
     ) else {
+        // Not where its creator can see it: a tenant field may have put it elsewhere.
+        if let Some(o) = other
+            && let Some((id, url)) = ctx
+                .owned
+                .find_in_list(&ctx.http, o, source, created.marker)
+                .await
+        {
+            ctx.owned.adopt_url(
+                o.id,
+                &crate::model::path_pattern(source.create.path()),
+                url,
+                &id,
+                created.marker,
+            );
+            out.checks += 1;
+            out.findings
+                .push(moved(ctx, "POST", &source.create, created.resp));
+            return;
+        }
         out.notes.push(format!(
             "POST {} accepted privileged fields; the new object could not be located",
             source.create.path()

@@ -180,7 +180,9 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
                 break;
             }
         }
-        if n < MAX_BACKUP_SCRIPTS {
+        // A content-hashed name (`app.3f2a9c1d.js`) is written by the build, never
+        // edited in place: no editor or admin leaves a backup of it.
+        if n < MAX_BACKUP_SCRIPTS && !content_hashed(script) {
             for candidate in backup_candidates(script) {
                 let Some(copy) = get(ctx, who, &candidate).await else {
                     continue;
@@ -432,6 +434,18 @@ fn map_evidence(ctx: &Context, map: &Response) -> crate::model::Evidence {
     ev
 }
 
+/// Whether a script's file name carries a build's content hash: a part of at least
+/// eight hex digits, letters and digits both (`main.3f2a9c1d.js`, `index-4f3a9e0b.js`).
+fn content_hashed(script: &Url) -> bool {
+    let name = script.path().rsplit('/').next().unwrap_or("");
+    name.split(['.', '-', '_']).any(|part| {
+        part.len() >= 8
+            && part.bytes().all(|b| b.is_ascii_hexdigit())
+            && part.bytes().any(|b| b.is_ascii_digit())
+            && part.bytes().any(|b| b.is_ascii_alphabetic())
+    })
+}
+
 /// Names editors and admins leave beside a file: `app.js~`, `app.js.bak`, `.app.js.swp`...
 fn backup_candidates(script: &Url) -> Vec<Url> {
     let path = script.path();
@@ -616,6 +630,20 @@ mod tests {
             r#"{"error":"not found","version":3}"#,
         );
         assert_eq!(source_map_kind(&error), None);
+    }
+
+    #[test]
+    fn hashed_build_names_get_no_backup_guesses() {
+        let hashed =
+            |p: &str| content_hashed(&Url::parse(&format!("http://127.0.0.1:1{p}")).unwrap());
+        assert!(hashed("/static/app.abb9494d.js"));
+        assert!(hashed("/assets/index-4f3a9e0b.js"));
+        assert!(!hashed("/static/app.js"));
+        assert!(
+            !hashed("/js/deadbeef.js"),
+            "letters only: a word, not a hash"
+        );
+        assert!(!hashed("/js/20260101.js"), "digits only: a date");
     }
 
     #[test]

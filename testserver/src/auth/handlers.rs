@@ -195,6 +195,13 @@ pub(crate) async fn api_login(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Json<TokenResponse>, Response> {
+    // Like validators that refuse special-use domains (RFC 6761) before any lookup:
+    // an `.invalid` address is malformed here, not unknown.
+    if special_use_domain(&body.email) {
+        return Err(
+            ApiError::invalid("email", "'email' is not a deliverable address").into_response(),
+        );
+    }
     match authenticate(&state, ip, &body.email, &body.password).await {
         Ok(user) => {
             let token = state
@@ -225,6 +232,14 @@ pub(crate) async fn api_login(
         Err(LoginFailure::Limited(wait)) => Err(ApiError::RateLimited(wait).into_response()),
         Err(LoginFailure::Error(e)) => Err(e.into_response()),
     }
+}
+
+/// Whether `email`'s domain is one RFC 6761 reserves as never resolving.
+fn special_use_domain(email: &str) -> bool {
+    email.rsplit_once('@').is_some_and(|(_, domain)| {
+        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+        domain == "invalid" || domain.ends_with(".invalid")
+    })
 }
 
 /// `POST /api/auth/logout`: revoke the bearer token (or the session) used.

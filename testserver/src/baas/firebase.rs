@@ -39,7 +39,6 @@
 //! [`Flaw`] loosens one rule, as a hurried rules file does.
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
@@ -52,13 +51,12 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use crate::auth::password::random_password;
 use crate::flaws::{Flaw, FlawSet};
+use crate::recorder::Recorder;
 use crate::state::{now_rfc3339, now_unix};
-use crate::{Account, RecordedRequest};
+use crate::{Account, Options, Server};
 
 /// The Firebase project the app is wired to.
 pub const PROJECT_ID: &str = "jotter-demo";
@@ -68,115 +66,6 @@ pub const STORAGE_BUCKET: &str = "jotter-demo.appspot.com";
 const ID_TOKEN_TTL: i64 = 3600;
 /// Documents a list answers at most per page when `pageSize` is absent or larger.
 const MAX_PAGE: usize = 300;
-
-/// How to start the Firebase-style app.
-#[derive(Debug, Clone)]
-pub struct FirebaseOptions {
-    /// Where the front end listens; port 0 picks a free port.
-    pub listen: SocketAddr,
-    /// Where the backend (Auth, Realtime Database, Firestore, Storage) listens.
-    pub backend_listen: SocketAddr,
-    pub flaws: FlawSet,
-}
-
-impl Default for FirebaseOptions {
-    fn default() -> Self {
-        FirebaseOptions {
-            listen: SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 0),
-            backend_listen: SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 0),
-            flaws: FlawSet::none(),
-        }
-    }
-}
-
-/// A running Firebase-style app: its front end and its backend.
-pub struct FirebaseServer {
-    app_addr: SocketAddr,
-    backend_addr: SocketAddr,
-    api_key: String,
-    accounts: Vec<Account>,
-    backend: Arc<Backend>,
-    stops: Vec<oneshot::Sender<()>>,
-    tasks: Vec<JoinHandle<std::io::Result<()>>>,
-}
-
-impl std::fmt::Debug for FirebaseServer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FirebaseServer")
-            .field("app", &self.app_addr)
-            .field("backend", &self.backend_addr)
-            .finish_non_exhaustive()
-    }
-}
-
-impl FirebaseServer {
-    /// The front end, `http://IP:PORT`.
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.app_addr)
-    }
-
-    /// The backend, `http://IP:PORT`: the Realtime Database's URL, and the host the
-    /// other services answer on (Auth under `/identitytoolkit.googleapis.com`).
-    pub fn backend_url(&self) -> String {
-        format!("http://{}", self.backend_addr)
-    }
-
-    /// The web API key of the bundle's `firebaseConfig` (public by design).
-    pub fn api_key(&self) -> &str {
-        &self.api_key
-    }
-
-    /// The two users: `a` and `b`.
-    pub fn accounts(&self) -> &[Account] {
-        &self.accounts
-    }
-
-    /// Every request the backend received, in order.
-    pub fn backend_requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.backend.requests).clone()
-    }
-
-    /// The whole Realtime Database tree.
-    pub fn rtdb(&self) -> Value {
-        lock(&self.backend.data).rtdb.clone()
-    }
-
-    /// The ids of a Firestore collection's documents.
-    pub fn firestore_ids(&self, collection: &str) -> Vec<String> {
-        lock(&self.backend.data)
-            .firestore
-            .get(collection)
-            .map(|c| c.keys().cloned().collect())
-            .unwrap_or_default()
-    }
-
-    /// The uid of account `key`.
-    pub fn uid(&self, key: &str) -> Option<String> {
-        let email = &self.accounts.iter().find(|a| a.key == key)?.email;
-        lock(&self.backend.users)
-            .iter()
-            .find(|u| &u.email == email)
-            .map(|u| u.uid.clone())
-    }
-
-    /// Stops both listeners and waits for them to close.
-    pub async fn shutdown(mut self) {
-        for stop in self.stops.drain(..) {
-            let _ = stop.send(());
-        }
-        for task in self.tasks.drain(..) {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for FirebaseServer {
-    fn drop(&mut self) {
-        for stop in self.stops.drain(..) {
-            let _ = stop.send(());
-        }
-    }
-}
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -202,14 +91,39 @@ struct Data {
     storage: Vec<String>,
 }
 
-struct Backend {
+/// The backend: its users, data and rules (the flaws).
+pub(crate) struct Project {
     flaws: FlawSet,
-    api_key: String,
+    /// The web API key of the bundle's `firebaseConfig` (public by design).
+    pub api_key: String,
     encoding: EncodingKey,
     decoding: DecodingKey,
     users: Mutex<Vec<User>>,
     data: Mutex<Data>,
-    requests: Mutex<Vec<RecordedRequest>>,
+}
+
+impl Project {
+    /// The whole Realtime Database tree.
+    pub fn rtdb_tree(&self) -> Value {
+        lock(&self.data).rtdb.clone()
+    }
+
+    /// The ids of a Firestore collection's documents.
+    pub fn document_ids(&self, collection: &str) -> Vec<String> {
+        lock(&self.data)
+            .firestore
+            .get(collection)
+            .map(|c| c.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The uid of the user signed up with `email`.
+    pub fn uid_of(&self, email: &str) -> Option<String> {
+        lock(&self.users)
+            .iter()
+            .find(|u| u.email == email)
+            .map(|u| u.uid.clone())
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -235,8 +149,8 @@ fn new_uid() -> String {
     random_password(28)
 }
 
-/// Starts the front end and the backend on their listeners.
-pub async fn spawn(opts: FirebaseOptions) -> anyhow::Result<FirebaseServer> {
+/// Starts the backend on its own loopback port and the front end on `opts.listen`.
+pub(crate) async fn spawn(opts: &Options) -> anyhow::Result<Server> {
     let secret: [u8; 32] = rand::random();
     let api_key = new_api_key();
     let users: Vec<User> = ["a", "b"]
@@ -259,61 +173,60 @@ pub async fn spawn(opts: FirebaseOptions) -> anyhow::Result<FirebaseServer> {
         })
         .collect();
     let data = seed(&users);
-    let backend = Arc::new(Backend {
+    let project = Arc::new(Project {
         flaws: opts.flaws,
         api_key: api_key.clone(),
         encoding: EncodingKey::from_secret(&secret)?,
         decoding: DecodingKey::from_secret(&secret)?,
         users: Mutex::new(users),
         data: Mutex::new(data),
-        requests: Mutex::new(Vec::new()),
     });
 
-    let backend_listener = TcpListener::bind(opts.backend_listen)
-        .await
-        .with_context(|| format!("binding {}", opts.backend_listen))?;
+    let backend_listener = super::bind_backend(opts).await?;
     let backend_addr = backend_listener.local_addr()?;
+    let backend_url = format!("http://{backend_addr}");
+    let backend_recorder = Arc::new(Recorder::new());
+    let backend_router = Router::new()
+        .fallback(backend_handler)
+        .with_state(project.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            backend_recorder.clone(),
+            crate::recorder::record_into,
+        ));
+    let (backend_stop, backend_task) = super::serve(backend_listener, backend_router).await;
+
+    let front = Arc::new(Front {
+        bundle: bundle(&api_key, &backend_url),
+        backend: backend_url,
+    });
+    let recorder = Arc::new(Recorder::new());
+    let app_router = Router::new()
+        .fallback(front_handler)
+        .with_state(front)
+        .layer(axum::middleware::from_fn_with_state(
+            recorder.clone(),
+            crate::recorder::record_into,
+        ));
     let app_listener = TcpListener::bind(opts.listen)
         .await
         .with_context(|| format!("binding {}", opts.listen))?;
-    let app_addr = app_listener.local_addr()?;
-
-    let front = Arc::new(Front {
-        bundle: bundle(&api_key, &format!("http://{backend_addr}")),
-        backend: format!("http://{backend_addr}"),
-    });
-    let backend_router = Router::new()
-        .fallback(backend_handler)
-        .with_state(backend.clone());
-    let app_router = Router::new().fallback(front_handler).with_state(front);
-
-    let mut stops = Vec::new();
-    let mut tasks = Vec::new();
-    for (listener, router) in [
-        (backend_listener, backend_router),
-        (app_listener, app_router),
-    ] {
-        let (stop, stopped) = oneshot::channel::<()>();
-        stops.push(stop);
-        tasks.push(tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-        }));
-    }
-    Ok(FirebaseServer {
-        app_addr,
-        backend_addr,
-        api_key,
+    let addr = app_listener.local_addr()?;
+    let (stop, task) = super::serve(app_listener, app_router).await;
+    Ok(Server {
+        addr,
         accounts,
-        backend,
-        stops,
-        tasks,
+        recorder,
+        stop: Some(stop),
+        task: Some(task),
+        backend: Some(super::Running {
+            kind: super::Kind::Firebase,
+            addr: backend_addr,
+            recorder: backend_recorder,
+            stop: Some(backend_stop),
+            task: Some(backend_task),
+            supabase: None,
+            firebase: Some(project),
+        }),
     })
 }
 
@@ -496,13 +409,12 @@ async fn front_handler(State(front): State<Arc<Front>>, method: Method, uri: Uri
 // The backend: one handler dispatching on the path, as Google's front ends do per host
 
 async fn backend_handler(
-    State(b): State<Arc<Backend>>,
+    State(b): State<Arc<Project>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    b.record(&method, &uri, &headers);
     let path = uri.path().to_string();
     let query = query_pairs(&uri);
     let mut resp = if let Some(rest) = path.strip_prefix("/identitytoolkit.googleapis.com/v1/") {
@@ -570,33 +482,9 @@ enum TokenProblem {
     Invalid,
 }
 
-impl Backend {
+impl Project {
     fn flaw(&self, f: Flaw) -> bool {
         self.flaws.contains(f)
-    }
-
-    fn record(&self, method: &Method, uri: &Uri, headers: &HeaderMap) {
-        let mut requests = lock(&self.requests);
-        if requests.len() < 100_000 {
-            requests.push(RecordedRequest {
-                at: std::time::Instant::now(),
-                method: method.to_string(),
-                path_and_query: uri
-                    .path_and_query()
-                    .map(|p| p.to_string())
-                    .unwrap_or_default(),
-                headers: headers
-                    .iter()
-                    .map(|(k, v)| {
-                        (
-                            k.as_str().to_string(),
-                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                        )
-                    })
-                    .collect(),
-                peer: SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0),
-            });
-        }
     }
 
     fn issue(&self, user: &User) -> anyhow::Result<String> {

@@ -1,7 +1,278 @@
-//! Backend-as-a-service surfaces (issue 16): apps whose front end talks straight to a
-//! hosted backend, served on their own listener so the scanner's scope is real.
+//! Backend modes: the app as AI app builders make it, a single-page front end on its
+//! own origin whose bundle wires a backend-as-a-service client, and the backend on a
+//! second origin (a second loopback port), so the scanner's scope is real.
 //!
-//! MERGE NOTE (firebase branch): the supabase branch owns this file; the firebase
-//! branch only needs the line below.
+//! [`Kind::Supabase`]: "Notable", notes and attachments on a Supabase-compatible
+//! backend ([`supabase`]); the bundle calls `createClient(URL, ANON_KEY)` the way
+//! generated Vite apps do, and the browser talks to the backend directly.
+//!
+//! [`Kind::Firebase`]: "Jotter", notes on Firebase Auth, the Realtime Database,
+//! Firestore and Storage ([`firebase`]); the bundle calls `initializeApp(firebaseConfig)`
+//! and the backend answers Google's REST paths (Auth at the emulator's path).
 
-pub mod firebase;
+pub(crate) mod firebase;
+pub(crate) mod supabase;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+use crate::flaws::{Flaw, FlawSet};
+use crate::recorder::Recorder;
+use crate::{Account, Options, Server};
+
+/// Which backend a mode puts behind the front end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Supabase,
+    Firebase,
+}
+
+impl Kind {
+    pub const ALL: &'static [Kind] = &[Kind::Supabase, Kind::Firebase];
+
+    /// `supabase` or `firebase`, as `prodready demo --backend` names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Supabase => "supabase",
+            Kind::Firebase => "firebase",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|k| k.name() == name)
+    }
+}
+
+/// The backend listener of a running backend mode.
+pub(crate) struct Running {
+    pub kind: Kind,
+    pub addr: SocketAddr,
+    pub recorder: Arc<Recorder>,
+    pub stop: Option<tokio::sync::oneshot::Sender<()>>,
+    pub task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// The Supabase project, for tests that look at its rows and keys directly.
+    pub supabase: Option<Arc<supabase::Project>>,
+    /// The Firebase project, for tests that look at its data directly.
+    pub firebase: Option<Arc<firebase::Project>>,
+}
+
+/// The front end's file names, hashed like a Vite build's.
+const BUNDLE_PATH: &str = "/assets/index-4f9c2b7e.js";
+
+struct Front {
+    flaws: FlawSet,
+    backend_url: String,
+    anon_key: String,
+    service_key: String,
+}
+
+/// Starts a backend mode: the backend on one loopback port, the front end on another.
+pub(crate) async fn spawn(kind: Kind, opts: &Options) -> anyhow::Result<Server> {
+    match kind {
+        Kind::Supabase => spawn_supabase(opts).await,
+        Kind::Firebase => firebase::spawn(opts).await,
+    }
+}
+
+/// The backend's listener: `opts.backend_listen`, else a free port on the front end's
+/// address.
+pub(crate) async fn bind_backend(opts: &Options) -> anyhow::Result<TcpListener> {
+    let addr = opts
+        .backend_listen
+        .unwrap_or_else(|| SocketAddr::new(opts.listen.ip(), 0));
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding the backend on {addr}"))
+}
+
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Router,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    (stop, task)
+}
+
+async fn spawn_supabase(opts: &Options) -> anyhow::Result<Server> {
+    let backend_listener = bind_backend(opts).await?;
+    let backend_addr = backend_listener.local_addr()?;
+    let backend_url = format!("http://{backend_addr}");
+    let passwords = [
+        crate::auth::password::random_password(20),
+        crate::auth::password::random_password(20),
+        crate::auth::password::random_password(20),
+    ];
+    let project = Arc::new(supabase::Project::new(
+        opts.flaws,
+        backend_url.clone(),
+        passwords,
+    )?);
+    let accounts: Vec<Account> = project
+        .users
+        .iter()
+        .zip(["a-user", "b-user"])
+        .map(|(u, key)| Account {
+            key,
+            email: u.email.clone(),
+            password: u.password.clone(),
+            role: "member",
+            org_slug: u.email.split('@').nth(1).unwrap_or("").to_string(),
+        })
+        .collect();
+    let backend_recorder = Arc::new(Recorder::new());
+    let backend_app =
+        supabase::router(project.clone()).layer(axum::middleware::from_fn_with_state(
+            backend_recorder.clone(),
+            crate::recorder::record_into,
+        ));
+    let (backend_stop, backend_task) = serve(backend_listener, backend_app).await;
+
+    let front = Arc::new(Front {
+        flaws: opts.flaws,
+        backend_url,
+        anon_key: project.anon_key.clone(),
+        service_key: project.service_key.clone(),
+    });
+    let recorder = Arc::new(Recorder::new());
+    let front_app = Router::new()
+        .route("/", get(index))
+        .route(BUNDLE_PATH, get(bundle))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
+        .with_state(front.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            front.clone(),
+            front_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            recorder.clone(),
+            crate::recorder::record_into,
+        ));
+    let listener = TcpListener::bind(opts.listen)
+        .await
+        .with_context(|| format!("binding {}", opts.listen))?;
+    let addr = listener.local_addr()?;
+    let (stop, task) = serve(listener, front_app).await;
+    Ok(Server {
+        addr,
+        accounts,
+        recorder,
+        stop: Some(stop),
+        task: Some(task),
+        backend: Some(Running {
+            kind: Kind::Supabase,
+            addr: backend_addr,
+            recorder: backend_recorder,
+            stop: Some(backend_stop),
+            task: Some(backend_task),
+            supabase: Some(project),
+            firebase: None,
+        }),
+    })
+}
+
+/// The front end's headers: a strict CSP whose `connect-src` names the backend, and
+/// the rest of the hardened app's set.
+async fn front_headers(
+    State(front): State<Arc<Front>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut resp = next.run(req).await;
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; connect-src 'self' {}; object-src 'none'; \
+         base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        front.backend_url
+    );
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    for (name, value) in [
+        (
+            "strict-transport-security",
+            "max-age=63072000; includeSubDomains",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "strict-origin-when-cross-origin"),
+        (
+            "permissions-policy",
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+        ),
+        ("cross-origin-opener-policy", "same-origin"),
+        ("cross-origin-resource-policy", "same-origin"),
+        ("cache-control", "no-cache"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    resp
+}
+
+async fn index() -> Response {
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>Notable</title>\n<meta name=\"application-name\" content=\"Notable\">\n\
+         <script type=\"module\" crossorigin src=\"{BUNDLE_PATH}\"></script>\n</head>\n\
+         <body><div id=\"root\"></div></body>\n</html>\n"
+    );
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
+}
+
+/// The main chunk of a generated app: the client is made once from two constants, and
+/// screens call `.from(table)`, `.storage.from(bucket)` and `.rpc(name)` on it.
+async fn bundle(State(front): State<Arc<Front>>) -> Response {
+    let mut js = format!(
+        "const Ls=window.supabase.createClient;\
+         const Xe=\"{url}\",Ye=\"{key}\";\
+         const sb=Ls(Xe,Ye,{{auth:{{storage:localStorage,persistSession:!0,autoRefreshToken:!0}}}});\
+         async function login(e,t){{return sb.auth.signInWithPassword({{email:e,password:t}})}}\
+         async function notes(){{const{{data:e}}=await sb.from(\"notes\").select(\"*\").order(\"created_at\",{{ascending:!1}});return e}}\
+         async function addNote(e){{return sb.from(\"notes\").insert({{title:e.title,body:e.body}}).select()}}\
+         async function profile(e){{return sb.from(\"profiles\").select(\"id,email,display_name\").eq(\"id\",e).single()}}\
+         async function files(e){{return sb.storage.from(\"attachments\").list(e+\"/\")}}\
+         async function count(){{return sb.rpc(\"my_note_count\")}}",
+        url = front.backend_url,
+        key = front.anon_key,
+    );
+    if front.flaws.contains(Flaw::ServiceRoleKeyInBundle) {
+        // The admin screen a builder generated "to manage users".
+        js.push_str(&format!(
+            "const Ze=\"{key}\";const adminSb=Ls(Xe,Ze);\
+             async function allUsers(){{return adminSb.from(\"profiles\").select(\"*\")}}",
+            key = front.service_key
+        ));
+    }
+    js.push_str("export{login,notes,addNote,profile,files,count};\n");
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        js,
+    )
+        .into_response()
+}
