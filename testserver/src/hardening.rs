@@ -30,7 +30,7 @@ const STATIC_NONCE: &str = "bGVkZ2VybGluZS1hbmFseXRpY3M";
 /// The `rolling-session-cookie` flaw's lifetime of a re-issued session cookie.
 const ROLLED_SESSION_MAX_AGE: u64 = 12 * 60 * 60;
 
-pub(crate) const STATIC_HEADERS: &[(&str, &str)] = &[
+const STATIC_HEADERS: &[(&str, &str)] = &[
     ("content-security-policy", CSP),
     (
         "strict-transport-security",

@@ -41,7 +41,6 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use anyhow::Context as _;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -50,11 +49,9 @@ use axum::response::{IntoResponse, Response};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 
 use crate::auth::password::random_password;
 use crate::flaws::{Flaw, FlawSet};
-use crate::recorder::Recorder;
 use crate::state::{now_rfc3339, now_unix};
 use crate::{Account, Options, Server};
 
@@ -185,49 +182,27 @@ pub(crate) async fn spawn(opts: &Options) -> anyhow::Result<Server> {
     let backend_listener = super::bind_backend(opts).await?;
     let backend_addr = backend_listener.local_addr()?;
     let backend_url = format!("http://{backend_addr}");
-    let backend_recorder = Arc::new(Recorder::new());
-    let backend_router = Router::new()
+    let backend_app = Router::new()
         .fallback(backend_handler)
-        .with_state(project.clone())
-        .layer(axum::middleware::from_fn_with_state(
-            backend_recorder.clone(),
-            crate::recorder::record_into,
-        ));
-    let (backend_stop, backend_task) = super::serve(backend_listener, backend_router).await;
-
+        .with_state(project.clone());
     let front = Arc::new(Front {
         bundle: bundle(&api_key, &backend_url),
         backend: backend_url,
     });
-    let recorder = Arc::new(Recorder::new());
-    let app_router = Router::new()
-        .fallback(front_handler)
-        .with_state(front)
-        .layer(axum::middleware::from_fn_with_state(
-            recorder.clone(),
-            crate::recorder::record_into,
-        ));
-    let app_listener = TcpListener::bind(opts.listen)
-        .await
-        .with_context(|| format!("binding {}", opts.listen))?;
-    let addr = app_listener.local_addr()?;
-    let (stop, task) = super::serve(app_listener, app_router).await;
-    Ok(Server {
-        addr,
-        accounts,
-        recorder,
-        stop: Some(stop),
-        task: Some(task),
-        backend: Some(super::Running {
+    let front_app = Router::new().fallback(front_handler).with_state(front);
+    super::serve_mode(
+        opts,
+        super::Mode {
             kind: super::Kind::Firebase,
-            addr: backend_addr,
-            recorder: backend_recorder,
-            stop: Some(backend_stop),
-            task: Some(backend_task),
+            accounts,
+            backend_listener,
+            backend_app,
+            front_app,
             supabase: None,
             firebase: Some(project),
-        }),
-    })
+        },
+    )
+    .await
 }
 
 /// Each user's notes and profile, in both databases, and a file each in the bucket.
@@ -387,21 +362,7 @@ async fn front_handler(State(front): State<Arc<Front>>, method: Method, uri: Uri
             .into_response(),
     };
     // A static host with the headers a careful deploy sets; the page calls the backend.
-    let csp = format!(
-        "default-src 'self'; script-src 'self'; connect-src 'self' {}; object-src 'none'; \
-         base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-        front.backend
-    );
-    let headers = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&csp) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, v);
-    }
-    for (name, value) in crate::hardening::STATIC_HEADERS {
-        if *name != "content-security-policy" {
-            headers.insert(*name, HeaderValue::from_static(value));
-        }
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    super::harden_front(resp.headers_mut(), &front.backend);
     resp
 }
 

@@ -93,7 +93,7 @@ pub(crate) async fn bind_backend(opts: &Options) -> anyhow::Result<TcpListener> 
         .with_context(|| format!("binding the backend on {addr}"))
 }
 
-pub(crate) async fn serve(
+async fn serve(
     listener: TcpListener,
     app: Router,
 ) -> (
@@ -140,21 +140,13 @@ async fn spawn_supabase(opts: &Options) -> anyhow::Result<Server> {
             org_slug: u.email.split('@').nth(1).unwrap_or("").to_string(),
         })
         .collect();
-    let backend_recorder = Arc::new(Recorder::new());
-    let backend_app =
-        supabase::router(project.clone()).layer(axum::middleware::from_fn_with_state(
-            backend_recorder.clone(),
-            crate::recorder::record_into,
-        ));
-    let (backend_stop, backend_task) = serve(backend_listener, backend_app).await;
-
+    let backend_app = supabase::router(project.clone());
     let front = Arc::new(Front {
         flaws: opts.flaws,
         backend_url,
         anon_key: project.anon_key.clone(),
         service_key: project.service_key.clone(),
     });
-    let recorder = Arc::new(Recorder::new());
     let front_app = Router::new()
         .route("/", get(index))
         .route(BUNDLE_PATH, get(bundle))
@@ -163,11 +155,48 @@ async fn spawn_supabase(opts: &Options) -> anyhow::Result<Server> {
         .layer(axum::middleware::from_fn_with_state(
             front.clone(),
             front_headers,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
+        ));
+    serve_mode(
+        opts,
+        Mode {
+            kind: Kind::Supabase,
+            accounts,
+            backend_listener,
+            backend_app,
+            front_app,
+            supabase: Some(project),
+            firebase: None,
+        },
+    )
+    .await
+}
+
+/// A backend mode ready to serve: its routers, and the project tests look into.
+pub(crate) struct Mode {
+    pub kind: Kind,
+    pub accounts: Vec<Account>,
+    pub backend_listener: TcpListener,
+    pub backend_app: Router,
+    pub front_app: Router,
+    pub supabase: Option<Arc<supabase::Project>>,
+    pub firebase: Option<Arc<firebase::Project>>,
+}
+
+/// Serves a backend mode: the backend on its listener, the front end on `opts.listen`,
+/// each recording what it receives.
+pub(crate) async fn serve_mode(opts: &Options, mode: Mode) -> anyhow::Result<Server> {
+    let recorded = |app: Router| {
+        let recorder = Arc::new(Recorder::new());
+        let app = app.layer(axum::middleware::from_fn_with_state(
             recorder.clone(),
             crate::recorder::record_into,
         ));
+        (app, recorder)
+    };
+    let backend_addr = mode.backend_listener.local_addr()?;
+    let (backend_app, backend_recorder) = recorded(mode.backend_app);
+    let (backend_stop, backend_task) = serve(mode.backend_listener, backend_app).await;
+    let (front_app, recorder) = recorded(mode.front_app);
     let listener = TcpListener::bind(opts.listen)
         .await
         .with_context(|| format!("binding {}", opts.listen))?;
@@ -175,36 +204,29 @@ async fn spawn_supabase(opts: &Options) -> anyhow::Result<Server> {
     let (stop, task) = serve(listener, front_app).await;
     Ok(Server {
         addr,
-        accounts,
+        accounts: mode.accounts,
         recorder,
         stop: Some(stop),
         task: Some(task),
         backend: Some(Running {
-            kind: Kind::Supabase,
+            kind: mode.kind,
             addr: backend_addr,
             recorder: backend_recorder,
             stop: Some(backend_stop),
             task: Some(backend_task),
-            supabase: Some(project),
-            firebase: None,
+            supabase: mode.supabase,
+            firebase: mode.firebase,
         }),
     })
 }
 
-/// The front end's headers: a strict CSP whose `connect-src` names the backend, and
-/// the rest of the hardened app's set.
-async fn front_headers(
-    State(front): State<Arc<Front>>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let mut resp = next.run(req).await;
+/// A front end's headers: a strict CSP whose `connect-src` names the backend, and the
+/// rest of the hardened app's set (every backend mode's front end sends them).
+pub(crate) fn harden_front(h: &mut axum::http::HeaderMap, backend_url: &str) {
     let csp = format!(
-        "default-src 'self'; script-src 'self'; connect-src 'self' {}; object-src 'none'; \
-         base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-        front.backend_url
+        "default-src 'self'; script-src 'self'; connect-src 'self' {backend_url}; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     );
-    let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
@@ -226,6 +248,16 @@ async fn front_headers(
     ] {
         h.insert(name, HeaderValue::from_static(value));
     }
+}
+
+/// The Supabase front end's headers (see [`harden_front`]).
+async fn front_headers(
+    State(front): State<Arc<Front>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut resp = next.run(req).await;
+    harden_front(resp.headers_mut(), &front.backend_url);
     resp
 }
 
