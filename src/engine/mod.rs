@@ -216,14 +216,15 @@ async fn connect_and_login(
                 },
             }
         })?;
-    // A Supabase login may need the project the client names, found before it logs in.
+    // A Supabase login may need the project the client names, found before it logs in;
+    // a Firebase login needs Auth's host admitted.
     labelled("login", baas::ready_logins(http, config, detector))
         .await
         .map_err(|detail| {
             let identity = config
                 .identities
                 .iter()
-                .find(|i| i.login.kind() == "supabase")
+                .find(|i| matches!(i.login.kind(), "supabase" | "firebase"))
                 .map_or(crate::model::IdentityId::A, |i| i.id);
             ScanError::Login(AuthError::LoginFailed { identity, detail })
         })?;

@@ -161,14 +161,8 @@ async fn tokens_keys_and_passwords_never_reach_a_report() {
     );
     // The per-target tables validate against the committed schema.
     let json = prodready::report::render(&report, Format::Json, &Style::plain());
-    let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../../schema/report-v1.json")).expect("schema is JSON");
     let instance: serde_json::Value = serde_json::from_str(&json).expect("report is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(&instance)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errors = common::schema_errors(&instance);
     assert!(errors.is_empty(), "{errors:#?}");
     assert!(
         instance["probes"].as_array().is_some_and(|p| p
@@ -224,6 +218,24 @@ async fn a_wrong_api_key_or_password_names_its_fix() {
         .expect_err("config refused")
         .to_string();
     assert!(err.contains("firebase.api_key"), "{err}");
+}
+
+/// A Firebase login whose Auth host the config forbids stops the scan before any
+/// request reaches it, naming the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_at_a_forbidden_auth_host_names_the_key_and_sends_nothing() {
+    let server = common::app_in(Some(Backend::Firebase), "none").await;
+    let mut config = config_with(&server, prodready::demo::env_for(&server));
+    let backend = url::Url::parse(&server.backend_url().expect("a backend")).unwrap();
+    config.scope = config.scope.clone().forbidding(&[backend]);
+    let err = prodready::engine::scan(config, None)
+        .await
+        .err()
+        .expect("the scan stops")
+        .to_string();
+    assert!(err.contains("target.forbid_origins"), "{err}");
+    assert_eq!(server.backend_requests().len(), 0);
+    server.shutdown().await;
 }
 
 fn config_with(server: &Server, vars: HashMap<String, String>) -> prodready::config::ScanConfig {

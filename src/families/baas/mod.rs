@@ -74,7 +74,8 @@ const MAX_EARLY_SCRIPTS: usize = 12;
 /// Before login: a `kind = "supabase"` login that leaves `project` or `anon_key` out
 /// takes them from the app's client (its start page, scripts and their chunks), and
 /// the project's origin joins the scope. A configured project joins it too: the
-/// config names it. Errors name the config keys that fix them.
+/// config names it; so does Firebase Auth's host for a `kind = "firebase"` login.
+/// Errors name the config keys that fix them.
 pub async fn ready_logins(
     http: &HttpLayer,
     config: &mut ScanConfig,
