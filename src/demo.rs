@@ -10,11 +10,15 @@ pub const CONFIG: &str = include_str!("../testserver/scan.toml");
 /// The scan config of the test app's Supabase mode (`--backend supabase`).
 pub const SUPABASE_CONFIG: &str = include_str!("../testserver/scan-supabase.toml");
 
+/// The scan config of the test app's Firebase mode (`--backend firebase`).
+pub const FIREBASE_CONFIG: &str = include_str!("../testserver/scan-firebase.toml");
+
 /// The bundled config of a backend mode (or of the Ledgerline app), with its file name.
 pub fn config_text(backend: Option<testserver::Backend>) -> (&'static str, &'static str) {
     match backend {
         None => (CONFIG, "testserver/scan.toml"),
         Some(testserver::Backend::Supabase) => (SUPABASE_CONFIG, "testserver/scan-supabase.toml"),
+        Some(testserver::Backend::Firebase) => (FIREBASE_CONFIG, "testserver/scan-firebase.toml"),
     }
 }
 
@@ -53,6 +57,9 @@ pub fn env_for(server: &testserver::Server) -> HashMap<String, String> {
             account.password.clone(),
         );
     }
+    if let Some(key) = server.firebase_api_key() {
+        vars.insert("PRODREADY_FIREBASE_API_KEY".into(), key);
+    }
     vars
 }
 
@@ -64,6 +71,15 @@ pub fn config(
     let (text, name) = config_text(server.backend());
     let mut raw = config::parse(text, name)?;
     raw.target.url = server.base_url();
+    if server.backend() == Some(testserver::Backend::Firebase)
+        && let Some(backend) = server.backend_url()
+    {
+        // Google's API hosts, here the one loopback backend in the emulators' URL layout.
+        let firebase = raw.firebase.get_or_insert_with(Default::default);
+        firebase.auth_url = Some(format!("{backend}/identitytoolkit.googleapis.com"));
+        firebase.firestore_url = Some(backend.clone());
+        firebase.storage_url = Some(backend);
+    }
     if overrides.browser {
         // `demo --browser` starts the app with its single-page workspace: show it.
         raw.target.start.push("/work".into());
@@ -73,4 +89,30 @@ pub fn config(
         fallback: &ProcessSource,
     };
     config::apply_overrides(config::resolve(&raw, &source)?, overrides)
+}
+
+/// `all` for one app: that app's flaws only (the Ledgerline app's when `backend` is `None`).
+pub fn flaws_of(
+    flaws: testserver::FlawSet,
+    backend: Option<testserver::Backend>,
+) -> testserver::FlawSet {
+    flaws.iter().filter(|f| f.backend() == backend).collect()
+}
+
+/// Refuses a flaw of another app than the one the demo runs, naming the flag that fits.
+pub fn check_flaws_fit(
+    flaws: testserver::FlawSet,
+    backend: Option<testserver::Backend>,
+) -> Result<(), String> {
+    match flaws.iter().find(|f| f.backend() != backend) {
+        None => Ok(()),
+        Some(flaw) => Err(match flaw.backend() {
+            Some(b) => format!(
+                "flaw `{flaw}` belongs to the {} mode: add --backend {}",
+                b.name(),
+                b.name()
+            ),
+            None => format!("flaw `{flaw}` belongs to the main app, not to the --backend mode"),
+        }),
+    }
 }

@@ -208,10 +208,11 @@ pub async fn prepare(
             method: method.clone(),
             url: url.clone(),
         }),
-        // Supabase Auth is the backend's own endpoint, not a flow of the app's.
-        Login::Token { .. } | Login::Cookie { .. } | Login::Supabase { .. } => {
-            Err(PrepareError::NoPasswordFlow)
-        }
+        // Supabase and Firebase Auth are the backend's own endpoints, not flows of the app's.
+        Login::Token { .. }
+        | Login::Cookie { .. }
+        | Login::Supabase { .. }
+        | Login::Firebase { .. } => Err(PrepareError::NoPasswordFlow),
     }
 }
 

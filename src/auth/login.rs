@@ -59,6 +59,29 @@ pub async fn login(
                 detail,
             })?,
         ),
+        Login::Firebase {
+            email,
+            password,
+            send,
+            api_key,
+            auth_url,
+        } => Some(
+            firebase_login(
+                http,
+                session,
+                identity,
+                email,
+                password.expose(),
+                api_key,
+                auth_url,
+                send,
+            )
+            .await
+            .map_err(|detail| AuthError::LoginFailed {
+                identity: identity.id,
+                detail,
+            })?,
+        ),
         Login::Json {
             username, password, ..
         }
@@ -124,8 +147,95 @@ async fn password_login(
             accept_form(http, identity, &resp, selector.as_deref())?;
         }
         Login::Basic { .. } => accept_basic(http, session, identity, &resp, username, password)?,
-        Login::Token { .. } | Login::Cookie { .. } | Login::Supabase { .. } => {}
+        Login::Token { .. }
+        | Login::Cookie { .. }
+        | Login::Supabase { .. }
+        | Login::Firebase { .. } => {}
     }
+    Ok(resp)
+}
+
+/// The Identity Toolkit endpoint that signs a user in with a password, under `auth_url`
+/// (`https://identitytoolkit.googleapis.com`, or the Auth emulator's
+/// `http://HOST:PORT/identitytoolkit.googleapis.com`).
+pub fn firebase_sign_in_url(auth_url: &Url, api_key: &str) -> Result<Url, String> {
+    let mut url = Url::parse(&format!(
+        "{}/v1/accounts:signInWithPassword",
+        auth_url.as_str().trim_end_matches('/')
+    ))
+    .map_err(|e| format!("firebase.auth_url does not make a URL: {e}"))?;
+    url.query_pairs_mut().append_pair("key", api_key);
+    Ok(url)
+}
+
+/// Firebase Auth's email/password sign-in (Identity Toolkit REST API): the answer's
+/// `idToken` becomes the session, placed as `send` says.
+#[allow(clippy::too_many_arguments)]
+async fn firebase_login(
+    http: &HttpLayer,
+    session: &Session,
+    identity: &IdentityConfig,
+    email: &str,
+    password: &str,
+    api_key: &str,
+    auth_url: &Url,
+    send: &TokenPlacement,
+) -> Result<Response, String> {
+    let id = identity.id;
+    let url = firebase_sign_in_url(auth_url, api_key)?;
+    let body = serde_json::json!({
+        "email": email,
+        "password": password,
+        "returnSecureToken": true,
+    });
+    let resp = http
+        .send(
+            session,
+            crate::http::Request::new("POST", url.clone()).json(&body),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if !resp.is_success() {
+        // Identity Toolkit names the problem in error.message (`INVALID_LOGIN_CREDENTIALS`,
+        // `EMAIL_NOT_FOUND`, `API key not valid...`).
+        let message = resp
+            .json()
+            .and_then(|j| {
+                j.pointer("/error/message")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .unwrap_or_default();
+        let hint = if message.contains("API key") || message.contains("API_KEY") {
+            " (set firebase.api_key to the apiKey of the app's firebaseConfig)".to_string()
+        } else if message.contains("CREDENTIALS")
+            || message.contains("PASSWORD")
+            || message.contains("EMAIL")
+        {
+            format!(" (check identities.{id}.login.email and .password)")
+        } else if resp.status == 404 {
+            " (is firebase.auth_url the Identity Toolkit base, e.g. https://identitytoolkit.googleapis.com?)"
+                .to_string()
+        } else {
+            String::new()
+        };
+        return Err(format!("{}{hint}", describe(http, &resp)));
+    }
+    let token = resp
+        .json()
+        .and_then(|j| j.get("idToken").and_then(Value::as_str).map(str::to_string))
+        .ok_or_else(|| format!("the answer carries no idToken; {}", describe(http, &resp)))?;
+    http.redactor().add(&token);
+    if let Some(refresh) = resp.json().and_then(|j| {
+        j.get("refreshToken")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }) {
+        http.redactor().add(&refresh);
+    }
+    // The answer (`idToken`, `localId`) stays the identity's login answer, where the
+    // `firebase` family reads the token it sends itself (`?auth=` for the database).
+    place_token(session, send, &token, &url);
     Ok(resp)
 }
 

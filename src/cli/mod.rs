@@ -58,7 +58,8 @@ pub enum Command {
         #[arg(long, default_value = "all")]
         flaws: String,
         /// Run the app as a single-page front end on a backend-as-a-service instead:
-        /// `supabase` (a Supabase-compatible backend on a second loopback port).
+        /// `supabase` (a Supabase-compatible backend on a second loopback port) or `firebase`
+        /// (Firebase Auth, Realtime Database, Firestore and Storage, likewise).
         #[arg(long, value_name = "supabase|firebase", value_parser = parse_backend)]
         backend: Option<testserver::Backend>,
         #[command(flatten)]
@@ -306,7 +307,7 @@ pub async fn run(cli: Cli) -> Outcome {
         }
         #[cfg(feature = "demo")]
         Command::Demo {
-            flaws,
+            flaws: flaw_list,
             backend,
             tuning,
             output,
@@ -316,10 +317,17 @@ pub async fn run(cli: Cli) -> Outcome {
                 Ok(p) => p,
                 Err(e) => return Outcome::Usage(e),
             };
-            let flaws = match testserver::FlawSet::parse(&flaws) {
+            let mut flaws = match testserver::FlawSet::parse(&flaw_list) {
                 Ok(f) => f,
                 Err(e) => return Outcome::Usage(format!("--flaws: {e}")),
             };
+            // `all` means the chosen app's own flaws; another app's flaw is refused by name.
+            if flaw_list.split(',').any(|n| n.trim() == "all") {
+                flaws = crate::demo::flaws_of(flaws, backend);
+            }
+            if let Err(e) = crate::demo::check_flaws_fit(flaws, backend) {
+                return Outcome::Usage(format!("--flaws: {e}"));
+            }
             let server = match crate::demo::start_with(flaws, backend, tuning.browser).await {
                 Ok(s) => s,
                 Err(e) => return Outcome::CouldNotRun(format!("cannot start the test app: {e:#}")),

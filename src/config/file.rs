@@ -36,6 +36,9 @@ pub struct RawConfig {
     pub roles: RawRoles,
     #[serde(default)]
     pub discovery: RawDiscovery,
+    /// A Firebase backend (issue 16): what the bundle does not say, and where Google's
+    /// APIs are reached.
+    pub firebase: Option<RawFirebase>,
 }
 
 /// How discovery explores the app beyond its links.
@@ -55,6 +58,31 @@ pub struct RawDiscovery {
     /// before the app's script runs (default `token`, `access_token`, `accessToken`,
     /// `authToken`, `auth_token`, `jwt`; `[]` for none).
     pub browser_token_keys: Option<Vec<String>>,
+}
+
+/// `[firebase]`: the web config the app's bundle carries (detected when absent) and the
+/// hosts of Google's APIs (production by default; the Emulator Suite or a proxy else).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawFirebase {
+    /// The web `apiKey` (public by design); needed by `kind = "firebase"` logins.
+    pub api_key: Option<String>,
+    pub project_id: Option<String>,
+    /// The Realtime Database URL (`https://<db>.firebaseio.com`).
+    pub database_url: Option<String>,
+    pub storage_bucket: Option<String>,
+    /// Identity Toolkit base (default `https://identitytoolkit.googleapis.com`).
+    pub auth_url: Option<String>,
+    /// Firestore REST base (default `https://firestore.googleapis.com`).
+    pub firestore_url: Option<String>,
+    /// Storage REST base (default `https://firebasestorage.googleapis.com`).
+    pub storage_url: Option<String>,
+    /// Firestore collections checked besides those the bundle names.
+    #[serde(default)]
+    pub collections: Vec<String>,
+    /// Realtime Database paths checked besides those the bundle names (`{uid}` = the caller's uid).
+    #[serde(default)]
+    pub paths: Vec<String>,
 }
 
 /// Item 3's role matrix: what only the admin may call.
@@ -314,6 +342,19 @@ pub enum RawLogin {
         /// As `identities.X.csrf` (either place, not both).
         csrf: Option<RawCsrf>,
     },
+    /// Firebase Auth: email and password through the Identity Toolkit REST API
+    /// (`accounts:signInWithPassword`, with `firebase.api_key`); the ID token it answers
+    /// is the session.
+    Firebase {
+        email: String,
+        password: String,
+        /// `bearer` (default), `header:NAME` or `cookie:NAME`: how the app's own API
+        /// takes the ID token. Firestore gets it as a bearer token, the Realtime
+        /// Database as `?auth=`, whatever this says.
+        send: Option<String>,
+        /// As `identities.X.csrf` (either place, not both).
+        csrf: Option<RawCsrf>,
+    },
     /// A session cookie obtained out of band.
     Cookie {
         name: String,
@@ -343,6 +384,7 @@ impl RawLogin {
             | RawLogin::Form { csrf, .. }
             | RawLogin::Basic { csrf, .. }
             | RawLogin::Token { csrf, .. }
+            | RawLogin::Firebase { csrf, .. }
             | RawLogin::Cookie { csrf, .. } => csrf.as_ref(),
             // A bearer session: no cookie, so no CSRF token to echo.
             RawLogin::Supabase { .. } => None,
@@ -484,6 +526,7 @@ mod tests {
             "rate_limit",
             "roles",
             "discovery",
+            "firebase",
         ] {
             tables.push((table.into(), format!("{t}[{table}]\n{{BOGUS}}\n")));
         }

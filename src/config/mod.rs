@@ -1,6 +1,7 @@
 //! The scan config: file -> environment -> command-line overrides, each a small step.
 
 mod file;
+pub mod firebase;
 mod secrets;
 pub mod template;
 mod tls;
@@ -12,6 +13,7 @@ use std::time::Duration;
 use url::Url;
 
 pub use file::{RawConfig, RawDiscovery, RawLogin, parse};
+pub use firebase::FirebaseSettings;
 pub use secrets::{MapSource, ProcessSource, Secret, Source, resolve_plain, resolve_secret};
 pub use tls::TlsConfig;
 
@@ -72,6 +74,8 @@ pub struct ScanConfig {
     pub admin_only: Vec<RoutePattern>,
     /// Extra trusted CAs, the mTLS client certificate, or no verification (`[target.tls]`).
     pub tls: TlsConfig,
+    /// A Firebase backend's web config and API hosts (`[firebase]`).
+    pub firebase: FirebaseSettings,
     /// Discovery through a real browser (`[discovery]`, `--browser`).
     pub browser: BrowserDiscovery,
 }
@@ -288,6 +292,17 @@ pub enum Login {
         project: Option<Url>,
         anon_key: Option<String>,
     },
+    /// Firebase Auth: `POST {auth_url}/v1/accounts:signInWithPassword?key={api_key}`
+    /// with the email and password; the ID token it answers is the session.
+    Firebase {
+        email: String,
+        password: Secret,
+        send: TokenPlacement,
+        /// From `firebase.api_key`.
+        api_key: String,
+        /// From `firebase.auth_url`.
+        auth_url: Url,
+    },
 }
 
 /// The `Authorization` value of HTTP Basic credentials.
@@ -307,6 +322,7 @@ impl Login {
             Login::Token { .. } => "token",
             Login::Cookie { .. } => "cookie",
             Login::Supabase { .. } => "supabase",
+            Login::Firebase { .. } => "firebase",
         }
     }
 
@@ -331,6 +347,9 @@ impl Login {
             } => std::iter::once(password.expose().to_string())
                 .chain(anon_key.clone())
                 .collect(),
+            Login::Firebase {
+                password, api_key, ..
+            } => vec![password.expose().to_string(), api_key.clone()],
         }
     }
 }
@@ -894,7 +913,9 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
         start.push(target.clone());
     }
     let limits = resolve_limits(&raw.limits)?;
-    let identities = resolve_identities(&base, source)?;
+    let firebase = firebase::resolve(raw, source)?;
+    let mut identities = resolve_identities(&base, source)?;
+    firebase::attach(&mut identities, &firebase);
     let mut seeds = Vec::new();
     for (i, s) in raw.seeds.endpoints.iter().enumerate() {
         let key = format!("seeds.endpoints[{i}]");
@@ -935,6 +956,7 @@ pub fn resolve(raw: &RawConfig, source: &dyn Source) -> Result<ScanConfig, Confi
         admin_only,
         tls,
         browser,
+        firebase,
     })
 }
 
@@ -1298,6 +1320,19 @@ fn resolve_login(
         RawLogin::Token { token, send, .. } => Login::Token {
             token: resolve_secret(&key("login.token"), token, source)?,
             send: parse_placement(&key("login.send"), send.as_deref())?,
+        },
+        // `api_key` and `auth_url` come from `[firebase]`: see `firebase::attach`.
+        RawLogin::Firebase {
+            email,
+            password,
+            send,
+            ..
+        } => Login::Firebase {
+            email: resolve_plain(&key("login.email"), email, source)?,
+            password: resolve_secret(&key("login.password"), password, source)?,
+            send: parse_placement(&key("login.send"), send.as_deref())?,
+            api_key: String::new(),
+            auth_url: FirebaseSettings::default().auth_url,
         },
         RawLogin::Cookie {
             name: cookie,

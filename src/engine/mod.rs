@@ -256,14 +256,15 @@ async fn connect_and_login(
                 },
             }
         })?;
-    // A Supabase login may need the project the client names, found before it logs in.
+    // A Supabase login may need the project the client names, found before it logs in;
+    // a Firebase login needs Auth's host admitted.
     labelled("login", baas::ready_logins(http, config, detector))
         .await
         .map_err(|detail| {
             let identity = config
                 .identities
                 .iter()
-                .find(|i| i.login.kind() == "supabase")
+                .find(|i| matches!(i.login.kind(), "supabase" | "firebase"))
                 .map_or(crate::model::IdentityId::A, |i| i.id);
             ScanError::Login(AuthError::LoginFailed { identity, detail })
         })?;
@@ -341,7 +342,9 @@ fn backend_summary(b: &baas::KnownBackend) -> crate::report::BackendSummary {
     };
     crate::report::BackendSummary {
         kind: b.backend.kind().to_string(),
-        origin: baas::origin_of(&b.backend)
+        origin: b
+            .origins
+            .first()
             .map(|u| u.origin().ascii_serialization())
             .unwrap_or_default(),
         found_in: b.backend.found_in().to_string(),

@@ -55,6 +55,7 @@ pub fn families() -> Vec<Box<dyn Family>> {
         Box::new(families::input::InputFamily),
         Box::new(families::input::mass::MassFamily),
         Box::new(families::baas::supabase::SupabaseFamily),
+        Box::new(families::baas::firebase::FirebaseFamily),
     ]
 }
 

@@ -150,7 +150,8 @@ impl Redactor {
             let pairs: Vec<(String, String)> = url
                 .query_pairs()
                 .map(|(k, v)| {
-                    let hide = SECRET_FIELD.is_match(&format!("{k}=x"));
+                    // `auth` is how the Firebase Realtime Database takes an ID token.
+                    let hide = SECRET_FIELD.is_match(&format!("{k}=x")) || k == "auth";
                     (
                         k.into_owned(),
                         if hide {
@@ -190,6 +191,18 @@ mod tests {
             r.text("email=a@x.test&password=pw99"),
             "email=a@x.test&password=[REDACTED]"
         );
+    }
+
+    #[test]
+    fn a_firebase_auth_parameter_is_hidden_in_urls() {
+        let r = Redactor::new();
+        let u = url::Url::parse(
+            "https://x.firebaseio.com/notes.json?shallow=true&auth=opaque-id-token",
+        )
+        .unwrap();
+        let out = r.url(&u);
+        assert!(!out.contains("opaque-id-token"), "{out}");
+        assert!(out.contains("shallow=true"), "{out}");
     }
 
     #[test]

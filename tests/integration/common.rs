@@ -63,3 +63,15 @@ pub fn passwords(server: &Server) -> Vec<String> {
         .map(|a| a.password.clone())
         .collect()
 }
+
+/// Where a JSON report breaks the committed schema (`schema/report-v1.json`), one line
+/// per error; empty when it validates.
+pub fn schema_errors(instance: &serde_json::Value) -> Vec<String> {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../schema/report-v1.json")).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}

@@ -235,5 +235,53 @@ async fn hardened_backend_modes_fail_nothing_and_check_tables() {
             "{:?}",
             report.backends
         );
+        if *backend == testserver::Backend::Firebase {
+            firebase_checks_collections_per_tenant_pair(&report);
+        }
     }
+}
+
+/// The Firebase mode, hardened: both of its items pass, the pair tried collections and
+/// paths, and every canary went away.
+fn firebase_checks_collections_per_tenant_pair(report: &prodready::report::Report) {
+    for item in [Item::TenantIsolation, Item::ServerSideFiltering] {
+        assert_eq!(
+            report.item(item).map(|i| i.status),
+            Some(Status::Pass),
+            "{item}: {:?}",
+            report.item(item)
+        );
+    }
+    let run = report
+        .probes
+        .iter()
+        .find(|p| p.probe == "firebase" && p.item == Item::TenantIsolation)
+        .expect("the firebase family scored tenant isolation");
+    let pair_checked: Vec<&str> = run
+        .tables
+        .iter()
+        .filter(|t| {
+            t.reads
+                .iter()
+                .any(|r| r.identity == prodready::model::IdentityId::B)
+        })
+        .map(|t| t.name.as_str())
+        .collect();
+    assert!(
+        pair_checked.contains(&"notes") && pair_checked.len() >= 3,
+        "collections and paths tried from a to b: {pair_checked:?}"
+    );
+    assert!(
+        run.notes
+            .iter()
+            .any(|n| n.contains("Firebase collections and paths from a to b")),
+        "{:?}",
+        run.notes
+    );
+    for t in &run.tables {
+        if t.writes.iter().any(|w| w.action == "create" && w.changed) {
+            assert_eq!(t.cleanup, ["removed by a, verified gone"], "{t:?}");
+        }
+    }
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
 }

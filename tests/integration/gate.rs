@@ -7,6 +7,8 @@ use std::path::Path;
 use assert_cmd::Command;
 use serde_json::Value;
 
+use crate::common;
+
 fn prodready() -> Command {
     let mut cmd = Command::cargo_bin("prodready").expect("binary built");
     cmd.env("NO_COLOR", "1").env_remove("PRODREADY_LOG");
@@ -94,12 +96,7 @@ fn baseline_suppressions_and_policy_decide_the_exit_code() {
     );
     assert_eq!(code, 1, "a new failing finding fails --fail-on-new");
     // The additions (baseline, suppressions, gate notes) stay within schema v1.
-    let schema: Value = serde_json::from_str(include_str!("../../schema/report-v1.json")).unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(&new)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errors = common::schema_errors(&new);
     assert!(errors.is_empty(), "{errors:#?}");
     let baseline = &new["baseline"];
     let fixed: Vec<String> = baseline["fixed"]

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod discovery;
 mod errors;
+mod firebase;
 mod flaw_matrix;
 mod foreign;
 mod formats;

@@ -117,6 +117,19 @@ pub enum Flaw {
     /// Supabase mode: the bundle also builds an admin client with the `service_role`
     /// key, which bypasses every row policy.
     ServiceRoleKeyInBundle,
+    /// Firebase app: the Realtime Database rules grant `".read": true` at the root (the
+    /// read half of "test mode"), so anyone can read every user's notes.
+    RtdbOpen,
+    /// Firebase app: the Realtime Database rules grant `".read": "auth != null"` at the
+    /// root, so any signed-in user reads every other user's notes.
+    RtdbAnyUserReads,
+    /// Firebase app: the Firestore rules for `notes` say `allow read: if true`.
+    FirestoreOpenNotes,
+    /// Firebase app: the Firestore rules for `notes` check the owner on create and read
+    /// but let any signed-in user update or delete a note.
+    FirestoreAnyUserWrites,
+    /// Firebase app: the Storage rules say `allow read: if true`, so anyone lists the bucket.
+    FirebasePublicStorage,
 }
 
 impl Flaw {
@@ -164,6 +177,11 @@ impl Flaw {
         Flaw::RlsOwnerOnlyOnSelect,
         Flaw::PublicBucket,
         Flaw::ServiceRoleKeyInBundle,
+        Flaw::RtdbOpen,
+        Flaw::RtdbAnyUserReads,
+        Flaw::FirestoreOpenNotes,
+        Flaw::FirestoreAnyUserWrites,
+        Flaw::FirebasePublicStorage,
     ];
 
     /// The name used on the command line and in `--list-flaws`.
@@ -211,6 +229,11 @@ impl Flaw {
             Flaw::RlsOwnerOnlyOnSelect => "rls-owner-only-on-select",
             Flaw::PublicBucket => "public-bucket",
             Flaw::ServiceRoleKeyInBundle => "service-role-key-in-bundle",
+            Flaw::RtdbOpen => "rtdb-open",
+            Flaw::RtdbAnyUserReads => "rtdb-any-user-reads",
+            Flaw::FirestoreOpenNotes => "firestore-open-notes",
+            Flaw::FirestoreAnyUserWrites => "firestore-any-user-writes",
+            Flaw::FirebasePublicStorage => "firebase-public-storage",
         }
     }
 
@@ -253,6 +276,11 @@ impl Flaw {
             Flaw::RlsOffNotes | Flaw::RlsOwnerOnlyOnSelect => Item::TenantIsolation,
             Flaw::PublicBucket => Item::ServerSideFiltering,
             Flaw::ServiceRoleKeyInBundle => Item::Secrets,
+            // What anyone can read is item 5; what another signed-in user reaches is item 1.
+            Flaw::RtdbOpen | Flaw::FirestoreOpenNotes | Flaw::FirebasePublicStorage => {
+                Item::ServerSideFiltering
+            }
+            Flaw::RtdbAnyUserReads | Flaw::FirestoreAnyUserWrites => Item::TenantIsolation,
         }
     }
 
@@ -392,6 +420,26 @@ impl Flaw {
             Flaw::ServiceRoleKeyInBundle => {
                 "Supabase mode: the bundle carries the service_role key for an admin client"
             }
+            Flaw::RtdbOpen => {
+                "Firebase app: Realtime Database rules allow `.read: true` at the root, so \
+                 anyone reads every user's notes and profiles"
+            }
+            Flaw::RtdbAnyUserReads => {
+                "Firebase app: Realtime Database rules allow `.read: \"auth != null\"` at the \
+                 root, so any signed-in user reads every other user's data"
+            }
+            Flaw::FirestoreOpenNotes => {
+                "Firebase app: Firestore rules for notes say `allow read: if true`, so anyone \
+                 lists every note"
+            }
+            Flaw::FirestoreAnyUserWrites => {
+                "Firebase app: Firestore rules for notes let any signed-in user update or \
+                 delete any note"
+            }
+            Flaw::FirebasePublicStorage => {
+                "Firebase app: Storage rules say `allow read: if true`, so anyone lists the \
+                 bucket's files"
+            }
         }
     }
 
@@ -403,6 +451,11 @@ impl Flaw {
             | Flaw::RlsOwnerOnlyOnSelect
             | Flaw::PublicBucket
             | Flaw::ServiceRoleKeyInBundle => Some(crate::baas::Kind::Supabase),
+            Flaw::RtdbOpen
+            | Flaw::RtdbAnyUserReads
+            | Flaw::FirestoreOpenNotes
+            | Flaw::FirestoreAnyUserWrites
+            | Flaw::FirebasePublicStorage => Some(crate::baas::Kind::Firebase),
             _ => None,
         }
     }

@@ -42,6 +42,11 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use baas::Kind as Backend;
+
+/// The Firebase mode's fixed names (what its bundle's `firebaseConfig` says).
+pub mod firebase {
+    pub use crate::baas::firebase::{PROJECT_ID, STORAGE_BUCKET};
+}
 pub use flaws::{Flaw, FlawSet, UnknownFlaw};
 pub use leaks::planted_secrets;
 
@@ -86,6 +91,8 @@ pub struct Options {
     /// A backend mode instead of the Ledgerline app: a single-page front end on
     /// `listen` whose client talks to a backend-as-a-service on a second loopback port.
     pub backend: Option<Backend>,
+    /// Where a backend mode's backend listens; `None`: a free port on `listen`'s address.
+    pub backend_listen: Option<SocketAddr>,
 }
 
 impl Default for Options {
@@ -101,6 +108,7 @@ impl Default for Options {
             spa: false,
             method_override_forms: false,
             backend: None,
+            backend_listen: None,
         }
     }
 }
@@ -228,6 +236,32 @@ impl Server {
             .and_then(|b| b.supabase.as_ref())
             .map(|p| p.object_names())
             .unwrap_or_default()
+    }
+
+    /// The Firebase mode's web API key (public by design, in its bundle).
+    pub fn firebase_api_key(&self) -> Option<String> {
+        Some(self.firebase()?.api_key.clone())
+    }
+
+    /// The Firebase mode's whole Realtime Database tree, whatever its rules say.
+    pub fn firebase_rtdb(&self) -> serde_json::Value {
+        self.firebase().map(|p| p.rtdb_tree()).unwrap_or_default()
+    }
+
+    /// The ids of a Firebase mode's Firestore collection's documents.
+    pub fn firebase_ids(&self, collection: &str) -> Vec<String> {
+        self.firebase()
+            .map(|p| p.document_ids(collection))
+            .unwrap_or_default()
+    }
+
+    /// The Firebase uid of account `key` (`a` or `b`).
+    pub fn firebase_uid(&self, key: &str) -> Option<String> {
+        self.firebase()?.uid_of(&self.account(key)?.email)
+    }
+
+    fn firebase(&self) -> Option<&baas::firebase::Project> {
+        self.backend.as_ref()?.firebase.as_deref()
     }
 
     /// Every request the backend of a backend mode received, in arrival order.

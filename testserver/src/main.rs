@@ -36,9 +36,13 @@ struct Args {
     #[arg(long)]
     method_override_forms: bool,
     /// Serve the app as a single-page front end on a backend-as-a-service instead
-    /// (`supabase`: the backend listens on a second port, printed at start).
+    /// (`supabase` or `firebase`: the backend listens on a second port, printed at start).
     #[arg(long, value_name = "NAME", value_parser = parse_backend)]
     backend: Option<testserver::Backend>,
+    /// Where the backend of --backend listens (default: a free port on --listen's
+    /// address; 127.0.0.1:9099, the Auth emulator's port, matches testserver/scan-firebase.toml).
+    #[arg(long, value_name = "ADDR")]
+    backend_listen: Option<SocketAddr>,
     /// Print every flaw as `NAME ITEM-KEY` and exit.
     #[arg(long)]
     list_flaws: bool,
@@ -82,7 +86,21 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let flaws = args.flaws;
+    // `all` means the chosen app's own flaws; another app's flaw named alone is refused.
+    let mode = args.backend;
+    if let Some(f) = args.flaws.iter().find(|f| f.backend() != mode)
+        && args.flaws != FlawSet::all()
+    {
+        match f.backend() {
+            Some(b) => anyhow::bail!(
+                "flaw `{f}` belongs to the {} mode: add --backend {}",
+                b.name(),
+                b.name()
+            ),
+            None => anyhow::bail!("flaw `{f}` belongs to the main app, not to a --backend mode"),
+        }
+    }
+    let flaws: FlawSet = args.flaws.iter().filter(|f| f.backend() == mode).collect();
     let server = testserver::spawn(Options {
         listen: args.listen,
         flaws,
@@ -91,6 +109,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         spa: args.spa,
         method_override_forms: args.method_override_forms,
         backend: args.backend,
+        backend_listen: args.backend_listen,
         ..Default::default()
     })
     .await?;
@@ -102,6 +121,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     println!("export PRODREADY_BASE_URL={}", server.base_url());
     if let Some(backend) = server.backend_url() {
         println!("# the backend listens on {backend}");
+    }
+    if let Some(key) = server.firebase_api_key() {
+        println!("export PRODREADY_FIREBASE_API_KEY={key}");
     }
     for account in server.accounts() {
         let prefix = env_prefix(account.key);

@@ -252,6 +252,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
                     | Login::Cookie { .. }
                     | Login::Basic { .. }
                     | Login::Supabase { .. }
+                    | Login::Firebase { .. }
             )
         })
         .collect();

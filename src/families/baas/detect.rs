@@ -21,7 +21,7 @@
 //!
 //! [`detect`] reads one text; [`Detector`] watches every response of a scan (it is an
 //! HTTP-layer observer) and keeps what the app's own origins served. Backend origins
-//! enter the scan's scope only through [`crate::http::HttpLayer::admit_origin`], after
+//! enter the scan's scope only through [`crate::http::HttpLayer::admit_backend`], after
 //! detection or when the config names them.
 
 use std::collections::BTreeSet;
@@ -414,7 +414,8 @@ fn firebase_field(name: &str) -> Option<&'static str> {
 
 /// What the client asks a Supabase project for: the tables and views it reads
 /// (`.from("notes")`), the functions it calls (`.rpc("fn")`), the storage buckets it
-/// uses (`.storage.from("avatars")`), and whether it signs users up (`auth.signUp`).
+/// uses (`.storage.from("avatars")`), and whether it signs users up (`auth.signUp`);
+/// and what it asks Firebase for (`collection(db, "notes")`, `ref(db, "notes/" + uid)`).
 /// These names survive minification: they are strings the client sends.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientNames {
@@ -422,6 +423,8 @@ pub struct ClientNames {
     pub functions: BTreeSet<String>,
     pub buckets: BTreeSet<String>,
     pub signs_up: bool,
+    /// What the client asks Firebase for: Firestore collections, Realtime Database paths.
+    pub firebase: super::firebase::Usage,
 }
 
 /// `<receiver>.from("name")`: the receiver tells supabase-js calls from `Array.from`.
@@ -488,13 +491,15 @@ impl ClientNames {
             }
         }
         self.signs_up |= text.contains(".signUp(") || text.contains("/auth/v1/signup");
+        self.firebase
+            .extend(super::firebase::usage(text), MAX_NAMES);
     }
 }
 
 /// Anything a client wired to Supabase or Firebase carries: one pass over each response
 /// decides whether the slower per-backend reads run at all.
 static CLIENT_HINT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)supabase|sb_publishable_|sb_secret_|eyJ|projectId|project_id|firebase|\.from\(|\.rpc\(|/rest/v1/|\.signUp\(")
+    Regex::new(r"(?i)supabase|sb_publishable_|sb_secret_|eyJ|projectId|project_id|firebase|\.from\(|\.rpc\(|/rest/v1/|\.signUp\(|\bcollection(?:Group)?\(")
         .expect("valid hint regex")
 });
 

@@ -11,18 +11,20 @@
 //! |---|---|
 //! | [`detect`] | the backend from the client: Supabase URL and key, Firebase web config |
 //! | [`supabase`] | the `supabase` family: tables, rows and writes as anon, A and B; RPC; storage; signup |
+//! | [`firebase`] | the `firebase` family: Realtime Database paths, Firestore collections and the Storage bucket as anon, A and B; canary writes |
 //!
 //! Each backend is its own family (its own probe-id prefix), so they can grow apart.
 
 pub mod detect;
+pub mod firebase;
 pub mod supabase;
 
 use url::Url;
 
-use crate::config::{Login, ScanConfig};
+use crate::config::{FirebaseSettings, Login, ScanConfig};
 use crate::http::{HttpLayer, Request, Session};
 use crate::model::IdentityId;
-use detect::{Backend, Detector, KeyKind, SupabaseKey, SupabaseProject};
+use detect::{Backend, Detector, FirebaseProject, KeyKind, SupabaseKey, SupabaseProject};
 
 /// The backends the app's client talks to, and what it asks them for (the engine
 /// hands them to the families in their context).
@@ -39,17 +41,30 @@ pub struct Backends {
 #[derive(Debug, Clone)]
 pub struct KnownBackend {
     pub backend: Backend,
+    /// Where its requests go (see [`origins_of`]); the first names it in the report.
+    pub origins: Vec<Url>,
+    /// Whether its origins joined the scope (any of them, for Firebase).
     pub in_scope: bool,
     /// Why it stayed out of scope.
     pub note: Option<String>,
 }
 
-/// The origin requests to a backend go to: the Supabase project, or the Firebase
-/// Realtime Database (its other services live on Google's shared API hosts).
-pub fn origin_of(backend: &Backend) -> Option<Url> {
+/// The origins requests to a backend go to: the Supabase project; a Firebase project's
+/// Realtime Database, and the Firestore and Storage hosts (`[firebase]`, Google's by
+/// default) when its web config names a project and a bucket.
+pub fn origins_of(backend: &Backend, firebase: &FirebaseSettings) -> Vec<Url> {
     match backend {
-        Backend::Supabase(p) => Some(p.url.clone()),
-        Backend::Firebase(p) => p.database_url.clone(),
+        Backend::Supabase(p) => vec![p.url.clone()],
+        Backend::Firebase(p) => {
+            let mut out: Vec<Url> = p.database_url.iter().cloned().collect();
+            if p.project_id.is_some() {
+                out.push(firebase.firestore_url.clone());
+            }
+            if p.storage_bucket.is_some() {
+                out.push(firebase.storage_url.clone());
+            }
+            out
+        }
     }
 }
 
@@ -59,7 +74,8 @@ const MAX_EARLY_SCRIPTS: usize = 12;
 /// Before login: a `kind = "supabase"` login that leaves `project` or `anon_key` out
 /// takes them from the app's client (its start page, scripts and their chunks), and
 /// the project's origin joins the scope. A configured project joins it too: the
-/// config names it. Errors name the config keys that fix them.
+/// config names it; so does Firebase Auth's host for a `kind = "firebase"` login.
+/// Errors name the config keys that fix them.
 pub async fn ready_logins(
     http: &HttpLayer,
     config: &mut ScanConfig,
@@ -111,6 +127,19 @@ pub async fn ready_logins(
             )
         })?;
     }
+    // Firebase Auth's host (Identity Toolkit, `firebase.auth_url`) is where a
+    // `kind = "firebase"` login signs in: the config names it by naming the login.
+    for identity in &config.identities {
+        let id = identity.id;
+        if let Login::Firebase { auth_url, .. } = &identity.login {
+            http.admit_backend(auth_url).map_err(|e| {
+                format!(
+                    "identities.{id} signs in through Firebase Auth at {auth_url}, but {e}; {}",
+                    e.fix()
+                )
+            })?;
+        }
+    }
     Ok(())
 }
 
@@ -160,8 +189,9 @@ async fn read_client(http: &HttpLayer, config: &ScanConfig, detector: &Detector)
     }
 }
 
-/// After discovery: every backend the client named, and every Supabase project a login
-/// uses, joins the scope unless `target.forbid_origins` names it.
+/// After discovery: every backend the client named, every Supabase project a login
+/// uses, and the Firebase project `[firebase]` names, joins the scope unless
+/// `target.forbid_origins` names it.
 pub fn admit(http: &HttpLayer, config: &ScanConfig, detector: &Detector) -> Backends {
     Backends {
         known: admit_known(http, config, detector),
@@ -192,34 +222,76 @@ fn admit_known(http: &HttpLayer, config: &ScanConfig, detector: &Detector) -> Ve
             }));
         }
     }
+    if let Some(p) = configured_firebase(&config.firebase) {
+        match backends.iter_mut().find_map(|b| match b {
+            Backend::Firebase(f) if f.project_id == p.project_id || p.project_id.is_none() => {
+                Some(f)
+            }
+            _ => None,
+        }) {
+            // The config's word wins; the client's fills the rest.
+            Some(found) => {
+                found.api_key = p.api_key.or(found.api_key.take());
+                found.database_url = p.database_url.or(found.database_url.take());
+                found.storage_bucket = p.storage_bucket.or(found.storage_bucket.take());
+            }
+            None => backends.push(Backend::Firebase(p)),
+        }
+    }
     backends
         .into_iter()
         .map(|backend| {
-            if let Backend::Supabase(p) = &backend
-                && let Some(k) = &p.key
-            {
-                // Public by design or not, no report needs to show the value.
-                http.redactor().add(&k.value);
+            // Public by design or not, no report needs to show a key's value.
+            match &backend {
+                Backend::Supabase(p) => {
+                    if let Some(k) = &p.key {
+                        http.redactor().add(&k.value);
+                    }
+                }
+                Backend::Firebase(p) => {
+                    if let Some(k) = &p.api_key {
+                        http.redactor().add(k);
+                    }
+                }
             }
-            match origin_of(&backend) {
-                None => KnownBackend {
+            let origins = origins_of(&backend, &config.firebase);
+            if origins.is_empty() {
+                return KnownBackend {
                     backend,
+                    origins,
                     in_scope: false,
                     note: Some("no origin to reach it by".to_string()),
-                },
-                Some(url) => match http.admit_backend(&url) {
-                    Ok(_) => KnownBackend {
-                        backend,
-                        in_scope: true,
-                        note: None,
-                    },
-                    Err(e) => KnownBackend {
-                        backend,
-                        in_scope: false,
-                        note: Some(format!("{e}; {}", e.fix())),
-                    },
-                },
+                };
+            }
+            let mut in_scope = false;
+            let mut refused = Vec::new();
+            for url in &origins {
+                match http.admit_backend(url) {
+                    Ok(_) => in_scope = true,
+                    Err(e) => refused.push(format!("{e}; {}", e.fix())),
+                }
+            }
+            KnownBackend {
+                backend,
+                origins,
+                in_scope,
+                note: (!refused.is_empty()).then(|| refused.join("; ")),
             }
         })
         .collect()
+}
+
+/// The Firebase project `[firebase]` names (a project id or a database URL), if any.
+fn configured_firebase(settings: &FirebaseSettings) -> Option<FirebaseProject> {
+    if settings.project_id.is_none() && settings.database_url.is_none() {
+        return None;
+    }
+    Some(FirebaseProject {
+        api_key: settings.api_key.clone(),
+        project_id: settings.project_id.clone(),
+        database_url: settings.database_url.clone(),
+        storage_bucket: settings.storage_bucket.clone(),
+        found_in: "config".to_string(),
+        ..FirebaseProject::default()
+    })
 }

@@ -488,7 +488,8 @@ async fn login_targets(ctx: &Context, notes: &mut Vec<String>) -> Vec<Target> {
             Login::Token { .. }
             | Login::Cookie { .. }
             | Login::Basic { .. }
-            | Login::Supabase { .. } => continue,
+            | Login::Supabase { .. }
+            | Login::Firebase { .. } => continue,
         };
         if !routes.insert(route) {
             continue;

@@ -5,7 +5,12 @@
 //! [`Kind::Supabase`]: "Notable", notes and attachments on a Supabase-compatible
 //! backend ([`supabase`]); the bundle calls `createClient(URL, ANON_KEY)` the way
 //! generated Vite apps do, and the browser talks to the backend directly.
+//!
+//! [`Kind::Firebase`]: "Jotter", notes on Firebase Auth, the Realtime Database,
+//! Firestore and Storage ([`firebase`]); the bundle calls `initializeApp(firebaseConfig)`
+//! and the backend answers Google's REST paths (Auth at the emulator's path).
 
+pub(crate) mod firebase;
 pub(crate) mod supabase;
 
 use std::net::SocketAddr;
@@ -27,15 +32,17 @@ use crate::{Account, Options, Server};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Supabase,
+    Firebase,
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[Kind::Supabase];
+    pub const ALL: &'static [Kind] = &[Kind::Supabase, Kind::Firebase];
 
-    /// `supabase`, as `prodready demo --backend` names it.
+    /// `supabase` or `firebase`, as `prodready demo --backend` names it.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Supabase => "supabase",
+            Kind::Firebase => "firebase",
         }
     }
 
@@ -53,6 +60,8 @@ pub(crate) struct Running {
     pub task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     /// The Supabase project, for tests that look at its rows and keys directly.
     pub supabase: Option<Arc<supabase::Project>>,
+    /// The Firebase project, for tests that look at its data directly.
+    pub firebase: Option<Arc<firebase::Project>>,
 }
 
 /// The front end's file names, hashed like a Vite build's.
@@ -69,7 +78,19 @@ struct Front {
 pub(crate) async fn spawn(kind: Kind, opts: &Options) -> anyhow::Result<Server> {
     match kind {
         Kind::Supabase => spawn_supabase(opts).await,
+        Kind::Firebase => firebase::spawn(opts).await,
     }
+}
+
+/// The backend's listener: `opts.backend_listen`, else a free port on the front end's
+/// address.
+pub(crate) async fn bind_backend(opts: &Options) -> anyhow::Result<TcpListener> {
+    let addr = opts
+        .backend_listen
+        .unwrap_or_else(|| SocketAddr::new(opts.listen.ip(), 0));
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding the backend on {addr}"))
 }
 
 async fn serve(
@@ -94,9 +115,7 @@ async fn serve(
 }
 
 async fn spawn_supabase(opts: &Options) -> anyhow::Result<Server> {
-    let backend_listener = TcpListener::bind(std::net::SocketAddr::new(opts.listen.ip(), 0))
-        .await
-        .context("binding the backend")?;
+    let backend_listener = bind_backend(opts).await?;
     let backend_addr = backend_listener.local_addr()?;
     let backend_url = format!("http://{backend_addr}");
     let passwords = [
@@ -121,21 +140,13 @@ async fn spawn_supabase(opts: &Options) -> anyhow::Result<Server> {
             org_slug: u.email.split('@').nth(1).unwrap_or("").to_string(),
         })
         .collect();
-    let backend_recorder = Arc::new(Recorder::new());
-    let backend_app =
-        supabase::router(project.clone()).layer(axum::middleware::from_fn_with_state(
-            backend_recorder.clone(),
-            crate::recorder::record_into,
-        ));
-    let (backend_stop, backend_task) = serve(backend_listener, backend_app).await;
-
+    let backend_app = supabase::router(project.clone());
     let front = Arc::new(Front {
         flaws: opts.flaws,
         backend_url,
         anon_key: project.anon_key.clone(),
         service_key: project.service_key.clone(),
     });
-    let recorder = Arc::new(Recorder::new());
     let front_app = Router::new()
         .route("/", get(index))
         .route(BUNDLE_PATH, get(bundle))
@@ -144,11 +155,48 @@ async fn spawn_supabase(opts: &Options) -> anyhow::Result<Server> {
         .layer(axum::middleware::from_fn_with_state(
             front.clone(),
             front_headers,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
+        ));
+    serve_mode(
+        opts,
+        Mode {
+            kind: Kind::Supabase,
+            accounts,
+            backend_listener,
+            backend_app,
+            front_app,
+            supabase: Some(project),
+            firebase: None,
+        },
+    )
+    .await
+}
+
+/// A backend mode ready to serve: its routers, and the project tests look into.
+pub(crate) struct Mode {
+    pub kind: Kind,
+    pub accounts: Vec<Account>,
+    pub backend_listener: TcpListener,
+    pub backend_app: Router,
+    pub front_app: Router,
+    pub supabase: Option<Arc<supabase::Project>>,
+    pub firebase: Option<Arc<firebase::Project>>,
+}
+
+/// Serves a backend mode: the backend on its listener, the front end on `opts.listen`,
+/// each recording what it receives.
+pub(crate) async fn serve_mode(opts: &Options, mode: Mode) -> anyhow::Result<Server> {
+    let recorded = |app: Router| {
+        let recorder = Arc::new(Recorder::new());
+        let app = app.layer(axum::middleware::from_fn_with_state(
             recorder.clone(),
             crate::recorder::record_into,
         ));
+        (app, recorder)
+    };
+    let backend_addr = mode.backend_listener.local_addr()?;
+    let (backend_app, backend_recorder) = recorded(mode.backend_app);
+    let (backend_stop, backend_task) = serve(mode.backend_listener, backend_app).await;
+    let (front_app, recorder) = recorded(mode.front_app);
     let listener = TcpListener::bind(opts.listen)
         .await
         .with_context(|| format!("binding {}", opts.listen))?;
@@ -156,35 +204,29 @@ async fn spawn_supabase(opts: &Options) -> anyhow::Result<Server> {
     let (stop, task) = serve(listener, front_app).await;
     Ok(Server {
         addr,
-        accounts,
+        accounts: mode.accounts,
         recorder,
         stop: Some(stop),
         task: Some(task),
         backend: Some(Running {
-            kind: Kind::Supabase,
+            kind: mode.kind,
             addr: backend_addr,
             recorder: backend_recorder,
             stop: Some(backend_stop),
             task: Some(backend_task),
-            supabase: Some(project),
+            supabase: mode.supabase,
+            firebase: mode.firebase,
         }),
     })
 }
 
-/// The front end's headers: a strict CSP whose `connect-src` names the backend, and
-/// the rest of the hardened app's set.
-async fn front_headers(
-    State(front): State<Arc<Front>>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let mut resp = next.run(req).await;
+/// A front end's headers: a strict CSP whose `connect-src` names the backend, and the
+/// rest of the hardened app's set (every backend mode's front end sends them).
+pub(crate) fn harden_front(h: &mut axum::http::HeaderMap, backend_url: &str) {
     let csp = format!(
-        "default-src 'self'; script-src 'self'; connect-src 'self' {}; object-src 'none'; \
-         base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-        front.backend_url
+        "default-src 'self'; script-src 'self'; connect-src 'self' {backend_url}; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     );
-    let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
@@ -206,6 +248,16 @@ async fn front_headers(
     ] {
         h.insert(name, HeaderValue::from_static(value));
     }
+}
+
+/// The Supabase front end's headers (see [`harden_front`]).
+async fn front_headers(
+    State(front): State<Arc<Front>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut resp = next.run(req).await;
+    harden_front(resp.headers_mut(), &front.backend_url);
     resp
 }
 

@@ -308,7 +308,10 @@ async fn login_as(
             *username = plan.login_name(account).to_string();
             *password = Secret::new(account.password.clone());
         }
-        Login::Token { .. } | Login::Cookie { .. } | Login::Supabase { .. } => {
+        Login::Token { .. }
+        | Login::Cookie { .. }
+        | Login::Supabase { .. }
+        | Login::Firebase { .. } => {
             return Err("no password login to reuse".into());
         }
     }
