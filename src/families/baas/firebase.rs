@@ -885,36 +885,16 @@ async fn rtdb_canary_writes(
                 (method == "PATCH").then_some(&body),
             )
             .await;
-            let status = resp.as_ref().map_or(0, |r| r.status);
-            let accepted = (200..300).contains(&status);
-            runs.tenant.checks += 1;
-            target.writes.push(FirebaseWrite {
-                identity: who,
-                action: action.into(),
-                status,
-                accepted,
-            });
-            if accepted && let Ok(r) = &resp {
-                if action == "delete" {
-                    deleted_by = Some(who);
-                }
-                cross_tenant(
-                    ctx,
-                    runs,
-                    "firebase.rtdb-foreign-write",
-                    method,
-                    &url,
-                    r,
-                    &format!(
-                        "{} could {action} tenant a's canary node in the Realtime Database",
-                        if who == IdentityId::B {
-                            "tenant b"
-                        } else {
-                            "anyone, without signing in,"
-                        }
-                    ),
-                    RTDB_WRITE_FIX,
-                );
+            let write = ForeignWrite {
+                probe: "firebase.rtdb-foreign-write",
+                object: "canary node in the Realtime Database",
+                fix: RTDB_WRITE_FIX,
+                who,
+                action,
+                method,
+            };
+            if write.record(ctx, runs, target, &url, &resp) && action == "delete" {
+                deleted_by = Some(who);
             }
         }
     }
@@ -939,6 +919,58 @@ async fn rtdb_canary_writes(
             ),
             "a's DELETE did not remove it",
         );
+    }
+}
+
+/// One update or delete of tenant a's canary, sent as anonymous or as tenant b.
+struct ForeignWrite<'a> {
+    probe: &'static str,
+    /// What was written, as the finding names it ("canary node in the Realtime Database").
+    object: &'a str,
+    fix: &'static str,
+    who: IdentityId,
+    action: &'static str,
+    method: &'static str,
+}
+
+impl ForeignWrite<'_> {
+    /// Records the attempt on the target's writes and, when it was accepted, the
+    /// cross-tenant finding. Returns whether it was accepted.
+    fn record(
+        &self,
+        ctx: &Context,
+        runs: &mut Runs,
+        target: &mut FirebaseTarget,
+        url: &Url,
+        resp: &Result<Response, String>,
+    ) -> bool {
+        let status = resp.as_ref().map_or(0, |r| r.status);
+        let accepted = (200..300).contains(&status);
+        runs.tenant.checks += 1;
+        target.writes.push(FirebaseWrite {
+            identity: self.who,
+            action: self.action.into(),
+            status,
+            accepted,
+        });
+        if accepted && let Ok(r) = resp {
+            let writer = if self.who == IdentityId::B {
+                "tenant b"
+            } else {
+                "anyone, without signing in,"
+            };
+            cross_tenant(
+                ctx,
+                runs,
+                self.probe,
+                self.method,
+                url,
+                r,
+                &format!("{writer} could {} tenant a's {}", self.action, self.object),
+                self.fix,
+            );
+        }
+        accepted
     }
 }
 
@@ -1323,37 +1355,19 @@ async fn firestore_canary_writes(
             };
             let Some(url) = url else { continue };
             let resp = firestore_send(ctx, identity, method, url.clone(), body.as_ref()).await;
-            let status = resp.as_ref().map_or(0, |r| r.status);
-            let accepted = (200..300).contains(&status);
-            runs.tenant.checks += 1;
-            target.writes.push(FirebaseWrite {
-                identity: who,
-                action: action.into(),
-                status,
-                accepted,
-            });
-            if accepted && let Ok(r) = &resp {
-                if action == "delete" {
-                    deleted_by = Some(who);
-                }
-                cross_tenant(
-                    ctx,
-                    runs,
-                    "firebase.firestore-foreign-write",
-                    method,
-                    &url,
-                    r,
-                    &format!(
-                        "{} could {action} tenant a's canary document `{}`",
-                        if who == IdentityId::B {
-                            "tenant b"
-                        } else {
-                            "anyone, without signing in,"
-                        },
-                        doc_path.split('/').next().unwrap_or_default()
-                    ),
-                    FIRESTORE_WRITE_FIX,
-                );
+            let write = ForeignWrite {
+                probe: "firebase.firestore-foreign-write",
+                object: &format!(
+                    "canary document `{}`",
+                    doc_path.split('/').next().unwrap_or_default()
+                ),
+                fix: FIRESTORE_WRITE_FIX,
+                who,
+                action,
+                method,
+            };
+            if write.record(ctx, runs, target, &url, &resp) && action == "delete" {
+                deleted_by = Some(who);
             }
         }
     }
