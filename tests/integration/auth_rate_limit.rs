@@ -4,11 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use prodready::auth::Identities;
 use prodready::catalog::ProbeCatalog;
 use prodready::engine::Context;
 use prodready::engine::Family;
-use prodready::http::{HttpLayer, HttpSettings, Redactor};
 use prodready::model::Item;
 
 use crate::common;
@@ -72,14 +70,7 @@ async fn every_burst_is_bounded_and_paced_as_counted_at_the_server() {
     config.limits.rate = std::num::NonZeroU32::new(rate).expect("non-zero");
     config.rate_limit.burst = 12;
     config.rate_limit.max_wait = Duration::ZERO;
-    let http = HttpLayer::new(
-        HttpSettings::from(&config.limits),
-        config.scope.clone(),
-        Redactor::new(),
-    )
-    .expect("client");
-    let identities = Identities::from_config(&config);
-    identities.login_all(&http).await.expect("logins");
+    let (http, identities) = common::logged_in(&config).await;
     let inventory = prodready::discover::discover(&http, &identities, &config).await;
     let burst = config.rate_limit.burst as usize;
     let ctx = Context {

@@ -4,10 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use prodready::auth::Identities;
 use prodready::config::ScanConfig;
 use prodready::discover::{Inventory, Origin};
-use prodready::http::{HttpLayer, HttpSettings, Redactor};
 use prodready::model::IdentityId;
 use testserver::{Options, Server};
 
@@ -47,14 +45,7 @@ fn spa_config(server: &Server, browser: bool) -> ScanConfig {
 }
 
 async fn discover(config: &ScanConfig) -> (Inventory, u64) {
-    let http = HttpLayer::new(
-        HttpSettings::from(&config.limits),
-        config.scope.clone(),
-        Redactor::new(),
-    )
-    .expect("client");
-    let identities = Identities::from_config(config);
-    identities.login_all(&http).await.expect("logins");
+    let (http, identities) = common::logged_in(config).await;
     let inventory = prodready::discover::discover(&http, &identities, config).await;
     (inventory, http.requests_sent())
 }

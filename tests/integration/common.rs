@@ -1,8 +1,23 @@
 //! Helpers shared by the integration tests.
 
+use prodready::auth::Identities;
 use prodready::config::{Overrides, ScanConfig};
+use prodready::http::{HttpLayer, HttpSettings, Redactor};
 use prodready::report::Report;
 use testserver::{FlawSet, Options, Server};
+
+/// An HTTP layer for `config` and its identities, every one logged in.
+pub async fn logged_in(config: &ScanConfig) -> (HttpLayer, Identities) {
+    let http = HttpLayer::new(
+        HttpSettings::from(&config.limits),
+        config.scope.clone(),
+        Redactor::new(),
+    )
+    .expect("client");
+    let identities = Identities::from_config(config);
+    identities.login_all(&http).await.expect("logins");
+    (http, identities)
+}
 
 /// Starts the test app with the named flaws on 127.0.0.1:0.
 pub async fn app(flaws: &str) -> Server {

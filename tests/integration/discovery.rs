@@ -261,14 +261,7 @@ async fn a_form_with_a_method_field_is_the_method_it_names() {
     .await
     .expect("test app starts");
     let config = crate::common::config(&server);
-    let http = HttpLayer::new(
-        HttpSettings::from(&config.limits),
-        config.scope.clone(),
-        Redactor::new(),
-    )
-    .expect("client");
-    let identities = Identities::from_config(&config);
-    identities.login_all(&http).await.expect("logins");
+    let (http, identities) = crate::common::logged_in(&config).await;
     let inv = prodready::discover::discover(&http, &identities, &config).await;
 
     let key =

@@ -11,12 +11,10 @@ use axum::body::Body;
 use axum::extract::Request as AxumRequest;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use prodready::auth::Identities;
 use prodready::catalog::ProbeCatalog;
 use prodready::config::{MapSource, Overrides, ProcessSource, ScanConfig};
 use prodready::engine::canaries::{self, OwnedObjects};
 use prodready::engine::{Context, Family};
-use prodready::http::{HttpLayer, HttpSettings, Redactor};
 use serde_json::{Value, json};
 
 /// What the foreign app holds: objects per kind (owner tenant, JSON), what it logged.
@@ -290,14 +288,7 @@ fn config(base: &str, rest: &str) -> ScanConfig {
 
 /// A probe context over the foreign app, logged in, with an empty inventory.
 async fn context(config: ScanConfig) -> Context {
-    let http = HttpLayer::new(
-        HttpSettings::from(&config.limits),
-        config.scope.clone(),
-        Redactor::new(),
-    )
-    .expect("client");
-    let identities = Identities::from_config(&config);
-    identities.login_all(&http).await.expect("logins");
+    let (http, identities) = crate::common::logged_in(&config).await;
     Context {
         http,
         identities: Arc::new(identities),
