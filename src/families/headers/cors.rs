@@ -13,7 +13,11 @@
 //! CORS is mostly one middleware, so the whole matrix is sent once per policy, not per
 //! endpoint: every endpoint gets the arbitrary and `null` origins and a trusted one,
 //! and the answers' CORS headers fingerprint its policy; the first endpoint of each
-//! distinct fingerprint gets the rest of the matrix.
+//! distinct fingerprint gets the rest of the matrix. The rest goes as simple requests
+//! only when the first origins' preflights were judged as their simple requests were:
+//! the preflight then answers by the same allowlist, and asking it again per origin
+//! learns nothing. A preflight answered otherwise (a proxy's own CORS, a separate
+//! OPTIONS handler) gets the whole matrix too.
 
 use std::collections::BTreeMap;
 
@@ -287,7 +291,7 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     let matrix = origin_matrix(&ctx.config.target, &trusted);
     let (first, rest) = matrix.split_at(FIRST_ORIGINS.min(matrix.len()));
     let all: Vec<usize> = (0..targets.len()).collect();
-    let mut planned = plan(&targets, &all, first);
+    let mut planned = plan(&targets, &all, first, &all);
     // A trusted origin tells apart allowlists that refuse both untrusted origins alike.
     let reference = ctx
         .config
@@ -307,7 +311,12 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     }
     let mut answers = send(ctx, planned).await;
     let full = distinct_policies(&answers, targets.len());
-    answers.extend(send(ctx, plan(&targets, &full, rest)).await);
+    let own_preflight_policy: Vec<usize> = full
+        .iter()
+        .copied()
+        .filter(|&i| !preflights_follow_gets(&answers, i, &trusted))
+        .collect();
+    answers.extend(send(ctx, plan(&targets, &full, rest, &own_preflight_policy)).await);
     let total = answers.len();
     let failed = answers.iter().filter(|a| a.result.is_err()).count();
     if failed == total {
@@ -340,10 +349,14 @@ async fn run(ctx: &Context) -> Result<ProbeRun, String> {
     run.notes.push(format!(
         "{} CORS requests ({} origins, simple and preflight) on {} authenticated API route \
          patterns; the whole matrix on {} of them (one per distinct CORS policy), the \
-         arbitrary and `null` origins on the others",
+         arbitrary and `null` origins on the others; {} of the {} answered preflights by \
+         the simple requests' allowlist, so the rest of the matrix went to them as simple \
+         requests only",
         run.checks,
         matrix.len(),
         targets.len(),
+        full.len(),
+        full.len() - own_preflight_policy.len(),
         full.len()
     ));
     if open_preflights > 0 {
@@ -380,18 +393,24 @@ fn authenticated_json_endpoints(ctx: &Context) -> Vec<(IdentityId, Url)> {
     targets
 }
 
-/// A simple request and a preflight per endpoint of `chosen` (indices into `targets`)
-/// and origin.
+/// A simple request per endpoint of `chosen` (indices into `targets`) and origin, and a
+/// preflight too on the endpoints of `preflighted`.
 fn plan(
     targets: &[(IdentityId, Url)],
     chosen: &[usize],
     origins: &[(String, String)],
+    preflighted: &[usize],
 ) -> Vec<Attempt> {
     let mut planned = Vec::new();
     for &i in chosen {
         let (who, u) = &targets[i];
+        let kinds: &[bool] = if preflighted.contains(&i) {
+            &[false, true]
+        } else {
+            &[false]
+        };
         for (trick, origin) in origins {
-            for preflight in [false, true] {
+            for &preflight in kinds {
                 planned.push(Attempt {
                     target: i,
                     who: *who,
@@ -453,6 +472,34 @@ fn distinct_policies(answers: &[Answer], targets: usize) -> Vec<usize> {
         }
     }
     chosen
+}
+
+/// What a browser makes of one answer: a preflight that fails (not 2xx) grants nothing,
+/// whatever its headers say.
+fn effective_grant(answer: &Answer, trusted: &[String]) -> Option<Grant> {
+    let resp = answer.result.as_ref().ok()?;
+    if answer.preflight && !(200..300).contains(&resp.status) {
+        return Some(Grant::Denied);
+    }
+    Some(classify(&answer.origin, &resp.headers, trusted))
+}
+
+/// Whether endpoint `target`'s preflights were judged as its simple requests were, for
+/// every origin sent both ways so far (the first origins): then the preflight answers
+/// by the same allowlist. An unanswered request proves nothing, so it says no.
+fn preflights_follow_gets(answers: &[Answer], target: usize, trusted: &[String]) -> bool {
+    let mine: Vec<&Answer> = answers.iter().filter(|a| a.target == target).collect();
+    let mut compared = 0;
+    for pre in mine.iter().filter(|a| a.preflight) {
+        let Some(get) = mine.iter().find(|a| !a.preflight && a.origin == pre.origin) else {
+            continue;
+        };
+        match (effective_grant(pre, trusted), effective_grant(get, trusted)) {
+            (Some(p), Some(g)) if p == g => compared += 1,
+            _ => return false,
+        }
+    }
+    compared > 0
 }
 
 /// Sends the attempts with their identity's credentials, redirects not followed.
@@ -708,6 +755,50 @@ mod tests {
         origins.sort();
         origins.dedup();
         assert_eq!(origins.len(), n, "no origin twice");
+    }
+
+    fn answer(target: usize, origin: &str, preflight: bool, status: u16, acao: &str) -> Answer {
+        let url = Url::parse("http://127.0.0.1:1/api/x").unwrap();
+        let mut headers = vec![("access-control-allow-credentials".into(), "true".into())];
+        if !acao.is_empty() {
+            headers.push(("access-control-allow-origin".into(), acao.into()));
+        }
+        let resp = Response::synthetic(url, status, headers, "");
+        Answer {
+            target,
+            trick: "t".into(),
+            origin: origin.into(),
+            preflight,
+            result: Ok(resp),
+        }
+    }
+
+    #[test]
+    fn preflights_get_the_matrix_only_where_they_answer_otherwise_than_gets() {
+        let evil = "https://prodready-evil.example";
+        let trusted: Vec<String> = vec![];
+        // One allowlist for both: the preflight learns nothing more.
+        let same = vec![
+            answer(0, evil, false, 200, evil),
+            answer(0, evil, true, 204, evil),
+            answer(0, "null", false, 200, ""),
+            answer(0, "null", true, 403, "null"),
+        ];
+        assert!(preflights_follow_gets(&same, 0, &trusted));
+        // A proxy answers preflights with any origin; the app's GET refuses it.
+        let proxy = vec![
+            answer(1, evil, false, 200, ""),
+            answer(1, evil, true, 204, evil),
+        ];
+        assert!(!preflights_follow_gets(&proxy, 1, &trusted));
+        // Nothing compared (no preflight answered): the matrix goes both ways.
+        let mut lost = vec![answer(2, evil, false, 200, evil)];
+        lost.push(Answer {
+            result: Err("timeout".into()),
+            ..answer(2, evil, true, 204, evil)
+        });
+        assert!(!preflights_follow_gets(&lost, 2, &trusted));
+        assert!(!preflights_follow_gets(&[], 3, &trusted));
     }
 
     #[test]
