@@ -506,7 +506,7 @@ async fn body_ids(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
             .collect();
         let id_fields: Vec<&str> = fields.iter().copied().filter(|f| is_id_name(f)).collect();
         for field in id_fields {
-            for object in ctx.owned.of(pair.owner.id) {
+            for object in objects_for_lookup(&ep.pattern, ctx.owned.of(pair.owner.id)) {
                 let value = match object.id.parse::<i64>() {
                     Ok(n) if field != "slug" => Value::from(n),
                     _ => Value::String(object.id.clone()),
@@ -596,6 +596,46 @@ fn judge(
     tally.findings.push(finding);
 }
 
+/// The owner's objects a lookup route is tried with: those of the collection the route
+/// names (`/invoice?id=` and `/invoices/lookup` name the objects of `/invoices`), else
+/// all of them. The owner's own request decides whether an id selects its object, so
+/// the ids of collections the route does not name would only cost requests.
+fn objects_for_lookup(route: &str, objects: Vec<OwnedObject>) -> Vec<OwnedObject> {
+    let words: Vec<String> = static_segments(route).map(singular).collect();
+    let named: Vec<OwnedObject> = objects
+        .iter()
+        .filter(|o| {
+            static_segments(&o.collection)
+                .last()
+                .is_some_and(|c| words.contains(&singular(c)))
+        })
+        .cloned()
+        .collect();
+    if named.is_empty() { objects } else { named }
+}
+
+fn static_segments(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/')
+        .filter(|s| !s.is_empty() && !s.starts_with('{') && !s.starts_with(':'))
+}
+
+/// A resource name's singular, enough to tell `invoices` and `invoice` the same.
+fn singular(word: &str) -> String {
+    let w = word.to_ascii_lowercase();
+    if let Some(stem) = w.strip_suffix("ies") {
+        return format!("{stem}y");
+    }
+    for plural in ["sses", "xes", "ches", "shes"] {
+        if w.ends_with(plural) {
+            return w[..w.len() - 2].to_string();
+        }
+    }
+    match w.strip_suffix('s') {
+        Some(stem) if !stem.ends_with('s') && !stem.is_empty() => stem.to_string(),
+        _ => w,
+    }
+}
+
 fn is_id_name(name: &str) -> bool {
     let f = name.to_ascii_lowercase();
     f == "id" || f == "slug" || f == "uuid" || f == "key" || f.ends_with("_id") || f.ends_with("id")
@@ -604,7 +644,7 @@ fn is_id_name(name: &str) -> bool {
 /// GET routes with the id in the query (`/invoice?id=...`): the owner's own request with
 /// its canary's id must show the canary before the caller replays it.
 async fn query_ids(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
-    let routes: Vec<(Url, String)> = ctx
+    let routes: Vec<(Url, String, String)> = ctx
         .inventory
         .endpoints()
         .filter(|e| e.method == "GET" && !e.has_path_id())
@@ -618,12 +658,12 @@ async fn query_ids(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
                 .first()
                 .cloned()
                 .or_else(|| ctx.config.target.join(&e.pattern).ok())?;
-            Some((base, p.name.clone()))
+            Some((base, p.name.clone(), e.pattern.clone()))
         })
         .take(MAX_BODY_LOOKUPS)
         .collect();
-    for (base, param) in routes {
-        for object in ctx.owned.of(pair.owner.id) {
+    for (base, param, pattern) in routes {
+        for object in objects_for_lookup(&pattern, ctx.owned.of(pair.owner.id)) {
             let mut url = base.clone();
             url.query_pairs_mut()
                 .clear()
@@ -838,6 +878,40 @@ mod tests {
             classify(&a, &b, Some(owner), &resp(500, "oops")),
             Verdict::Undecided(_)
         ));
+    }
+
+    #[test]
+    fn lookups_are_tried_with_the_objects_of_the_collection_they_name() {
+        let obj = |collection: &str, id: &str| OwnedObject {
+            owner: IdentityId::A,
+            collection: collection.into(),
+            url: Url::parse(&format!("http://127.0.0.1:1{collection}/{id}")).unwrap(),
+            id: id.into(),
+            marker: format!("m-{id}"),
+            body: Value::Null,
+            forms: None,
+            delete: None,
+        };
+        let all = vec![
+            obj("/api/invoices", "inv"),
+            obj("/api/projects", "7"),
+            obj("/app/categories", "cat"),
+            obj("/api/boxes", "box"),
+        ];
+        let ids = |route: &str| -> Vec<String> {
+            objects_for_lookup(route, all.clone())
+                .into_iter()
+                .map(|o| o.id)
+                .collect()
+        };
+        assert_eq!(ids("/api/invoice"), ["inv"]);
+        assert_eq!(ids("/api/projects/lookup"), ["7"]);
+        assert_eq!(ids("/category/find"), ["cat"]);
+        assert_eq!(ids("/rpc/box"), ["box"]);
+        // A route that names none of them is tried with every object.
+        assert_eq!(ids("/api/lookup").len(), 4);
+        assert_eq!(singular("addresses"), "address");
+        assert_eq!(singular("class"), "class");
     }
 
     #[test]
