@@ -160,6 +160,10 @@ pub struct Inventory {
     pub graphql: Vec<GraphqlOperation>,
     /// What the browser phase learned beyond endpoints (`discovery.browser`).
     pub browser: BrowserFacts,
+    /// Discovery's answers to plain GETs (bounded), read by families instead of asking
+    /// the same again. Not serialized: they carry session headers.
+    #[serde(skip)]
+    pub answers: super::answers::Answers,
 }
 
 /// What a real browser showed beyond endpoints: the request headers the app's own

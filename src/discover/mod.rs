@@ -1,6 +1,7 @@
 //! Discovery: crawl as each identity, read scripts and the OpenAPI document, add seeds,
 //! and sweep the API so the inventory knows who reached what.
 
+mod answers;
 pub mod browser;
 pub mod html;
 pub mod inventory;
@@ -17,6 +18,7 @@ use regex::Regex;
 use serde_json::Value;
 use url::Url;
 
+pub use answers::Answers;
 pub use inventory::{
     AppNames, BrowserFacts, Endpoint, Inventory, Markers, MethodOverride, Observation, Origin,
     Param, SeenForm,
@@ -318,6 +320,9 @@ impl Crawl<'_> {
         resp: &Response,
     ) {
         let key = self.inventory.add(method, url, origin);
+        if method == "GET" && origin != Origin::Browser {
+            self.inventory.answers.keep(identity.id, url, resp);
+        }
         if method == "GET" {
             match identity.id {
                 IdentityId::Anonymous => {

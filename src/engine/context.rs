@@ -23,3 +23,20 @@ pub struct Context {
     /// The objects the scanner created; the only ones a probe may change or delete.
     pub owned: Arc<OwnedObjects>,
 }
+
+impl Context {
+    /// Sends `req` as `identity`, or hands back discovery's own answer to the very same
+    /// request (see [`crate::discover::Answers`]) without sending it again. For checks
+    /// that judge how the app answers a page, not what changed since: a family that
+    /// looks for the effect of a write, or for a second, fresh answer, sends.
+    pub async fn answer(
+        &self,
+        identity: &crate::auth::Identity,
+        req: crate::http::Request,
+    ) -> Result<crate::http::Response, crate::http::HttpError> {
+        if let Some(resp) = self.inventory.answers.answer(identity.id, &req) {
+            return Ok(resp.clone());
+        }
+        identity.send(&self.http, req).await
+    }
+}

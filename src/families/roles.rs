@@ -291,9 +291,10 @@ async fn replay_read(
 ) -> Option<Replay> {
     let linked_only_for_admin = is_hidden(hidden, &url);
     let req = Request::get(url.clone()).header("Accept", "application/json, text/html;q=0.9");
+    // Discovery asked the same as each of them: its answers are the replay.
     let (Ok(as_admin), Ok(as_member)) = (
-        admin.send(&ctx.http, req.clone()).await,
-        member.send(&ctx.http, req.clone()).await,
+        ctx.answer(admin, req.clone()).await,
+        ctx.answer(member, req.clone()).await,
     ) else {
         return None;
     };
@@ -314,9 +315,7 @@ async fn replay_read(
         )));
     }
     let as_anonymous = ctx
-        .identities
-        .anonymous()
-        .send(&ctx.http, req)
+        .answer(ctx.identities.anonymous(), req)
         .await
         .ok()
         .filter(|r| r.is_success());

@@ -146,8 +146,11 @@ fn plan(ctx: &Context) -> Vec<(Role, IdentityId, Request)> {
         if redirect_from.is_none() {
             redirect_from = Some(u.clone());
         }
-        let who = first_auth.unwrap_or(IdentityId::Anonymous);
-        out.push((Role::Page, who, html(u)));
+        let req = html(u.clone());
+        let who = page_reached_by(ctx, &u, &req)
+            .or(first_auth)
+            .unwrap_or(IdentityId::Anonymous);
+        out.push((Role::Page, who, req));
     }
     // Authenticated API responses: one example per GET route pattern seen with success.
     let mut api = 0;
@@ -185,6 +188,17 @@ fn plan(ctx: &Context) -> Vec<(Role, IdentityId, Request)> {
         ));
     }
     out
+}
+
+/// The authenticated identity (tenant A first) that discovery's own request showed
+/// `page` to as a page, not redirected elsewhere: another identity may be sent to a
+/// sign-in page instead, whose headers are not the page's.
+fn page_reached_by(ctx: &Context, page: &Url, req: &Request) -> Option<IdentityId> {
+    ctx.identities.authenticated().map(|i| i.id).find(|&id| {
+        ctx.inventory.answers.answer(id, req).is_some_and(|r| {
+            (200..300).contains(&r.status) && r.is_html() && r.url.path() == page.path()
+        })
+    })
 }
 
 /// The kind of a response: by status, then content type.
@@ -799,9 +813,12 @@ async fn public_pages(ctx: &Context, results: &[Sent]) -> BTreeSet<Url> {
             continue;
         }
         let anon = ctx
-            .identities
-            .anonymous()
-            .send(&ctx.http, Request::get(resp.url.clone()).anonymous())
+            .answer(
+                ctx.identities.anonymous(),
+                Request::get(resp.url.clone())
+                    .header("Accept", accept_of(resp))
+                    .anonymous(),
+            )
             .await;
         if let Ok(anon) = anon
             && anon.status == resp.status
@@ -814,6 +831,15 @@ async fn public_pages(ctx: &Context, results: &[Sent]) -> BTreeSet<Url> {
     public
 }
 
+/// The `Accept` header the request behind `resp` sent, for asking again alike.
+fn accept_of(resp: &Response) -> String {
+    resp.sent
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("accept"))
+        .map_or_else(|| "*/*".to_string(), |(_, v)| v.clone())
+}
+
 /// Sends the planned requests, each as its identity (anonymous when it is not logged in).
 async fn send(ctx: &Context, planned: Vec<(Role, IdentityId, Request)>) -> Vec<Sent> {
     let parallel = ctx.http.settings().concurrency.max(1);
@@ -823,10 +849,9 @@ async fn send(ctx: &Context, planned: Vec<(Role, IdentityId, Request)>) -> Vec<S
                 .identities
                 .get(who)
                 .unwrap_or_else(|| ctx.identities.anonymous());
-            let r = identity
-                .send(&ctx.http, req)
-                .await
-                .map_err(|e| e.to_string());
+            // A page's headers as discovery got them: the same request, nothing to learn
+            // from sending it again (the nonce check sends its own second request).
+            let r = ctx.answer(identity, req).await.map_err(|e| e.to_string());
             (role, !identity.is_anonymous(), r)
         })
         .buffer_unordered(parallel)
