@@ -1,7 +1,7 @@
 //! Runs the declarative probes of the catalog: each request against each in-scope
 //! origin, as the identities the probe names, judged by its matcher.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use futures_util::StreamExt;
@@ -12,7 +12,7 @@ use crate::auth::Identity;
 use crate::catalog::declarative::{DeclarativeProbe, IdentityMode};
 use crate::engine::Context;
 use crate::engine::{Descriptor, Family};
-use crate::http::Response;
+use crate::http::{Request, Response};
 use crate::model::Item;
 use crate::model::{Finding, Location};
 use crate::model::{ProbeRun, RunState, family_of};
@@ -52,13 +52,14 @@ struct Outcome<'a> {
 type Work = (usize, Url, usize, Arc<Identity>);
 
 async fn run(ctx: &Context) -> Vec<ProbeRun> {
-    let work = plan(ctx);
+    let (shared, mut outcomes) = share(ctx, plan(ctx));
     let parallel = ctx.http.settings().concurrency.max(1);
-    let outcomes: Vec<Outcome<'_>> = futures_util::stream::iter(work)
-        .map(|(pi, origin, ri, identity)| send(ctx, pi, origin, ri, identity))
+    let answered: Vec<Vec<Outcome<'_>>> = futures_util::stream::iter(shared)
+        .map(|s| send(ctx, s))
         .buffer_unordered(parallel)
         .collect()
         .await;
+    outcomes.extend(answered.into_iter().flatten());
     into_runs(ctx, outcomes)
 }
 
@@ -88,38 +89,82 @@ fn plan(ctx: &Context) -> Vec<Work> {
     work
 }
 
-/// Sends one request of a probe and judges the answer by the probe's matcher.
-async fn send(
-    ctx: &Context,
-    pi: usize,
-    origin: Url,
-    ri: usize,
+/// One request on the wire for every probe that asks it alike (two probes of
+/// `/debug`, each with its own matcher, as the same visitor): by probe indices.
+struct Shared {
+    probes: Vec<usize>,
+    req: Request,
     identity: Arc<Identity>,
-) -> Outcome<'_> {
-    let probe = &ctx.catalog.probes[pi];
-    let request = &probe.requests()[ri];
-    let req = match request.to_request(&origin) {
-        Ok(r) => r,
-        Err(e) => {
-            return Outcome {
-                probe,
-                finding: None,
-                error: Some(format!("{}: bad path {}: {e}", probe.id, request.path)),
-            };
+}
+
+/// Groups the planned requests that are the same request (identity, method, URL,
+/// headers, body, redirects); a request whose path does not resolve is its probe's
+/// error at once.
+fn share(ctx: &Context, work: Vec<Work>) -> (Vec<Shared>, Vec<Outcome<'_>>) {
+    let mut shared: Vec<Shared> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut bad = Vec::new();
+    for (pi, origin, ri, identity) in work {
+        let probe = &ctx.catalog.probes[pi];
+        let request = &probe.requests()[ri];
+        let req = match request.to_request(&origin) {
+            Ok(r) => r,
+            Err(e) => {
+                bad.push(Outcome {
+                    probe,
+                    finding: None,
+                    error: Some(format!("{}: bad path {}: {e}", probe.id, request.path)),
+                });
+                continue;
+            }
+        };
+        let key = format!(
+            "{}\n{}\n{}\n{:?}\n{:?}\n{}",
+            identity.id,
+            req.method,
+            req.url,
+            req.headers,
+            req.body.as_ref().map(|b| (&b.content_type, &b.bytes)),
+            req.follow_redirects
+        );
+        match index.get(&key) {
+            Some(&i) if !shared[i].probes.contains(&pi) => shared[i].probes.push(pi),
+            Some(_) => {}
+            None => {
+                index.insert(key, shared.len());
+                shared.push(Shared {
+                    probes: vec![pi],
+                    req,
+                    identity,
+                });
+            }
         }
-    };
-    match identity.send(&ctx.http, req).await {
-        Err(e) => Outcome {
-            probe,
-            finding: None,
-            error: Some(format!("{}: {e}", probe.id)),
-        },
-        Ok(resp) => Outcome {
-            probe,
-            finding: judge(ctx, probe, &resp),
-            error: None,
-        },
     }
+    (shared, bad)
+}
+
+/// Sends one shared request and judges the answer by each asking probe's matcher.
+async fn send(ctx: &Context, shared: Shared) -> Vec<Outcome<'_>> {
+    let result = shared.identity.send(&ctx.http, shared.req).await;
+    shared
+        .probes
+        .into_iter()
+        .map(|pi| {
+            let probe = &ctx.catalog.probes[pi];
+            match &result {
+                Err(e) => Outcome {
+                    probe,
+                    finding: None,
+                    error: Some(format!("{}: {e}", probe.id)),
+                },
+                Ok(resp) => Outcome {
+                    probe,
+                    finding: judge(ctx, probe, resp),
+                    error: None,
+                },
+            }
+        })
+        .collect()
 }
 
 /// The finding a response deserves when the probe's matcher matches it.
