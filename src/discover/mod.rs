@@ -517,6 +517,16 @@ impl Crawl<'_> {
                         }
                     };
                     self.record(identity, "GET", &url, Origin::Crawl, &resp);
+                    // The page a redirect landed on (`/app` -> `/login`) was fetched too:
+                    // it is recorded as such and not asked again.
+                    if resp.url != url
+                        && self.http.scope().contains(&resp.url)
+                        && seen.insert(resp.url.clone())
+                    {
+                        let mut landed = resp.clone();
+                        landed.redirects.clear();
+                        self.record(identity, "GET", &resp.url, Origin::Crawl, &landed);
+                    }
                     if resp.is_html() && resp.is_success() {
                         self.inventory.pages.insert(url.to_string());
                         let page = html::parse_page(&resp.url, &resp.text());
