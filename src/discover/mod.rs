@@ -118,6 +118,9 @@ impl Shared {
     }
 }
 
+/// The `Accept` header of the crawl's page requests: a page first, JSON next.
+pub const PAGE_ACCEPT: &str = "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8";
+
 /// Runs discovery and returns the inventory.
 pub async fn discover(http: &HttpLayer, identities: &Identities, config: &ScanConfig) -> Inventory {
     let mut crawl = Crawl {
@@ -496,13 +499,7 @@ impl Crawl<'_> {
                 let results: Vec<((Url, usize), Result<Response, String>)> =
                     futures_util::stream::iter(batch)
                         .map(|(u, depth)| async move {
-                            let r = this
-                            .fetch(
-                                identity,
-                                &u,
-                                "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
-                            )
-                            .await;
+                            let r = this.fetch(identity, &u, PAGE_ACCEPT).await;
                             ((u, depth), r)
                         })
                         .buffer_unordered(CRAWL_PARALLEL)

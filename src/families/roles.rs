@@ -290,8 +290,14 @@ async fn replay_read(
     hidden: &BTreeSet<String>,
 ) -> Option<Replay> {
     let linked_only_for_admin = is_hidden(hidden, &url);
-    let req = Request::get(url.clone()).header("Accept", "application/json, text/html;q=0.9");
-    // Discovery asked the same as each of them: its answers are the replay.
+    // A page is asked for as a page, an API route for JSON, as discovery asked them:
+    // its answers are then the replay, not sent again.
+    let accept = if ctx.inventory.pages.contains(url.as_str()) {
+        crate::discover::PAGE_ACCEPT
+    } else {
+        "application/json, text/html;q=0.9"
+    };
+    let req = Request::get(url.clone()).header("Accept", accept);
     let (Ok(as_admin), Ok(as_member)) = (
         ctx.answer(admin, req.clone()).await,
         ctx.answer(member, req.clone()).await,

@@ -227,13 +227,14 @@ async fn find_objects<'a>(
 ) -> Vec<Found<'a>> {
     let mut found = Vec::new();
     for (url, pattern, reference) in candidates {
-        let Ok(owner) = pair.owner.send(&ctx.http, get(&url)).await else {
+        // What discovery's sweep asked as the owner (or the visitor) is its answer here.
+        let Ok(owner) = ctx.answer(pair.owner, get(&url)).await else {
             continue;
         };
         if !owner.is_success() || !carries(&owner, &reference.value, &pair.owner_markers) {
             continue;
         }
-        let anonymous = ctx.identities.anonymous().send(&ctx.http, get(&url)).await;
+        let anonymous = ctx.answer(ctx.identities.anonymous(), get(&url)).await;
         if let Ok(anon) = anonymous
             && anon.is_success()
             && similarity(&owner.text(), &anon.text()) >= 0.9
