@@ -53,7 +53,8 @@ impl Answers {
     /// Discovery's answer to `req` as `identity`, when `req` asks what that answer
     /// asked: a GET with the identity's own credentials (or an anonymous visitor's),
     /// redirects followed as by default, no header but an `Accept` that wants the same
-    /// kind of body first (`text/html` or `application/json`), no other body cap.
+    /// kind of body first (`text/html` or `application/json`), or the kind the answer
+    /// is, no other body cap.
     pub fn answer(&self, identity: IdentityId, req: &Request) -> Option<&Response> {
         let plain = req.method == "GET"
             && req.body.is_none()
@@ -74,7 +75,18 @@ impl Answers {
                 .find(|(n, _)| n.eq_ignore_ascii_case("accept"))
                 .map(|(_, v)| first_type(v))
         };
-        (asked(&req.headers) == asked(&resp.sent.headers)).then_some(resp)
+        let wanted = asked(&req.headers);
+        // The same kind of body first, or the body the wanted kind is anyway: an app
+        // that answered JSON where a page came first has no page to negotiate.
+        let same = wanted == asked(&resp.sent.headers)
+            || wanted
+                .as_deref()
+                .zip(resp.media_type())
+                .is_some_and(|(w, got)| {
+                    let kind = |t: &str| ["json", "html"].into_iter().find(|k| t.contains(k));
+                    kind(w).is_some() && kind(w) == kind(&got)
+                });
+        same.then_some(resp)
     }
 
     pub fn len(&self) -> usize {
@@ -125,13 +137,20 @@ mod tests {
             &u(page),
             &answer(page, "text/html,*/*;q=0.8", 200, "<p>hi</p>"),
         );
-        let u = Url::parse(page).unwrap();
-        let html = Request::get(u.clone()).header("Accept", "text/html,application/xhtml+xml");
+        let at = u(page);
+        let html = Request::get(at.clone()).header("Accept", "text/html,application/xhtml+xml");
         assert!(book.answer(IdentityId::A, &html).is_some());
         // Another identity, another kind of body, another header, no redirects: sent.
         assert!(book.answer(IdentityId::B, &html).is_none());
-        let json = Request::get(u.clone()).header("Accept", "application/json");
+        let json = Request::get(at.clone()).header("Accept", "application/json");
         assert!(book.answer(IdentityId::A, &json).is_none());
+        // An answer that is JSON where a page was asked first is the JSON answer too.
+        let api = "http://127.0.0.1:1/api/me";
+        let mut profile = answer(api, "text/html,*/*;q=0.8", 200, "{}");
+        profile.headers = vec![("content-type".into(), "application/json".into())];
+        book.keep(IdentityId::A, &u(api), &profile);
+        let asked = Request::get(u(api)).header("Accept", "application/json");
+        assert!(book.answer(IdentityId::A, &asked).is_some());
         let origin = html.clone().header("Origin", "https://x.example");
         assert!(book.answer(IdentityId::A, &origin).is_none());
         assert!(
@@ -143,7 +162,7 @@ mod tests {
                 .is_none()
         );
         assert!(
-            book.answer(IdentityId::A, &Request::new("POST", u))
+            book.answer(IdentityId::A, &Request::new("POST", at))
                 .is_none(),
             "only GETs"
         );

@@ -344,6 +344,9 @@ async fn check_lists(ctx: &Context, tenants: &[&Identity], run: &mut ProbeRun) -
             .copied()
             .collect();
         for (url, params) in &collections {
+            if refused_in_discovery(ctx, caller.id, url) {
+                continue;
+            }
             for (u, how) in list_variants(url, params, &others) {
                 let Ok(resp) = caller
                     .send(
@@ -366,6 +369,9 @@ async fn check_lists(ctx: &Context, tenants: &[&Identity], run: &mut ProbeRun) -
         }
     }
     for (url, _) in &collections {
+        if refused_in_discovery(ctx, IdentityId::Anonymous, url) {
+            continue;
+        }
         if let Some(f) = anonymous_rows(ctx, tenants, url).await {
             leaks += 1;
             run.findings.push(f);
@@ -373,6 +379,23 @@ async fn check_lists(ctx: &Context, tenants: &[&Identity], run: &mut ProbeRun) -
         run.checks += 1;
     }
     leaks
+}
+
+/// Whether discovery's own requests for `url` as `who` were all refused (401, 403): a
+/// list that refuses the caller shows it nobody's rows, whatever was created since.
+/// (A refusal to a logged-in identity came after the HTTP layer logged it in again.)
+fn refused_in_discovery(ctx: &Context, who: IdentityId, url: &Url) -> bool {
+    let key = crate::model::EndpointKey::new("GET", crate::model::path_pattern(url.path()));
+    let Some(ep) = ctx.inventory.endpoints.get(&key) else {
+        return false;
+    };
+    let mut statuses = ep
+        .observations
+        .iter()
+        .filter(|o| o.identity == who && o.url == url.as_str())
+        .map(|o| o.status)
+        .peekable();
+    statuses.peek().is_some() && statuses.all(|s| matches!(s, 401 | 403))
 }
 
 /// A collection listed with no credentials at all: when the answer carries private
@@ -555,9 +578,10 @@ async fn check_own_objects(ctx: &Context, run: &mut ProbeRun) {
             urls.push(check.url.clone());
         }
         for u in urls {
-            if let Ok(resp) = identity
-                .send(
-                    &ctx.http,
+            // The profile as discovery read it: canaries do not change it.
+            if let Ok(resp) = ctx
+                .answer(
+                    identity,
                     Request::get(u).header("Accept", "application/json"),
                 )
                 .await
