@@ -52,13 +52,12 @@ impl Answers {
 
     /// Discovery's answer to `req` as `identity`, when `req` asks what that answer
     /// asked: a GET with the identity's own credentials (or an anonymous visitor's),
-    /// redirects followed as by default, no header but an `Accept` that wants the same
+    /// redirects followed as by default (or not, when none came), no header but an `Accept` that wants the same
     /// kind of body first (`text/html` or `application/json`), or the kind the answer
     /// is, no other body cap.
     pub fn answer(&self, identity: IdentityId, req: &Request) -> Option<&Response> {
         let plain = req.method == "GET"
             && req.body.is_none()
-            && req.follow_redirects
             && req.body_cap.is_none()
             && (!req.without_credentials || identity == IdentityId::Anonymous)
             && req
@@ -69,6 +68,10 @@ impl Answers {
             return None;
         }
         let resp = self.by.get(&(identity, req.url.to_string()))?;
+        // Without redirects followed, only an answer that was no redirect is the same.
+        if !req.follow_redirects && (!resp.redirects.is_empty() || resp.is_redirect()) {
+            return None;
+        }
         let asked = |headers: &[(String, String)]| {
             headers
                 .iter()
@@ -155,8 +158,16 @@ mod tests {
         assert!(book.answer(IdentityId::A, &origin).is_none());
         assert!(
             book.answer(IdentityId::A, &html.clone().no_redirects())
-                .is_none()
+                .is_some(),
+            "no redirect came, so not following one changes nothing"
         );
+        let moved = u("http://127.0.0.1:1/old");
+        let mut landed = answer("http://127.0.0.1:1/new", "text/html", 200, "<p>new</p>");
+        landed.redirects = vec![u("http://127.0.0.1:1/new")];
+        book.keep(IdentityId::A, &moved, &landed);
+        let again = Request::get(moved).header("Accept", "text/html");
+        assert!(book.answer(IdentityId::A, &again).is_some());
+        assert!(book.answer(IdentityId::A, &again.no_redirects()).is_none());
         assert!(
             book.answer(IdentityId::A, &html.clone().anonymous())
                 .is_none()

@@ -157,7 +157,8 @@ async fn anonymous_replay(ctx: &Context, run: &mut ProbeRun) {
                 replayed += 1;
                 // A redirect elsewhere (to the sign-in page) is the refusal itself; only
                 // one to the same route (a trailing slash) is followed to its answer.
-                let Ok(first) = http.send(&anon.session, req.clone().no_redirects()).await else {
+                // Discovery's visitor may have asked this already, the same way.
+                let Ok(first) = ctx.answer(anon, req.clone().no_redirects()).await else {
                     continue;
                 };
                 let resp = if first.is_redirect() && redirects_to_same_route(&first) {
