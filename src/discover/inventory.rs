@@ -80,6 +80,38 @@ impl Endpoint {
         !matches!(self.method.as_str(), "GET" | "HEAD" | "OPTIONS")
     }
 
+    /// A write of `body` to `url` the way this endpoint takes it: JSON with its method,
+    /// or, for a method only a form override reaches (`_method=patch`), a POST form of
+    /// the body's top-level values with the override field. Nested values have no form
+    /// field to go in and are left out.
+    pub fn write_request(&self, url: Url, body: &Value) -> crate::http::Request {
+        use crate::http::Request;
+        let req = match &self.sent_as {
+            None => Request::new(&self.method, url).json(body),
+            Some(o) => {
+                let mut fields: Vec<(String, String)> = body
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(k, _)| **k != o.field)
+                    .filter_map(|(k, v)| {
+                        let text = match v {
+                            Value::String(s) => s.clone(),
+                            Value::Number(n) => n.to_string(),
+                            Value::Bool(b) => b.to_string(),
+                            Value::Null => String::new(),
+                            _ => return None,
+                        };
+                        Some((k.clone(), text))
+                    })
+                    .collect();
+                fields.push((o.field.clone(), self.method.to_ascii_lowercase()));
+                Request::new(&o.method, url).form(&fields)
+            }
+        };
+        req.header("Accept", "application/json")
+    }
+
     pub fn has_path_id(&self) -> bool {
         self.pattern.contains("{id}")
     }
@@ -421,6 +453,26 @@ mod tests {
             names.bundle.first().map(|b| b.chars().count()),
             Some(MAX_NAME_CHARS)
         );
+    }
+
+    #[test]
+    fn a_write_goes_the_way_its_endpoint_takes_it() {
+        let url = Url::parse("http://127.0.0.1:1/notes/4").unwrap();
+        let mut inv = Inventory::default();
+        let key = inv.add("PATCH", &url, Origin::Form);
+        let body = serde_json::json!({"note[title]": "Mine", "n": 3, "tags": ["x"]});
+        let ep = inv.endpoints.get_mut(&key).unwrap();
+        let json = ep.write_request(url.clone(), &body);
+        assert_eq!(json.method, "PATCH");
+        assert!(json.body.as_ref().unwrap().content_type.contains("json"));
+        ep.sent_as = Some(MethodOverride {
+            method: "POST".into(),
+            field: "_method".into(),
+        });
+        let form = ep.write_request(url, &body);
+        assert_eq!(form.method, "POST");
+        let sent = String::from_utf8(form.body.unwrap().bytes.to_vec()).unwrap();
+        assert_eq!(sent, "n=3&note%5Btitle%5D=Mine&_method=patch");
     }
 
     #[test]

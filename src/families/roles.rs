@@ -467,12 +467,7 @@ async fn replay_write(
         return None; // A delete is never a no-op.
     }
     let resp = member
-        .send(
-            &ctx.http,
-            Request::new(&ep.method, url.clone())
-                .json(&body)
-                .header("Accept", "application/json"),
-        )
+        .send(&ctx.http, ep.write_request(url.clone(), &body))
         .await
         .ok()?;
     if matches!(resp.status, 401 | 403 | 404) {

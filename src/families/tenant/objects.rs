@@ -372,9 +372,17 @@ async fn noop_write(ctx: &Context, pair: &Pair<'_>, object: &Found<'_>, tally: &
     let Some(body) = representation(&before) else {
         return false;
     };
-    let req = Request::new(method, object.url.clone())
-        .json(&body)
-        .header("Accept", "application/json");
+    // Sent the way the route takes it (a `_method` form where only a form reaches it).
+    let req = match ctx
+        .inventory
+        .endpoints
+        .get(&EndpointKey::new(method, object.pattern.clone()))
+    {
+        Some(ep) => ep.write_request(object.url.clone(), &body),
+        None => Request::new(method, object.url.clone())
+            .json(&body)
+            .header("Accept", "application/json"),
+    };
     let Ok(resp) = pair.caller.send(&ctx.http, req).await else {
         return false;
     };
