@@ -457,7 +457,6 @@ impl AsIdentity<'_> {
     /// Visits the start pages and whatever their links, clicks and router reveal,
     /// bounded by `discovery.browser_max_pages` and the identity's deadline.
     async fn walk(&self, page: &Page, pending: &AtomicUsize, start: Vec<Url>) -> Visit {
-        let max_pages = self.config.browser.max_pages;
         let scope = self.shared.http.scope();
         let mut queue: VecDeque<Url> = start.into_iter().collect();
         let mut queued: HashSet<String> = queue.iter().map(page_key).collect();
@@ -482,19 +481,8 @@ impl AsIdentity<'_> {
             }
         };
         while let Some(url) = queue.pop_front() {
-            if visits >= max_pages {
-                stopped.push(format!(
-                    "browser as {} stopped at discovery.browser_max_pages = {max_pages}",
-                    self.identity.id
-                ));
-                break;
-            }
-            if Instant::now() >= self.deadline {
-                stopped.push(format!(
-                    "browser as {} ran out of its share of discovery.browser_max_secs = {}",
-                    self.identity.id,
-                    self.config.browser.max_time.as_secs()
-                ));
+            if let Some(why) = self.out_of_bounds(visits) {
+                stopped.push(why);
                 break;
             }
             visits += 1;
@@ -580,6 +568,24 @@ impl AsIdentity<'_> {
         let sockets: Vec<String> = eval(page, SOCKETS.to_string()).await.unwrap_or_default();
         self.record_sockets(sockets);
         (shown, stopped)
+    }
+
+    /// Why the walk stops before its next page, if it does: the identity's pages or
+    /// its share of the time are spent.
+    fn out_of_bounds(&self, visits: usize) -> Option<String> {
+        let id = self.identity.id;
+        let max_pages = self.config.browser.max_pages;
+        if visits >= max_pages {
+            return Some(format!(
+                "browser as {id} stopped at discovery.browser_max_pages = {max_pages}"
+            ));
+        }
+        (Instant::now() >= self.deadline).then(|| {
+            format!(
+                "browser as {id} ran out of its share of discovery.browser_max_secs = {}",
+                self.config.browser.max_time.as_secs()
+            )
+        })
     }
 
     /// Loads `url` and waits until its requests are answered (bounded).
@@ -749,6 +755,9 @@ impl Job {
             }
             Decision::Hold => {
                 self.shared.held.fetch_add(1, Ordering::Relaxed);
+                // A password sent outside the sign-in (late, or typed by the app
+                // itself) is held like any write, and never kept as an example.
+                let body = body.filter(|b| !self.sign_in.carries_password(b));
                 if let Some(kind) = kind {
                     self.keep(event, kind, &method, url, body, None);
                 }

@@ -215,12 +215,15 @@ pub const FIND_FORM_SCRIPT: &str = r#"(function () {
       if (u.compareDocumentPosition(pw) & Node.DOCUMENT_POSITION_FOLLOWING) { user = u; }
     });
     user = user || found[0];
-    var submit = null;
+    // The control labelled as signing in, else the form's declared submit button,
+    // else one labelled as going on; never a provider's, a toggle or a way out.
+    var submit = null, rank = 0;
     buttons.forEach(function (b) {
-      var t = (b.getAttribute("type") || (b.tagName === "BUTTON" ? "submit" : "")).toLowerCase();
-      var label = (b.innerText || b.value || b.getAttribute("aria-label") || "");
-      if (submit || /(google|github|microsoft|apple|facebook|sso|saml|oauth|forgot|sign ?up|register|show|hide|cancel)/i.test(label)) { return; }
-      if ((pw.form && t === "submit") || signing.test(label) || /(continue|submit|next|enter|go)\b/i.test(label)) { submit = b; }
+      var label = (b.innerText || b.value || b.getAttribute("aria-label") || b.getAttribute("title") || "");
+      if (/(google|github|microsoft|apple|facebook|sso|saml|oauth|forgot|sign ?up|register|show|hide|cancel|back)/i.test(label)) { return; }
+      var declared = (b.getAttribute("type") || "").toLowerCase() === "submit";
+      var r = signing.test(label) ? 3 : (pw.form && declared) ? 2 : /(continue|submit|next|enter)\b/i.test(label) ? 1 : 0;
+      if (r > rank) { submit = b; rank = r; }
     });
     user.setAttribute(mark, "user");
     pw.setAttribute(mark, "password");

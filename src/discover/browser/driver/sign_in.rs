@@ -101,6 +101,13 @@ impl SignIn {
         }
     }
 
+    /// Whether `body` carries this identity's password.
+    pub(super) fn carries_password(&self, body: &[u8]) -> bool {
+        self.credentials
+            .as_ref()
+            .is_some_and(|c| super::super::sign_in::carries_password(body, &c.password))
+    }
+
     /// Sign-ins the app accepted.
     pub(super) fn accepted(&self) -> u32 {
         self.lock().accepted
