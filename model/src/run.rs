@@ -178,6 +178,10 @@ pub struct BrowserSummary {
     /// API calls (XHR, fetch, EventSource, WebSocket) seen per identity, distinct
     /// method and path pattern.
     pub api_calls: BTreeMap<IdentityId, u64>,
+    /// Identities whose browser signed in through the app's own sign-in form
+    /// (`discovery.browser_sign_in`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signed_in: Vec<IdentityId>,
 }
 
 impl BrowserSummary {

@@ -58,6 +58,10 @@ pub struct RawDiscovery {
     /// before the app's script runs (default `token`, `access_token`, `accessToken`,
     /// `authToken`, `auth_token`, `jwt`; `[]` for none).
     pub browser_token_keys: Option<Vec<String>>,
+    /// Sign in through the app's own sign-in form when an identity's page shows one and
+    /// the identity logs in with a username and password (default true).
+    /// Read as any value so a wrong type is named by its key (`resolve_browser`).
+    pub browser_sign_in: Option<toml::Value>,
 }
 
 /// `[firebase]`: the web config the app's bundle carries (detected when absent) and the

@@ -92,6 +92,9 @@ pub struct BrowserDiscovery {
     pub max_time: Duration,
     /// `localStorage` keys that receive a token identity's token.
     pub token_keys: Vec<String>,
+    /// Sign in through the app's own sign-in form when a page shows one, as each
+    /// identity with a username and password (`discovery.browser_sign_in`).
+    pub sign_in: bool,
 }
 
 impl Default for BrowserDiscovery {
@@ -111,6 +114,7 @@ impl Default for BrowserDiscovery {
             ]
             .map(String::from)
             .to_vec(),
+            sign_in: true,
         }
     }
 }
@@ -966,6 +970,19 @@ fn resolve_browser(raw: &RawDiscovery) -> Result<BrowserDiscovery, ConfigError> 
         enabled: raw.browser.unwrap_or(false),
         ..BrowserDiscovery::default()
     };
+    match &raw.browser_sign_in {
+        None => {}
+        Some(toml::Value::Boolean(on)) => b.sign_in = *on,
+        Some(other) => {
+            return Err(invalid(
+                "discovery.browser_sign_in",
+                format!(
+                    "must be true or false, not the {} `{other}`",
+                    other.type_str()
+                ),
+            ));
+        }
+    }
     if let Some(path) = &raw.browser_path {
         if path.trim().is_empty() {
             return Err(invalid(
@@ -2033,7 +2050,21 @@ mod tests {
         assert_eq!(c.browser.max_pages, 5);
         assert_eq!(c.browser.max_time, Duration::from_secs(30));
         assert!(c.browser.token_keys.is_empty());
+        assert!(
+            c.browser.sign_in,
+            "signing in through the app's form is on by default"
+        );
+        let c = from_text(
+            &with("browser_sign_in = false"),
+            "t",
+            &e,
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert!(!c.browser.sign_in);
         for (bad, key) in [
+            ("browser_sign_in = \"no\"", "browser_sign_in"),
+            ("browser_sign_in = 0", "browser_sign_in"),
             ("browser_path = \" \"", "discovery.browser_path"),
             ("browser_max_pages = 0", "discovery.browser_max_pages"),
             ("browser_max_secs = 0", "discovery.browser_max_secs"),

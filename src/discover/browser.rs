@@ -128,11 +128,16 @@ pub fn find_chromium(configured: Option<&Path>, path_var: Option<&str>) -> Resul
     ))
 }
 
+pub mod sign_in;
+
 /// What happens to one request the page makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     /// Sent through the HTTP layer as the identity, and the answer handed back.
     Forward,
+    /// Part of signing in through the app's own form ([`sign_in::step`]): sent through
+    /// the HTTP layer in the browser's own session, the answer handed back.
+    SignIn(sign_in::SignInStep),
     /// Another origin, or not http(s): refused and counted.
     OffScope,
     /// A route that could end the session or destroy something (logout, delete).
@@ -162,13 +167,16 @@ pub fn is_graphql_read(body: &[u8]) -> bool {
 }
 
 /// Decides what to do with a request: `in_scope` is the scope guard's verdict,
-/// `logout` the identity's configured logout path.
+/// `logout` the identity's configured logout path, `sign_in` where the identity's
+/// sign-in through the app's form stands (`None`: it does not sign in). Scope and
+/// logout come first: no sign-in lets an off-scope or logout request through.
 pub fn decide(
     method: &str,
     url: &Url,
     in_scope: bool,
     logout: Option<&str>,
     body: Option<&[u8]>,
+    sign_in: Option<&sign_in::SignInRule>,
 ) -> Decision {
     if !matches!(url.scheme(), "http" | "https") || !in_scope {
         return Decision::OffScope;
@@ -179,9 +187,11 @@ pub fn decide(
     let safe = matches!(method, "GET" | "HEAD" | "OPTIONS");
     let graphql_read = method == "POST" && body.is_some_and(is_graphql_read);
     if safe || graphql_read {
-        Decision::Forward
-    } else {
-        Decision::Hold
+        return Decision::Forward;
+    }
+    match sign_in.and_then(|rule| sign_in::step(method, url, body, rule)) {
+        Some(step) => Decision::SignIn(step),
+        None => Decision::Hold,
     }
 }
 
@@ -484,35 +494,118 @@ mod tests {
     #[test]
     fn only_safe_in_scope_requests_are_forwarded() {
         let api = u("http://127.0.0.1:1/api/items");
-        assert_eq!(decide("GET", &api, true, None, None), Decision::Forward);
-        assert_eq!(decide("GET", &api, false, None, None), Decision::OffScope);
         assert_eq!(
-            decide("GET", &u("ws://127.0.0.1:1/x"), true, None, None),
+            decide("GET", &api, true, None, None, None),
+            Decision::Forward
+        );
+        assert_eq!(
+            decide("GET", &api, false, None, None, None),
             Decision::OffScope
         );
         assert_eq!(
-            decide("POST", &api, true, None, Some(b"{}")),
+            decide("GET", &u("ws://127.0.0.1:1/x"), true, None, None, None),
+            Decision::OffScope
+        );
+        assert_eq!(
+            decide("POST", &api, true, None, Some(b"{}"), None),
             Decision::Hold
         );
-        assert_eq!(decide("DELETE", &api, true, None, None), Decision::Hold);
+        assert_eq!(
+            decide("DELETE", &api, true, None, None, None),
+            Decision::Hold
+        );
         let logout = u("http://127.0.0.1:1/api/session/end");
         assert_eq!(
-            decide("GET", &logout, true, Some("/api/session/end"), None),
+            decide("GET", &logout, true, Some("/api/session/end"), None, None),
             Decision::Unsafe
         );
         assert_eq!(
-            decide("GET", &u("http://127.0.0.1:1/logout"), true, None, None),
+            decide(
+                "GET",
+                &u("http://127.0.0.1:1/logout"),
+                true,
+                None,
+                None,
+                None
+            ),
             Decision::Unsafe
         );
         let gql = u("http://127.0.0.1:1/graphql");
         let read = br#"{"query":"query Me { me { id } }"}"#;
         let write = br#"{"query":"mutation { deleteAll }"}"#;
         assert_eq!(
-            decide("POST", &gql, true, None, Some(read)),
+            decide("POST", &gql, true, None, Some(read), None),
             Decision::Forward
         );
         assert_eq!(
-            decide("POST", &gql, true, None, Some(write)),
+            decide("POST", &gql, true, None, Some(write), None),
+            Decision::Hold
+        );
+    }
+
+    #[test]
+    fn signing_in_lets_through_only_its_own_posts_and_never_past_scope_or_logout() {
+        let paths = vec!["/api/auth/login".to_string()];
+        let rule = |submitting, signed_in| sign_in::SignInRule {
+            password: "pw-123456",
+            login_paths: &paths,
+            submitting,
+            signed_in,
+        };
+        let login = u("http://127.0.0.1:1/api/session");
+        let creds = br#"{"email":"a@x.test","password":"pw-123456"}"#;
+        let submitting = rule(true, false);
+        assert_eq!(
+            decide("POST", &login, true, None, Some(creds), Some(&submitting)),
+            Decision::SignIn(sign_in::SignInStep::Credentials)
+        );
+        // Without the sign-in (switched off, or no password) it is a held write.
+        assert_eq!(
+            decide("POST", &login, true, None, Some(creds), None),
+            Decision::Hold
+        );
+        // Scope and logout rules come first.
+        assert_eq!(
+            decide("POST", &login, false, None, Some(creds), Some(&submitting)),
+            Decision::OffScope
+        );
+        assert_eq!(
+            decide(
+                "POST",
+                &login,
+                true,
+                Some("/api/session"),
+                Some(creds),
+                Some(&submitting)
+            ),
+            Decision::Unsafe
+        );
+        // Other writes while signing in or signed in stay held.
+        let star = u("http://127.0.0.1:1/api/projects/1/star");
+        for r in [rule(true, false), rule(false, true)] {
+            assert_eq!(
+                decide("POST", &star, true, None, Some(b"{}"), Some(&r)),
+                Decision::Hold
+            );
+            assert_eq!(
+                decide("PATCH", &star, true, None, Some(b"{}"), Some(&r)),
+                Decision::Hold
+            );
+        }
+        let refresh = u("http://127.0.0.1:1/auth/refresh");
+        assert_eq!(
+            decide("POST", &refresh, true, None, None, Some(&rule(false, true))),
+            Decision::SignIn(sign_in::SignInStep::Renewal)
+        );
+        assert_eq!(
+            decide(
+                "POST",
+                &refresh,
+                true,
+                None,
+                None,
+                Some(&rule(false, false))
+            ),
             Decision::Hold
         );
     }

@@ -186,7 +186,7 @@ fn header(report: &Report) -> Vec<String> {
                 b.forwarded,
                 b.blocked,
                 b.held_writes
-            ),
+            ) + &signed_in(&b.signed_in),
             status => format!(
                 "browser: {status} ({})",
                 b.reason.as_deref().unwrap_or("no reason given")
@@ -194,6 +194,15 @@ fn header(report: &Report) -> Vec<String> {
         });
     }
     lines
+}
+
+/// The identities the browser signed in through the app's own form, as a clause.
+fn signed_in(ids: &[crate::model::IdentityId]) -> String {
+    if ids.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    format!(", signed in through the app's form as {}", names.join(", "))
 }
 
 fn scorecard(report: &Report, color: bool, width: u16) -> String {

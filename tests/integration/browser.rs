@@ -12,7 +12,7 @@ use testserver::{Options, Server};
 use crate::common;
 
 /// Whether Chromium is installed; says how to get it when not.
-fn chromium_present(test: &str) -> bool {
+pub(crate) fn chromium_present(test: &str) -> bool {
     let path = std::env::var("PATH").ok();
     match prodready::discover::browser::find_chromium(None, path.as_deref()) {
         Ok(_) => true,

@@ -3,6 +3,7 @@
 
 mod auth_rate_limit;
 mod browser;
+mod browser_sign_in;
 mod cli;
 mod common;
 mod discovery;

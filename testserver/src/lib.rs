@@ -13,6 +13,7 @@ mod baas;
 mod bundle;
 mod db;
 mod debug;
+mod desk;
 mod errors;
 mod extract;
 mod flaws;
@@ -84,6 +85,12 @@ pub struct Options {
     /// whose router and API calls (`/api/workspace/...`) exist only in script, so only
     /// a browser discovers them.
     pub spa: bool,
+    /// Also serve the help desk single-page app (`/desk`), which keeps its session in
+    /// memory: it renders its own sign-in form from script, holds the token in a
+    /// variable and renews it from an HttpOnly cookie, and calls its API
+    /// (`/api/desk/...`) only once signed in, so only a browser that signs in through
+    /// that form discovers it.
+    pub spa_memory_session: bool,
     /// Notes the way Rails (`form_with`, `button_to`) and Laravel (`@method`) write
     /// them: the edit and delete forms post to the note's own URL with a hidden
     /// `_method` of `patch` or `delete`, and each organisation starts with a pinned note.
@@ -106,6 +113,7 @@ impl Default for Options {
             require_origin: false,
             jwt_secret: None,
             spa: false,
+            spa_memory_session: false,
             method_override_forms: false,
             backend: None,
             backend_listen: None,
@@ -381,7 +389,7 @@ pub async fn spawn(opts: Options) -> anyhow::Result<Server> {
         .collect();
 
     let recorder = Arc::new(Recorder::new());
-    let (router, table) = routes::table(opts.flaws, opts.size, opts.spa);
+    let (router, table) = routes::table(opts.flaws, opts.size, opts.spa, opts.spa_memory_session);
     let state = Arc::new(AppState::new(StateParts {
         flaws: opts.flaws,
         partner_url: partner,

@@ -31,6 +31,11 @@ struct Args {
     /// only in script, for browser discovery (`prodready scan --browser`).
     #[arg(long)]
     spa: bool,
+    /// Also serve the help desk single-page app at /desk, which keeps its session in
+    /// memory: only a browser that signs in through its own sign-in form (`prodready
+    /// scan --browser`) reaches its API.
+    #[arg(long)]
+    spa_memory_session: bool,
     /// Write the notes' edit and delete forms as Rails and Laravel do: a POST to the
     /// note's URL with a hidden `_method` of `patch` or `delete`.
     #[arg(long)]
@@ -107,6 +112,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         partner_url: args.partner_url,
         size: args.size,
         spa: args.spa,
+        spa_memory_session: args.spa_memory_session,
         method_override_forms: args.method_override_forms,
         backend: args.backend,
         backend_listen: args.backend_listen,

@@ -12,7 +12,7 @@ use crate::errors::{self, PanicResponder};
 use crate::flaws::{Flaw, FlawSet};
 use crate::state::{AppState, SharedState};
 use crate::{
-    admin, audit, auth::handlers as authh, bundle, debug, hardening, internal, leaks, notes,
+    admin, audit, auth::handlers as authh, bundle, debug, desk, hardening, internal, leaks, notes,
     openapi, orders, pages, recorder, resources, scale, spa, tenants,
 };
 
@@ -120,6 +120,54 @@ impl Routes {
                 "/api/workspace/exports",
                 "spa::exports",
                 get(spa::exports),
+            )
+    }
+
+    /// `--spa-memory-session`: the help desk shell, its bundle, its sign-in and renewal,
+    /// and the API only its signed-in script calls.
+    fn memory_session_app(self, on: bool) -> Self {
+        if !on {
+            return self;
+        }
+        self.at("GET", "/desk", "desk::shell", get(desk::shell))
+            .at("GET", "/desk/{*route}", "desk::shell", get(desk::shell))
+            .at("GET", "/static/desk.js", "desk::bundle", get(desk::bundle))
+            .at(
+                "POST",
+                "/api/desk/auth/sign-in",
+                "desk::sign_in",
+                post(desk::sign_in),
+            )
+            .at(
+                "POST",
+                "/api/desk/auth/refresh",
+                "desk::refresh",
+                post(desk::refresh),
+            )
+            .at("GET", "/api/desk/inbox", "desk::inbox", get(desk::inbox))
+            .at(
+                "POST",
+                "/api/desk/inbox/read",
+                "desk::mark_read",
+                post(desk::mark_read),
+            )
+            .at(
+                "GET",
+                "/api/desk/tickets",
+                "desk::tickets",
+                get(desk::tickets),
+            )
+            .at(
+                "GET",
+                "/api/desk/tickets/{id}",
+                "desk::ticket",
+                get(desk::ticket),
+            )
+            .at(
+                "GET",
+                "/api/desk/reports",
+                "desk::reports",
+                get(desk::reports),
             )
     }
 
@@ -466,6 +514,7 @@ pub(crate) fn table(
     flaws: FlawSet,
     size: usize,
     spa: bool,
+    memory_session: bool,
 ) -> (Router<SharedState>, Vec<RouteInfo>) {
     let r = Routes::new()
         .site()
@@ -478,7 +527,8 @@ pub(crate) fn table(
         .internal_api()
         .flawed(flaws)
         .generated(size)
-        .single_page_app(spa);
+        .single_page_app(spa)
+        .memory_session_app(memory_session);
     (r.router, r.table)
 }
 

@@ -27,6 +27,7 @@ use futures_util::StreamExt;
 use tokio::time::Instant;
 use url::Url;
 
+use super::sign_in::SignInStep;
 use super::{
     BrowserSummary, Decision, LoadedScript, Outcome, SURVEY_SCRIPT, Seen, click_script, decide,
     find_chromium, header_matters, init_script,
@@ -35,6 +36,9 @@ use crate::auth::{Identities, Identity};
 use crate::config::ScanConfig;
 use crate::http::{HttpLayer, Request, labelled};
 use crate::model::IdentityId;
+
+mod sign_in;
+use sign_in::SignIn;
 
 /// Requests the browser's API calls keep with their answers (the rest are counted).
 const MAX_SEEN: usize = 400;
@@ -151,6 +155,7 @@ pub async fn explore(
     });
     let mut outcome = Outcome::default();
     let mut problems = Vec::new();
+    let mut signed_in = Vec::new();
     let all = identities.all();
     let phase_end = Instant::now() + settings.max_time;
     for (i, identity) in all.iter().enumerate() {
@@ -173,6 +178,7 @@ pub async fn explore(
             config,
             deadline: Instant::now() + share,
             skip: skip.into_iter().collect(),
+            sign_in: Arc::new(SignIn::new(identity, settings.sign_in)),
         };
         match labelled("browser", visit.run(start)).await {
             Ok((pages, stopped)) => {
@@ -180,6 +186,9 @@ pub async fn explore(
                 problems.extend(stopped);
             }
             Err(e) => problems.push(format!("browser as {}: {e}", identity.id)),
+        }
+        if visit.sign_in.accepted() > 0 {
+            signed_in.push(identity.id);
         }
     }
     // Chromium and its profile go now, whatever happened above (`Launched` also
@@ -203,6 +212,7 @@ pub async fn explore(
         blocked: shared.blocked.load(Ordering::Relaxed),
         held_writes: shared.held.load(Ordering::Relaxed),
         api_calls: BTreeMap::new(),
+        signed_in,
     };
     outcome.seen = std::mem::take(&mut *shared.seen.lock().unwrap_or_else(|e| e.into_inner()));
     outcome.off_scope =
@@ -310,6 +320,8 @@ struct AsIdentity<'a> {
     /// URLs the crawl already read as something other than a page (JSON, files):
     /// nothing for a browser to run there.
     skip: HashSet<String>,
+    /// Signing in through the app's own sign-in form, shared with the forwarding.
+    sign_in: Arc<SignIn>,
 }
 
 type Visit = (BTreeSet<Url>, Vec<String>);
@@ -373,6 +385,7 @@ impl AsIdentity<'_> {
             .and_then(|c| c.logout.as_ref())
             .map(|l| l.url.path().to_string());
         let pending = Arc::clone(pending);
+        let sign_in = Arc::clone(&self.sign_in);
         Ok(tokio::spawn(async move {
             let mut running = tokio::task::JoinSet::new();
             while let Some(event) = paused.next().await {
@@ -384,6 +397,7 @@ impl AsIdentity<'_> {
                     shared: Arc::clone(&shared),
                     identity: Arc::clone(&identity),
                     logout: logout.clone(),
+                    sign_in: Arc::clone(&sign_in),
                 };
                 let pending = Arc::clone(&pending);
                 running.spawn(labelled("browser", async move {
@@ -443,7 +457,6 @@ impl AsIdentity<'_> {
     /// Visits the start pages and whatever their links, clicks and router reveal,
     /// bounded by `discovery.browser_max_pages` and the identity's deadline.
     async fn walk(&self, page: &Page, pending: &AtomicUsize, start: Vec<Url>) -> Visit {
-        let max_pages = self.config.browser.max_pages;
         let scope = self.shared.http.scope();
         let mut queue: VecDeque<Url> = start.into_iter().collect();
         let mut queued: HashSet<String> = queue.iter().map(page_key).collect();
@@ -468,24 +481,16 @@ impl AsIdentity<'_> {
             }
         };
         while let Some(url) = queue.pop_front() {
-            if visits >= max_pages {
-                stopped.push(format!(
-                    "browser as {} stopped at discovery.browser_max_pages = {max_pages}",
-                    self.identity.id
-                ));
-                break;
-            }
-            if Instant::now() >= self.deadline {
-                stopped.push(format!(
-                    "browser as {} ran out of its share of discovery.browser_max_secs = {}",
-                    self.identity.id,
-                    self.config.browser.max_time.as_secs()
-                ));
+            if let Some(why) = self.out_of_bounds(visits) {
+                stopped.push(why);
                 break;
             }
             visits += 1;
             if !self.goto(page, pending, &url).await {
                 continue;
+            }
+            if let Some(failed) = self.sign_in_if_shown(page, pending).await {
+                stopped.push(failed);
             }
             let Some(survey) = self.survey(page).await else {
                 continue;
@@ -563,6 +568,24 @@ impl AsIdentity<'_> {
         let sockets: Vec<String> = eval(page, SOCKETS.to_string()).await.unwrap_or_default();
         self.record_sockets(sockets);
         (shown, stopped)
+    }
+
+    /// Why the walk stops before its next page, if it does: the identity's pages or
+    /// its share of the time are spent.
+    fn out_of_bounds(&self, visits: usize) -> Option<String> {
+        let id = self.identity.id;
+        let max_pages = self.config.browser.max_pages;
+        if visits >= max_pages {
+            return Some(format!(
+                "browser as {id} stopped at discovery.browser_max_pages = {max_pages}"
+            ));
+        }
+        (Instant::now() >= self.deadline).then(|| {
+            format!(
+                "browser as {id} ran out of its share of discovery.browser_max_secs = {}",
+                self.config.browser.max_time.as_secs()
+            )
+        })
     }
 
     /// Loads `url` and waits until its requests are answered (bounded).
@@ -688,6 +711,7 @@ struct Job {
     shared: Arc<Shared>,
     identity: Arc<Identity>,
     logout: Option<String>,
+    sign_in: Arc<SignIn>,
 }
 
 impl Job {
@@ -701,13 +725,15 @@ impl Job {
         let body = request_body(event);
         let in_scope = self.shared.http.scope().contains(&url);
         let kind = kind_of(&event.resource_type);
-        match decide(
+        let decision = decide(
             &method,
             &url,
             in_scope,
             self.logout.as_deref(),
             body.as_deref(),
-        ) {
+            self.sign_in.rule().as_ref(),
+        );
+        match decision {
             Decision::OffScope => {
                 self.shared.blocked.fetch_add(1, Ordering::Relaxed);
                 {
@@ -729,48 +755,73 @@ impl Job {
             }
             Decision::Hold => {
                 self.shared.held.fetch_add(1, Ordering::Relaxed);
+                // A password sent outside the sign-in (late, or typed by the app
+                // itself) is held like any write, and never kept as an example.
+                let body = body.filter(|b| !self.sign_in.carries_password(b));
                 if let Some(kind) = kind {
                     self.keep(event, kind, &method, url, body, None);
                 }
                 self.fail(event, ErrorReason::BlockedByClient).await;
             }
-            Decision::Forward => {
-                let mut request = Request::new(&method, url.clone()).no_redirects();
-                for (name, value) in page_headers(event) {
-                    request = request.header(&name, value);
-                }
-                if let Some(b) = &body {
-                    let content_type = page_headers(event)
-                        .into_iter()
-                        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-                        .map_or_else(|| "application/octet-stream".to_string(), |(_, v)| v);
-                    request.body = Some(crate::http::Body {
-                        content_type,
-                        bytes: b.clone(),
-                    });
-                }
-                if matches!(event.resource_type, ResourceType::Script) {
-                    request = request.body_cap(self.shared.script_cap);
-                }
-                match self.identity.send(&self.shared.http, request).await {
-                    Ok(resp) => {
-                        self.shared.forwarded.fetch_add(1, Ordering::Relaxed);
-                        self.fulfil(event, &resp).await;
-                        match event.resource_type {
-                            ResourceType::Script => self.keep_script(&url, &resp),
-                            ResourceType::Document => self.keep_document(&url, &resp),
-                            _ => {}
-                        }
-                        if let Some(kind) = kind {
-                            self.keep(event, kind, &method, url, body, Some(resp));
-                        }
-                    }
-                    Err(e) => {
-                        tracing::debug!(error = %e, "browser request failed");
-                        self.fail(event, ErrorReason::Failed).await;
-                    }
-                }
+            Decision::Forward => self.send_on(event, &method, url, body, None).await,
+            Decision::SignIn(step) => self.send_on(event, &method, url, body, Some(step)).await,
+        }
+    }
+
+    /// Sends a request of the page through the HTTP layer and hands the answer back:
+    /// as the identity, or in the browser's own session once it signed in through the
+    /// app's form (and for the sign-in's requests). A body that is part of signing in
+    /// (the password, a refresh token) is never kept.
+    async fn send_on(
+        &self,
+        event: &EventRequestPaused,
+        method: &str,
+        url: Url,
+        body: Option<bytes::Bytes>,
+        step: Option<SignInStep>,
+    ) {
+        let mut request = Request::new(method, url.clone()).no_redirects();
+        for (name, value) in page_headers(event) {
+            request = request.header(&name, value);
+        }
+        if let Some(b) = &body {
+            let content_type = page_headers(event)
+                .into_iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                .map_or_else(|| "application/octet-stream".to_string(), |(_, v)| v);
+            request.body = Some(crate::http::Body {
+                content_type,
+                bytes: b.clone(),
+            });
+        }
+        if matches!(event.resource_type, ResourceType::Script) {
+            request = request.body_cap(self.shared.script_cap);
+        }
+        let sent = match self.sign_in.session_for(step) {
+            Some(own) => self.shared.http.send(&own, request).await,
+            None => self.identity.send(&self.shared.http, request).await,
+        };
+        let resp = match sent {
+            Ok(resp) => resp,
+            Err(e) => {
+                tracing::debug!(error = %e, "browser request failed");
+                self.fail(event, ErrorReason::Failed).await;
+                return;
             }
+        };
+        if step == Some(SignInStep::Credentials) {
+            self.sign_in.answered(resp.status);
+        }
+        self.shared.forwarded.fetch_add(1, Ordering::Relaxed);
+        self.fulfil(event, &resp).await;
+        match event.resource_type {
+            ResourceType::Script => self.keep_script(&url, &resp),
+            ResourceType::Document => self.keep_document(&url, &resp),
+            _ => {}
+        }
+        let body = if step.is_some() { None } else { body };
+        if let Some(kind) = kind_of(&event.resource_type) {
+            self.keep(event, kind, method, url, body, Some(resp));
         }
     }
 
