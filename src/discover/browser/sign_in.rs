@@ -122,14 +122,20 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Whether a POST renews a session rather than writes: its path names a refresh or
-/// renewal (`/auth/refresh`, `/session/renew`) or it asks for a `refresh_token`
-/// grant (OAuth token endpoints), and its body is empty or a few scalar fields (the
-/// refresh token, a mode), nothing that could be a record.
+/// renewal of a session (`/auth/refresh`, `/session/renew`, `/api/token/refresh`:
+/// the word next to one of auth, session, token, jwt, oauth, login; a
+/// `/subscriptions/renew` or `/reports/refresh` is a write) or it asks for a
+/// `refresh_token` grant (OAuth token endpoints), and its body is empty or a few
+/// scalar fields (the refresh token, a mode), nothing that could be a record.
 pub fn is_renewal(url: &Url, body: Option<&[u8]>) -> bool {
     let path = url.path().to_ascii_lowercase();
-    let names_renewal = path
-        .split('/')
-        .any(|seg| seg.contains("refresh") || seg.contains("renew"));
+    let session_word = ["auth", "session", "token", "jwt", "oauth", "login"]
+        .iter()
+        .any(|w| path.contains(w));
+    let names_renewal = session_word
+        && path
+            .split('/')
+            .any(|seg| seg.contains("refresh") || seg.contains("renew"));
     let grant = |k: &str, v: &str| k == "grant_type" && v == "refresh_token";
     let query_grant = url.query_pairs().any(|(k, v)| grant(&k, &v));
     let Some(fields) = scalar_fields(body.unwrap_or_default()) else {
@@ -383,6 +389,15 @@ mod tests {
         let tokens = u("http://127.0.0.1:1/api/tokens");
         let named = Some(&br#"{"name":"ci"}"#[..]);
         assert_eq!(step("POST", &tokens, named, &rule(false, true)), None);
+        // Renewing or refreshing something else is a write a click may trigger.
+        for other in ["/api/subscriptions/renew", "/reports/refresh"] {
+            let url = u(&format!("http://127.0.0.1:1{other}"));
+            assert_eq!(
+                step("POST", &url, None, &rule(false, true)),
+                None,
+                "{other}"
+            );
+        }
         let nested = Some(&br#"{"refresh":{"items":[1,2]}}"#[..]);
         assert_eq!(step("POST", &refresh, nested, &rule(false, true)), None);
         let wide = Some(&br#"{"a":1,"b":2,"c":3,"d":4,"e":5}"#[..]);
