@@ -424,7 +424,8 @@ async fn neighbours(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
         .filter(|o| id_kind(&o.id) == Some(IdKind::Integer))
         .take(MAX_NEIGHBOUR_OBJECTS)
         .collect();
-    for object in mine {
+    let own_urls: Vec<String> = mine.iter().map(|o| o.url.path().to_string()).collect();
+    for object in &mine {
         let Ok(id) = object.id.parse::<i64>() else {
             continue;
         };
@@ -434,7 +435,8 @@ async fn neighbours(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
         if last != Some(object.id.as_str()) || object.url.query().is_some() {
             continue;
         }
-        for delta in (-NEIGHBOUR_SPAN..=NEIGHBOUR_SPAN).filter(|d| *d != 0) {
+        // Sequential ids start at 1: nothing below is another tenant's object.
+        for delta in (-NEIGHBOUR_SPAN..=NEIGHBOUR_SPAN).filter(|d| *d != 0 && id + d >= 1) {
             let mut url = object.url.clone();
             let path = object.url.path();
             let parent = path
@@ -445,6 +447,9 @@ async fn neighbours(ctx: &Context, pair: &Pair<'_>, tally: &mut Tally) {
             // Keep the trailing slash of `/things/7/` routes (Django, DRF).
             let slash = if path.ends_with('/') { "/" } else { "" };
             url.set_path(&format!("{parent}/{}{slash}", id + delta));
+            if own_urls.iter().any(|own| *own == url.path()) {
+                continue; // The caller's own canary: no neighbour of another tenant.
+            }
             let Ok(resp) = pair
                 .caller
                 .send(
