@@ -662,3 +662,136 @@ async fn an_anonymous_list_of_every_tenants_rows_fails_item_5() {
         showcase.findings
     );
 }
+
+/// Notes with sequential ids from 1, created by each tenant, listed per tenant but read
+/// by id without any check; every requested path is recorded in `asked`.
+fn sequential_notes_app(asked: std::sync::Arc<std::sync::Mutex<Vec<String>>>) -> Router {
+    use axum::extract::{Path, State};
+    use serde_json::{Value, json};
+    use std::sync::{Arc, Mutex};
+    type Notes = Arc<Mutex<Vec<Value>>>;
+    fn caller(headers: &HeaderMap) -> Option<&'static str> {
+        match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+            Some("Bearer token-a") => Some("t-a"),
+            Some("Bearer token-b") => Some("t-b"),
+            _ => None,
+        }
+    }
+    let notes: Notes = Arc::new(Mutex::new(Vec::new()));
+    let unauthorized = || axum::http::StatusCode::UNAUTHORIZED.into_response();
+    Router::new()
+        .route(
+            "/api/me",
+            get(move |headers: HeaderMap| async move {
+                match caller(&headers) {
+                    Some(t) => axum::Json(json!({"id": t, "email": format!("{t}@notes.example")}))
+                        .into_response(),
+                    None => unauthorized(),
+                }
+            }),
+        )
+        .route(
+            "/api/notes",
+            get(
+                move |State(n): State<Notes>, headers: HeaderMap| async move {
+                    let Some(t) = caller(&headers) else {
+                        return unauthorized();
+                    };
+                    let rows: Vec<Value> = n
+                        .lock()
+                        .unwrap()
+                        .iter()
+                        .filter(|r| r["tenant"] == t)
+                        .cloned()
+                        .collect();
+                    axum::Json(json!({"data": rows})).into_response()
+                },
+            )
+            .post(
+                move |State(n): State<Notes>,
+                      headers: HeaderMap,
+                      axum::Json(body): axum::Json<Value>| async move {
+                    let Some(t) = caller(&headers) else {
+                        return unauthorized();
+                    };
+                    let mut rows = n.lock().unwrap();
+                    let row = json!({"id": rows.len() + 1, "title": body["title"], "tenant": t});
+                    rows.push(row.clone());
+                    (
+                        axum::http::StatusCode::CREATED,
+                        axum::Json(json!({"data": row})),
+                    )
+                        .into_response()
+                },
+            ),
+        )
+        .route(
+            "/api/notes/{id}",
+            get(
+                move |State(n): State<Notes>, headers: HeaderMap, Path(id): Path<i64>| async move {
+                    if caller(&headers).is_none() {
+                        return unauthorized();
+                    }
+                    // The flaw: any tenant's note by its id.
+                    match n.lock().unwrap().iter().find(|r| r["id"] == id) {
+                        Some(r) => axum::Json(json!({"data": r})).into_response(),
+                        None => axum::http::StatusCode::NOT_FOUND.into_response(),
+                    }
+                },
+            )
+            .delete(
+                move |State(n): State<Notes>, headers: HeaderMap, Path(id): Path<i64>| async move {
+                    let Some(t) = caller(&headers) else {
+                        return unauthorized();
+                    };
+                    let mut rows = n.lock().unwrap();
+                    let before = rows.len();
+                    rows.retain(|r| !(r["id"] == id && r["tenant"] == t));
+                    if rows.len() < before {
+                        axum::http::StatusCode::NO_CONTENT.into_response()
+                    } else {
+                        axum::http::StatusCode::NOT_FOUND.into_response()
+                    }
+                },
+            ),
+        )
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let asked = asked.clone();
+                async move {
+                    asked.lock().unwrap().push(req.uri().path().to_string());
+                    next.run(req).await
+                }
+            },
+        ))
+        .with_state(notes)
+}
+
+/// A tenant that guesses the ids next to its own object's reaches the other tenant's
+/// object (`tenant.neighbour-id`); no id below 1 is guessed, as no sequence gives them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sequential_ids_next_to_ones_own_reach_the_other_tenant_and_never_go_below_one() {
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (url, task) = serve(sequential_notes_app(asked.clone())).await;
+    let report = scan_with_tokens(
+        &url,
+        "start = [\"/api/notes\"]\n\
+         [[canaries]]\ncreate = \"/api/notes\"\nbody = { title = \"{canary}\" }\n",
+        &[("a", "token-a"), ("b", "token-b")],
+        true,
+    )
+    .await;
+    task.abort();
+    assert!(
+        probes(&report)
+            .iter()
+            .any(|(p, u)| p == "tenant.neighbour-id" && u.contains("/api/notes/")),
+        "{:#?}",
+        report.findings
+    );
+    // One canary got id 1 (the app starts empty), whose neighbour below is 0. (The
+    // error family's `-1` is an error trigger, asked on purpose: not a neighbour.)
+    let asked = asked.lock().unwrap();
+    assert!(asked.iter().any(|p| p == "/api/notes/1"), "{asked:?}");
+    assert!(!asked.iter().any(|p| p == "/api/notes/0"), "{asked:?}");
+}
