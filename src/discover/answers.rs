@@ -52,9 +52,9 @@ impl Answers {
 
     /// Discovery's answer to `req` as `identity`, when `req` asks what that answer
     /// asked: a GET with the identity's own credentials (or an anonymous visitor's),
-    /// redirects followed as by default (or not, when none came), no header but an `Accept` that wants the same
-    /// kind of body first (`text/html` or `application/json`), or the kind the answer
-    /// is, no other body cap.
+    /// redirects followed as by default (or not, when none came), no header but an
+    /// `Accept` that wants the same kind of body first (`text/html`,
+    /// `application/json`) or the kind the answer is, no other body cap.
     pub fn answer(&self, identity: IdentityId, req: &Request) -> Option<&Response> {
         let plain = req.method == "GET"
             && req.body.is_none()
@@ -72,16 +72,10 @@ impl Answers {
         if !req.follow_redirects && (!resp.redirects.is_empty() || resp.is_redirect()) {
             return None;
         }
-        let asked = |headers: &[(String, String)]| {
-            headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case("accept"))
-                .map(|(_, v)| first_type(v))
-        };
-        let wanted = asked(&req.headers);
+        let wanted = req.header_value("accept").map(first_type);
         // The same kind of body first, or the body the wanted kind is anyway: an app
         // that answered JSON where a page came first has no page to negotiate.
-        let same = wanted == asked(&resp.sent.headers)
+        let same = wanted == resp.sent.header("accept").map(first_type)
             || wanted
                 .as_deref()
                 .zip(resp.media_type())

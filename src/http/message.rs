@@ -139,6 +139,16 @@ pub struct SentRequest {
     pub body: Option<Bytes>,
 }
 
+impl SentRequest {
+    /// The value of a header the request carried, case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 impl Response {
     /// A response that was not received over the network (probe examples, tests):
     /// a GET from `anonymous` to `url`.

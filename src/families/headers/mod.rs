@@ -816,7 +816,7 @@ async fn public_pages(ctx: &Context, results: &[Sent]) -> BTreeSet<Url> {
             .answer(
                 ctx.identities.anonymous(),
                 Request::get(resp.url.clone())
-                    .header("Accept", accept_of(resp))
+                    .header("Accept", resp.sent.header("accept").unwrap_or("*/*"))
                     .anonymous(),
             )
             .await;
@@ -829,15 +829,6 @@ async fn public_pages(ctx: &Context, results: &[Sent]) -> BTreeSet<Url> {
         }
     }
     public
-}
-
-/// The `Accept` header the request behind `resp` sent, for asking again alike.
-fn accept_of(resp: &Response) -> String {
-    resp.sent
-        .headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("accept"))
-        .map_or_else(|| "*/*".to_string(), |(_, v)| v.clone())
 }
 
 /// Sends the planned requests, each as its identity (anonymous when it is not logged in).
