@@ -144,6 +144,14 @@ pub(crate) async fn app_shell(State(state): State<SharedState>, me: PageUser) ->
     Html(html::page("Dashboard", nav, &head, &main))
 }
 
+/// A script answered as JavaScript, without caching headers (the shells' bundles and
+/// the backends' client scripts).
+pub(crate) fn javascript(body: impl IntoResponse) -> Response {
+    ([(header::CONTENT_TYPE, JAVASCRIPT)], body).into_response()
+}
+
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+
 fn asset(content_type: &'static str, body: String) -> Response {
     (
         [
@@ -161,10 +169,7 @@ pub(crate) async fn static_file(
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
     if name == state.assets.bundle_name {
-        Ok(asset(
-            "text/javascript; charset=utf-8",
-            state.assets.bundle.clone(),
-        ))
+        Ok(asset(JAVASCRIPT, state.assets.bundle.clone()))
     } else if name == "app.js.map"
         && let Some(map) = &state.assets.source_map
     {
@@ -189,15 +194,9 @@ pub(crate) async fn chunk_file(
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
     if name == state.assets.chunk_name {
-        Ok(asset(
-            "text/javascript; charset=utf-8",
-            state.assets.chunk.to_string(),
-        ))
+        Ok(asset(JAVASCRIPT, state.assets.chunk.to_string()))
     } else if name == state.assets.reports_name {
-        Ok(asset(
-            "text/javascript; charset=utf-8",
-            state.assets.reports.clone(),
-        ))
+        Ok(asset(JAVASCRIPT, state.assets.reports.clone()))
     } else {
         Err(ApiError::NotFound)
     }

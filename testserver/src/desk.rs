@@ -133,10 +133,7 @@ pub(crate) async fn shell() -> Html<&'static str> {
 
 /// `GET /static/desk.js`.
 pub(crate) async fn bundle() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        BUNDLE,
-    )
+    crate::bundle::javascript(BUNDLE)
 }
 
 #[derive(Deserialize)]

@@ -11,7 +11,6 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use serde_json::{Value, json};
 
@@ -129,10 +128,7 @@ pub(crate) async fn shell() -> Html<&'static str> {
 
 /// `GET /static/workspace.js`.
 pub(crate) async fn bundle() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        BUNDLE,
-    )
+    crate::bundle::javascript(BUNDLE)
 }
 
 /// `GET /static/workspace/{name}`: the lazily loaded chunks.
@@ -140,10 +136,7 @@ pub(crate) async fn chunk(Path(name): Path<String>) -> Result<impl IntoResponse,
     if name != "prefs.js" {
         return Err(ApiError::NotFound);
     }
-    Ok((
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        PREFS_CHUNK,
-    ))
+    Ok(crate::bundle::javascript(PREFS_CHUNK))
 }
 
 /// `GET /api/workspace/exports`: the caller's preference exports.

@@ -343,11 +343,9 @@ async fn front_handler(State(front): State<Arc<Front>>, method: Method, uri: Uri
         (Method::GET | Method::HEAD, "/" | "/index.html") => {
             ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], PAGE).into_response()
         }
-        (Method::GET | Method::HEAD, "/assets/app.js") => (
-            [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-            front.bundle.clone(),
-        )
-            .into_response(),
+        (Method::GET | Method::HEAD, "/assets/app.js") => {
+            crate::bundle::javascript(front.bundle.clone())
+        }
         (Method::GET | Method::HEAD, _) => (
             StatusCode::NOT_FOUND,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

@@ -301,10 +301,5 @@ async fn bundle(State(front): State<Arc<Front>>) -> Response {
         ));
     }
     js.push_str("export{login,notes,addNote,profile,files,count};\n");
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        js,
-    )
-        .into_response()
+    crate::bundle::javascript(js)
 }
